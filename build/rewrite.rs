@@ -1,0 +1,514 @@
+//! The in-memory rewrites that turn a vendored spec into one progenitor 0.15
+//! can generate from. The files in `openapi/` are never changed; every
+//! rewrite here is listed, with its reason, in `openapi/README.md`.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use super::spec_error::{NodeError, child};
+
+/// The HTTP methods of an OpenAPI path item.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Keys whose values are data (examples, defaults, enum values) rather than
+/// spec structure: the rewrites never look inside them.
+const DATA_KEYS: [&str; 5] = ["example", "examples", "default", "enum", "const"];
+
+/// Keys whose values are schemas in a slot where an enum may be opened.
+const SCHEMA_LIST_KEYS: [&str; 3] = ["allOf", "oneOf", "anyOf"];
+
+/// Per-spec choices of the rewrite.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The API sends date-times without a zone (`2014-09-01T00:00:00`):
+    /// `format: date-time` becomes `chrono::NaiveDateTime`.
+    pub zoneless_date_times: bool,
+}
+
+/// Applies every rewrite to `doc`, or says which node makes the spec unusable.
+pub fn rewrite(doc: &mut Value, options: Options) -> Result<(), NodeError> {
+    check_refs(doc, doc, "")?;
+    downgrade_version(doc)?;
+    drop_multipart_operations(doc)?;
+    drop_authorization_parameters(doc);
+    let enums = hoist_inline_enums(doc);
+    rewrite_node(doc, "", "", options, &enums)
+}
+
+/// Every `$ref` must be local and point at a node of the same document.
+fn check_refs(root: &Value, node: &Value, pointer: &str) -> Result<(), NodeError> {
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let here = child(pointer, key);
+                if key == "$ref" {
+                    let target = value
+                        .as_str()
+                        .ok_or_else(|| NodeError::new(&here, "`$ref` must be a string"))?;
+                    let Some(local) = target.strip_prefix('#') else {
+                        return Err(NodeError::new(
+                            here,
+                            format!("`{target}` is not a reference inside this file (`#/…`)"),
+                        ));
+                    };
+                    if root.pointer(local).is_none() {
+                        return Err(NodeError::new(
+                            here,
+                            format!("`{target}` points to nothing in this file"),
+                        ));
+                    }
+                } else {
+                    check_refs(root, value, &here)?;
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                check_refs(root, item, &child(pointer, &index.to_string()))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// progenitor takes OpenAPI 3.0 only; the 3.1 shapes are rewritten below.
+fn downgrade_version(doc: &mut Value) -> Result<(), NodeError> {
+    let version = doc
+        .get("openapi")
+        .and_then(Value::as_str)
+        .ok_or_else(|| NodeError::new("/openapi", "the `openapi` version is missing"))?;
+    if version.starts_with("3.1.") {
+        doc["openapi"] = json!("3.0.3");
+    } else if !version.starts_with("3.0.") {
+        return Err(NodeError::new(
+            "/openapi",
+            format!("OpenAPI {version} is not supported (3.0.x and 3.1.x are)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Follows a local `$ref`, if `node` is one.
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    node.get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|target| target.strip_prefix('#'))
+        .and_then(|local| root.pointer(local))
+        .unwrap_or(node)
+}
+
+/// Multipart bodies belong to the handwritten layer: their operations are not
+/// generated. Their success responses must name a component schema, so that
+/// the handwritten layer can parse them into a generated type.
+fn drop_multipart_operations(doc: &mut Value) -> Result<(), NodeError> {
+    let snapshot = doc.clone();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    for (path, item) in paths.iter_mut() {
+        let path_pointer = child("/paths", path);
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let op_pointer = child(&path_pointer, method);
+            if !is_multipart(&snapshot, operation) {
+                continue;
+            }
+            check_named_responses(&snapshot, operation, &op_pointer)?;
+            item.remove(method);
+        }
+    }
+    paths.retain(|_, item| METHODS.iter().any(|method| item.get(method).is_some()));
+    Ok(())
+}
+
+fn is_multipart(root: &Value, operation: &Value) -> bool {
+    operation
+        .get("requestBody")
+        .map(|body| resolve(root, body))
+        .and_then(|body| body.get("content"))
+        .and_then(Value::as_object)
+        .is_some_and(|content| content.keys().any(|media| media.starts_with("multipart/")))
+}
+
+fn check_named_responses(root: &Value, operation: &Value, pointer: &str) -> Result<(), NodeError> {
+    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (status, response) in responses {
+        if !status.starts_with('2') {
+            continue;
+        }
+        let Some(content) = resolve(root, response)
+            .get("content")
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for (media, body) in content {
+            let Some(schema) = body.get("schema") else {
+                continue;
+            };
+            let names_component = schema
+                .get("$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|target| target.starts_with("#/components/schemas/"));
+            if !names_component {
+                let here = [
+                    &child(pointer, "responses"),
+                    status,
+                    "content",
+                    media,
+                    "schema",
+                ]
+                .into_iter()
+                .fold(String::new(), |acc, token| {
+                    if acc.is_empty() {
+                        token.to_owned()
+                    } else {
+                        child(&acc, token)
+                    }
+                });
+                return Err(NodeError::new(
+                    here,
+                    "this operation has a multipart body, so it is left to the handwritten layer; \
+                     its success response must be a `$ref` to a schema in `components/schemas`",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_authorization_parameter(root: &Value, parameter: &Value) -> bool {
+    let parameter = resolve(root, parameter);
+    parameter.get("in").and_then(Value::as_str) == Some("header")
+        && parameter
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|name| name.eq_ignore_ascii_case("authorization"))
+}
+
+/// Authentication lives in the client (a sensitive default header), not in
+/// every operation's arguments.
+fn drop_authorization_parameters(doc: &mut Value) {
+    let snapshot = doc.clone();
+    let retain = |list: &mut Value| {
+        if let Some(parameters) = list.as_array_mut() {
+            parameters.retain(|parameter| !is_authorization_parameter(&snapshot, parameter));
+        }
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for (key, value) in item.iter_mut() {
+                if key == "parameters" {
+                    retain(value);
+                } else if METHODS.contains(&key.as_str())
+                    && let Some(parameters) = value.get_mut("parameters")
+                {
+                    retain(parameters);
+                }
+            }
+        }
+    }
+    if let Some(parameters) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
+        parameters.retain(|_, parameter| !is_authorization_parameter(&snapshot, parameter));
+    }
+}
+
+fn is_string_enum(schema: &Value) -> bool {
+    let stringy = match schema.get("type") {
+        Some(Value::String(kind)) => kind == "string",
+        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
+        _ => false,
+    };
+    stringy && schema.get("enum").is_some_and(Value::is_array)
+}
+
+fn pascal_case(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Moves the string enums defined inline in component properties into
+/// components of their own (named as typify would name them), so that they
+/// can be opened to unknown values. Returns the names of all enum components.
+fn hoist_inline_enums(doc: &mut Value) -> BTreeSet<String> {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return BTreeSet::new();
+    };
+    let mut hoisted = Map::new();
+    for (owner, schema) in schemas.iter_mut() {
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (property, slot) in properties.iter_mut() {
+            let (slot, suffix) = match slot.get_mut("items") {
+                Some(items) if items.get("enum").is_some() => (items, "Item"),
+                _ => (slot, ""),
+            };
+            if !is_string_enum(slot) {
+                continue;
+            }
+            let base = format!("{}{}{suffix}", pascal_case(owner), pascal_case(property));
+            let name = (1..)
+                .map(|n| {
+                    if n == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}{n}")
+                    }
+                })
+                .find(|name| !hoisted.contains_key(name))
+                .unwrap_or(base);
+            let definition = std::mem::replace(
+                slot,
+                json!({ "$ref": format!("#/components/schemas/{name}") }),
+            );
+            hoisted.insert(name, definition);
+        }
+    }
+    for (name, definition) in hoisted {
+        schemas.entry(name).or_insert(definition);
+    }
+    schemas
+        .iter()
+        .filter(|(_, schema)| is_string_enum(schema))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Maps whose keys are names chosen by the spec's author (a property may be
+/// called `default`, a response is): their entries are never data keys.
+const NAMED_MAPS: [&str; 8] = [
+    "properties",
+    "responses",
+    "schemas",
+    "parameters",
+    "paths",
+    "content",
+    "headers",
+    "requestBodies",
+];
+
+/// Walks the document, rewriting each object node, then its children.
+/// `parent` is the key under which `node` sits.
+fn rewrite_node(
+    node: &mut Value,
+    parent: &str,
+    pointer: &str,
+    options: Options,
+    enums: &BTreeSet<String>,
+) -> Result<(), NodeError> {
+    match node {
+        Value::Object(map) if NAMED_MAPS.contains(&parent) => {
+            for (name, value) in map.iter_mut() {
+                rewrite_node(value, "", &child(pointer, name), options, enums)?;
+            }
+        }
+        Value::Object(map) => {
+            rewrite_schema_shapes(map, pointer, options)?;
+            for (key, value) in map.iter_mut() {
+                if DATA_KEYS.contains(&key.as_str()) || key.starts_with("x-") {
+                    continue;
+                }
+                if key == "description" || key == "summary" {
+                    if let Some(text) = value.as_str() {
+                        *value = Value::String(tag_code_fences(text));
+                    }
+                    continue;
+                }
+                open_enums_in_slot(key, value, enums);
+                rewrite_node(value, key, &child(pointer, key), options, enums)?;
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                let here = child(pointer, &index.to_string());
+                rewrite_node(item, "", &here, options, enums)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The schema rewrites of one node: 3.1 shapes to 3.0, `format: nullable`,
+/// zone-less date-times, closed objects.
+fn rewrite_schema_shapes(
+    map: &mut Map<String, Value>,
+    pointer: &str,
+    options: Options,
+) -> Result<(), NodeError> {
+    // `oneOf: [X, {type: 'null'}]` (3.1) becomes `nullable` + `allOf: [X]` (3.0).
+    for key in ["oneOf", "anyOf"] {
+        let Some(members) = map.get_mut(key).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let before = members.len();
+        members.retain(|member| member.get("type").and_then(Value::as_str) != Some("null"));
+        if members.len() == before {
+            continue;
+        }
+        if members.is_empty() {
+            return Err(NodeError::new(
+                child(pointer, key),
+                "only `null` is allowed here",
+            ));
+        }
+        map.insert("nullable".into(), json!(true));
+        if map[key]
+            .as_array()
+            .is_some_and(|members| members.len() == 1)
+        {
+            let members = map.remove(key).unwrap_or_default();
+            map.insert("allOf".into(), members);
+        }
+    }
+
+    // `type: [T, 'null']` (3.1) becomes `type: T` + `nullable: true` (3.0).
+    if let Some(Value::Array(kinds)) = map.get("type") {
+        let nullable = kinds.iter().any(|kind| kind == "null");
+        let others: Vec<Value> = kinds
+            .iter()
+            .filter(|kind| *kind != "null")
+            .cloned()
+            .collect();
+        let [kind] = others.as_slice() else {
+            return Err(NodeError::new(
+                child(pointer, "type"),
+                "a schema of several types (other than one type and `null`) cannot be generated",
+            ));
+        };
+        map.insert("type".into(), kind.clone());
+        if nullable {
+            map.insert("nullable".into(), json!(true));
+        }
+    }
+
+    // Numeric `exclusiveMinimum: n` (3.1) becomes `minimum: n` + `exclusiveMinimum: true`.
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(value) = map
+            .get(exclusive)
+            .filter(|value| value.is_number())
+            .cloned()
+        {
+            map.insert(bound.into(), value);
+            map.insert(exclusive.into(), json!(true));
+        }
+    }
+
+    // The Lucca spec's `format: nullable` means "a string that may be null".
+    if map.get("format").and_then(Value::as_str) == Some("nullable") {
+        map.remove("format");
+        map.insert("nullable".into(), json!(true));
+    }
+
+    // Zone-less date-times parse as `chrono::NaiveDateTime`.
+    if options.zoneless_date_times
+        && map.get("type").and_then(Value::as_str) == Some("string")
+        && map.get("format").and_then(Value::as_str) == Some("date-time")
+    {
+        map.remove("format");
+        map.insert(
+            "x-rust-type".into(),
+            json!({ "crate": "chrono", "version": "*", "path": "chrono::NaiveDateTime" }),
+        );
+    }
+
+    // Unknown fields in a response must not fail it: objects stay open.
+    if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+        map.remove("additionalProperties");
+    }
+    Ok(())
+}
+
+/// A `$ref` to a string enum, as a property, an array item or a member of a
+/// composition, becomes `roster::Open<Enum>`, which keeps unknown values.
+fn open_enums_in_slot(key: &str, value: &mut Value, enums: &BTreeSet<String>) {
+    let slots: Vec<&mut Value> = match key {
+        "properties" => value
+            .as_object_mut()
+            .map(|properties| properties.values_mut().collect())
+            .unwrap_or_default(),
+        "items" => vec![value],
+        key if SCHEMA_LIST_KEYS.contains(&key) => value
+            .as_array_mut()
+            .map(|members| members.iter_mut().collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for slot in slots {
+        let Some(target) = slot.get("$ref").and_then(Value::as_str) else {
+            continue;
+        };
+        let is_enum = target
+            .strip_prefix("#/components/schemas/")
+            .is_some_and(|name| enums.contains(name));
+        if !is_enum {
+            continue;
+        }
+        let mut opened = json!({
+            "x-rust-type": {
+                "crate": "roster",
+                "version": "*",
+                "path": "roster::Open",
+                "parameters": [{ "$ref": target }],
+            }
+        });
+        if let Some(description) = slot.get("description") {
+            opened["description"] = description.clone();
+        }
+        *slot = opened;
+    }
+}
+
+/// Code blocks without a language would become failing doctests of the
+/// generated docs: they are marked `text`.
+pub fn tag_code_fences(text: &str) -> String {
+    let mut inside = false;
+    text.split_inclusive('\n')
+        .map(|line| {
+            let trimmed = line.trim_start();
+            let Some(info) = trimmed.strip_prefix("```") else {
+                return line.to_owned();
+            };
+            if inside {
+                inside = false;
+                return line.to_owned();
+            }
+            inside = true;
+            if info.trim().is_empty() {
+                let indent = &line[..line.len() - trimmed.len()];
+                format!("{indent}```text{info}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}

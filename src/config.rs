@@ -1,0 +1,186 @@
+//! Configuration of a client: base URL, credentials, timeouts, user agent.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap};
+
+use crate::base_url::BaseUrl;
+use crate::credentials::{BearerToken, Credentials, LuccaApiKey};
+use crate::error::ConfigError;
+
+/// The configuration of the Lucca APIs (Office and Directory).
+pub type LuccaConfig = Config<LuccaApiKey>;
+
+/// The configuration of the Docutools API.
+pub type DocutoolsConfig = Config<BearerToken>;
+
+/// How long a connection may take to open, by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a whole request may take, by default. Long enough for the upload
+/// of a large CSV file on a slow link (100 MB at 1 MB/s), unlike progenitor's
+/// 15 s default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The `User-Agent` sent unless another is set.
+pub const DEFAULT_USER_AGENT: &str = concat!("roster/", env!("CARGO_PKG_VERSION"));
+
+/// What a client needs: where the API is, who calls it, how long to wait.
+///
+/// `Debug` shows everything but the secret.
+///
+/// ```
+/// use std::time::Duration;
+/// use roster::{LuccaApiKey, LuccaConfig};
+///
+/// let config = LuccaConfig::new("https://acme.ilucca.net", LuccaApiKey::new("my-key"))?
+///     .with_timeout(Duration::from_secs(60))?;
+/// assert!(!format!("{config:?}").contains("my-key"));
+/// # Ok::<(), roster::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Config<C: Credentials> {
+    base_url: BaseUrl,
+    credentials: C,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+}
+
+impl<C: Credentials> Config<C> {
+    /// A configuration with the default timeouts and user agent. The base URL
+    /// must be `https`, or `http` on a loopback address; a bare host means
+    /// `https://host`.
+    pub fn new(base_url: &str, credentials: C) -> Result<Self, ConfigError> {
+        Ok(Self {
+            base_url: BaseUrl::parse(base_url)?,
+            credentials,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+        })
+    }
+
+    /// Reads the host and the secret from the environment: `LUCCA_HOST` and
+    /// `LUCCA_API_KEY` for Lucca, `DOCUTOOLS_HOST` and `DOCUTOOLS_TOKEN` for
+    /// Docutools.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), with the variables looked up by
+    /// `lookup` (a secret store, a test's map).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let read = |name: &'static str| {
+            lookup(name)
+                .filter(|value| !value.trim().is_empty())
+                .ok_or(ConfigError::MissingVariable { name })
+        };
+        let host = read(C::HOST_VAR)?;
+        let secret = read(C::SECRET_VAR)?;
+        Self::new(&host, C::from_secret(secret))
+    }
+
+    /// Sets how long a whole request may take (sending the body included).
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self, ConfigError> {
+        if timeout.is_zero() {
+            return Err(ConfigError::ZeroTimeout { which: "request" });
+        }
+        self.timeout = timeout;
+        Ok(self)
+    }
+
+    /// Sets how long opening a connection may take.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Result<Self, ConfigError> {
+        if timeout.is_zero() {
+            return Err(ConfigError::ZeroTimeout { which: "connect" });
+        }
+        self.connect_timeout = timeout;
+        Ok(self)
+    }
+
+    /// Sets the `User-Agent` header.
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base_url
+    }
+
+    /// The credentials (their `Debug` is redacted).
+    pub fn credentials(&self) -> &C {
+        &self.credentials
+    }
+
+    /// How long a whole request may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// How long opening a connection may take.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// An HTTP client that sends the credentials (as a sensitive header), the
+    /// user agent and the timeouts with every request. TLS is rustls with the
+    /// platform's roots.
+    pub fn http_client(&self) -> Result<reqwest::Client, ConfigError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, self.credentials.authorization()?);
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(self.user_agent.as_str())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .build()
+            .map_err(ConfigError::HttpClient)
+    }
+}
+
+impl<C: Credentials> fmt::Debug for Config<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// A generated client that a [`Config`] of the matching credentials builds:
+/// `let office: roster::office::Client = config.client()?;`.
+pub trait ApiClient: Sized {
+    /// The credentials this API takes.
+    type Credentials: Credentials;
+
+    /// The client for `base_url`, sending requests with `http`.
+    fn from_parts(base_url: &str, http: reqwest::Client) -> Self;
+}
+
+impl<C: Credentials> Config<C> {
+    /// A generated client of an API that takes these credentials.
+    ///
+    /// ```
+    /// use roster::{LuccaApiKey, LuccaConfig, office};
+    ///
+    /// let config = LuccaConfig::new("https://acme.ilucca.net", LuccaApiKey::new("my-key"))?;
+    /// let office: office::Client = config.client()?;
+    /// assert!(!format!("{office:?}").contains("my-key"));
+    /// # Ok::<(), roster::ConfigError>(())
+    /// ```
+    pub fn client<T: ApiClient<Credentials = C>>(&self) -> Result<T, ConfigError> {
+        Ok(T::from_parts(self.base_url.as_str(), self.http_client()?))
+    }
+}

@@ -1,0 +1,47 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+// Lets generated code name this crate's types as `roster::…` (`x-rust-type`).
+extern crate self as roster;
+
+/// Includes a generated client from `OUT_DIR`, re-exports it flat, and lets a
+/// [`Config`] of the matching credentials build it. The lint allowances
+/// needed by generated code stay on the module that includes it.
+macro_rules! generated_api {
+    ($file:literal, $credentials:ty) => {
+        #[allow(missing_docs, unused_imports, clippy::all, rustdoc::all)]
+        mod generated {
+            include!(concat!(env!("OUT_DIR"), "/", $file, ".rs"));
+        }
+
+        pub use generated::*;
+
+        impl crate::config::ApiClient for Client {
+            type Credentials = $credentials;
+
+            fn from_parts(base_url: &str, http: reqwest::Client) -> Self {
+                Self::new_with_client(base_url, http)
+            }
+        }
+    };
+}
+pub(crate) use generated_api;
+
+mod base_url;
+mod config;
+mod credentials;
+mod error;
+mod open;
+
+pub mod directory;
+pub mod docutools;
+pub mod office;
+
+pub use base_url::BaseUrl;
+pub use config::{
+    ApiClient, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+    DocutoolsConfig, LuccaConfig,
+};
+pub use credentials::{BearerToken, Credentials, LuccaApiKey};
+pub use error::ConfigError;
+pub use open::Open;

@@ -1,0 +1,401 @@
+//! The build script: each rewrite, the located errors of unusable specs, and
+//! that a spec change changes the generated code.
+
+use serde_json::{Value, json};
+
+use crate::generate::{APIS, Api, generate};
+use crate::rewrite::{Options, rewrite, tag_code_fences};
+
+const ZONELESS: Options = Options {
+    zoneless_date_times: true,
+};
+
+fn doc(paths: Value, components: Value) -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "t", "version": "1" },
+        "paths": paths,
+        "components": components,
+    })
+}
+
+fn schemas(schemas: Value) -> Value {
+    doc(json!({}), json!({ "schemas": schemas }))
+}
+
+fn rewritten(mut doc: Value, options: Options) -> Value {
+    rewrite(&mut doc, options).unwrap();
+    doc
+}
+
+#[test]
+fn the_version_becomes_3_0() {
+    let doc = rewritten(schemas(json!({})), Options::default());
+    assert_eq!(doc["openapi"], "3.0.3");
+}
+
+#[test]
+fn type_arrays_with_null_become_nullable() {
+    let doc = rewritten(
+        schemas(json!({ "A": { "type": "object", "properties": {
+            "n": { "type": ["integer", "null"], "format": "int32" },
+            "s": { "type": ["string"] },
+        }}})),
+        Options::default(),
+    );
+    let properties = &doc["components"]["schemas"]["A"]["properties"];
+    assert_eq!(
+        properties["n"],
+        json!({ "type": "integer", "format": "int32", "nullable": true })
+    );
+    assert_eq!(properties["s"], json!({ "type": "string" }));
+}
+
+#[test]
+fn one_of_with_null_becomes_a_nullable_all_of() {
+    let doc = rewritten(
+        schemas(json!({
+            "B": { "type": "object" },
+            "A": { "type": "object", "properties": {
+                "b": { "oneOf": [{ "$ref": "#/components/schemas/B" }, { "type": "null" }] }
+            }},
+        })),
+        Options::default(),
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["A"]["properties"]["b"],
+        json!({ "allOf": [{ "$ref": "#/components/schemas/B" }], "nullable": true })
+    );
+}
+
+#[test]
+fn numeric_exclusive_bounds_become_3_0_booleans() {
+    let doc = rewritten(
+        schemas(
+            json!({ "N": { "type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10 } }),
+        ),
+        Options::default(),
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["N"],
+        json!({ "type": "integer", "minimum": 0, "exclusiveMinimum": true,
+                "maximum": 10, "exclusiveMaximum": true })
+    );
+}
+
+#[test]
+fn format_nullable_means_a_nullable_string() {
+    let doc = rewritten(
+        schemas(json!({ "S": { "type": "string", "format": "nullable" } })),
+        Options::default(),
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["S"],
+        json!({ "type": "string", "nullable": true })
+    );
+}
+
+#[test]
+fn zone_less_date_times_only_where_the_api_says_so() {
+    let spec = schemas(json!({ "T": { "type": ["string", "null"], "format": "date-time" } }));
+
+    let zoneless = rewritten(spec.clone(), ZONELESS);
+    let zoned = rewritten(spec, Options::default());
+
+    let t = &zoneless["components"]["schemas"]["T"];
+    assert_eq!(t["x-rust-type"]["path"], "chrono::NaiveDateTime");
+    assert_eq!(t.get("format"), None);
+    assert_eq!(t["nullable"], true);
+    assert_eq!(zoned["components"]["schemas"]["T"]["format"], "date-time");
+}
+
+#[test]
+fn closed_objects_are_opened_to_unknown_fields() {
+    let doc = rewritten(
+        schemas(json!({ "O": { "type": "object", "additionalProperties": false } })),
+        Options::default(),
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["O"],
+        json!({ "type": "object" })
+    );
+}
+
+#[test]
+fn inline_enums_are_named_and_opened() {
+    let doc = rewritten(
+        schemas(json!({ "Line": { "type": "object", "properties": {
+            "position": { "type": "string", "enum": ["FullDay", "FirstHalf"] },
+            "tags": { "type": "array", "items": { "type": "string", "enum": ["a"] } },
+        }}})),
+        Options::default(),
+    );
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["LinePosition"]["enum"],
+        json!(["FullDay", "FirstHalf"])
+    );
+    assert_eq!(schemas["LineTagsItem"]["enum"], json!(["a"]));
+    let position = &schemas["Line"]["properties"]["position"]["x-rust-type"];
+    assert_eq!(position["path"], "roster::Open");
+    assert_eq!(
+        position["parameters"],
+        json!([{ "$ref": "#/components/schemas/LinePosition" }])
+    );
+    assert_eq!(
+        schemas["Line"]["properties"]["tags"]["items"]["x-rust-type"]["parameters"],
+        json!([{ "$ref": "#/components/schemas/LineTagsItem" }])
+    );
+}
+
+#[test]
+fn a_property_named_like_a_keyword_is_still_rewritten() {
+    let doc = rewritten(
+        schemas(json!({ "A": { "type": "object", "properties": {
+            "default": { "type": ["string", "null"] },
+            "example": { "type": "string", "format": "nullable" },
+        }}})),
+        Options::default(),
+    );
+    let properties = &doc["components"]["schemas"]["A"]["properties"];
+    assert_eq!(properties["default"]["nullable"], true);
+    assert_eq!(properties["example"]["nullable"], true);
+}
+
+#[test]
+fn examples_and_defaults_are_left_as_they_are() {
+    let doc = rewritten(
+        schemas(json!({ "A": {
+            "type": "object",
+            "default": { "type": ["x", "null"] },
+            "example": { "format": "nullable" },
+        }})),
+        Options::default(),
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["A"]["default"],
+        json!({ "type": ["x", "null"] })
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["A"]["example"],
+        json!({ "format": "nullable" })
+    );
+}
+
+#[test]
+fn authorization_parameters_are_dropped_everywhere() {
+    let auth = json!({ "name": "Authorization", "in": "header", "required": true, "schema": { "type": "string" } });
+    let spec = doc(
+        json!({ "/a": {
+            "parameters": [{ "$ref": "#/components/parameters/Authorization" }],
+            "get": {
+                "operationId": "a",
+                "parameters": [
+                    { "name": "authorization", "in": "header", "schema": { "type": "string" } },
+                    { "name": "q", "in": "query", "schema": { "type": "string" } },
+                ],
+                "responses": { "200": { "description": "ok" } },
+            },
+        }}),
+        json!({ "parameters": { "Authorization": auth } }),
+    );
+    let doc = rewritten(spec, Options::default());
+    assert_eq!(doc["paths"]["/a"]["parameters"], json!([]));
+    assert_eq!(
+        doc["paths"]["/a"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(doc["paths"]["/a"]["get"]["parameters"][0]["name"], "q");
+    assert_eq!(doc["components"]["parameters"], json!({}));
+}
+
+fn multipart_operation(response_schema: Value) -> Value {
+    json!({
+        "operationId": "upload",
+        "requestBody": { "content": { "multipart/form-data": { "schema": { "type": "object" } } } },
+        "responses": { "200": { "description": "ok", "content": { "application/json": { "schema": response_schema } } } },
+    })
+}
+
+#[test]
+fn multipart_operations_are_left_to_the_handwritten_layer() {
+    let spec = doc(
+        json!({
+            "/upload": { "post": multipart_operation(json!({ "$ref": "#/components/schemas/Done" })) },
+            "/both": {
+                "post": multipart_operation(json!({ "$ref": "#/components/schemas/Done" })),
+                "get": { "operationId": "kept", "responses": { "200": { "description": "ok" } } },
+            },
+        }),
+        json!({ "schemas": { "Done": { "type": "object" } } }),
+    );
+    let doc = rewritten(spec, Options::default());
+    assert_eq!(doc["paths"].get("/upload"), None);
+    assert_eq!(doc["paths"]["/both"].get("post"), None);
+    assert_eq!(doc["paths"]["/both"]["get"]["operationId"], "kept");
+    assert!(doc["components"]["schemas"].get("Done").is_some());
+}
+
+#[test]
+fn a_multipart_operation_with_an_inline_response_is_refused_where_it_stands() {
+    let mut spec = doc(
+        json!({ "/up/load": { "post": multipart_operation(json!({ "type": "object" })) } }),
+        json!({}),
+    );
+    let error = rewrite(&mut spec, Options::default()).unwrap_err();
+    assert_eq!(
+        error.pointer,
+        "/paths/~1up~1load/post/responses/200/content/application~1json/schema"
+    );
+    assert!(
+        error.message.contains("components/schemas"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn code_fences_without_a_language_become_text() {
+    let text = "Example:\n```\n--b\n```\nand\n```json\n{}\n```\n  ```\nx\n  ```";
+    assert_eq!(
+        tag_code_fences(text),
+        "Example:\n```text\n--b\n```\nand\n```json\n{}\n```\n  ```text\nx\n  ```"
+    );
+}
+
+#[test]
+fn descriptions_everywhere_get_their_fences_tagged() {
+    let spec = doc(
+        json!({ "/a": { "get": {
+            "operationId": "a",
+            "description": "```\nx\n```",
+            "responses": { "200": { "description": "ok" } },
+        }}}),
+        json!({ "schemas": { "S": { "type": "string", "description": "```\ny\n```" } } }),
+    );
+    let doc = rewritten(spec, Options::default());
+    assert_eq!(doc["paths"]["/a"]["get"]["description"], "```text\nx\n```");
+    assert_eq!(
+        doc["components"]["schemas"]["S"]["description"],
+        "```text\ny\n```"
+    );
+}
+
+#[test]
+fn a_dangling_reference_is_named_by_its_pointer() {
+    let mut spec = doc(
+        json!({ "/a": { "get": {
+            "operationId": "a",
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/Missing" }
+            }}}},
+        }}}),
+        json!({}),
+    );
+    let error = rewrite(&mut spec, Options::default()).unwrap_err();
+    assert_eq!(
+        error.pointer,
+        "/paths/~1a/get/responses/200/content/application~1json/schema/$ref"
+    );
+    assert!(
+        error.message.contains("#/components/schemas/Missing"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn unsupported_shapes_are_named_by_their_pointer() {
+    let mut several_types = schemas(json!({ "X": { "type": ["string", "integer"] } }));
+    let error = rewrite(&mut several_types, Options::default()).unwrap_err();
+    assert_eq!(error.pointer, "/components/schemas/X/type");
+
+    let mut swagger = json!({ "openapi": "2.0", "paths": {} });
+    let error = rewrite(&mut swagger, Options::default()).unwrap_err();
+    assert_eq!(error.pointer, "/openapi");
+    assert!(error.message.contains("2.0"));
+}
+
+fn office() -> Api {
+    APIS.into_iter().find(|api| api.module == "office").unwrap()
+}
+
+fn spec_text(api: &Api) -> String {
+    std::fs::read_to_string(format!("{}/{}", env!("CARGO_MANIFEST_DIR"), api.file)).unwrap()
+}
+
+#[test]
+fn the_build_output_is_what_generate_makes_of_each_spec() {
+    for api in APIS {
+        let built =
+            std::fs::read_to_string(format!("{}/{}.rs", env!("OUT_DIR"), api.module)).unwrap();
+        assert_eq!(
+            generate(&api, &spec_text(&api)).unwrap(),
+            built,
+            "{}",
+            api.file
+        );
+    }
+}
+
+#[test]
+fn adding_a_response_field_changes_the_generated_type() {
+    let api = office();
+    let mut spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    spec["components"]["schemas"]["ImportProgress"]["properties"]["etaSeconds"] =
+        json!({ "type": ["integer", "null"], "format": "int32" });
+
+    let before = generate(&api, &spec_text(&api)).unwrap();
+    let after = generate(&api, &serde_yaml_ng::to_string(&spec).unwrap()).unwrap();
+
+    assert!(!before.contains("eta_seconds"));
+    assert!(
+        after.contains("pub eta_seconds: ::std::option::Option<i32>"),
+        "field not generated"
+    );
+}
+
+#[test]
+fn an_unusable_spec_fails_with_its_file_and_pointer() {
+    let api = office();
+    let mut spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    spec["components"]["schemas"]["Office"]["properties"]["floors"]["items"] =
+        json!({ "$ref": "#/components/schemas/Storey" });
+
+    let error = generate(&api, &serde_yaml_ng::to_string(&spec).unwrap()).unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        "openapi/lucca-office.yaml at #/components/schemas/Office/properties/floors/items/$ref: \
+         `#/components/schemas/Storey` points to nothing in this file"
+    );
+}
+
+#[test]
+fn a_spec_that_is_not_yaml_names_its_file_and_line() {
+    let error = generate(&office(), "openapi: 3.1.0\npaths: [unclosed\n").unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("openapi/lucca-office.yaml: not readable YAML"),
+        "{text}"
+    );
+    assert!(text.contains("line"), "{text}");
+}
+
+#[test]
+fn a_spec_that_is_not_openapi_names_the_node() {
+    let spec = json!({
+        "openapi": "3.0.3",
+        "info": { "title": "t", "version": "1" },
+        "paths": { "/a": { "get": { "operationId": "a", "responses": { "200": 7 } } } },
+    });
+    let error = generate(&office(), &serde_yaml_ng::to_string(&spec).unwrap()).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("openapi/lucca-office.yaml at #/paths/~1a/get/responses/200: "),
+        "{text}"
+    );
+}

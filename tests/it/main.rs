@@ -1,0 +1,17 @@
+//! roster's integration tests: one binary, one module per concern.
+
+// The build script's modules, tested directly (see `codegen`).
+#[path = "../../build/generate.rs"]
+mod generate;
+#[path = "../../build/rewrite.rs"]
+mod rewrite;
+#[path = "../../build/spec_error.rs"]
+mod spec_error;
+
+mod auth;
+mod capture;
+mod codegen;
+mod config;
+mod examples;
+mod snapshots;
+mod tolerance;
