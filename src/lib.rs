@@ -32,9 +32,12 @@ mod config;
 mod credentials;
 mod error;
 mod open;
+pub mod retry;
 
 pub mod directory;
 pub mod docutools;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod office;
 
 pub use base_url::BaseUrl;

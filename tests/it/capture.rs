@@ -1,15 +1,18 @@
 //! A loopback server that answers one request with a fixed JSON body and
-//! hands back what it received, to check what the SDK really sends.
+//! hands back what it received, byte for byte, to check what the SDK sends.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// One request as received: request line and headers (names lower-cased).
+/// One request as received.
 #[derive(Debug)]
 pub struct Captured {
     pub request_line: String,
+    /// Headers in order, names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body, de-chunked if it came chunked.
+    pub body: Vec<u8>,
 }
 
 impl Captured {
@@ -23,6 +26,12 @@ impl Captured {
     }
 }
 
+async fn read_line(reader: &mut (impl AsyncBufReadExt + Unpin)) -> String {
+    let mut line = String::new();
+    reader.read_line(&mut line).await.expect("read a line");
+    line.trim_end_matches(['\r', '\n']).to_owned()
+}
+
 /// Starts the server; returns its base URL and the request it will capture.
 pub async fn serve_once(status: u16, body: &'static str) -> (String, JoinHandle<Captured>) {
     let listener = TcpListener::bind("127.0.0.1:0")
@@ -30,34 +39,49 @@ pub async fn serve_once(status: u16, body: &'static str) -> (String, JoinHandle<
         .expect("bind loopback");
     let base_url = format!("http://{}", listener.local_addr().expect("local address"));
     let task = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.expect("accept");
-        let mut received = Vec::new();
-        let mut buffer = [0_u8; 4096];
-        while !received.windows(4).any(|window| window == b"\r\n\r\n") {
-            let read = socket.read(&mut buffer).await.expect("read request");
-            assert!(read > 0, "connection closed before the request head ended");
-            received.extend_from_slice(&buffer[..read]);
+        let (socket, _) = listener.accept().await.expect("accept");
+        let mut reader = BufReader::new(socket);
+        let request_line = read_line(&mut reader).await;
+        let mut headers = Vec::new();
+        loop {
+            let line = read_line(&mut reader).await;
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').expect("a header line");
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
-        let head = String::from_utf8_lossy(&received).into_owned();
-        let head = head.split("\r\n\r\n").next().unwrap_or_default();
-        let mut lines = head.split("\r\n");
-        let request_line = lines.next().unwrap_or_default().to_owned();
-        let headers = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-            .collect();
+        let mut captured = Captured {
+            request_line,
+            headers,
+            body: Vec::new(),
+        };
+        if let Some(length) = captured.header_values("content-length").first() {
+            let mut body = vec![0; length.parse().expect("a length")];
+            reader.read_exact(&mut body).await.expect("read the body");
+            captured.body = body;
+        } else if captured.header_values("transfer-encoding") == ["chunked"] {
+            loop {
+                let size =
+                    usize::from_str_radix(&read_line(&mut reader).await, 16).expect("a chunk size");
+                let mut chunk = vec![0; size + 2];
+                reader.read_exact(&mut chunk).await.expect("read a chunk");
+                if size == 0 {
+                    break;
+                }
+                captured.body.extend_from_slice(&chunk[..size]);
+            }
+        }
         let response = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         );
+        let mut socket = reader.into_inner();
         socket
             .write_all(response.as_bytes())
             .await
             .expect("write response");
-        Captured {
-            request_line,
-            headers,
-        }
+        captured
     });
     (base_url, task)
 }

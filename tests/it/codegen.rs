@@ -399,3 +399,26 @@ fn a_spec_that_is_not_openapi_names_the_node() {
         "{text}"
     );
 }
+
+#[test]
+fn the_handwritten_upload_follows_the_specs_multipart_operation() {
+    let spec: Value = serde_yaml_ng::from_str(&spec_text(&office())).unwrap();
+    let (path, item) = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, item)| {
+            item.pointer("/post/requestBody/content/multipart~1form-data")
+                .is_some()
+        })
+        .unwrap();
+    let multipart = &item["post"]["requestBody"]["content"]["multipart/form-data"];
+
+    assert_eq!(path, roster::office::IMPORT_PATH);
+    let parts: Vec<&String> = multipart["encoding"].as_object().unwrap().keys().collect();
+    assert_eq!(parts, [roster::office::FILE_PART]);
+    assert_eq!(
+        multipart["encoding"][roster::office::FILE_PART]["contentType"],
+        "text/csv"
+    );
+}

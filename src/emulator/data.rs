@@ -1,0 +1,236 @@
+//! What the local server knows: its employees, work locations, the user
+//! locations imports created, and the imports themselves.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use tokio::time::Instant;
+
+use crate::office::types::Position;
+
+/// An employee of the local account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employee {
+    /// The user id.
+    pub id: i64,
+    /// The login rows name them by.
+    pub login: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+}
+
+impl Employee {
+    /// An employee.
+    pub fn new(id: i64, login: &str, first_name: &str, last_name: &str) -> Self {
+        Self {
+            id,
+            login: login.into(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+        }
+    }
+}
+
+/// A work location of the local account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// Its id.
+    pub id: i64,
+    /// Its name, as rows give it.
+    pub name: String,
+    /// `Office`, `RemoteWork` or `Other`.
+    pub kind: &'static str,
+    /// Areas (offices only): id and name.
+    pub areas: Vec<(i64, String)>,
+}
+
+impl Place {
+    /// An office with areas.
+    pub fn office(id: i64, name: &str, areas: &[(i64, &str)]) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            kind: "Office",
+            areas: areas
+                .iter()
+                .map(|(id, name)| (*id, (*name).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Remote work.
+    pub fn remote(id: i64, name: &str) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            kind: "RemoteWork",
+            areas: Vec::new(),
+        }
+    }
+}
+
+/// What the local server starts with.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The API key it accepts (`Authorization: lucca application=<key>`).
+    pub api_key: String,
+    /// Its employees.
+    pub employees: Vec<Employee>,
+    /// Its work locations.
+    pub places: Vec<Place>,
+    /// How long an import takes from upload to progress 100.
+    pub import_duration: Duration,
+}
+
+impl Default for Setup {
+    /// A small account: four employees, offices in Paris and Nantes, remote
+    /// work; imports take 300 ms.
+    fn default() -> Self {
+        Self {
+            api_key: "local-lucca-key".into(),
+            employees: vec![
+                Employee::new(416, "jdupont", "Jean", "Dupont"),
+                Employee::new(417, "mlefevre", "Marie", "Lefevre"),
+                Employee::new(418, "pmartin", "Pierre", "Martin"),
+                Employee::new(419, "adurand", "Alice", "Durand"),
+            ],
+            places: vec![
+                Place::office(1, "Paris", &[(10, "Service Client"), (11, "B1")]),
+                Place::office(2, "Nantes", &[(20, "B1")]),
+                Place::remote(3, "Remote"),
+            ],
+            import_duration: Duration::from_millis(300),
+        }
+    }
+}
+
+/// A user location the local server holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLocation {
+    /// Its id.
+    pub id: i64,
+    /// The employee's id.
+    pub owner_id: i64,
+    /// The work location's id.
+    pub work_location_id: i64,
+    /// The area's id, if any.
+    pub area_id: Option<i64>,
+    /// The day.
+    pub date: NaiveDate,
+    /// The whole day or a half.
+    pub position: Position,
+    /// When the import created it.
+    pub created_at: NaiveDateTime,
+}
+
+impl StoredLocation {
+    /// Whether it takes (some of) the same time as `position` on `date`.
+    pub(crate) fn overlaps(&self, owner_id: i64, date: NaiveDate, position: Position) -> bool {
+        self.owner_id == owner_id
+            && self.date == date
+            && (self.position == position
+                || self.position == Position::FullDay
+                || position == Position::FullDay)
+    }
+}
+
+/// A row as the server read it from an uploaded file, before validation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceivedRow {
+    /// The line of the file (1 is the header).
+    pub line_number: u64,
+    /// `login` as sent.
+    pub login: String,
+    /// `workLocationName` as sent.
+    pub work_location_name: String,
+    /// `areaName` as sent.
+    pub area_name: String,
+    /// `date` as sent.
+    pub date: String,
+    /// `position` as sent.
+    pub position: String,
+    /// `comment` as sent.
+    pub comment: String,
+    /// `isDeletion` as sent.
+    pub is_deletion: String,
+}
+
+/// An import request as the server received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedImport {
+    /// Its `summaryId`.
+    pub summary_id: uuid::Uuid,
+    /// `create=true`.
+    pub create: bool,
+    /// `overrideUserLocations=true`.
+    pub override_existing: bool,
+    /// The part's file name.
+    pub file_name: Option<String>,
+    /// The part's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The file's bytes.
+    pub file: bytes::Bytes,
+    /// The rows the server read from it.
+    pub rows: Vec<ReceivedRow>,
+}
+
+/// A line of an analysis or results: the row, and its error or warning.
+#[derive(Debug, Clone)]
+pub(crate) struct Verdict {
+    pub row: ReceivedRow,
+    pub employee: Option<Employee>,
+    pub error: Option<String>,
+    pub warning: Option<(String, bool)>,
+    /// What applying the row does, when it is valid.
+    pub effect: Option<Effect>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Effect {
+    Create {
+        owner_id: i64,
+        work_location_id: i64,
+        area_id: Option<i64>,
+        date: NaiveDate,
+        position: Position,
+    },
+    Delete {
+        owner_id: i64,
+        date: NaiveDate,
+    },
+}
+
+/// An import the server runs.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub create: bool,
+    pub override_existing: bool,
+    pub started: Instant,
+    pub duration: Duration,
+    pub verdicts: Vec<Verdict>,
+    /// Set when the import has run: descriptions of what it did and counts.
+    pub outcome: Option<Applied>,
+}
+
+/// What an import did (or, simulated, would do).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Applied {
+    pub created: Vec<String>,
+    pub deleted: u64,
+    pub skipped: Vec<(usize, String)>,
+}
+
+/// Everything the server holds.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub employees: Vec<Employee>,
+    pub places: Vec<Place>,
+    pub locations: Vec<StoredLocation>,
+    pub next_location_id: i64,
+    pub jobs: HashMap<uuid::Uuid, Job>,
+    pub received: Vec<ReceivedImport>,
+    pub imports_applied: u64,
+}

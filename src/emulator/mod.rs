@@ -1,0 +1,260 @@
+//! A local Lucca server (feature `emulator`): an in-process HTTP server on
+//! 127.0.0.1 that behaves like the documented Lucca Office API, for tests
+//! and the quickstart. Knobs make it slow or faulty on purpose.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use roster::emulator::LocalLucca;
+//!
+//! let lucca = LocalLucca::start().await?;
+//! let office: roster::office::Client = lucca.config().client()?;
+//! let places = office.get_office_api_work_locations().send().await?.into_inner();
+//! assert_eq!(places.items[0].name, "Paris");
+//! # Ok(()) }
+//! ```
+
+mod data;
+mod faults;
+mod office_import;
+mod office_read;
+mod respond;
+mod serve;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+pub use data::{Employee, Place, ReceivedImport, ReceivedRow, Setup, StoredLocation};
+pub use faults::{Fault, Faults, Route};
+
+use crate::office::IMPORT_PATH;
+use crate::{LuccaApiKey, LuccaConfig};
+use data::Store;
+use respond::error;
+
+/// What the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    store: Mutex<Store>,
+    faults: Faults,
+    api_key: String,
+    import_duration: Mutex<Duration>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn import_duration(&self) -> Duration {
+        *self
+            .import_duration
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running local Lucca server. Stops when dropped.
+#[derive(Debug)]
+pub struct LocalLucca {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for LocalLucca {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl LocalLucca {
+    /// Starts a server with the default [`Setup`] on a free loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(Setup::default()).await
+    }
+
+    /// Starts a server with `setup`.
+    pub async fn start_with(setup: Setup) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store {
+                employees: setup.employees,
+                places: setup.places,
+                next_location_id: 9000,
+                ..Store::default()
+            }),
+            faults: Faults::default(),
+            api_key: setup.api_key,
+            import_duration: Mutex::new(setup.import_duration),
+        });
+        let (address, server) = serve::spawn(router(Arc::clone(&shared))).await?;
+        tracing::info!(%address, "local Lucca server started");
+        Ok(Self {
+            address,
+            shared,
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The key the server accepts.
+    pub fn api_key(&self) -> LuccaApiKey {
+        LuccaApiKey::new(self.shared.api_key.clone())
+    }
+
+    /// A configuration for this server.
+    pub fn config(&self) -> LuccaConfig {
+        LuccaConfig::new(&self.base_url(), self.api_key())
+            .expect("a loopback URL is a valid base URL")
+    }
+
+    /// The fault knobs.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Sets how long the next imports take from upload to progress 100.
+    pub fn set_import_duration(&self, duration: Duration) {
+        *self
+            .shared
+            .import_duration
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = duration;
+    }
+
+    /// How many creations (`create=true`) the server has applied.
+    pub fn imports_applied(&self) -> u64 {
+        self.shared.lock().imports_applied
+    }
+
+    /// The import requests received, oldest first.
+    pub fn received_imports(&self) -> Vec<ReceivedImport> {
+        self.shared.lock().received.clone()
+    }
+
+    /// The user locations the server holds.
+    pub fn user_locations(&self) -> Vec<StoredLocation> {
+        self.shared.lock().locations.clone()
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let imports = IMPORT_PATH;
+    Router::new()
+        .route(imports, post(office_import::import))
+        .route(&format!("{imports}/progress"), get(office_read::progress))
+        .route(&format!("{imports}/analysis"), get(office_read::analysis))
+        .route(&format!("{imports}/results"), get(office_read::results))
+        .route(
+            "/work-locations/public/api/work-locations",
+            get(office_read::work_locations),
+        )
+        .route(
+            "/work-locations/public/api/user-locations",
+            get(office_read::user_locations),
+        )
+        .route(
+            "/work-locations/public/api/user-locations/{id}",
+            get(office_read::user_location),
+        )
+        .fallback(unexpected)
+        .layer(DefaultBodyLimit::max(office_import::MAX_UPLOAD))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            misbehave,
+        ))
+        .with_state(shared)
+}
+
+/// Names the request nobody expected, so a test failure says what was sent.
+async fn unexpected(request: Request) -> Response {
+    let message = format!(
+        "the local server has no {} {}",
+        request.method(),
+        request.uri().path()
+    );
+    error(StatusCode::NOT_FOUND, &message)
+}
+
+/// Lucca's rule: `Authorization: lucca application=<key>`, else 401.
+async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let expected = format!("lucca application={}", shared.api_key);
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
+    if given != Some(expected.as_bytes()) {
+        return error(StatusCode::UNAUTHORIZED, "invalid or missing API key");
+    }
+    next.run(request).await
+}
+
+/// Applies the latency and the first pending fault for this request.
+async fn misbehave(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let latency = shared.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let Some(fault) = shared.faults.take(
+        request.uri().path(),
+        request.uri().query().unwrap_or_default(),
+    ) else {
+        return next.run(request).await;
+    };
+    tracing::debug!(?fault, path = request.uri().path(), "injecting a fault");
+    let connection = request.extensions().get::<serve::Connection>().cloned();
+    match fault {
+        Fault::Status {
+            status,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = error(status, "injected fault");
+            if let Some(value) = retry_after.and_then(|value| HeaderValue::from_str(&value).ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Fault::Html { status } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+            (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
+        }
+        Fault::DropBeforeHandling => serve::drop_connection(connection).await,
+        Fault::DropAfterHandling => {
+            let _ = next.run(request).await;
+            serve::drop_connection(connection).await
+        }
+        Fault::Delay(delay) => {
+            let response = next.run(request).await;
+            tokio::time::sleep(delay).await;
+            response
+        }
+        Fault::Body(body) => {
+            let _ = next.run(request).await;
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! The import endpoint of the local server: reads the multipart upload and
+//! its CSV with the server's rules, judges each row against the account,
+//! and runs the import in the background.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::Shared;
+use super::data::{
+    Applied, Effect, Job, ReceivedImport, ReceivedRow, Store, StoredLocation, Verdict,
+};
+use super::respond::{Rejection, error};
+use crate::office::csv_format::LineIndex;
+use crate::office::types::Position;
+use crate::office::{BOM, DELIMITER, HEADER, REQUIRED, parse_date};
+
+/// Lucca answers 413 past this size.
+pub(crate) const MAX_UPLOAD: usize = 100 * 1024 * 1024;
+
+#[derive(Deserialize)]
+pub(crate) struct ImportQuery {
+    create: Option<String>,
+    #[serde(rename = "overrideUserLocations")]
+    override_user_locations: Option<String>,
+}
+
+fn required_bool(value: Option<&str>, name: &str) -> Result<bool, Rejection> {
+    match value {
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            format!("`{name}` must be true or false, not `{other}`"),
+        )),
+        None => Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            format!("the query parameter `{name}` is required"),
+        )),
+    }
+}
+
+/// `POST /work-locations/public/api/imports/user-locations`.
+pub(crate) async fn import(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<ImportQuery>,
+    mut multipart: Multipart,
+) -> Response {
+    let create = match required_bool(query.create.as_deref(), "create") {
+        Ok(value) => value,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let override_existing = match required_bool(
+        query.override_user_locations.as_deref(),
+        "overrideUserLocations",
+    ) {
+        Ok(value) => value,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("files") => {
+                let file_name = field.file_name().map(str::to_owned);
+                let content_type = field.content_type().map(str::to_owned);
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((file_name, content_type, bytes)),
+                    Err(rejection) => return error(rejection.status(), &rejection.body_text()),
+                }
+            }
+            Ok(Some(_other)) => continue,
+            Ok(None) => break,
+            Err(rejection) => return error(rejection.status(), &rejection.body_text()),
+        }
+    }
+    let Some((file_name, content_type, bytes)) = file else {
+        return error(StatusCode::BAD_REQUEST, "no multipart part named `files`");
+    };
+    let rows = match read_file(&bytes) {
+        Ok(rows) => rows,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let summary_id = uuid::Uuid::new_v4();
+    let duration = {
+        let mut store = shared.lock();
+        let verdicts = rows
+            .iter()
+            .map(|row| judge(row, &store, override_existing))
+            .collect();
+        store.received.push(ReceivedImport {
+            summary_id,
+            create,
+            override_existing,
+            file_name,
+            content_type,
+            file: bytes,
+            rows,
+        });
+        let duration = shared.import_duration();
+        store.jobs.insert(
+            summary_id,
+            Job {
+                create,
+                override_existing,
+                started: tokio::time::Instant::now(),
+                duration,
+                verdicts,
+                outcome: None,
+            },
+        );
+        duration
+    };
+    let runner = Arc::clone(&shared);
+    tokio::spawn(async move {
+        tokio::time::sleep(duration).await;
+        finish(&runner, summary_id);
+    });
+    Json(serde_json::json!({ "summaryId": summary_id })).into_response()
+}
+
+/// Reads the CSV with the server's rules: UTF-8 with a BOM, `;`, the
+/// documented header names.
+fn read_file(bytes: &[u8]) -> Result<Vec<ReceivedRow>, String> {
+    let Some(content) = bytes.strip_prefix(BOM) else {
+        return Err("the file must be encoded in UTF-8 with BOM".into());
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(DELIMITER)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(LineIndex::new(content));
+    let mut record = csv::StringRecord::new();
+    let header = match reader.read_record(&mut record) {
+        Ok(true) => record.clone(),
+        Ok(false) => return Err("the file is empty".into()),
+        Err(problem) => return Err(format!("the header row cannot be read: {problem}")),
+    };
+    let mut index = std::collections::HashMap::new();
+    for (position, name) in header.iter().enumerate() {
+        if !HEADER.contains(&name) {
+            return Err(format!("unknown column `{name}`"));
+        }
+        index.insert(name.to_owned(), position);
+    }
+    if let Some(missing) = REQUIRED.iter().find(|name| !index.contains_key(**name)) {
+        return Err(format!("the column `{missing}` is missing"));
+    }
+    let mut rows = Vec::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(problem) => return Err(format!("the file cannot be read: {problem}")),
+        }
+        let line_number = record
+            .position()
+            .map_or(0, |at| reader.get_ref().line_of(at.byte()));
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        let cell = |name: &str| {
+            index
+                .get(name)
+                .and_then(|position| record.get(*position))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        rows.push(ReceivedRow {
+            line_number,
+            login: cell("login"),
+            work_location_name: cell("workLocationName"),
+            area_name: cell("areaName"),
+            date: cell("date"),
+            position: cell("position"),
+            comment: cell("comment"),
+            is_deletion: cell("isDeletion"),
+        });
+    }
+    Ok(rows)
+}
+
+fn position_of(text: &str) -> Option<Position> {
+    match text {
+        "FullDay" => Some(Position::FullDay),
+        "FirstHalf" => Some(Position::FirstHalf),
+        "SecondHalf" => Some(Position::SecondHalf),
+        _ => None,
+    }
+}
+
+/// Judges one row against the account as it is now.
+fn judge(row: &ReceivedRow, store: &Store, override_existing: bool) -> Verdict {
+    let employee = store
+        .employees
+        .iter()
+        .find(|employee| employee.login == row.login)
+        .cloned();
+    let mut verdict = Verdict {
+        row: row.clone(),
+        employee: employee.clone(),
+        error: None,
+        warning: None,
+        effect: None,
+    };
+    let is_deletion = match row.is_deletion.to_ascii_lowercase().as_str() {
+        "" | "false" => false,
+        "true" => true,
+        _ => {
+            verdict.error = Some("IsDeletion is invalid".into());
+            return verdict;
+        }
+    };
+    let Some(employee) = employee else {
+        verdict.error = Some("User doesn't exist".into());
+        return verdict;
+    };
+    let Some(date) = parse_date(&row.date) else {
+        verdict.error = Some("Date is invalid".into());
+        return verdict;
+    };
+    let Some(position) = position_of(&row.position) else {
+        verdict.error = Some("Position is invalid".into());
+        return verdict;
+    };
+    let existing = store
+        .locations
+        .iter()
+        .any(|location| location.overlaps(employee.id, date, position));
+    if is_deletion {
+        if !store
+            .locations
+            .iter()
+            .any(|location| location.owner_id == employee.id && location.date == date)
+        {
+            verdict.warning = Some((
+                "There is no user location to delete on this day".into(),
+                false,
+            ));
+        }
+        verdict.effect = Some(Effect::Delete {
+            owner_id: employee.id,
+            date,
+        });
+        return verdict;
+    }
+    let Some(place) = store
+        .places
+        .iter()
+        .find(|place| place.name == row.work_location_name)
+    else {
+        verdict.error = Some("Work location doesn't exist".into());
+        return verdict;
+    };
+    let area_id = if row.area_name.is_empty() {
+        None
+    } else {
+        match place.areas.iter().find(|(_, name)| *name == row.area_name) {
+            Some((id, _)) => Some(*id),
+            None => {
+                verdict.error = Some("Area doesn't exist".into());
+                return verdict;
+            }
+        }
+    };
+    if existing && !override_existing {
+        verdict.warning = Some((
+            "A user location already exists on this day and is kept".into(),
+            true,
+        ));
+    }
+    verdict.effect = Some(Effect::Create {
+        owner_id: employee.id,
+        work_location_id: place.id,
+        area_id,
+        date,
+        position,
+    });
+    verdict
+}
+
+fn describe(store: &Store, owner_id: i64, date: NaiveDate) -> String {
+    let name = store
+        .employees
+        .iter()
+        .find(|employee| employee.id == owner_id)
+        .map(|employee| format!("{} {}", employee.first_name, employee.last_name))
+        .unwrap_or_default();
+    format!(
+        "Created user location for {name} on {}",
+        date.format("%Y/%m/%d")
+    )
+}
+
+/// Applies the valid rows of a job to `locations` (the real ones for a
+/// creation, a copy for a simulation).
+fn apply(
+    store: &Store,
+    locations: &mut Vec<StoredLocation>,
+    next_id: &mut i64,
+    job: &Job,
+) -> Applied {
+    let mut applied = Applied::default();
+    let now = chrono::Local::now().naive_local();
+    for (index, verdict) in job.verdicts.iter().enumerate() {
+        match &verdict.effect {
+            None => {}
+            Some(Effect::Delete { owner_id, date }) => {
+                let before = locations.len();
+                locations
+                    .retain(|location| !(location.owner_id == *owner_id && location.date == *date));
+                applied.deleted += (before - locations.len()) as u64;
+            }
+            Some(Effect::Create {
+                owner_id,
+                work_location_id,
+                area_id,
+                date,
+                position,
+            }) => {
+                let taken = locations
+                    .iter()
+                    .any(|location| location.overlaps(*owner_id, *date, *position));
+                if taken && !job.override_existing {
+                    applied
+                        .skipped
+                        .push((index, "kept the existing user location".into()));
+                    continue;
+                }
+                locations.retain(|location| !location.overlaps(*owner_id, *date, *position));
+                *next_id += 1;
+                locations.push(StoredLocation {
+                    id: *next_id,
+                    owner_id: *owner_id,
+                    work_location_id: *work_location_id,
+                    area_id: *area_id,
+                    date: *date,
+                    position: *position,
+                    created_at: now,
+                });
+                applied.created.push(describe(store, *owner_id, *date));
+            }
+        }
+    }
+    applied
+}
+
+/// Runs a job: a creation changes the account (and counts as applied), a
+/// simulation works on a copy.
+fn finish(shared: &Shared, summary_id: uuid::Uuid) {
+    let mut guard = shared.lock();
+    let store = &mut *guard;
+    let Some(job) = store.jobs.get(&summary_id) else {
+        return;
+    };
+    let mut next_id = store.next_location_id;
+    let outcome = if job.create {
+        let mut locations = std::mem::take(&mut store.locations);
+        let outcome = apply(store, &mut locations, &mut next_id, job);
+        store.locations = locations;
+        store.next_location_id = next_id;
+        store.imports_applied += 1;
+        outcome
+    } else {
+        let mut copy = store.locations.clone();
+        apply(store, &mut copy, &mut next_id, job)
+    };
+    if let Some(job) = store.jobs.get_mut(&summary_id) {
+        job.outcome = Some(outcome);
+    }
+}

@@ -1,0 +1,487 @@
+//! Reading and checking an import file before it is uploaded: every problem
+//! of the file at once, each with its line and column, in the shape of the
+//! server's `errorLines`.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use csv::{ByteRecord, ReaderBuilder};
+
+use super::csv_format::{BOM, DELIMITER, HEADER, LineIndex, REQUIRED, parse_date};
+use super::row::UserLocationRow;
+use super::types::{self, Position};
+
+/// At most this many problems are kept; the others are counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// One problem of an import file: where (line, column, field) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvProblem {
+    /// The line of the file, 1 for the header row (as the server counts).
+    pub line: u64,
+    /// The column, 1 for the first, when the problem is one cell's.
+    pub column: Option<usize>,
+    /// The column's header name, when known.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for CsvProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(column) = self.column {
+            write!(f, ", column {column}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, " ({field})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl From<&CsvProblem> for types::ErrorLine {
+    /// The problem as the server reports one, so that local and server
+    /// errors are handled alike.
+    fn from(problem: &CsvProblem) -> Self {
+        types::ErrorLine {
+            error: Some(problem.to_string()),
+            line: None,
+            line_number: Some(i32::try_from(problem.line).unwrap_or(i32::MAX)),
+        }
+    }
+}
+
+/// An import file that cannot be uploaded as it is: all its problems.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsvCheckError {
+    /// The file has problems; every one is listed (up to [`MAX_PROBLEMS`]).
+    #[error("{}", Listing(self))]
+    Invalid {
+        /// The file, when it was read from one.
+        file: Option<PathBuf>,
+        /// The problems, in file order.
+        problems: Vec<CsvProblem>,
+        /// Problems past [`MAX_PROBLEMS`], counted but not kept.
+        omitted: u64,
+    },
+    /// The file could not be read.
+    #[error("cannot read {}", file.as_deref().map_or("the import file".into(), |path| path.display().to_string()))]
+    Io {
+        /// The file, when it was read from one.
+        file: Option<PathBuf>,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+struct Listing<'a>(&'a CsvCheckError);
+
+impl fmt::Display for Listing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let CsvCheckError::Invalid {
+            file,
+            problems,
+            omitted,
+        } = self.0
+        else {
+            return Ok(());
+        };
+        let name = file
+            .as_deref()
+            .map_or("the import file".into(), |path| path.display().to_string());
+        let total = problems.len() as u64 + omitted;
+        write!(f, "{name} has {total} problem(s):")?;
+        for problem in problems {
+            write!(f, "\n  {problem}")?;
+        }
+        if *omitted > 0 {
+            write!(f, "\n  … and {omitted} more")?;
+        }
+        Ok(())
+    }
+}
+
+impl CsvCheckError {
+    /// The problems found (empty for an I/O error).
+    pub fn problems(&self) -> &[CsvProblem] {
+        match self {
+            Self::Invalid { problems, .. } => problems,
+            Self::Io { .. } => &[],
+        }
+    }
+
+    fn with_file(self, path: &Path) -> Self {
+        match self {
+            Self::Invalid {
+                problems, omitted, ..
+            } => Self::Invalid {
+                file: Some(path.to_owned()),
+                problems,
+                omitted,
+            },
+            Self::Io { source, .. } => Self::Io {
+                file: Some(path.to_owned()),
+                source,
+            },
+        }
+    }
+}
+
+/// What a checked file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CsvSummary {
+    /// Rows after the header.
+    pub rows: u64,
+    /// Rows that are deletions.
+    pub deletions: u64,
+    /// Whether the file starts with the BOM Lucca documents.
+    pub has_bom: bool,
+}
+
+/// Checks an import file without keeping its rows (a file of any size).
+pub fn check_csv(reader: impl Read) -> Result<CsvSummary, CsvCheckError> {
+    let mut summary = CsvSummary::default();
+    let has_bom = read_csv(reader, |row| {
+        summary.rows += 1;
+        summary.deletions += u64::from(row.is_deletion);
+    })?;
+    summary.has_bom = has_bom;
+    Ok(summary)
+}
+
+/// Checks the import file at `path`; errors name the file.
+pub fn check_csv_file(path: impl AsRef<Path>) -> Result<CsvSummary, CsvCheckError> {
+    let path = path.as_ref();
+    std::fs::File::open(path)
+        .map_err(|source| CsvCheckError::Io { file: None, source })
+        .and_then(check_csv)
+        .map_err(|error| error.with_file(path))
+}
+
+/// Reads the rows of an import file, or every problem it has.
+pub fn read_rows(reader: impl Read) -> Result<Vec<UserLocationRow>, CsvCheckError> {
+    let mut rows = Vec::new();
+    read_csv(reader, |row| rows.push(row))?;
+    Ok(rows)
+}
+
+/// The problems found so far.
+#[derive(Default)]
+struct Problems {
+    kept: Vec<CsvProblem>,
+    omitted: u64,
+}
+
+impl Problems {
+    fn add(&mut self, line: u64, column: Option<usize>, field: Option<&str>, message: String) {
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(CsvProblem {
+                line,
+                column,
+                field: field.map(str::to_owned),
+                message,
+            });
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+}
+
+/// Where each known column is in this file's header.
+#[derive(Default)]
+struct Columns {
+    index: [Option<usize>; HEADER.len()],
+    count: usize,
+}
+
+impl Columns {
+    fn cell<'r>(&self, record: &'r ByteRecord, name: &str) -> Option<(usize, &'r [u8])> {
+        let slot = HEADER.iter().position(|known| *known == name)?;
+        let index = self.index[slot]?;
+        record.get(index).map(|cell| (index, cell))
+    }
+}
+
+fn read_header(record: &ByteRecord, problems: &mut Problems) -> Option<Columns> {
+    let mut columns = Columns {
+        count: record.len(),
+        ..Columns::default()
+    };
+    if record.len() == 1 {
+        let only = String::from_utf8_lossy(&record[0]);
+        if let Some(separator) = [',', '\t', '|'].into_iter().find(|c| only.contains(*c)) {
+            let shown = if separator == '\t' {
+                "tab".into()
+            } else {
+                format!("`{separator}`")
+            };
+            problems.add(
+                1,
+                None,
+                None,
+                format!("cells are separated by {shown}; Lucca Office wants `;`"),
+            );
+            return None;
+        }
+    }
+    for (index, cell) in record.iter().enumerate() {
+        let name = String::from_utf8_lossy(cell);
+        let column = Some(index + 1);
+        match HEADER.iter().position(|known| *known == name) {
+            Some(slot) if columns.index[slot].is_some() => {
+                problems.add(1, column, Some(&name), "this column appears twice".into());
+            }
+            Some(slot) => columns.index[slot] = Some(index),
+            None => {
+                let hint = closest_header(&name)
+                    .map(|known| format!("; did you mean `{known}`?"))
+                    .unwrap_or_default();
+                let expected = HEADER.join(";");
+                problems.add(
+                    1,
+                    column,
+                    Some(&name),
+                    format!("unknown column `{name}`{hint} (the header is `{expected}`)"),
+                );
+            }
+        }
+    }
+    for required in REQUIRED {
+        if columns.cell(record, required).is_none() {
+            problems.add(
+                1,
+                None,
+                Some(required),
+                format!("the required column `{required}` is missing"),
+            );
+        }
+    }
+    Some(columns)
+}
+
+fn closest_header(name: &str) -> Option<&'static str> {
+    HEADER
+        .into_iter()
+        .map(|known| {
+            (
+                strsim::levenshtein(&name.to_ascii_lowercase(), &known.to_ascii_lowercase()),
+                known,
+            )
+        })
+        .filter(|(distance, _)| *distance <= 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+fn parse_position(text: &str) -> Option<Position> {
+    match text {
+        "FullDay" => Some(Position::FullDay),
+        "FirstHalf" => Some(Position::FirstHalf),
+        "SecondHalf" => Some(Position::SecondHalf),
+        _ => None,
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    if text.is_empty() || text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// Checks one data record; the row when it has no problem.
+fn read_record(
+    record: &ByteRecord,
+    line: u64,
+    columns: &Columns,
+    problems: &mut Problems,
+) -> Option<UserLocationRow> {
+    if record.len() != columns.count {
+        problems.add(
+            line,
+            None,
+            None,
+            format!(
+                "{} cell(s), the header has {}: is a `;` in a value not quoted?",
+                record.len(),
+                columns.count
+            ),
+        );
+        return None;
+    }
+    let before = problems.kept.len() as u64 + problems.omitted;
+    let mut text = |name: &'static str| -> Option<(usize, String)> {
+        let (index, bytes) = columns.cell(record, name)?;
+        match std::str::from_utf8(bytes) {
+            Ok(value) => Some((index + 1, value.to_owned())),
+            Err(_) => {
+                problems.add(line, Some(index + 1), Some(name), "not valid UTF-8".into());
+                None
+            }
+        }
+    };
+    let login = text("login");
+    let work_location = text("workLocationName");
+    let area = text("areaName");
+    let date = text("date");
+    let position = text("position");
+    let comment = text("comment");
+    let deletion = text("isDeletion");
+
+    let mut required = |cell: Option<(usize, String)>, name: &'static str| match cell {
+        Some((column, value)) if value.trim().is_empty() => {
+            problems.add(
+                line,
+                Some(column),
+                Some(name),
+                "is empty; it is required".into(),
+            );
+            None
+        }
+        other => other,
+    };
+    let login = required(login, "login");
+    let work_location = required(work_location, "workLocationName");
+    let date = required(date, "date");
+    let position = required(position, "position");
+
+    let date = date.and_then(|(column, value)| {
+        let parsed = parse_date(&value);
+        if parsed.is_none() {
+            problems.add(
+                line,
+                Some(column),
+                Some("date"),
+                format!("`{value}` is not a date as YYYY/MM/DD or YYYY-MM-DD"),
+            );
+        }
+        parsed
+    });
+    let position = position.and_then(|(column, value)| {
+        let parsed = parse_position(&value);
+        if parsed.is_none() {
+            problems.add(
+                line,
+                Some(column),
+                Some("position"),
+                format!("`{value}` is not a position: FullDay, FirstHalf or SecondHalf"),
+            );
+        }
+        parsed
+    });
+    let is_deletion = match deletion {
+        Some((column, value)) => parse_bool(&value).or_else(|| {
+            problems.add(
+                line,
+                Some(column),
+                Some("isDeletion"),
+                format!("`{value}` is not a boolean: true, false or empty"),
+            );
+            None
+        }),
+        None => Some(false),
+    };
+
+    if problems.kept.len() as u64 + problems.omitted != before {
+        return None;
+    }
+    let non_empty = |cell: Option<(usize, String)>| {
+        cell.map(|(_, value)| value)
+            .filter(|value| !value.is_empty())
+    };
+    Some(UserLocationRow {
+        login: login?.1,
+        work_location_name: work_location?.1,
+        area_name: non_empty(area),
+        date: date?,
+        position: position?,
+        comment: non_empty(comment),
+        is_deletion: is_deletion?,
+    })
+}
+
+/// Reads the whole file, calling `on_row` for each valid row; returns whether
+/// it had a BOM, or all its problems.
+fn read_csv(
+    reader: impl Read,
+    mut on_row: impl FnMut(UserLocationRow),
+) -> Result<bool, CsvCheckError> {
+    let io = |source| CsvCheckError::Io { file: None, source };
+    let mut reader = BufReader::new(reader);
+    let has_bom = reader.fill_buf().map_err(io)?.starts_with(BOM);
+    if has_bom {
+        reader.consume(BOM.len());
+    }
+    let mut csv = ReaderBuilder::new()
+        .delimiter(DELIMITER)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(LineIndex::new(reader));
+    let mut problems = Problems::default();
+    let mut record = ByteRecord::new();
+    let mut columns = None;
+    let mut header_seen = false;
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                let line = error
+                    .position()
+                    .map_or(1, |at| csv.get_ref().line_of(at.byte()));
+                match error.into_kind() {
+                    csv::ErrorKind::Io(source) => return Err(io(source)),
+                    other => problems.add(line, None, None, format!("{other:?}")),
+                }
+                continue;
+            }
+        }
+        let line = record
+            .position()
+            .map_or(1, |at| csv.get_ref().line_of(at.byte()));
+        if !header_seen {
+            header_seen = true;
+            columns = read_header(&record, &mut problems);
+            if columns.is_none() {
+                break;
+            }
+            continue;
+        }
+        if record.len() == 1 && record[0].is_empty() {
+            continue; // a blank line
+        }
+        if let Some(columns) = &columns
+            && let Some(row) = read_record(&record, line, columns, &mut problems)
+        {
+            on_row(row);
+        }
+    }
+    if !header_seen {
+        problems.add(
+            1,
+            None,
+            None,
+            "the file is empty; it needs the header row".into(),
+        );
+    }
+    if problems.is_empty() {
+        Ok(has_bom)
+    } else {
+        Err(CsvCheckError::Invalid {
+            file: None,
+            problems: problems.kept,
+            omitted: problems.omitted,
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! The import file format Lucca documents: UTF-8 with a BOM, `;` between
+//! cells, this exact header row, dates `YYYY/MM/DD` (or `YYYY-MM-DD`).
+
+use chrono::NaiveDate;
+
+/// The UTF-8 byte-order mark every import file starts with.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The cell separator.
+pub const DELIMITER: u8 = b';';
+
+/// The columns, in the order `roster` writes them.
+pub const HEADER: [&str; 7] = [
+    "login",
+    "workLocationName",
+    "areaName",
+    "date",
+    "position",
+    "comment",
+    "isDeletion",
+];
+
+/// The columns a file must have.
+pub const REQUIRED: [&str; 4] = ["login", "workLocationName", "date", "position"];
+
+/// Writes `date` as `YYYY/MM/DD` into `out` without allocating.
+pub(crate) fn write_date(date: NaiveDate, out: &mut [u8; 10]) -> &[u8] {
+    use chrono::Datelike;
+    let year = date.year().clamp(0, 9999) as u32;
+    let digits = |value: u32, slot: &mut [u8]| {
+        let mut value = value;
+        for byte in slot.iter_mut().rev() {
+            *byte = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    digits(year, &mut out[0..4]);
+    out[4] = b'/';
+    digits(date.month(), &mut out[5..7]);
+    out[7] = b'/';
+    digits(date.day(), &mut out[8..10]);
+    &out[..]
+}
+
+/// Parses a date in either documented format, `YYYY/MM/DD` or `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y/%m/%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+        .filter(|_| text.len() == 10)
+}
+
+/// A reader that remembers where its line breaks are, to give each CSV
+/// record its line. (The `csv` crate's own line of a record lags by one
+/// after a `\r\n`, because it consumes the `\n` with the next record.)
+pub(crate) struct LineIndex<R> {
+    inner: R,
+    read: u64,
+    newlines: std::cell::RefCell<(std::collections::VecDeque<u64>, u64)>,
+}
+
+impl<R> LineIndex<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self {
+            inner,
+            read: 0,
+            newlines: Default::default(),
+        }
+    }
+
+    /// The line of the record that starts at `byte`, 1 for the first. Calls
+    /// must come with growing `byte`s.
+    pub(crate) fn line_of(&self, byte: u64) -> u64 {
+        let mut newlines = self.newlines.borrow_mut();
+        let (pending, passed) = &mut *newlines;
+        while pending.front().is_some_and(|offset| *offset <= byte) {
+            pending.pop_front();
+            *passed += 1;
+        }
+        *passed + 1
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineIndex<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        let start = self.read;
+        self.newlines.get_mut().0.extend(
+            buffer[..count]
+                .iter()
+                .enumerate()
+                .filter(|(_, byte)| **byte == b'\n')
+                .map(|(index, _)| start + index as u64),
+        );
+        self.read += count as u64;
+        Ok(count)
+    }
+}

@@ -1,0 +1,299 @@
+//! The user-location import as a user runs it: send a file, wait for its
+//! outcome, or do both safely with a checked import (simulate, stop on
+//! errors, then create).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use progenitor_client::ClientInfo;
+
+use super::Client;
+use super::csv_check::{CsvCheckError, check_csv, check_csv_file};
+use super::csv_write::{CsvWriteError, validate_row};
+use super::row::UserLocationRow;
+use super::types;
+use super::upload::{
+    CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, send_import,
+};
+use super::wait::{ImportOutcome, Progress, WaitError, WaitForImport, WaitOptions};
+
+/// The import operations `roster` adds to [`office::Client`](Client).
+///
+/// ```no_run
+/// use roster::office::{self, ClientExtraImportExt, CsvSource, CheckedImport};
+///
+/// # async fn run(office: office::Client, rows: Vec<office::UserLocationRow>) -> Result<(), roster::office::ImportError> {
+/// match office.checked_import(CsvSource::rows(rows)).execute().await? {
+///     CheckedImport::Rejected { analysis } => println!("{} error lines", analysis.error_lines.len()),
+///     CheckedImport::Created { results, .. } => println!("{:?}", results.user_locations_created_summary),
+/// }
+/// # Ok(()) }
+/// ```
+pub trait ClientExtraImportExt {
+    /// Sends one import request (a simulation unless told to create).
+    fn import_user_locations(&self, upload: CsvUpload) -> ImportUserLocations<'_>;
+
+    /// Waits for an import's analysis or results.
+    fn wait_for_import(&self, started: ImportStarted) -> WaitForImport<'_>;
+
+    /// Simulates the import, stops if the analysis has errors, and otherwise
+    /// creates it and waits for the results.
+    fn checked_import(&self, source: CsvSource) -> CheckedImportRequest<'_>;
+}
+
+impl ClientExtraImportExt for Client {
+    fn import_user_locations(&self, upload: CsvUpload) -> ImportUserLocations<'_> {
+        ImportUserLocations {
+            client: self,
+            upload,
+            mode: ImportMode::Simulate,
+            existing: ExistingLocations::Keep,
+        }
+    }
+
+    fn wait_for_import(&self, started: ImportStarted) -> WaitForImport<'_> {
+        WaitForImport::new(self, started)
+    }
+
+    fn checked_import(&self, source: CsvSource) -> CheckedImportRequest<'_> {
+        CheckedImportRequest {
+            client: self,
+            source,
+            existing: ExistingLocations::Keep,
+            options: WaitOptions::default(),
+            on_progress: None,
+        }
+    }
+}
+
+/// One import request. A simulation that keeps existing locations unless
+/// told otherwise; sent once, never repeated.
+#[derive(Debug)]
+pub struct ImportUserLocations<'a> {
+    client: &'a Client,
+    upload: CsvUpload,
+    mode: ImportMode,
+    existing: ExistingLocations,
+}
+
+impl ImportUserLocations<'_> {
+    /// Simulation or creation.
+    pub fn mode(mut self, mode: ImportMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Keep or replace the user locations that exist on the rows' days.
+    pub fn existing(mut self, existing: ExistingLocations) -> Self {
+        self.existing = existing;
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<ImportStarted, UploadError> {
+        send_import(
+            self.client.client(),
+            self.client.baseurl(),
+            self.upload,
+            self.mode,
+            self.existing,
+        )
+        .await
+    }
+}
+
+/// An import file that can be sent twice (simulation, then creation).
+#[derive(Debug, Clone)]
+pub enum CsvSource {
+    /// Typed rows.
+    Rows(Arc<[UserLocationRow]>),
+    /// A file.
+    Path(PathBuf),
+    /// A file's bytes.
+    Bytes(Bytes),
+}
+
+impl CsvSource {
+    /// Typed rows.
+    pub fn rows(rows: impl Into<Arc<[UserLocationRow]>>) -> Self {
+        Self::Rows(rows.into())
+    }
+
+    /// Checks the source locally, before anything is sent.
+    async fn check(&self) -> Result<(), ImportError> {
+        match self {
+            Self::Rows(rows) => rows
+                .iter()
+                .zip(1..)
+                .try_for_each(|(row, number)| validate_row(row, number))
+                .map_err(ImportError::Rows),
+            Self::Path(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || check_csv_file(path))
+                    .await
+                    .map_err(|error| {
+                        ImportError::Csv(CsvCheckError::Io {
+                            file: None,
+                            source: std::io::Error::other(error),
+                        })
+                    })?
+                    .map(drop)
+                    .map_err(ImportError::Csv)
+            }
+            Self::Bytes(bytes) => check_csv(bytes.as_ref())
+                .map(drop)
+                .map_err(ImportError::Csv),
+        }
+    }
+
+    /// A fresh upload of the source.
+    async fn upload(&self) -> Result<CsvUpload, UploadError> {
+        match self {
+            Self::Rows(rows) => {
+                let rows = Arc::clone(rows);
+                let count = rows.len();
+                Ok(CsvUpload::from_rows(
+                    (0..count).map(move |index| rows[index].clone()),
+                ))
+            }
+            Self::Path(path) => CsvUpload::from_path(path).await,
+            Self::Bytes(bytes) => Ok(CsvUpload::from_bytes(bytes.clone())),
+        }
+    }
+}
+
+/// A checked import stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// A row cannot be written; nothing was sent.
+    #[error("a row cannot be imported; nothing was sent")]
+    Rows(#[source] CsvWriteError),
+    /// The file has problems; nothing was sent.
+    #[error("the import file has problems; nothing was sent")]
+    Csv(#[source] CsvCheckError),
+    /// Sending the simulation or the creation failed.
+    #[error("sending the {mode:?} import failed")]
+    Upload {
+        /// Which step.
+        mode: ImportMode,
+        /// Why (it says whether the import may exist).
+        #[source]
+        source: UploadError,
+    },
+    /// Waiting for the simulation's analysis or the creation's results failed.
+    #[error("waiting for the {mode:?} import failed")]
+    Wait {
+        /// Which step.
+        mode: ImportMode,
+        /// Why.
+        #[source]
+        source: WaitError,
+    },
+}
+
+/// What a checked import did.
+#[derive(Debug, Clone)]
+pub enum CheckedImport {
+    /// The simulation found errors: nothing was created.
+    Rejected {
+        /// The simulation's analysis, with its error lines.
+        analysis: types::ImportAnalysis,
+    },
+    /// The simulation was clean and the import was created.
+    Created {
+        /// The simulation's analysis.
+        analysis: types::ImportAnalysis,
+        /// The creation's results.
+        results: types::ImportResults,
+    },
+}
+
+/// Whether an analysis reports anything that should stop the creation.
+pub fn analysis_has_errors(analysis: &types::ImportAnalysis) -> bool {
+    !analysis.error_lines.is_empty()
+        || analysis
+            .global_error_summary
+            .as_deref()
+            .is_some_and(|summary| !summary.trim().is_empty())
+}
+
+/// A checked import: made by [`ClientExtraImportExt::checked_import`].
+pub struct CheckedImportRequest<'a> {
+    client: &'a Client,
+    source: CsvSource,
+    existing: ExistingLocations,
+    options: WaitOptions,
+    on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+}
+
+impl std::fmt::Debug for CheckedImportRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedImportRequest")
+            .field("source", &self.source)
+            .field("existing", &self.existing)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> CheckedImportRequest<'a> {
+    /// Keep or replace the user locations that exist on the rows' days.
+    pub fn existing(mut self, existing: ExistingLocations) -> Self {
+        self.existing = existing;
+        self
+    }
+
+    /// Sets the waiter's delays and deadline (for each of the two waits).
+    pub fn wait_options(mut self, options: WaitOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Calls `callback` as the simulation, then the creation, progress.
+    pub fn on_progress(mut self, callback: impl FnMut(Progress) + Send + 'a) -> Self {
+        self.on_progress = Some(Box::new(callback));
+        self
+    }
+
+    /// Checks the source locally, simulates, and creates only if the
+    /// analysis has no error line.
+    pub async fn execute(mut self) -> Result<CheckedImport, ImportError> {
+        self.source.check().await?;
+        let ImportOutcome::Analysis(analysis) = self.run(ImportMode::Simulate).await? else {
+            unreachable!("a simulation ends with an analysis");
+        };
+        if analysis_has_errors(&analysis) {
+            tracing::info!(
+                errors = analysis.error_lines.len(),
+                "the simulation found errors; nothing is created"
+            );
+            return Ok(CheckedImport::Rejected { analysis });
+        }
+        let ImportOutcome::Results(results) = self.run(ImportMode::Create).await? else {
+            unreachable!("a creation ends with results");
+        };
+        Ok(CheckedImport::Created { analysis, results })
+    }
+
+    async fn run(&mut self, mode: ImportMode) -> Result<ImportOutcome, ImportError> {
+        let upload_error = |source| ImportError::Upload { mode, source };
+        let upload = self.source.upload().await.map_err(upload_error)?;
+        let started = self
+            .client
+            .import_user_locations(upload)
+            .mode(mode)
+            .existing(self.existing)
+            .send()
+            .await
+            .map_err(upload_error)?;
+        let mut wait = self.client.wait_for_import(started).options(self.options);
+        if let Some(callback) = self.on_progress.as_mut() {
+            wait = wait.on_progress(callback);
+        }
+        wait.execute()
+            .await
+            .map_err(|source| ImportError::Wait { mode, source })
+    }
+}

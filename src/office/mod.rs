@@ -1,0 +1,32 @@
+//! Lucca Office: user-location imports (progress, analysis, results), work locations and user locations.
+//!
+//! Generated from `openapi/lucca-office.yaml` by the build script; see
+//! `openapi/README.md` for what is rewritten before generation.
+
+crate::generated_api!("office", crate::credentials::LuccaApiKey);
+
+mod csv_check;
+pub(crate) mod csv_format;
+mod csv_write;
+mod row;
+
+pub use csv_check::{
+    CsvCheckError, CsvProblem, CsvSummary, MAX_PROBLEMS, check_csv, check_csv_file, read_rows,
+};
+pub use csv_format::{BOM, DELIMITER, HEADER, REQUIRED, parse_date};
+pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
+pub use row::UserLocationRow;
+mod file_name;
+mod import;
+mod upload;
+mod wait;
+
+pub use file_name::{CsvFileName, FileNameError};
+pub use import::{
+    CheckedImport, CheckedImportRequest, ClientExtraImportExt, CsvSource, ImportError,
+    ImportUserLocations, analysis_has_errors,
+};
+pub use upload::{
+    CsvUpload, ExistingLocations, FILE_PART, IMPORT_PATH, ImportMode, ImportStarted, UploadError,
+};
+pub use wait::{ImportOutcome, Progress, WaitError, WaitForImport, WaitOptions};

@@ -1,0 +1,312 @@
+//! Sending an import file: one `multipart/form-data` request with a random
+//! boundary and one part named `files` (`text/csv`, quoted file name), its
+//! body streamed from rows, a file or any reader, never held whole.
+//!
+//! Lucca imports "cannot be undone": this request is never repeated by
+//! `roster`. When its outcome is unknown the error says so.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use super::csv_format::BOM;
+use super::csv_write::CsvChunks;
+use super::file_name::{CsvFileName, FileNameError};
+use super::row::UserLocationRow;
+use super::types;
+use crate::retry::retry_after;
+
+/// The path of the import operation (`post-office-api-imports-userLocations`
+/// in `openapi/lucca-office.yaml`), which the generator leaves to this module.
+pub const IMPORT_PATH: &str = "/work-locations/public/api/imports/user-locations";
+
+/// The name of the multipart part that carries the file (the spec's
+/// `encoding` key).
+pub const FILE_PART: &str = "files";
+
+/// Answers larger than this are not read (a summary is a few dozen bytes).
+const MAX_ANSWER: usize = 1024 * 1024;
+
+/// Simulate the import (`create=false`, then read the analysis) or create
+/// the user locations (`create=true`, then read the results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ImportMode {
+    /// Check the file against the account; nothing is created.
+    #[default]
+    Simulate,
+    /// Create (and delete) the user locations. Cannot be undone.
+    Create,
+}
+
+/// What happens to the user locations that already exist on a row's day
+/// (`overrideUserLocations`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ExistingLocations {
+    /// Keep them: rows only fill days that have no user location.
+    #[default]
+    Keep,
+    /// Replace them with the rows' locations.
+    Replace,
+}
+
+/// An import the server accepted: its id, for the waiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ImportStarted {
+    /// The `summaryId` of the import.
+    pub summary_id: uuid::Uuid,
+    /// Whether it is a simulation or a creation.
+    pub mode: ImportMode,
+}
+
+/// The import request failed. Says whether the import may exist.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// The file name cannot be sent.
+    #[error("the import file name is refused")]
+    FileName(#[from] FileNameError),
+    /// The file could not be opened or read before sending.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// No connection could be made: nothing reached the server, no import exists.
+    #[error("the import request was not sent: no connection to the server")]
+    NotSent(#[source] reqwest::Error),
+    /// The request may have reached the server but no answer came back
+    /// (timeout, connection cut, body interrupted). `roster` does not send it
+    /// again: check the imports in Lucca Office before you do.
+    #[error(
+        "the outcome of the import request ({mode:?}) is unknown: it may have been applied; \
+         check Lucca Office before sending it again"
+    )]
+    OutcomeUnknown {
+        /// Simulation or creation.
+        mode: ImportMode,
+        /// What broke.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server refused the import: nothing was imported.
+    #[error("the server refused the import with {status}{}: {body}", retry_after.map(|delay| format!(" (retry after {delay:?})")).unwrap_or_default())]
+    Rejected {
+        /// The answer's status.
+        status: StatusCode,
+        /// How long the server asked to wait (429, 503), if it did.
+        retry_after: Option<Duration>,
+        /// The start of the answer's body.
+        body: String,
+    },
+    /// The server answered success without a usable `summaryId`: the import
+    /// may have started, but cannot be followed.
+    #[error("the server accepted the import ({mode:?}) but its answer has no summaryId: {body}")]
+    NoSummaryId {
+        /// Simulation or creation.
+        mode: ImportMode,
+        /// The start of the answer's body.
+        body: String,
+    },
+}
+
+/// A CSV file ready to be sent once: its bytes (streamed), its length when
+/// known (then sent as `Content-Length`), its file name.
+pub struct CsvUpload {
+    body: reqwest::Body,
+    length: Option<u64>,
+    file_name: CsvFileName,
+}
+
+impl std::fmt::Debug for CsvUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvUpload")
+            .field("length", &self.length)
+            .field("file_name", &self.file_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CsvUpload {
+    /// An import file written from `rows` while it is sent (about 64 KiB at a
+    /// time). Its length is not known in advance, so it is sent chunked.
+    pub fn from_rows<I>(rows: I) -> Self
+    where
+        I: IntoIterator<Item = UserLocationRow>,
+        I::IntoIter: Send + 'static,
+    {
+        let chunks = CsvChunks::new(rows.into_iter()).map(|chunk| chunk.map_err(io::Error::other));
+        Self {
+            body: reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)),
+            length: None,
+            file_name: CsvFileName::default(),
+        }
+    }
+
+    /// An import file already in memory.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        Self {
+            length: Some(bytes.len() as u64),
+            body: reqwest::Body::from(bytes),
+            file_name: CsvFileName::default(),
+        }
+    }
+
+    /// The import file at `path`, streamed, with its length; named after the
+    /// file. A file without the BOM Lucca documents gets one in front.
+    pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, UploadError> {
+        let path = path.as_ref();
+        let io_error = |source| UploadError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(io_error)?;
+        let length = file.metadata().await.map_err(io_error)?.len();
+        let mut head = Vec::with_capacity(BOM.len());
+        (&mut file)
+            .take(BOM.len() as u64)
+            .read_to_end(&mut head)
+            .await
+            .map_err(io_error)?;
+        file.seek(io::SeekFrom::Start(0)).await.map_err(io_error)?;
+        let file_name = match path.file_name().and_then(|name| name.to_str()) {
+            Some(name) => CsvFileName::new(name)?,
+            None => CsvFileName::default(),
+        };
+        let stream = ReaderStream::with_capacity(file, 64 * 1024);
+        let (body, length) = if head == BOM {
+            (reqwest::Body::wrap_stream(stream), length)
+        } else {
+            let bom = futures_util::stream::once(async { Ok(Bytes::from_static(BOM)) });
+            let body = reqwest::Body::wrap_stream(bom.chain(stream));
+            (body, length + BOM.len() as u64)
+        };
+        Ok(Self {
+            body,
+            length: Some(length),
+            file_name,
+        })
+    }
+
+    /// An import file read from any reader, streamed; `length`, if given,
+    /// must be its exact size in bytes (it is sent as `Content-Length`).
+    pub fn from_reader(reader: impl AsyncRead + Send + 'static, length: Option<u64>) -> Self {
+        Self {
+            body: reqwest::Body::wrap_stream(ReaderStream::with_capacity(reader, 64 * 1024)),
+            length,
+            file_name: CsvFileName::default(),
+        }
+    }
+
+    /// Sets the file name of the part.
+    pub fn with_file_name(mut self, file_name: CsvFileName) -> Self {
+        self.file_name = file_name;
+        self
+    }
+
+    /// The file name of the part.
+    pub fn file_name(&self) -> &CsvFileName {
+        &self.file_name
+    }
+
+    /// The length of the file, when known.
+    pub fn length(&self) -> Option<u64> {
+        self.length
+    }
+
+    /// The multipart form: one part, `files`, `text/csv`, quoted file name.
+    pub(crate) fn into_form(self) -> Form {
+        let part = match self.length {
+            Some(length) => Part::stream_with_length(self.body, length),
+            None => Part::stream(self.body),
+        };
+        let part = part
+            .file_name(self.file_name.encoded().to_owned())
+            .mime_str("text/csv")
+            .expect("text/csv is a valid MIME type");
+        Form::new().part(FILE_PART, part)
+    }
+}
+
+/// Reads at most [`MAX_ANSWER`] bytes of an answer.
+async fn read_answer(mut response: reqwest::Response) -> Result<Bytes, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room <= chunk.len() {
+            break;
+        }
+    }
+    Ok(Bytes::from(body))
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(2048)]);
+    text.trim().to_owned()
+}
+
+/// Sends the import request once and reads its `summaryId`.
+pub(crate) async fn send_import(
+    http: &reqwest::Client,
+    base_url: &str,
+    upload: CsvUpload,
+    mode: ImportMode,
+    existing: ExistingLocations,
+) -> Result<ImportStarted, UploadError> {
+    let query = [
+        ("create", mode == ImportMode::Create),
+        (
+            "overrideUserLocations",
+            existing == ExistingLocations::Replace,
+        ),
+    ];
+    tracing::info!(?mode, ?existing, file = %upload.file_name, length = ?upload.length, "sending a user-location import");
+    let sent = http
+        .post(format!("{base_url}{IMPORT_PATH}"))
+        .query(&query)
+        .multipart(upload.into_form())
+        .send()
+        .await;
+    let response = match sent {
+        Ok(response) => response,
+        Err(error) if error.is_connect() => return Err(UploadError::NotSent(error)),
+        Err(source) => return Err(UploadError::OutcomeUnknown { mode, source }),
+    };
+    let status = response.status();
+    let delay = retry_after(response.headers(), SystemTime::now());
+    let body = read_answer(response)
+        .await
+        .map_err(|source| UploadError::OutcomeUnknown { mode, source })?;
+    if !status.is_success() {
+        tracing::warn!(%status, "the import was refused");
+        return Err(UploadError::Rejected {
+            status,
+            retry_after: delay,
+            body: excerpt(&body),
+        });
+    }
+    let summary_id = serde_json::from_slice::<types::ImportSummary>(&body)
+        .ok()
+        .and_then(|summary| summary.summary_id);
+    match summary_id {
+        Some(summary_id) => {
+            tracing::info!(%summary_id, ?mode, "import accepted");
+            Ok(ImportStarted { summary_id, mode })
+        }
+        None => Err(UploadError::NoSummaryId {
+            mode,
+            body: excerpt(&body),
+        }),
+    }
+}

@@ -1,0 +1,292 @@
+//! Waiting for an import: poll `progress` until 100, with jittered backoff
+//! between a minimum and a maximum delay, then read the analysis (of a
+//! simulation) or the results (of a creation).
+
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use super::Client;
+use super::types;
+use super::upload::{ImportMode, ImportStarted};
+use crate::retry::{Retry, decide};
+
+/// How the waiter polls. Every delay is configurable so that tests run in
+/// milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// The first delay between two polls, and the least.
+    pub min_delay: Duration,
+    /// The largest delay between two polls.
+    pub max_delay: Duration,
+    /// How long to wait in all before giving up (one last poll is made at
+    /// this deadline).
+    pub max_wait: Duration,
+}
+
+impl Default for WaitOptions {
+    /// 1 s to 30 s between polls, an hour in all: at most 20 polls in the
+    /// first minute, 2 a minute after that, far below Lucca's 50 requests
+    /// per minute per account.
+    fn default() -> Self {
+        Self {
+            min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            max_wait: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl WaitOptions {
+    /// The delay before poll `attempt + 1`: `min_delay · 2^attempt`, capped
+    /// at `max_delay`, jittered down to half of it (never below `min_delay`).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let min = self.min_delay;
+        let max = self.max_delay.max(min);
+        let ceiling = min.saturating_mul(1_u32 << attempt.min(20)).min(max);
+        let floor = (ceiling / 2).max(min);
+        if ceiling <= floor {
+            return floor;
+        }
+        let nanos = rand::random_range(floor.as_nanos()..=ceiling.as_nanos());
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+/// Where an import stands, for a progress callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Simulation or creation.
+    pub mode: ImportMode,
+    /// 0 not started, 1 to 99 running, 100 done.
+    pub percent: u8,
+    /// Polls made so far.
+    pub polls: u32,
+    /// Time since the waiter started.
+    pub elapsed: Duration,
+}
+
+/// What an import ended with.
+#[derive(Debug, Clone)]
+pub enum ImportOutcome {
+    /// The analysis of a simulation.
+    Analysis(types::ImportAnalysis),
+    /// The results of a creation.
+    Results(types::ImportResults),
+}
+
+/// The waiter stopped without an outcome.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The import was not done by the deadline.
+    #[error(
+        "the import {summary_id} was not done after {elapsed:?} (max wait {max_wait:?}, \
+         {polls} polls, last progress {last_progress:?})"
+    )]
+    ExceededMaxWait {
+        /// The import.
+        summary_id: uuid::Uuid,
+        /// The configured maximum.
+        max_wait: Duration,
+        /// How long the waiter waited.
+        elapsed: Duration,
+        /// How many requests it made.
+        polls: u32,
+        /// The last progress it saw, if any.
+        last_progress: Option<u8>,
+        /// The last transient error, if the deadline came while they lasted.
+        #[source]
+        last_error: Option<Box<super::Error>>,
+    },
+    /// A call failed in a way that waiting will not mend (401, 404, a body
+    /// of the wrong shape…).
+    #[error("{operation} of import {summary_id} failed")]
+    Api {
+        /// The import.
+        summary_id: uuid::Uuid,
+        /// `progress`, `analysis` or `results`.
+        operation: &'static str,
+        /// The error of the generated call.
+        #[source]
+        source: Box<super::Error>,
+    },
+}
+
+/// Polls an import until it is done, then reads its outcome. Made by
+/// [`ClientExtraImportExt::wait_for_import`](super::ClientExtraImportExt::wait_for_import).
+pub struct WaitForImport<'a> {
+    client: &'a Client,
+    started: ImportStarted,
+    options: WaitOptions,
+    on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+}
+
+impl std::fmt::Debug for WaitForImport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitForImport")
+            .field("started", &self.started)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state of one wait: the deadline and what was seen.
+struct Poller {
+    started_at: Instant,
+    deadline: Instant,
+    polls: u32,
+    attempt: u32,
+    last_progress: Option<u8>,
+    last_error: Option<Box<super::Error>>,
+}
+
+impl<'a> WaitForImport<'a> {
+    pub(crate) fn new(client: &'a Client, started: ImportStarted) -> Self {
+        Self {
+            client,
+            started,
+            options: WaitOptions::default(),
+            on_progress: None,
+        }
+    }
+
+    /// Sets the delays and the deadline.
+    pub fn options(mut self, options: WaitOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Calls `callback` after each poll whose progress differs from the last.
+    pub fn on_progress(mut self, callback: impl FnMut(Progress) + Send + 'a) -> Self {
+        self.on_progress = Some(Box::new(callback));
+        self
+    }
+
+    /// Waits. Dropping the future cancels the wait (never the import).
+    pub async fn execute(mut self) -> Result<ImportOutcome, WaitError> {
+        let started_at = Instant::now();
+        let mut poller = Poller {
+            started_at,
+            deadline: started_at + self.options.max_wait,
+            polls: 0,
+            attempt: 0,
+            last_progress: None,
+            last_error: None,
+        };
+        let id = self.started.summary_id.to_string();
+        loop {
+            poller.polls += 1;
+            let answer = self
+                .client
+                .get_office_api_imports_user_locations_progress()
+                .summary_id(&id)
+                .send()
+                .await;
+            let hint = match answer {
+                Ok(answer) => {
+                    let percent = answer.into_inner().progress.clamp(0, 100) as u8;
+                    self.report(&poller, percent);
+                    poller.last_progress = Some(percent);
+                    poller.last_error = None;
+                    if percent >= 100 {
+                        break;
+                    }
+                    None
+                }
+                Err(error) => self.transient(&mut poller, "progress", error)?,
+            };
+            self.sleep(&mut poller, hint).await?;
+        }
+        loop {
+            poller.polls += 1;
+            let outcome = match self.started.mode {
+                ImportMode::Simulate => self
+                    .client
+                    .get_office_api_imports_user_locations_analysis()
+                    .summary_id(&id)
+                    .send()
+                    .await
+                    .map(|answer| ImportOutcome::Analysis(answer.into_inner())),
+                ImportMode::Create => self
+                    .client
+                    .get_office_api_imports_user_locations_results()
+                    .summary_id(&id)
+                    .send()
+                    .await
+                    .map(|answer| ImportOutcome::Results(answer.into_inner())),
+            };
+            let operation = match self.started.mode {
+                ImportMode::Simulate => "analysis",
+                ImportMode::Create => "results",
+            };
+            match outcome {
+                Ok(outcome) => return Ok(outcome),
+                Err(error) => {
+                    let hint = self.transient(&mut poller, operation, error)?;
+                    self.sleep(&mut poller, hint).await?;
+                }
+            }
+        }
+    }
+
+    fn report(&mut self, poller: &Poller, percent: u8) {
+        if poller.last_progress == Some(percent) {
+            return;
+        }
+        tracing::debug!(summary_id = %self.started.summary_id, percent, polls = poller.polls, "import progress");
+        if let Some(callback) = &mut self.on_progress {
+            callback(Progress {
+                mode: self.started.mode,
+                percent,
+                polls: poller.polls,
+                elapsed: poller.started_at.elapsed(),
+            });
+        }
+    }
+
+    /// Keeps a transient error (and the server's requested delay) or ends
+    /// the wait with a lasting one.
+    fn transient(
+        &self,
+        poller: &mut Poller,
+        operation: &'static str,
+        error: super::Error,
+    ) -> Result<Option<Duration>, WaitError> {
+        match decide(&error, SystemTime::now()) {
+            Retry::No => Err(WaitError::Api {
+                summary_id: self.started.summary_id,
+                operation,
+                source: Box::new(error),
+            }),
+            Retry::After(hint) => {
+                tracing::warn!(summary_id = %self.started.summary_id, operation, %error, "transient error while waiting");
+                poller.last_error = Some(Box::new(error));
+                Ok(hint)
+            }
+        }
+    }
+
+    /// Sleeps until the next poll, or the deadline (for one last poll), or
+    /// gives up if the deadline has passed.
+    async fn sleep(&self, poller: &mut Poller, hint: Option<Duration>) -> Result<(), WaitError> {
+        let now = Instant::now();
+        if now >= poller.deadline {
+            return Err(WaitError::ExceededMaxWait {
+                summary_id: self.started.summary_id,
+                max_wait: self.options.max_wait,
+                elapsed: now - poller.started_at,
+                polls: poller.polls,
+                last_progress: poller.last_progress,
+                last_error: poller.last_error.take(),
+            });
+        }
+        let delay = self
+            .options
+            .delay(poller.attempt)
+            .max(hint.unwrap_or_default());
+        poller.attempt = poller.attempt.saturating_add(1);
+        tokio::time::sleep_until((now + delay).min(poller.deadline)).await;
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! When may a failed call be sent again? One pure function of what came
+//! back, so the loops that sleep stay trivial and the rules have table tests.
+//!
+//! Only calls that change nothing on the server (reads, and Lucca's `PUT`,
+//! which is idempotent) go through here. Imports are never retried.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// What to do after a failed call that is safe to repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Do not repeat it: the failure will not go away by itself.
+    No,
+    /// Repeat it, after at least the delay the server asked for, if any.
+    After(Option<Duration>),
+}
+
+/// The statuses Lucca documents as worth another try (408 past 5 s, 429 over
+/// the rate limit, 503), and the gateway errors a proxy in front of it gives.
+pub fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// How long `Retry-After` asks to wait: seconds, or an HTTP date (relative
+/// to `now`). A date in the past means no wait; nonsense means no hint.
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The decision for an answer with `status` and `headers`.
+pub fn decide_status(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Retry {
+    if is_transient_status(status) {
+        Retry::After(retry_after(headers, now))
+    } else {
+        Retry::No
+    }
+}
+
+/// The decision for an error of a generated call.
+pub fn decide<E>(error: &progenitor_client::Error<E>, now: SystemTime) -> Retry {
+    use progenitor_client::Error;
+    match error {
+        // No answer: connection refused, reset or timed out. Safe to repeat
+        // for the calls that come here.
+        Error::CommunicationError(_) => Retry::After(None),
+        Error::ErrorResponse(answer) => decide_status(answer.status(), answer.headers(), now),
+        Error::UnexpectedResponse(answer) => decide_status(answer.status(), answer.headers(), now),
+        // The answer's body broke off while it was read.
+        Error::ResponseBodyError(_) => Retry::After(None),
+        Error::InvalidRequest(_)
+        | Error::InvalidUpgrade(_)
+        | Error::InvalidResponsePayload(..)
+        | Error::Custom(_) => Retry::No,
+    }
+}
