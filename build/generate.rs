@@ -64,7 +64,8 @@ pub fn generate(api: &Api, text: &str) -> Result<String, SpecError> {
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
         .with_crate("chrono", CrateVers::Any, None)
-        .with_crate("roster", CrateVers::Any, None);
+        .with_crate("roster", CrateVers::Any, None)
+        .with_inner_type(quote::quote!(crate::ClientState));
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .map_err(|error| {

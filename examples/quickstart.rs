@@ -16,12 +16,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{Datelike, Days, Local, NaiveDate};
-use roster::emulator::LocalLucca;
 use roster::office::{
     self, CheckedImport, ClientExtraImportExt, CsvSource, ImportOutcome, Progress, UserLocationRow,
     WaitOptions, types,
 };
-use roster::{ConfigError, LuccaConfig};
 
 /// The Monday after today, so that the sample rows are in the future.
 fn next_monday() -> NaiveDate {
@@ -121,18 +119,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .and_then(|index| args.get(index + 1))
         .map(PathBuf::from);
 
-    let (config, local) = match LuccaConfig::from_env() {
-        Ok(config) => (config, None),
-        Err(ConfigError::MissingVariable { name }) => {
-            let lucca = LocalLucca::start().await?;
-            println!(
-                "{name} is not set: using the local Lucca server at {}",
-                lucca.base_url()
-            );
-            (lucca.config(), Some(lucca))
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let (config, local) = roster::emulator::config_from_env_or_local().await?;
+    if let Some(lucca) = &local {
+        println!(
+            "No Lucca credentials: using the local Lucca server at {}",
+            lucca.base_url()
+        );
+    }
     let office: office::Client = config.client()?;
     let source = match csv {
         Some(path) => CsvSource::Path(path),

@@ -3,11 +3,15 @@
 use std::fmt;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 
 use crate::base_url::BaseUrl;
 use crate::credentials::{BearerToken, Credentials, LuccaApiKey};
 use crate::error::ConfigError;
+use crate::hooks::ClientState;
+use crate::limiter::{RateLimit, RateLimiter};
 
 /// The configuration of the Lucca APIs (Office and Directory).
 pub type LuccaConfig = Config<LuccaApiKey>;
@@ -46,6 +50,7 @@ pub struct Config<C: Credentials> {
     connect_timeout: Duration,
     timeout: Duration,
     user_agent: String,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl<C: Credentials> Config<C> {
@@ -59,6 +64,7 @@ impl<C: Credentials> Config<C> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
+            limiter: C::RATE_LIMIT.map(|limit| Arc::new(RateLimiter::new(limit))),
         })
     }
 
@@ -98,6 +104,19 @@ impl<C: Credentials> Config<C> {
         }
         self.connect_timeout = timeout;
         Ok(self)
+    }
+
+    /// Sets the request budget shared by every client made from this
+    /// configuration (and its clones), or turns it off with `None`. Lucca
+    /// configurations start with [`RateLimit::LUCCA`]; Docutools with none.
+    pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.limiter = limit.map(|limit| Arc::new(RateLimiter::new(limit)));
+        self
+    }
+
+    /// The shared rate limiter, if any.
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.limiter.as_deref()
     }
 
     /// Sets the `User-Agent` header.
@@ -155,6 +174,10 @@ impl<C: Credentials> fmt::Debug for Config<C> {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
+            .field(
+                "rate_limit",
+                &self.limiter.as_ref().map(|limiter| limiter.limit()),
+            )
             .finish()
     }
 }
@@ -165,8 +188,8 @@ pub trait ApiClient: Sized {
     /// The credentials this API takes.
     type Credentials: Credentials;
 
-    /// The client for `base_url`, sending requests with `http`.
-    fn from_parts(base_url: &str, http: reqwest::Client) -> Self;
+    /// The client for `base_url`, sending requests with `http`, sharing `state`.
+    fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self;
 }
 
 impl<C: Credentials> Config<C> {
@@ -181,6 +204,13 @@ impl<C: Credentials> Config<C> {
     /// # Ok::<(), roster::ConfigError>(())
     /// ```
     pub fn client<T: ApiClient<Credentials = C>>(&self) -> Result<T, ConfigError> {
-        Ok(T::from_parts(self.base_url.as_str(), self.http_client()?))
+        let state = ClientState {
+            limiter: self.limiter.clone(),
+        };
+        Ok(T::from_parts(
+            self.base_url.as_str(),
+            self.http_client()?,
+            state,
+        ))
     }
 }

@@ -25,6 +25,8 @@ pub trait Credentials: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'stat
     const SECRET_VAR: &'static str;
     /// The name of the environment variable that holds the host.
     const HOST_VAR: &'static str;
+    /// The request budget a configuration starts with.
+    const RATE_LIMIT: Option<crate::RateLimit>;
 
     /// Wraps a secret read from the environment.
     fn from_secret(secret: String) -> Self;
@@ -47,7 +49,7 @@ macro_rules! credentials {
     (
         $(#[$doc:meta])*
         $name:ident, what: $what:literal, secret: $secret:literal, host: $host:literal,
-        header: $prefix:literal
+        header: $prefix:literal, rate_limit: $limit:expr
     ) => {
         $(#[$doc])*
         #[derive(Clone)]
@@ -71,6 +73,7 @@ macro_rules! credentials {
         impl Credentials for $name {
             const SECRET_VAR: &'static str = $secret;
             const HOST_VAR: &'static str = $host;
+            const RATE_LIMIT: Option<crate::RateLimit> = $limit;
 
             fn from_secret(secret: String) -> Self {
                 Self::new(secret)
@@ -89,11 +92,11 @@ credentials! {
     ///
     /// The key needs the `Import schedule` permission for Lucca Office imports.
     LuccaApiKey, what: "Lucca API key", secret: "LUCCA_API_KEY", host: "LUCCA_HOST",
-    header: "lucca application="
+    header: "lucca application=", rate_limit: Some(crate::RateLimit::LUCCA)
 }
 
 credentials! {
     /// An OAuth2 bearer token, sent as `Authorization: Bearer <token>`.
     BearerToken, what: "bearer token", secret: "DOCUTOOLS_TOKEN", host: "DOCUTOOLS_HOST",
-    header: "Bearer "
+    header: "Bearer ", rate_limit: None
 }

@@ -19,8 +19,24 @@ macro_rules! generated_api {
         impl crate::config::ApiClient for Client {
             type Credentials = $credentials;
 
-            fn from_parts(base_url: &str, http: reqwest::Client) -> Self {
-                Self::new_with_client(base_url, http)
+            fn from_parts(
+                base_url: &str,
+                http: reqwest::Client,
+                state: crate::ClientState,
+            ) -> Self {
+                Self::new_with_client(base_url, http, state)
+            }
+        }
+
+        /// Every generated call goes through the shared rate limiter.
+        impl progenitor_client::ClientHooks<crate::ClientState> for Client {
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                _info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                use progenitor_client::ClientInfo;
+                crate::hooks::execute(self.client(), self.inner(), request).await
             }
         }
     };
@@ -31,6 +47,8 @@ mod base_url;
 mod config;
 mod credentials;
 mod error;
+mod hooks;
+mod limiter;
 mod open;
 pub mod retry;
 
@@ -47,4 +65,6 @@ pub use config::{
 };
 pub use credentials::{BearerToken, Credentials, LuccaApiKey};
 pub use error::ConfigError;
+pub use hooks::ClientState;
+pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;

@@ -18,10 +18,24 @@ pub enum Retry {
     After(Option<Duration>),
 }
 
+/// Which kind of call failed: it decides which statuses are worth another try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A read (`GET`): also retried on 500, which Lucca calls "maybe" transient.
+    Read,
+    /// An idempotent write (Lucca's `PUT`): retried on 408, 429, 502, 503,
+    /// 504 only, since a 500 may have half-applied it.
+    IdempotentWrite,
+}
+
 /// The statuses Lucca documents as worth another try (408 past 5 s, 429 over
 /// the rate limit, 503), and the gateway errors a proxy in front of it gives.
-pub fn is_transient_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+pub fn is_transient_status(status: StatusCode, kind: CallKind) -> bool {
+    match status.as_u16() {
+        408 | 429 | 502 | 503 | 504 => true,
+        500 => kind == CallKind::Read,
+        _ => false,
+    }
 }
 
 /// How long `Retry-After` asks to wait: seconds, or an HTTP date (relative
@@ -36,23 +50,31 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 }
 
 /// The decision for an answer with `status` and `headers`.
-pub fn decide_status(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Retry {
-    if is_transient_status(status) {
+pub fn decide_status(
+    status: StatusCode,
+    headers: &HeaderMap,
+    kind: CallKind,
+    now: SystemTime,
+) -> Retry {
+    if is_transient_status(status, kind) {
         Retry::After(retry_after(headers, now))
     } else {
         Retry::No
     }
 }
 
-/// The decision for an error of a generated call.
+/// The decision for an error of a generated read.
 pub fn decide<E>(error: &progenitor_client::Error<E>, now: SystemTime) -> Retry {
+    let kind = CallKind::Read;
     use progenitor_client::Error;
     match error {
         // No answer: connection refused, reset or timed out. Safe to repeat
         // for the calls that come here.
         Error::CommunicationError(_) => Retry::After(None),
-        Error::ErrorResponse(answer) => decide_status(answer.status(), answer.headers(), now),
-        Error::UnexpectedResponse(answer) => decide_status(answer.status(), answer.headers(), now),
+        Error::ErrorResponse(answer) => decide_status(answer.status(), answer.headers(), kind, now),
+        Error::UnexpectedResponse(answer) => {
+            decide_status(answer.status(), answer.headers(), kind, now)
+        }
         // The answer's body broke off while it was read.
         Error::ResponseBodyError(_) => Retry::After(None),
         Error::InvalidRequest(_)

@@ -107,6 +107,24 @@ impl Default for Setup {
     }
 }
 
+impl Setup {
+    /// The default account plus `count` generated employees (`user0001`…),
+    /// for bulk tests.
+    pub fn with_generated_employees(mut self, count: usize) -> Self {
+        let first_id = 1000;
+        self.employees.extend((0..count).map(|index| {
+            let id = first_id + index as i64;
+            Employee::new(
+                id,
+                &format!("user{index:04}"),
+                "Test",
+                &format!("User {index:04}"),
+            )
+        }));
+        self
+    }
+}
+
 /// A user location the local server holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredLocation {
@@ -233,4 +251,8 @@ pub(crate) struct Store {
     pub jobs: HashMap<uuid::Uuid, Job>,
     pub received: Vec<ReceivedImport>,
     pub imports_applied: u64,
+    /// The v3 user records, as JSON objects.
+    pub people: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Every accepted `PUT`: the user and the body.
+    pub updates: Vec<(i64, serde_json::Value)>,
 }

@@ -23,6 +23,8 @@ pub enum Route {
     Results,
     /// `GET …/work-locations` and `…/user-locations`.
     Lists,
+    /// `/api/v3/users…` (list, get, update).
+    Users,
 }
 
 impl Route {
@@ -40,6 +42,9 @@ impl Route {
 
     /// The route of a request path.
     fn of(path: &str) -> Self {
+        if path.starts_with("/api/v3/users") {
+            return Self::Users;
+        }
         let imports = "/work-locations/public/api/imports/user-locations";
         match path.strip_prefix(imports) {
             Some("" | "/") => Self::Import,

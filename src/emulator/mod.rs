@@ -14,6 +14,7 @@
 //! ```
 
 mod data;
+mod directory;
 mod faults;
 mod office_import;
 mod office_read;
@@ -30,12 +31,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tokio::time::Instant;
 
 pub use data::{Employee, Place, ReceivedImport, ReceivedRow, Setup, StoredLocation};
 pub use faults::{Fault, Faults, Route};
 
 use crate::office::IMPORT_PATH;
-use crate::{LuccaApiKey, LuccaConfig};
+use crate::{LuccaApiKey, LuccaConfig, RateLimit};
 use data::Store;
 use respond::error;
 
@@ -46,6 +48,38 @@ pub(crate) struct Shared {
     faults: Faults,
     api_key: String,
     import_duration: Mutex<Duration>,
+    limit: Mutex<ServerLimit>,
+}
+
+/// The server's own count of requests, as Lucca keeps one per account.
+#[derive(Debug, Default)]
+struct ServerLimit {
+    limit: Option<RateLimit>,
+    seen: std::collections::VecDeque<Instant>,
+    refused: u64,
+}
+
+impl ServerLimit {
+    /// Counts a request now, or says how long until one would be allowed.
+    fn admit(&mut self, now: Instant) -> Result<(), Duration> {
+        let Some(limit) = self.limit else {
+            return Ok(());
+        };
+        while self
+            .seen
+            .front()
+            .is_some_and(|seen| now.duration_since(*seen) >= limit.per)
+        {
+            self.seen.pop_front();
+        }
+        if self.seen.len() < limit.requests as usize {
+            self.seen.push_back(now);
+            return Ok(());
+        }
+        self.refused += 1;
+        let oldest = self.seen.front().copied().unwrap_or(now);
+        Err((oldest + limit.per).saturating_duration_since(now))
+    }
 }
 
 impl Shared {
@@ -85,8 +119,10 @@ impl LocalLucca {
 
     /// Starts a server with `setup`.
     pub async fn start_with(setup: Setup) -> std::io::Result<Self> {
+        let people = setup.employees.iter().map(directory::record).collect();
         let shared = Arc::new(Shared {
             store: Mutex::new(Store {
+                people,
                 employees: setup.employees,
                 places: setup.places,
                 next_location_id: 9000,
@@ -95,6 +131,7 @@ impl LocalLucca {
             faults: Faults::default(),
             api_key: setup.api_key,
             import_duration: Mutex::new(setup.import_duration),
+            limit: Mutex::new(ServerLimit::default()),
         });
         let (address, server) = serve::spawn(router(Arc::clone(&shared))).await?;
         tracing::info!(%address, "local Lucca server started");
@@ -145,9 +182,73 @@ impl LocalLucca {
         self.shared.lock().received.clone()
     }
 
+    /// Turns on (or off, with `None`) the account's request limit: over it,
+    /// the server answers 429 with `Retry-After`, as Lucca does past 50 a
+    /// minute. Off by default.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        let mut state = self
+            .shared
+            .limit
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.limit = limit;
+        state.seen.clear();
+    }
+
+    /// How many requests the rate limit refused with 429.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared
+            .limit
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .refused
+    }
+
+    /// Every accepted user update: the user's id and the JSON body sent.
+    pub fn received_updates(&self) -> Vec<(i64, serde_json::Value)> {
+        self.shared.lock().updates.clone()
+    }
+
+    /// The v3 record of the user `id`, all fields.
+    pub fn person(&self, id: i64) -> Option<serde_json::Value> {
+        self.shared
+            .lock()
+            .people
+            .iter()
+            .find(|person| person.get("id").and_then(serde_json::Value::as_i64) == Some(id))
+            .map(|person| serde_json::Value::Object(person.clone()))
+    }
+
     /// The user locations the server holds.
     pub fn user_locations(&self) -> Vec<StoredLocation> {
         self.shared.lock().locations.clone()
+    }
+}
+
+/// The local server could not stand in for a Lucca account.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LocalOrEnvError {
+    /// `LUCCA_HOST` / `LUCCA_API_KEY` are set but unusable.
+    #[error("the Lucca configuration from the environment is unusable")]
+    Config(#[from] crate::ConfigError),
+    /// The local server did not start.
+    #[error("the local Lucca server did not start")]
+    Start(#[from] std::io::Error),
+}
+
+/// The account of `LUCCA_HOST` and `LUCCA_API_KEY`, or, when either is not
+/// set, a local server started now (kept alive by the returned handle).
+pub async fn config_from_env_or_local() -> Result<(LuccaConfig, Option<LocalLucca>), LocalOrEnvError>
+{
+    match LuccaConfig::from_env() {
+        Ok(config) => Ok((config, None)),
+        Err(crate::ConfigError::MissingVariable { name }) => {
+            let lucca = LocalLucca::start().await?;
+            tracing::info!(missing = name, url = %lucca.base_url(), "no Lucca credentials: using the local server");
+            Ok((lucca.config(), Some(lucca)))
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -170,12 +271,18 @@ fn router(shared: Arc<Shared>) -> Router {
             "/work-locations/public/api/user-locations/{id}",
             get(office_read::user_location),
         )
+        .route("/api/v3/users", get(directory::list))
+        .route(
+            "/api/v3/users/{id}",
+            get(directory::get).put(directory::update),
+        )
         .fallback(unexpected)
         .layer(DefaultBodyLimit::max(office_import::MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             authenticate,
         ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&shared), limit))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             misbehave,
@@ -204,6 +311,26 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
         return error(StatusCode::UNAUTHORIZED, "invalid or missing API key");
     }
     next.run(request).await
+}
+
+/// The account's request limit, when on: 429 with `Retry-After` past it.
+async fn limit(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let admitted = shared
+        .limit
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .admit(Instant::now());
+    match admitted {
+        Ok(()) => next.run(request).await,
+        Err(wait) => {
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "API rate limit exceeded");
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+            response
+        }
+    }
 }
 
 /// Applies the latency and the first pending fault for this request.

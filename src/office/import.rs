@@ -94,6 +94,7 @@ impl ImportUserLocations<'_> {
     pub async fn send(self) -> Result<ImportStarted, UploadError> {
         send_import(
             self.client.client(),
+            self.client.inner(),
             self.client.baseurl(),
             self.upload,
             self.mode,

@@ -259,6 +259,7 @@ fn excerpt(body: &[u8]) -> String {
 /// Sends the import request once and reads its `summaryId`.
 pub(crate) async fn send_import(
     http: &reqwest::Client,
+    state: &crate::ClientState,
     base_url: &str,
     upload: CsvUpload,
     mode: ImportMode,
@@ -272,12 +273,15 @@ pub(crate) async fn send_import(
         ),
     ];
     tracing::info!(?mode, ?existing, file = %upload.file_name, length = ?upload.length, "sending a user-location import");
-    let sent = http
+    let request = http
         .post(format!("{base_url}{IMPORT_PATH}"))
         .query(&query)
         .multipart(upload.into_form())
-        .send()
-        .await;
+        .build();
+    let sent = match request {
+        Ok(request) => crate::hooks::execute(http, state, request).await,
+        Err(error) => return Err(UploadError::NotSent(error)),
+    };
     let response = match sent {
         Ok(response) => response,
         Err(error) if error.is_connect() => return Err(UploadError::NotSent(error)),

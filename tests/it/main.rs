@@ -12,6 +12,7 @@ mod auth;
 mod capture;
 mod codegen;
 mod config;
+mod directory;
 mod examples;
 mod office_csv;
 mod office_import;

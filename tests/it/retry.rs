@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
-use roster::retry::{Retry, decide_status, retry_after};
+use roster::retry::{CallKind, Retry, decide_status, retry_after};
 
 fn headers(retry: Option<&str>) -> HeaderMap {
     let mut headers = HeaderMap::new();
@@ -47,11 +47,11 @@ fn the_decision_for_each_status() {
     ];
     for (status, retry, expected) in cases {
         let status = StatusCode::from_u16(status).unwrap();
-        assert_eq!(
-            decide_status(status, &headers(retry), now),
-            expected,
-            "{status} {retry:?}"
-        );
+        let read = decide_status(status, &headers(retry), CallKind::Read, now);
+        assert_eq!(read, expected, "{status} {retry:?}");
+        let write = decide_status(status, &headers(retry), CallKind::IdempotentWrite, now);
+        let expected_write = if status == 500 { Retry::No } else { expected };
+        assert_eq!(write, expected_write, "PUT {status} {retry:?}");
     }
 }
 

@@ -1,0 +1,143 @@
+//! The `fields` selection of the v3 API: which properties come back.
+
+use std::fmt;
+
+/// Which properties of a user the API returns (`fields=`). By default Lucca
+/// returns only `id`, `name` and `url`.
+///
+/// ```
+/// use roster::directory::Fields;
+///
+/// let fields = Fields::new()
+///     .with("id")
+///     .with("login")
+///     .nested("manager", Fields::new().with("id").with("name"))
+///     .extended_data();
+/// assert_eq!(fields.to_string(), "id,login,manager[id,name],extendedData");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Name(String),
+    Nested(String, Fields),
+}
+
+/// A `fields` selection that cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the field name {name:?} is not a property name (letters, digits, `_` and `.` only)")]
+pub struct FieldsError {
+    /// The offending name.
+    pub name: String,
+}
+
+fn valid(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+impl Fields {
+    /// No field: the API's default (`id`, `name`, `url`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The properties `roster`'s sync helpers read and write: identity,
+    /// names, mail, contract dates, organisation, culture, modification time.
+    pub fn sync() -> Self {
+        [
+            "id",
+            "name",
+            "url",
+            "login",
+            "firstName",
+            "lastName",
+            "mail",
+            "employeeNumber",
+            "jobTitle",
+            "dtContractStart",
+            "dtContractEnd",
+            "departmentId",
+            "legalEntityId",
+            "managerId",
+            "cultureID",
+            "gender",
+            "modifiedAt",
+        ]
+        .into_iter()
+        .fold(Self::new(), Self::with)
+    }
+
+    /// Adds a property.
+    pub fn with(mut self, name: impl Into<String>) -> Self {
+        self.items.push(Item::Name(name.into()));
+        self
+    }
+
+    /// Adds a related object with its own selection (`manager[id,name]`).
+    pub fn nested(mut self, name: impl Into<String>, fields: Fields) -> Self {
+        self.items.push(Item::Nested(name.into(), fields));
+        self
+    }
+
+    /// Adds the extended data (`extendedData`).
+    pub fn extended_data(self) -> Self {
+        self.with("extendedData")
+    }
+
+    /// Asks a list for its total (`collection.count`).
+    pub fn collection_count(self) -> Self {
+        self.with("collection.count")
+    }
+
+    /// Whether nothing is selected.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Whether the selection asks for a property at the top level.
+    pub fn contains(&self, name: &str) -> bool {
+        self.items.iter().any(|item| match item {
+            Item::Name(own) | Item::Nested(own, _) => own == name,
+        })
+    }
+
+    /// The query value, or the first name that is not a property name.
+    pub fn to_query(&self) -> Result<String, FieldsError> {
+        self.check()?;
+        Ok(self.to_string())
+    }
+
+    fn check(&self) -> Result<(), FieldsError> {
+        for item in &self.items {
+            let (Item::Name(name) | Item::Nested(name, _)) = item;
+            if !valid(name) {
+                return Err(FieldsError { name: name.clone() });
+            }
+            if let Item::Nested(_, inner) = item {
+                inner.check()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, item) in self.items.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            match item {
+                Item::Name(name) => f.write_str(name)?,
+                Item::Nested(name, inner) => write!(f, "{name}[{inner}]")?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,365 @@
+//! The Lucca v3 users endpoints of the local server: the `{"data": …}`
+//! envelope, `fields` selection, `paging=offset,limit`, filters, updates with
+//! validation errors.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value, json};
+
+use super::Shared;
+use super::data::Employee;
+use super::respond::{Rejection, error};
+
+type Query_ = std::collections::HashMap<String, String>;
+
+/// The record the server keeps for an employee.
+pub(crate) fn record(employee: &Employee) -> Map<String, Value> {
+    let id = employee.id;
+    let value = json!({
+        "id": id,
+        "name": format!("{} {}", employee.first_name, employee.last_name),
+        "url": format!("http://localhost/api/v3/users/{id}"),
+        "displayName": format!("{} {}", employee.last_name, employee.first_name),
+        "login": employee.login,
+        "firstName": employee.first_name,
+        "lastName": employee.last_name,
+        "mail": format!("{}@example.test", employee.login),
+        "employeeNumber": format!("{id:06}"),
+        "dtContractStart": "2020-01-01T00:00:00",
+        "dtContractEnd": Value::Null,
+        "birthDate": Value::Null,
+        "legalEntityId": 1,
+        "departmentId": 1,
+        "managerId": Value::Null,
+        "manager": Value::Null,
+        "cultureID": 1036,
+        "gender": "Undefined",
+        "jobTitle": Value::Null,
+        "nationalityId": Value::Null,
+        "modifiedAt": "2024-01-01T09:00:00.000",
+        "userWorkCycles": [],
+        "habilitedRoles": [],
+        "extendedData": {},
+    });
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// A parsed `fields` selection: names, each with its own sub-selection.
+#[derive(Debug, Default)]
+struct Selection(Vec<(String, Option<Selection>)>);
+
+fn parse_selection(text: &str) -> Result<Selection, String> {
+    let mut items = Vec::new();
+    let mut depth = 0_i32;
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for index in 0..=bytes.len() {
+        let at_end = index == bytes.len();
+        match bytes.get(index) {
+            Some(b'[') => depth += 1,
+            Some(b']') => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return Err(format!("unbalanced `]` in fields `{text}`"));
+        }
+        if (at_end || bytes[index] == b',') && depth == 0 {
+            let item = text[start..index].trim();
+            start = index + 1;
+            if item.is_empty() {
+                continue;
+            }
+            match item.split_once('[') {
+                Some((name, rest)) => {
+                    let inner = rest
+                        .strip_suffix(']')
+                        .ok_or_else(|| format!("unbalanced `[` in fields `{text}`"))?;
+                    items.push((name.to_owned(), Some(parse_selection(inner)?)));
+                }
+                None => items.push((item.to_owned(), None)),
+            }
+        }
+    }
+    if depth != 0 {
+        return Err(format!("unbalanced `[` in fields `{text}`"));
+    }
+    Ok(Selection(items))
+}
+
+fn select(record: &Map<String, Value>, selection: &Selection) -> Value {
+    let mut out = Map::new();
+    for (name, inner) in &selection.0 {
+        let Some(value) = record.get(name) else {
+            continue;
+        };
+        let value = match (inner, value) {
+            (Some(inner), Value::Object(object)) => select(object, inner),
+            (Some(inner), Value::Array(items)) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| {
+                        item.as_object()
+                            .map_or(Value::Null, |object| select(object, inner))
+                    })
+                    .collect(),
+            ),
+            (_, value) => value.clone(),
+        };
+        out.insert(name.clone(), value);
+    }
+    Value::Object(out)
+}
+
+fn selection_of(query: &Query_) -> Result<Selection, Rejection> {
+    parse_selection(query.get("fields").map_or("id,name,url", String::as_str))
+        .map_err(|message| Rejection::new(StatusCode::BAD_REQUEST, message))
+}
+
+fn text_matches(value: Option<&Value>, condition: &str) -> bool {
+    let value = value.and_then(Value::as_str).unwrap_or_default();
+    if let Some(other) = condition.strip_prefix("notequal,") {
+        value != other
+    } else if let Some(part) = condition.strip_prefix("like,") {
+        value.to_lowercase().contains(&part.to_lowercase())
+    } else {
+        value == condition
+    }
+}
+
+fn date_matches(value: Option<&Value>, condition: &str) -> Result<bool, String> {
+    let Some(value) = value.and_then(Value::as_str) else {
+        return Ok(false);
+    };
+    let day = |text: &str| text.get(..10).unwrap_or(text).to_owned();
+    let value = day(value);
+    let mut parts = condition.split(',');
+    let matches = match (parts.next(), parts.next(), parts.next()) {
+        (Some("since"), Some(from), None) => value >= day(from),
+        (Some("until"), Some(to), None) => value <= day(to),
+        (Some("between"), Some(from), Some(to)) => value >= day(from) && value <= day(to),
+        _ => return Err(format!("`{condition}` is not a date filter")),
+    };
+    Ok(matches)
+}
+
+fn is_former(record: &Map<String, Value>) -> bool {
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    record
+        .get("dtContractEnd")
+        .and_then(Value::as_str)
+        .is_some_and(|end| end.get(..10).unwrap_or(end) < today.as_str())
+}
+
+fn filter(record: &Map<String, Value>, query: &Query_) -> Result<bool, Rejection> {
+    let reject = |message| Rejection::new(StatusCode::BAD_REQUEST, message);
+    if query.get("formerEmployees").map(String::as_str) != Some("true") && is_former(record) {
+        return Ok(false);
+    }
+    for (name, condition) in query {
+        let keep = match name.as_str() {
+            "login" | "mail" => text_matches(record.get(name), condition),
+            "id" => record.get("id").map(Value::to_string).as_deref() == Some(condition.as_str()),
+            "dtContractStart" | "dtContractEnd" | "modifiedAt" => {
+                date_matches(record.get(name), condition).map_err(reject)?
+            }
+            _ => true,
+        };
+        if !keep {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn paging(query: &Query_) -> Result<(usize, usize), Rejection> {
+    let Some(text) = query.get("paging") else {
+        return Ok((0, 1000));
+    };
+    let parsed = text.split_once(',').and_then(|(offset, limit)| {
+        Some((offset.trim().parse().ok()?, limit.trim().parse().ok()?))
+    });
+    match parsed {
+        Some((offset, limit)) if (1..=1000).contains(&limit) => Ok((offset, limit)),
+        _ => Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            format!("paging `{text}` must be `offset,limit` with a limit of 1 to 1000"),
+        )),
+    }
+}
+
+/// `GET /api/v3/users`.
+pub(crate) async fn list(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<Query_>,
+) -> Response {
+    let answer = (|| {
+        let selection = selection_of(&query)?;
+        let (offset, limit) = paging(&query)?;
+        let store = shared.lock();
+        let mut matching = Vec::new();
+        for person in &store.people {
+            if filter(person, &query)? {
+                matching.push(person);
+            }
+        }
+        let items: Vec<Value> = matching
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|person| select(person, &selection))
+            .collect();
+        let mut data = json!({ "items": items });
+        if selection
+            .0
+            .iter()
+            .any(|(name, _)| name == "collection.count")
+        {
+            data["count"] = json!(matching.len());
+        }
+        Ok::<_, Rejection>(json!({ "data": data }))
+    })();
+    match answer {
+        Ok(body) => Json(body).into_response(),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+fn find(people: &[Map<String, Value>], id: &str) -> Option<usize> {
+    let id: i64 = id.parse().ok()?;
+    people
+        .iter()
+        .position(|person| person.get("id").and_then(Value::as_i64) == Some(id))
+}
+
+/// `GET /api/v3/users/{id}`.
+pub(crate) async fn get(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<Query_>,
+) -> Response {
+    let selection = match selection_of(&query) {
+        Ok(selection) => selection,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let store = shared.lock();
+    match find(&store.people, &id) {
+        Some(index) => {
+            Json(json!({ "data": select(&store.people[index], &selection) })).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, &format!("no user {id}")),
+    }
+}
+
+/// Checks one field of an update the way the reference page constrains it.
+fn check_field(key: &str, value: &Value) -> Result<(), String> {
+    let non_empty = |value: &Value| value.as_str().is_some_and(|text| !text.trim().is_empty());
+    let zone_less = |value: &Value| {
+        value
+            .as_str()
+            .is_some_and(|text| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok())
+    };
+    let id = |value: &Value| value.as_i64().is_some_and(|id| id >= 1);
+    let ok = match key {
+        "firstName" | "lastName" | "login" | "mail" => non_empty(value),
+        "employeeNumber" | "jobTitle" => value.is_null() || non_empty(value),
+        "dtContractStart" => zone_less(value),
+        "dtContractEnd" | "birthDate" | "seniorityDate" => value.is_null() || zone_less(value),
+        "legalEntityId" | "departmentId" | "rolePrincipalId" => id(value),
+        "managerId" | "manager2Id" | "calendarId" | "cspId" => value.is_null() || id(value),
+        "cultureID" => value
+            .as_i64()
+            .is_some_and(|id| (1025..=58380).contains(&id)),
+        "nationalityId" => {
+            value.is_null()
+                || value.as_str().is_some_and(|code| {
+                    code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic())
+                })
+        }
+        "gender" => matches!(
+            value.as_str(),
+            Some("Undefined" | "Male" | "Female" | "Misc")
+        ),
+        "allowsElectronicPayslip" => value.is_null() || value.is_boolean(),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{key}` has an invalid value: {value}"))
+    }
+}
+
+/// `PUT /api/v3/users/{id}`: applies the fields sent, `null` clearing.
+pub(crate) async fn update(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<Query_>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "the body must be a JSON object");
+    };
+    if let Some(problem) = changes
+        .iter()
+        .find_map(|(key, value)| check_field(key, value).err())
+    {
+        return error(StatusCode::BAD_REQUEST, &problem);
+    }
+    let selection = match selection_of(&query) {
+        Ok(selection) => selection,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let mut store = shared.lock();
+    let Some(index) = find(&store.people, &id) else {
+        return error(StatusCode::NOT_FOUND, &format!("no user {id}"));
+    };
+    if let Some(login) = changes.get("login").and_then(Value::as_str) {
+        let taken = store.people.iter().enumerate().any(|(other, person)| {
+            other != index && person.get("login").and_then(Value::as_str) == Some(login)
+        });
+        if taken {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("the login `{login}` is already used"),
+            );
+        }
+    }
+    let user_id = store.people[index]
+        .get("id")
+        .and_then(Value::as_i64)
+        .unwrap_or_default();
+    store
+        .updates
+        .push((user_id, Value::Object(changes.clone())));
+    let person = &mut store.people[index];
+    for (key, value) in changes {
+        person.insert(key, value);
+    }
+    let first = person
+        .get("firstName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let last = person
+        .get("lastName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    person.insert("name".into(), json!(format!("{first} {last}")));
+    let now = chrono::Local::now()
+        .naive_local()
+        .format("%Y-%m-%dT%H:%M:%S%.3f");
+    person.insert("modifiedAt".into(), json!(now.to_string()));
+    Json(json!({ "data": select(person, &selection) })).into_response()
+}

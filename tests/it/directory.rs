@@ -1,0 +1,528 @@
+//! Lucca v3 users: paging, filters, both answer shapes, finding by login,
+//! partial updates on the wire, retries, and bulk updates within the limit.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures_util::TryStreamExt;
+use roster::directory::{
+    self, ClientExtraUsersExt, CultureId, DirectoryError, Fields, Range, Text, UpdateOptions,
+    UserPatch, UserQuery, UserRef,
+};
+use roster::emulator::{Fault, LocalLucca, Route, Setup};
+use roster::{LuccaApiKey, LuccaConfig, RateLimit};
+
+use crate::capture::serve_once;
+
+fn quick() -> UpdateOptions {
+    UpdateOptions {
+        attempts: 4,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        concurrency: 8,
+    }
+}
+
+async fn local(extra: usize) -> (LocalLucca, directory::Client) {
+    let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(extra))
+        .await
+        .unwrap();
+    let client = lucca.config().with_rate_limit(None).client().unwrap();
+    (lucca, client)
+}
+
+#[tokio::test]
+async fn paging_returns_every_user_exactly_once() {
+    let (_lucca, directory) = local(250).await;
+    let query = UserQuery::new()
+        .fields(Fields::new().with("id").with("login"))
+        .page_size(40);
+
+    let users: Vec<_> = directory.users(query).try_collect().await.unwrap();
+
+    assert_eq!(users.len(), 254);
+    let ids: HashSet<i64> = users.iter().filter_map(|user| user.id).collect();
+    assert_eq!(ids.len(), 254);
+    assert!(ids.contains(&416) && ids.contains(&1249));
+    assert!(
+        users.iter().all(|user| user.login.is_some()),
+        "fields were applied"
+    );
+}
+
+#[tokio::test]
+async fn a_page_size_that_divides_the_total_still_ends() {
+    let (_lucca, directory) = local(36).await;
+
+    let users: Vec<_> = directory
+        .users(UserQuery::new().page_size(20))
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(users.len(), 40);
+}
+
+#[tokio::test]
+async fn filters_are_sent_as_lucca_expects() {
+    let (base_url, request) = serve_once(200, r#"{"data": {"items": []}}"#).await;
+    let directory: directory::Client = LuccaConfig::new(&base_url, LuccaApiKey::new("k"))
+        .unwrap()
+        .client()
+        .unwrap();
+    let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+    let query = UserQuery::new()
+        .fields(
+            Fields::new()
+                .with("id")
+                .nested("manager", Fields::new().with("id").with("name")),
+        )
+        .login(Text::IsNot("admin".into()))
+        .mail(Text::Like("@corp.com".into()))
+        .contract_start(Range::Between(day(1, 1), day(6, 30)))
+        .former_employees(true)
+        .page_size(250);
+
+    let users: Vec<_> = directory.users(query).try_collect().await.unwrap();
+
+    assert!(users.is_empty());
+    let line = request.await.unwrap().request_line;
+    let query = line.split(['?', ' ']).nth(2).unwrap();
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            ("dtContractStart", "between,2024-01-01,2024-06-30"),
+            ("fields", "id,manager[id,name]"),
+            ("formerEmployees", "true"),
+            ("login", "notequal,admin"),
+            ("mail", "like,@corp.com"),
+            ("paging", "0,250"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn filters_select_users_on_the_local_server() {
+    let (lucca, directory) = local(0).await;
+    directory
+        .update_user(
+            417,
+            &UserPatch::new().contract_start(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().into()),
+            quick(),
+        )
+        .await
+        .unwrap();
+
+    let since_2024 = UserQuery::new()
+        .fields(Fields::sync())
+        .contract_start(Range::Since(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()));
+    let recent: Vec<_> = directory.users(since_2024).try_collect().await.unwrap();
+    let by_mail: Vec<_> = directory
+        .users(
+            UserQuery::new()
+                .fields(Fields::sync())
+                .mail(Text::Like("DUR".into())),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        recent.iter().map(|user| user.id).collect::<Vec<_>>(),
+        [Some(417)]
+    );
+    assert_eq!(
+        by_mail.iter().map(|user| user.id).collect::<Vec<_>>(),
+        [Some(419)]
+    );
+    assert_eq!(lucca.received_updates().len(), 1);
+}
+
+#[tokio::test]
+async fn one_user_with_a_fields_selection() {
+    let (_lucca, directory) = local(0).await;
+    let fields = Fields::new()
+        .with("id")
+        .with("login")
+        .with("dtContractStart")
+        .nested("manager", Fields::new().with("id"))
+        .extended_data();
+
+    let user = directory.user(417, &fields).await.unwrap();
+
+    assert_eq!(user.login.as_deref(), Some("mlefevre"));
+    assert_eq!(
+        user.dt_contract_start.map(|at| at.to_string()),
+        Some("2020-01-01 00:00:00".to_owned())
+    );
+    assert_eq!(user.first_name, None, "not asked for");
+    assert_eq!(user.extended_data, Some(Default::default()));
+}
+
+#[tokio::test]
+async fn a_bare_object_is_accepted_as_well_as_the_envelope() {
+    let (base_url, _request) =
+        serve_once(200, r#"{"id": 416, "name": "John Doe", "cultureId": 1036}"#).await;
+    let directory: directory::Client = LuccaConfig::new(&base_url, LuccaApiKey::new("k"))
+        .unwrap()
+        .client()
+        .unwrap();
+
+    let user = directory.user(416, &Fields::new()).await.unwrap();
+
+    assert_eq!(user.id, Some(416));
+    assert_eq!(user.name.as_deref(), Some("John Doe"));
+}
+
+#[tokio::test]
+async fn a_bare_list_is_accepted_too() {
+    let (base_url, _request) = serve_once(200, r#"{"items": [{"id": 7, "login": "x"}]}"#).await;
+    let directory: directory::Client = LuccaConfig::new(&base_url, LuccaApiKey::new("k"))
+        .unwrap()
+        .client()
+        .unwrap();
+
+    assert_eq!(directory.find_user_id("x").await.unwrap(), 7);
+}
+
+#[tokio::test]
+async fn finding_by_login() {
+    let (_lucca, directory) = local(0).await;
+
+    assert_eq!(directory.find_user_id("pmartin").await.unwrap(), 418);
+    let error = directory.find_user_id("ghost").await.unwrap_err();
+    assert!(
+        matches!(&error, DirectoryError::UnknownLogin { login } if login == "ghost"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_users_with_one_login_is_an_error_not_a_guess() {
+    let body = r#"{"data": {"items": [{"id": 7, "login": "x"}, {"id": 8, "login": "x"}]}}"#;
+    let (base_url, _request) = serve_once(200, body).await;
+    let directory: directory::Client = LuccaConfig::new(&base_url, LuccaApiKey::new("k"))
+        .unwrap()
+        .client()
+        .unwrap();
+
+    let error = directory.find_user_id("x").await.unwrap_err();
+
+    assert!(
+        matches!(error, DirectoryError::AmbiguousLogin { count: 2, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_update_sends_exactly_the_touched_fields() {
+    let (base_url, request) =
+        serve_once(200, r#"{"data": {"id": 416, "lastName": "Smith"}}"#).await;
+    let directory: directory::Client = LuccaConfig::new(&base_url, LuccaApiKey::new("k"))
+        .unwrap()
+        .client()
+        .unwrap();
+    let patch = UserPatch::new()
+        .last_name("Smith")
+        .clear_manager_id()
+        .culture_id(CultureId::EN_US)
+        .contract_end(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap().into());
+
+    let user = directory.update_user(416, &patch, quick()).await.unwrap();
+
+    assert_eq!(user.last_name.as_deref(), Some("Smith"));
+    let request = request.await.unwrap();
+    assert_eq!(request.request_line, "PUT /api/v3/users/416 HTTP/1.1");
+    assert_eq!(request.header_values("content-type"), ["application/json"]);
+    let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({
+            "lastName": "Smith",
+            "managerId": null,
+            "cultureID": 1033,
+            "dtContractEnd": "2026-06-30T00:00:00",
+        })
+    );
+}
+
+#[tokio::test]
+async fn set_clear_and_untouched_land_on_the_server() {
+    let (lucca, directory) = local(0).await;
+    directory
+        .update_user(
+            416,
+            &UserPatch::new().manager_id(417).job_title("Lead"),
+            quick(),
+        )
+        .await
+        .unwrap();
+
+    directory
+        .update_user(
+            416,
+            &UserPatch::new().clear_manager_id().first_name("Johnny"),
+            quick(),
+        )
+        .await
+        .unwrap();
+
+    let person = lucca.person(416).unwrap();
+    assert_eq!(person["managerId"], serde_json::Value::Null);
+    assert_eq!(person["firstName"], "Johnny");
+    assert_eq!(
+        person["jobTitle"], "Lead",
+        "untouched fields keep their value"
+    );
+    assert_eq!(person["name"], "Johnny Dupont");
+}
+
+#[tokio::test]
+async fn an_invalid_value_is_refused_before_anything_is_sent() {
+    let (lucca, directory) = local(0).await;
+    let cases = [
+        (UserPatch::new().first_name("  "), "firstName"),
+        (UserPatch::new().manager_id(0), "managerId"),
+        (
+            UserPatch::new().habilited_roles(&[59, -1]),
+            "habilitedRoles",
+        ),
+    ];
+    for (patch, field) in cases {
+        let error = directory
+            .update_user(416, &patch, quick())
+            .await
+            .unwrap_err();
+        let DirectoryError::Patch { user: 416, source } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(source.field, field);
+    }
+    assert_eq!(CultureId::new(1024).unwrap_err().field, "cultureID");
+    assert!(CultureId::new(58380).is_ok());
+    assert_eq!(
+        roster::directory::CountryCode::new("fr").unwrap().as_str(),
+        "FR"
+    );
+    assert!(roster::directory::CountryCode::new("FRA").is_err());
+    let error = directory
+        .update_user(0, &UserPatch::new().last_name("x"), quick())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, DirectoryError::InvalidId { id: 0 }));
+    assert!(lucca.received_updates().is_empty());
+}
+
+#[tokio::test]
+async fn the_server_names_a_value_it_refuses() {
+    let (_lucca, directory) = local(0).await;
+
+    let error = directory
+        .update_user(416, &UserPatch::new().login("mlefevre"), quick())
+        .await
+        .unwrap_err();
+
+    let DirectoryError::Rejected { status, body, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(status.as_u16(), 400);
+    assert!(body.contains("already used"), "{body}");
+}
+
+#[tokio::test]
+async fn an_update_is_retried_on_transient_answers_only() {
+    let (lucca, directory) = local(0).await;
+    lucca.faults().inject(
+        Route::Users,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+    );
+    lucca.faults().inject(
+        Route::Users,
+        Fault::Status {
+            status: 429,
+            retry_after: Some("0".into()),
+        },
+    );
+    lucca
+        .faults()
+        .inject(Route::Users, Fault::DropBeforeHandling);
+
+    directory
+        .update_user(416, &UserPatch::new().job_title("Dev"), quick())
+        .await
+        .unwrap();
+
+    assert_eq!(lucca.faults().pending(), 0);
+    assert_eq!(lucca.received_updates().len(), 1);
+
+    lucca.faults().inject_n(
+        Route::Users,
+        Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+        2,
+    );
+    let error = directory
+        .update_user(416, &UserPatch::new().job_title("Ops"), quick())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, DirectoryError::Rejected { status, .. } if status.as_u16() == 500),
+        "{error:?}"
+    );
+    assert_eq!(lucca.faults().pending(), 1, "a 500 is not retried");
+
+    lucca.faults().clear();
+    lucca.faults().inject_n(
+        Route::Users,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        10,
+    );
+    let error = directory
+        .update_user(416, &UserPatch::new().job_title("Ops"), quick())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, DirectoryError::Rejected { status, .. } if status.as_u16() == 503),
+        "{error:?}"
+    );
+    assert_eq!(lucca.faults().pending(), 6, "4 attempts, then it gave up");
+}
+
+#[tokio::test]
+async fn a_bulk_update_of_500_users_with_the_limit_on_gets_no_429() {
+    let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(500))
+        .await
+        .unwrap();
+    let server = RateLimit {
+        requests: 50,
+        per: Duration::from_millis(400),
+    };
+    lucca.set_rate_limit(Some(server));
+    let client_side = RateLimit {
+        requests: 50,
+        per: Duration::from_millis(480),
+    };
+    let directory: directory::Client = lucca
+        .config()
+        .with_rate_limit(Some(client_side))
+        .client()
+        .unwrap();
+    let updates: Vec<(UserRef, UserPatch)> = (0..500)
+        .map(|index| {
+            (
+                UserRef::Id(1000 + index),
+                UserPatch::new().job_title(format!("Title {index}")),
+            )
+        })
+        .collect();
+
+    let report = directory.bulk_update(updates, quick()).await;
+
+    assert_eq!(report.succeeded().count(), 500);
+    assert_eq!(lucca.rate_limited(), 0);
+    assert_eq!(lucca.received_updates().len(), 500);
+    assert_eq!(lucca.person(1499).unwrap()["jobTitle"], "Title 499");
+}
+
+#[tokio::test]
+async fn without_the_limiter_the_same_burst_is_refused() {
+    let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(60))
+        .await
+        .unwrap();
+    lucca.set_rate_limit(Some(RateLimit {
+        requests: 50,
+        per: Duration::from_secs(60),
+    }));
+    let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let updates: Vec<(UserRef, UserPatch)> = (0..60)
+        .map(|index| (UserRef::Id(1000 + index), UserPatch::new().job_title("x")))
+        .collect();
+
+    let report = directory
+        .bulk_update(
+            updates,
+            UpdateOptions {
+                attempts: 1,
+                ..quick()
+            },
+        )
+        .await;
+
+    assert!(lucca.rate_limited() > 0);
+    assert_eq!(report.failed().count() as u64, lucca.rate_limited());
+}
+
+#[tokio::test]
+async fn one_failing_user_does_not_stop_the_others() {
+    let (_lucca, directory) = local(20).await;
+    let mut updates: Vec<(UserRef, UserPatch)> = (0..20)
+        .map(|index| {
+            (
+                UserRef::Login(format!("user{index:04}")),
+                UserPatch::new().job_title("Analyst"),
+            )
+        })
+        .collect();
+    updates.insert(
+        5,
+        (
+            UserRef::Login("ghost".into()),
+            UserPatch::new().job_title("x"),
+        ),
+    );
+    updates.insert(9, (UserRef::Id(1003), UserPatch::new().login("jdupont")));
+
+    let report = directory.bulk_update(updates, quick()).await;
+
+    assert_eq!(report.outcomes.len(), 22);
+    assert_eq!(report.succeeded().count(), 20);
+    let failed: Vec<&UserRef> = report.failed().map(|outcome| &outcome.user).collect();
+    assert_eq!(
+        failed,
+        [&UserRef::Login("ghost".into()), &UserRef::Id(1003)]
+    );
+    assert!(matches!(
+        report.outcomes[5].result,
+        Err(DirectoryError::UnknownLogin { .. })
+    ));
+    assert!(matches!(
+        report.outcomes[9].result,
+        Err(DirectoryError::Rejected { .. })
+    ));
+}
+
+#[tokio::test]
+async fn the_limiter_is_shared_by_every_client_of_a_configuration() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(Some(RateLimit {
+        requests: 5,
+        per: Duration::from_millis(300),
+    }));
+    let config = lucca.config().with_rate_limit(Some(RateLimit {
+        requests: 5,
+        per: Duration::from_millis(360),
+    }));
+    let office: roster::office::Client = config.client().unwrap();
+    let directory: directory::Client = config.client().unwrap();
+
+    for _ in 0..6 {
+        office.get_office_api_work_locations().send().await.unwrap();
+        directory.user(416, &Fields::new()).await.unwrap();
+    }
+
+    assert_eq!(lucca.rate_limited(), 0);
+}
