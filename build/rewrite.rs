@@ -34,6 +34,7 @@ pub fn rewrite(doc: &mut Value, options: Options) -> Result<(), NodeError> {
     downgrade_version(doc)?;
     drop_multipart_operations(doc)?;
     drop_authorization_parameters(doc);
+    relax_response_only_strings(doc);
     let enums = hoist_inline_enums(doc);
     rewrite_node(doc, "", "", options, &enums)
 }
@@ -224,6 +225,91 @@ fn drop_authorization_parameters(doc: &mut Value) {
         .and_then(Value::as_object_mut)
     {
         parameters.retain(|_, parameter| !is_authorization_parameter(&snapshot, parameter));
+    }
+}
+
+/// The component schemas a node refers to, directly or not.
+fn referenced_schemas(root: &Value, node: &Value, found: &mut BTreeSet<String>) {
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key == "$ref"
+                    && let Some(target) = value.as_str()
+                {
+                    if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                        if found.insert(name.to_owned())
+                            && let Some(schema) = root.pointer(&target[1..])
+                        {
+                            referenced_schemas(root, schema, found);
+                        }
+                    } else if let Some(target) = target
+                        .strip_prefix('#')
+                        .and_then(|local| root.pointer(local))
+                    {
+                        referenced_schemas(root, target, found);
+                    }
+                } else if !DATA_KEYS.contains(&key.as_str()) {
+                    referenced_schemas(root, value, found);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| referenced_schemas(root, item, found)),
+        _ => {}
+    }
+}
+
+/// Removes length and pattern constraints; `named` says that `node` is a
+/// map of names (such as `properties`), whose keys are not keywords.
+fn drop_string_constraints(node: &mut Value, named: bool) {
+    match node {
+        Value::Object(map) => {
+            if !named {
+                for key in ["minLength", "maxLength", "pattern"] {
+                    map.remove(key);
+                }
+            }
+            for (key, value) in map.iter_mut() {
+                if named || !DATA_KEYS.contains(&key.as_str()) {
+                    drop_string_constraints(value, !named && NAMED_MAPS.contains(&key.as_str()));
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| drop_string_constraints(item, false)),
+        _ => {}
+    }
+}
+
+/// Length and pattern constraints of schemas that only answers use are
+/// dropped: typify would make them checked newtypes, and a value a little
+/// longer than documented would fail a whole answer (after an import was
+/// applied, say). Schemas sent in request bodies keep them.
+fn relax_response_only_strings(doc: &mut Value) {
+    let mut sent = BTreeSet::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values() {
+            for method in METHODS {
+                if let Some(body) = item
+                    .get(method)
+                    .and_then(|operation| operation.get("requestBody"))
+                {
+                    referenced_schemas(doc, body, &mut sent);
+                }
+            }
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            if !sent.contains(name) {
+                drop_string_constraints(schema, false);
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 
 use crate::base_url::BaseUrl;
-use crate::credentials::{BearerToken, Credentials, LuccaApiKey};
+use crate::credentials::{Api, BearerToken, Credentials, LuccaApiKey};
 use crate::error::ConfigError;
 use crate::hooks::ClientState;
 use crate::limiter::{RateLimit, RateLimiter};
@@ -16,8 +16,11 @@ use crate::limiter::{RateLimit, RateLimiter};
 /// The configuration of the Lucca APIs (Office and Directory).
 pub type LuccaConfig = Config<LuccaApiKey>;
 
-/// The configuration of the Docutools API.
+/// The configuration of the Docutools API with a token.
 pub type DocutoolsConfig = Config<BearerToken>;
+
+/// The configuration of the Docutools API with a password grant.
+pub type DocutoolsLoginConfig = Config<crate::credentials::PasswordGrant>;
 
 /// How long a connection may take to open, by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,13 +67,13 @@ impl<C: Credentials> Config<C> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
-            limiter: C::RATE_LIMIT.map(|limit| Arc::new(RateLimiter::new(limit))),
+            limiter: <C::Api as Api>::RATE_LIMIT.map(|limit| Arc::new(RateLimiter::new(limit))),
         })
     }
 
-    /// Reads the host and the secret from the environment: `LUCCA_HOST` and
-    /// `LUCCA_API_KEY` for Lucca, `DOCUTOOLS_HOST` and `DOCUTOOLS_TOKEN` for
-    /// Docutools.
+    /// Reads the host and the credentials from the environment: `LUCCA_HOST`
+    /// and `LUCCA_API_KEY` for Lucca; `DOCUTOOLS_HOST` and `DOCUTOOLS_TOKEN`
+    /// (or the variables of [`PasswordGrant`](crate::PasswordGrant)) for Docutools.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -78,14 +81,9 @@ impl<C: Credentials> Config<C> {
     /// Like [`from_env`](Self::from_env), with the variables looked up by
     /// `lookup` (a secret store, a test's map).
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let read = |name: &'static str| {
-            lookup(name)
-                .filter(|value| !value.trim().is_empty())
-                .ok_or(ConfigError::MissingVariable { name })
-        };
-        let host = read(C::HOST_VAR)?;
-        let secret = read(C::SECRET_VAR)?;
-        Self::new(&host, C::from_secret(secret))
+        let host = crate::credentials::required(&lookup, <C::Api as Api>::HOST_VAR)?;
+        let credentials = C::from_vars(&lookup)?;
+        Self::new(&host, credentials)
     }
 
     /// Sets how long a whole request may take (sending the body included).
@@ -155,7 +153,9 @@ impl<C: Credentials> Config<C> {
     /// platform's roots.
     pub fn http_client(&self) -> Result<reqwest::Client, ConfigError> {
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, self.credentials.authorization()?);
+        if let Some(authorization) = self.credentials.authorization()? {
+            headers.insert(AUTHORIZATION, authorization);
+        }
         reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(self.user_agent.as_str())
@@ -185,8 +185,8 @@ impl<C: Credentials> fmt::Debug for Config<C> {
 /// A generated client that a [`Config`] of the matching credentials builds:
 /// `let office: roster::office::Client = config.client()?;`.
 pub trait ApiClient: Sized {
-    /// The credentials this API takes.
-    type Credentials: Credentials;
+    /// The API family, whose credentials it takes.
+    type Api: Api;
 
     /// The client for `base_url`, sending requests with `http`, sharing `state`.
     fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self;
@@ -203,14 +203,12 @@ impl<C: Credentials> Config<C> {
     /// assert!(!format!("{office:?}").contains("my-key"));
     /// # Ok::<(), roster::ConfigError>(())
     /// ```
-    pub fn client<T: ApiClient<Credentials = C>>(&self) -> Result<T, ConfigError> {
+    pub fn client<T: ApiClient<Api = C::Api>>(&self) -> Result<T, ConfigError> {
+        let http = self.http_client()?;
         let state = ClientState {
             limiter: self.limiter.clone(),
+            tokens: self.credentials.token_source(&self.base_url, &http),
         };
-        Ok(T::from_parts(
-            self.base_url.as_str(),
-            self.http_client()?,
-            state,
-        ))
+        Ok(T::from_parts(self.base_url.as_str(), http, state))
     }
 }

@@ -1,55 +1,104 @@
 //! Credentials: what each API puts in the `Authorization` header.
 //!
-//! Keys and tokens are held as [`SecretString`]: their `Debug` is redacted,
-//! they have no `Display`, and the header built from them is marked
-//! sensitive, so neither the client's `Debug` nor a log of the request shows
-//! them.
+//! Keys, tokens and passwords are held as [`SecretString`]: their `Debug` is
+//! redacted, they have no `Display`, and the header built from them is
+//! marked sensitive, so neither the client's `Debug` nor a log of the
+//! request shows them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::base_url::BaseUrl;
 use crate::error::ConfigError;
+use crate::token::TokenSource;
 
 mod sealed {
     pub trait Sealed {}
 }
 
-/// Credentials that become the `Authorization` header of every request.
-///
-/// Implemented by [`LuccaApiKey`] and [`BearerToken`]; sealed.
-pub trait Credentials: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'static {
-    /// The name of the environment variable [`Config::from_env`](crate::Config::from_env)
-    /// reads the secret from.
-    const SECRET_VAR: &'static str;
-    /// The name of the environment variable that holds the host.
+/// An API family: where its host comes from and what budget it starts with.
+pub trait Api: sealed::Sealed + Send + Sync + 'static {
+    /// The environment variable that holds the host.
     const HOST_VAR: &'static str;
     /// The request budget a configuration starts with.
     const RATE_LIMIT: Option<crate::RateLimit>;
-
-    /// Wraps a secret read from the environment.
-    fn from_secret(secret: String) -> Self;
-
-    /// The header value, marked sensitive. Fails when the secret holds
-    /// characters an HTTP header cannot carry (the error never shows it).
-    fn authorization(&self) -> Result<HeaderValue, ConfigError>;
 }
 
-fn sensitive_header(value: String, what: &'static str) -> Result<HeaderValue, ConfigError> {
+/// The Lucca APIs (Office, Directory v3).
+#[derive(Debug, Clone, Copy)]
+pub struct Lucca;
+
+/// The Docutools API.
+#[derive(Debug, Clone, Copy)]
+pub struct Docutools;
+
+impl sealed::Sealed for Lucca {}
+impl sealed::Sealed for Docutools {}
+
+impl Api for Lucca {
+    const HOST_VAR: &'static str = "LUCCA_HOST";
+    const RATE_LIMIT: Option<crate::RateLimit> = Some(crate::RateLimit::LUCCA);
+}
+
+impl Api for Docutools {
+    const HOST_VAR: &'static str = "DOCUTOOLS_HOST";
+    const RATE_LIMIT: Option<crate::RateLimit> = None;
+}
+
+/// Credentials of an API. Implemented by [`LuccaApiKey`], [`BearerToken`]
+/// and [`PasswordGrant`]; sealed.
+pub trait Credentials: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'static {
+    /// The API they open.
+    type Api: Api;
+
+    /// Reads them from variables (see [`Config::from_env`](crate::Config::from_env)).
+    fn from_vars(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError>;
+
+    /// The fixed header value, marked sensitive; `None` when a token is
+    /// obtained at run time. Fails when the secret holds characters an HTTP
+    /// header cannot carry (the error never shows it).
+    fn authorization(&self) -> Result<Option<HeaderValue>, ConfigError>;
+
+    /// Where tokens come from at run time, for credentials that grant them.
+    fn token_source(
+        &self,
+        _base_url: &BaseUrl,
+        _http: &reqwest::Client,
+    ) -> Option<Arc<TokenSource>> {
+        None
+    }
+}
+
+/// Reads a variable that must be set and not blank.
+pub(crate) fn required(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<String, ConfigError> {
+    lookup(name)
+        .filter(|value| !value.trim().is_empty())
+        .ok_or(ConfigError::MissingVariable { name })
+}
+
+/// A header value from a secret, marked sensitive.
+pub(crate) fn sensitive_header(
+    value: String,
+    what: &'static str,
+) -> Result<HeaderValue, ConfigError> {
     let mut header =
         HeaderValue::try_from(value).map_err(|_| ConfigError::InvalidCredentials { what })?;
     header.set_sensitive(true);
     Ok(header)
 }
 
-/// Defines a credentials type: a [`SecretString`] with a redacted `Debug`,
-/// the variables it is read from, and the header value it becomes.
+/// Defines a single-secret credentials type: a [`SecretString`] with a
+/// redacted `Debug`, the variable it is read from, the header it becomes.
 macro_rules! credentials {
     (
         $(#[$doc:meta])*
-        $name:ident, what: $what:literal, secret: $secret:literal, host: $host:literal,
-        header: $prefix:literal, rate_limit: $limit:expr
+        $name:ident for $api:ty, what: $what:literal, secret: $secret:literal, header: $prefix:literal
     ) => {
         $(#[$doc])*
         #[derive(Clone)]
@@ -71,32 +120,115 @@ macro_rules! credentials {
         impl sealed::Sealed for $name {}
 
         impl Credentials for $name {
-            const SECRET_VAR: &'static str = $secret;
-            const HOST_VAR: &'static str = $host;
-            const RATE_LIMIT: Option<crate::RateLimit> = $limit;
+            type Api = $api;
 
-            fn from_secret(secret: String) -> Self {
-                Self::new(secret)
+            fn from_vars(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+                required(lookup, $secret).map(Self::new)
             }
 
-            fn authorization(&self) -> Result<HeaderValue, ConfigError> {
+            fn authorization(&self) -> Result<Option<HeaderValue>, ConfigError> {
                 let value = format!(concat!($prefix, "{}"), self.0.expose_secret());
-                sensitive_header(value, $what)
+                sensitive_header(value, $what).map(Some)
             }
         }
     };
 }
 
 credentials! {
-    /// A Lucca API key, sent as `Authorization: lucca application=<key>`.
+    /// A Lucca API key, sent as `Authorization: lucca application=<key>`;
+    /// read from `LUCCA_API_KEY`.
     ///
     /// The key needs the `Import schedule` permission for Lucca Office imports.
-    LuccaApiKey, what: "Lucca API key", secret: "LUCCA_API_KEY", host: "LUCCA_HOST",
-    header: "lucca application=", rate_limit: Some(crate::RateLimit::LUCCA)
+    LuccaApiKey for Lucca, what: "Lucca API key", secret: "LUCCA_API_KEY", header: "lucca application="
 }
 
 credentials! {
-    /// An OAuth2 bearer token, sent as `Authorization: Bearer <token>`.
-    BearerToken, what: "bearer token", secret: "DOCUTOOLS_TOKEN", host: "DOCUTOOLS_HOST",
-    header: "Bearer ", rate_limit: None
+    /// A Docutools access token, sent as `Authorization: Bearer <token>`;
+    /// read from `DOCUTOOLS_TOKEN`. It is not refreshed: see
+    /// [`PasswordGrant`] for tokens `roster` obtains and refreshes itself.
+    BearerToken for Docutools, what: "bearer token", secret: "DOCUTOOLS_TOKEN", header: "Bearer "
+}
+
+/// Docutools' OAuth2 password grant: `roster` obtains an access token at
+/// `POST /oauth/token` (client credentials by HTTP Basic), refreshes it with
+/// the refresh token before it expires or after a 401, and logs in again if
+/// the refresh token is refused. Read from `DOCUTOOLS_CLIENT_ID`,
+/// `DOCUTOOLS_CLIENT_SECRET`, `DOCUTOOLS_USERNAME`, `DOCUTOOLS_PASSWORD` and
+/// the optional `DOCUTOOLS_2FA_CODE`.
+#[derive(Clone)]
+pub struct PasswordGrant {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: SecretString,
+    pub(crate) username: String,
+    pub(crate) password: SecretString,
+    pub(crate) code: Option<SecretString>,
+}
+
+impl PasswordGrant {
+    /// A grant for `username`, through the OAuth client `client_id`.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: SecretString::from(client_secret.into()),
+            username: username.into(),
+            password: SecretString::from(password.into()),
+            code: None,
+        }
+    }
+
+    /// Adds the two-factor code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(SecretString::from(code.into()));
+        self
+    }
+}
+
+impl fmt::Debug for PasswordGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordGrant")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl sealed::Sealed for PasswordGrant {}
+
+impl Credentials for PasswordGrant {
+    type Api = Docutools;
+
+    fn from_vars(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let grant = Self::new(
+            required(lookup, "DOCUTOOLS_CLIENT_ID")?,
+            required(lookup, "DOCUTOOLS_CLIENT_SECRET")?,
+            required(lookup, "DOCUTOOLS_USERNAME")?,
+            required(lookup, "DOCUTOOLS_PASSWORD")?,
+        );
+        Ok(
+            match lookup("DOCUTOOLS_2FA_CODE").filter(|code| !code.trim().is_empty()) {
+                Some(code) => grant.with_code(code),
+                None => grant,
+            },
+        )
+    }
+
+    fn authorization(&self) -> Result<Option<HeaderValue>, ConfigError> {
+        Ok(None)
+    }
+
+    fn token_source(&self, base_url: &BaseUrl, http: &reqwest::Client) -> Option<Arc<TokenSource>> {
+        Some(Arc::new(TokenSource::new(
+            self.clone(),
+            base_url,
+            http.clone(),
+        )))
+    }
 }

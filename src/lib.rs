@@ -8,7 +8,7 @@ extern crate self as roster;
 /// [`Config`] of the matching credentials build it. The lint allowances
 /// needed by generated code stay on the module that includes it.
 macro_rules! generated_api {
-    ($file:literal, $credentials:ty) => {
+    ($file:literal, $api:ty) => {
         #[allow(missing_docs, unused_imports, clippy::all, rustdoc::all)]
         mod generated {
             include!(concat!(env!("OUT_DIR"), "/", $file, ".rs"));
@@ -17,7 +17,7 @@ macro_rules! generated_api {
         pub use generated::*;
 
         impl crate::config::ApiClient for Client {
-            type Credentials = $credentials;
+            type Api = $api;
 
             fn from_parts(
                 base_url: &str,
@@ -33,10 +33,22 @@ macro_rules! generated_api {
             async fn exec(
                 &self,
                 request: reqwest::Request,
-                _info: &progenitor_client::OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
                 use progenitor_client::ClientInfo;
-                crate::hooks::execute(self.client(), self.inner(), request).await
+                let resend = crate::hooks::resendable(info.operation_id);
+                crate::hooks::execute(self.client(), self.inner(), request, resend).await
+            }
+
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                _info: &progenitor_client::OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                use progenitor_client::ClientInfo;
+                crate::hooks::authorize(self.inner(), request)
+                    .await
+                    .map_err(|error| progenitor_client::Error::Custom(error.to_string()))
             }
         }
     };
@@ -47,10 +59,12 @@ mod base_url;
 mod config;
 mod credentials;
 mod error;
+mod file_name;
 mod hooks;
 mod limiter;
 mod open;
 pub mod retry;
+mod token;
 
 pub mod directory;
 pub mod docutools;
@@ -61,10 +75,13 @@ pub mod office;
 pub use base_url::BaseUrl;
 pub use config::{
     ApiClient, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
-    DocutoolsConfig, LuccaConfig,
+    DocutoolsConfig, DocutoolsLoginConfig, LuccaConfig,
 };
-pub use credentials::{BearerToken, Credentials, LuccaApiKey};
+pub use credentials::{
+    Api, BearerToken, Credentials, Docutools, Lucca, LuccaApiKey, PasswordGrant,
+};
 pub use error::ConfigError;
 pub use hooks::ClientState;
 pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;
+pub use token::{AuthError, TokenSource};

@@ -9,6 +9,11 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+/// The generated operations that create data (by progenitor's operation
+/// name): never sent twice, not even after a 401; the token is refreshed
+/// for the next call instead.
+pub const NEVER_RESENT: [&str; 1] = ["import_users_from_file"];
+
 /// What to do after a failed call that is safe to repeat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {

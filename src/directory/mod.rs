@@ -3,7 +3,7 @@
 //! Generated from `openapi/lucca-directory-v3.yaml` by the build script; see
 //! `openapi/README.md` for what is rewritten before generation.
 
-crate::generated_api!("directory", crate::credentials::LuccaApiKey);
+crate::generated_api!("directory", crate::credentials::Lucca);
 
 mod fields;
 mod patch;

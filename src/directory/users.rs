@@ -365,61 +365,62 @@ impl ClientExtraUsersExt for Client {
                     attempts: 0,
                     source,
                 })?;
-            let hint = match crate::hooks::execute(self.client(), self.inner(), request).await {
-                Ok(answer) => {
-                    let status = answer.status();
-                    let headers = answer.headers().clone();
-                    let bytes = answer.bytes().await;
-                    match (status.is_success(), bytes) {
-                        (true, Ok(bytes)) => {
-                            return parse_enveloped(&bytes).map_err(|source| {
-                                DirectoryError::InvalidAnswer {
-                                    operation,
-                                    body: excerpt(&bytes),
-                                    source,
-                                }
-                            });
-                        }
-                        (_, Err(source)) if attempt >= options.attempts => {
-                            return Err(DirectoryError::Transport {
-                                operation,
-                                attempts: attempt,
-                                source,
-                            });
-                        }
-                        (_, Err(_)) => None,
-                        (false, Ok(bytes)) => {
-                            let decision = decide_status(
-                                status,
-                                &headers,
-                                CallKind::IdempotentWrite,
-                                SystemTime::now(),
-                            );
-                            match decision {
-                                Retry::After(hint) if attempt < options.attempts => hint,
-                                _ => {
-                                    return Err(DirectoryError::Rejected {
+            let hint =
+                match crate::hooks::execute(self.client(), self.inner(), request, false).await {
+                    Ok(answer) => {
+                        let status = answer.status();
+                        let headers = answer.headers().clone();
+                        let bytes = answer.bytes().await;
+                        match (status.is_success(), bytes) {
+                            (true, Ok(bytes)) => {
+                                return parse_enveloped(&bytes).map_err(|source| {
+                                    DirectoryError::InvalidAnswer {
                                         operation,
-                                        status,
                                         body: excerpt(&bytes),
-                                    });
+                                        source,
+                                    }
+                                });
+                            }
+                            (_, Err(source)) if attempt >= options.attempts => {
+                                return Err(DirectoryError::Transport {
+                                    operation,
+                                    attempts: attempt,
+                                    source,
+                                });
+                            }
+                            (_, Err(_)) => None,
+                            (false, Ok(bytes)) => {
+                                let decision = decide_status(
+                                    status,
+                                    &headers,
+                                    CallKind::IdempotentWrite,
+                                    SystemTime::now(),
+                                );
+                                match decision {
+                                    Retry::After(hint) if attempt < options.attempts => hint,
+                                    _ => {
+                                        return Err(DirectoryError::Rejected {
+                                            operation,
+                                            status,
+                                            body: excerpt(&bytes),
+                                        });
+                                    }
                                 }
                             }
                         }
                     }
-                }
-                Err(source) if attempt >= options.attempts => {
-                    return Err(DirectoryError::Transport {
-                        operation,
-                        attempts: attempt,
-                        source,
-                    });
-                }
-                Err(error) => {
-                    tracing::warn!(user = id, attempt, %error, "update failed; retrying");
-                    None
-                }
-            };
+                    Err(source) if attempt >= options.attempts => {
+                        return Err(DirectoryError::Transport {
+                            operation,
+                            attempts: attempt,
+                            source,
+                        });
+                    }
+                    Err(error) => {
+                        tracing::warn!(user = id, attempt, %error, "update failed; retrying");
+                        None
+                    }
+                };
             let delay = options.delay(attempt - 1).max(hint.unwrap_or_default());
             tokio::time::sleep(delay).await;
         }

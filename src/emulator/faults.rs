@@ -25,6 +25,12 @@ pub enum Route {
     Lists,
     /// `/api/v3/users…` (list, get, update).
     Users,
+    /// Docutools `POST /oauth/token`.
+    Token,
+    /// Docutools `POST /api/v2/users/imports/files`.
+    UsersUpload,
+    /// Docutools `POST /api/v2/users/imports/{fileId}`.
+    UsersImport,
 }
 
 impl Route {
@@ -44,6 +50,15 @@ impl Route {
     fn of(path: &str) -> Self {
         if path.starts_with("/api/v3/users") {
             return Self::Users;
+        }
+        if path == "/oauth/token" {
+            return Self::Token;
+        }
+        if path == "/api/v2/users/imports/files" {
+            return Self::UsersUpload;
+        }
+        if path.starts_with("/api/v2/users/imports/") {
+            return Self::UsersImport;
         }
         let imports = "/work-locations/public/api/imports/user-locations";
         match path.strip_prefix(imports) {

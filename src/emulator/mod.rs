@@ -15,13 +15,13 @@
 
 mod data;
 mod directory;
+mod docutools;
 mod faults;
 mod office_import;
 mod office_read;
 mod respond;
 mod serve;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -34,6 +34,7 @@ use axum::routing::{get, post};
 use tokio::time::Instant;
 
 pub use data::{Employee, Place, ReceivedImport, ReceivedRow, Setup, StoredLocation};
+pub use docutools::{DocutoolsAccount, DocutoolsSetup, Grants, LocalDocutools, ReceivedUpload};
 pub use faults::{Fault, Faults, Route};
 
 use crate::office::IMPORT_PATH;
@@ -100,15 +101,8 @@ impl Shared {
 /// A running local Lucca server. Stops when dropped.
 #[derive(Debug)]
 pub struct LocalLucca {
-    address: SocketAddr,
     shared: Arc<Shared>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for LocalLucca {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    server: serve::Server,
 }
 
 impl LocalLucca {
@@ -133,18 +127,14 @@ impl LocalLucca {
             import_duration: Mutex::new(setup.import_duration),
             limit: Mutex::new(ServerLimit::default()),
         });
-        let (address, server) = serve::spawn(router(Arc::clone(&shared))).await?;
-        tracing::info!(%address, "local Lucca server started");
-        Ok(Self {
-            address,
-            shared,
-            server,
-        })
+        let server = serve::spawn(router(Arc::clone(&shared))).await?;
+        tracing::info!(url = %server.base_url(), "local Lucca server started");
+        Ok(Self { shared, server })
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.address)
+        self.server.base_url()
     }
 
     /// The key the server accepts.
@@ -335,11 +325,16 @@ async fn limit(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
 
 /// Applies the latency and the first pending fault for this request.
 async fn misbehave(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let latency = shared.faults.latency();
+    apply_faults(&shared.faults, request, next).await
+}
+
+/// The latency, then the first pending fault that applies to `request`.
+pub(crate) async fn apply_faults(faults: &Faults, request: Request, next: Next) -> Response {
+    let latency = faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let Some(fault) = shared.faults.take(
+    let Some(fault) = faults.take(
         request.uri().path(),
         request.uri().query().unwrap_or_default(),
     ) else {

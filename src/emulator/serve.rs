@@ -26,10 +26,28 @@ pub(crate) async fn drop_connection(connection: Option<Connection>) -> Response 
     std::future::pending().await
 }
 
-/// Binds 127.0.0.1 on a free port and serves `router` until aborted.
-pub(crate) async fn spawn(
-    router: Router,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+/// A server task on a loopback port; stops when dropped.
+#[derive(Debug)]
+pub(crate) struct Server {
+    address: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// `http://127.0.0.1:<port>`.
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds 127.0.0.1 on a free port and serves `router` until dropped.
+pub(crate) async fn spawn(router: Router) -> std::io::Result<Server> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let address = listener.local_addr()?;
     let server = tokio::spawn(async move {
@@ -59,5 +77,8 @@ pub(crate) async fn spawn(
             while connections.try_join_next().is_some() {}
         }
     });
-    Ok((address, server))
+    Ok(Server {
+        address,
+        task: server,
+    })
 }

@@ -3,7 +3,7 @@
 //! Generated from `openapi/lucca-office.yaml` by the build script; see
 //! `openapi/README.md` for what is rewritten before generation.
 
-crate::generated_api!("office", crate::credentials::LuccaApiKey);
+crate::generated_api!("office", crate::credentials::Lucca);
 
 mod csv_check;
 pub(crate) mod csv_format;
@@ -16,12 +16,11 @@ pub use csv_check::{
 pub use csv_format::{BOM, DELIMITER, HEADER, REQUIRED, parse_date};
 pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
 pub use row::UserLocationRow;
-mod file_name;
 mod import;
 mod upload;
 mod wait;
 
-pub use file_name::{CsvFileName, FileNameError};
+pub use crate::file_name::{CsvFileName, FileNameError};
 pub use import::{
     CheckedImport, CheckedImportRequest, ClientExtraImportExt, CsvSource, ImportError,
     ImportUserLocations, analysis_has_errors,

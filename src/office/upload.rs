@@ -18,9 +18,9 @@ use tokio_util::io::ReaderStream;
 
 use super::csv_format::BOM;
 use super::csv_write::CsvChunks;
-use super::file_name::{CsvFileName, FileNameError};
 use super::row::UserLocationRow;
 use super::types;
+use crate::file_name::{CsvFileName, FileNameError};
 use crate::retry::retry_after;
 
 /// The path of the import operation (`post-office-api-imports-userLocations`
@@ -279,7 +279,7 @@ pub(crate) async fn send_import(
         .multipart(upload.into_form())
         .build();
     let sent = match request {
-        Ok(request) => crate::hooks::execute(http, state, request).await,
+        Ok(request) => crate::hooks::execute(http, state, request, false).await,
         Err(error) => return Err(UploadError::NotSent(error)),
     };
     let response = match sent {

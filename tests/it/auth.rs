@@ -95,8 +95,8 @@ async fn docutools_sends_a_bearer_token() {
 
 #[test]
 fn authorization_headers_are_marked_sensitive() {
-    let lucca = LuccaApiKey::new(KEY).authorization().unwrap();
-    let bearer = BearerToken::new(TOKEN).authorization().unwrap();
+    let lucca = LuccaApiKey::new(KEY).authorization().unwrap().unwrap();
+    let bearer = BearerToken::new(TOKEN).authorization().unwrap().unwrap();
 
     assert!(lucca.is_sensitive());
     assert!(bearer.is_sensitive());

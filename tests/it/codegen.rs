@@ -422,3 +422,49 @@ fn the_handwritten_upload_follows_the_specs_multipart_operation() {
         "text/csv"
     );
 }
+
+#[test]
+fn string_constraints_stay_on_what_is_sent_and_leave_what_is_received() {
+    let spec = doc(
+        json!({ "/a": { "post": {
+            "operationId": "a",
+            "requestBody": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Sent" } } } },
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/Received" }
+            }}}},
+        }}}),
+        json!({ "schemas": {
+            "Sent": { "type": "object", "properties": { "name": { "type": "string", "maxLength": 5 }, "inner": { "$ref": "#/components/schemas/Inner" } } },
+            "Inner": { "type": "string", "minLength": 1 },
+            "Received": { "type": "object", "properties": {
+                "name": { "type": "string", "maxLength": 5, "pattern": "^a" },
+                "pattern": { "type": "string" },
+            }},
+        }}),
+    );
+    let doc = rewritten(spec, Options::default());
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["Sent"]["properties"]["name"]["maxLength"], 5);
+    assert_eq!(schemas["Inner"]["minLength"], 1);
+    assert_eq!(
+        schemas["Received"]["properties"]["name"],
+        json!({ "type": "string" })
+    );
+    assert_eq!(
+        schemas["Received"]["properties"]["pattern"],
+        json!({ "type": "string" }),
+        "a property named like a keyword stays"
+    );
+}
+
+#[test]
+fn the_operations_never_resent_exist_in_the_generated_code() {
+    let docutools = include_str!(concat!(env!("OUT_DIR"), "/docutools.rs"));
+    for operation in roster::retry::NEVER_RESENT {
+        let generated = format!("operation_id: \"{operation}\"");
+        assert!(
+            docutools.contains(&generated),
+            "{operation} is not a generated operation"
+        );
+    }
+}

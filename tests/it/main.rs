@@ -13,6 +13,7 @@ mod capture;
 mod codegen;
 mod config;
 mod directory;
+mod docutools;
 mod examples;
 mod office_csv;
 mod office_import;

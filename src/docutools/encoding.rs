@@ -1,0 +1,69 @@
+//! The text encodings users export CSV files in: UTF-8 (with or without a
+//! BOM) and Windows-1252 / ISO-8859-1 from spreadsheets. Files are turned
+//! into UTF-8 before upload, so accents arrive intact whatever the server
+//! guesses.
+
+/// The encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CsvEncoding {
+    /// UTF-8 if the bytes are valid UTF-8 (or start with its BOM), else
+    /// Windows-1252.
+    #[default]
+    Detect,
+    /// UTF-8, with or without a BOM.
+    Utf8,
+    /// Windows-1252, which also reads ISO-8859-1 (Latin-1) files.
+    Windows1252,
+}
+
+/// A file declared UTF-8 is not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the file is not valid UTF-8 at line {line}, byte {offset}; give CsvEncoding::Windows1252 or CsvEncoding::Detect if it is a spreadsheet export"
+)]
+pub struct EncodingError {
+    /// The line of the first invalid byte, 1 for the first.
+    pub line: usize,
+    /// Its offset in the file.
+    pub offset: usize,
+}
+
+/// The file as UTF-8 text without a BOM, and the encoding it was read in.
+pub(crate) fn to_utf8(
+    bytes: &[u8],
+    encoding: CsvEncoding,
+) -> Result<(String, CsvEncoding), EncodingError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return utf8(rest, 3).map(|text| (text, CsvEncoding::Utf8));
+    }
+    match encoding {
+        CsvEncoding::Utf8 => utf8(bytes, 0).map(|text| (text, CsvEncoding::Utf8)),
+        CsvEncoding::Windows1252 => Ok((windows_1252(bytes), CsvEncoding::Windows1252)),
+        CsvEncoding::Detect => match std::str::from_utf8(bytes) {
+            Ok(text) => Ok((text.to_owned(), CsvEncoding::Utf8)),
+            Err(_) => Ok((windows_1252(bytes), CsvEncoding::Windows1252)),
+        },
+    }
+}
+
+fn utf8(bytes: &[u8], skipped: usize) -> Result<String, EncodingError> {
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .map_err(|error| {
+            let offset = error.valid_up_to();
+            EncodingError {
+                line: 1 + bytes[..offset]
+                    .iter()
+                    .filter(|byte| **byte == b'\n')
+                    .count(),
+                offset: offset + skipped,
+            }
+        })
+}
+
+fn windows_1252(bytes: &[u8]) -> String {
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
+}

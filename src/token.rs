@@ -1,0 +1,188 @@
+//! Access tokens obtained at run time: Docutools' OAuth2 password grant,
+//! refreshed with the refresh token before expiry or after a 401.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use reqwest::multipart::Form;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use crate::base_url::BaseUrl;
+use crate::credentials::{PasswordGrant, sensitive_header};
+
+/// The path of the token endpoint.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// How long before its expiry a token is refreshed.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(30);
+
+/// A token could not be obtained. Never shows a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint refused the grant (wrong password, expired
+    /// refresh token, missing 2FA code…).
+    #[error("the token endpoint refused the {grant} grant with {status}: {reason}")]
+    Refused {
+        /// `password` or `refresh_token`.
+        grant: &'static str,
+        /// The status.
+        status: reqwest::StatusCode,
+        /// The OAuth2 `error` code and description, if any.
+        reason: String,
+    },
+    /// No answer from the token endpoint.
+    #[error("the token endpoint did not answer")]
+    Transport(#[source] reqwest::Error),
+    /// The token endpoint answered success without a usable token.
+    #[error("the token endpoint's answer has no usable access token")]
+    InvalidAnswer,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+struct Token {
+    header: HeaderValue,
+    refresh: Option<SecretString>,
+    expires_at: Option<Instant>,
+}
+
+/// Obtains and refreshes access tokens; shared by every call of a client.
+pub struct TokenSource {
+    grant: PasswordGrant,
+    url: String,
+    http: reqwest::Client,
+    current: tokio::sync::Mutex<Option<Token>>,
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("grant", &self.grant)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenSource {
+    pub(crate) fn new(grant: PasswordGrant, base_url: &BaseUrl, http: reqwest::Client) -> Self {
+        Self {
+            grant,
+            url: format!("{}{TOKEN_PATH}", base_url.as_str()),
+            http,
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The `Authorization` header to send now: the current token, or a
+    /// refreshed one when it expires within [`REFRESH_MARGIN`], or a new one.
+    pub async fn header(&self) -> Result<HeaderValue, AuthError> {
+        let mut current = self.current.lock().await;
+        if let Some(token) = current.as_ref()
+            && token
+                .expires_at
+                .is_none_or(|expires_at| expires_at > Instant::now() + REFRESH_MARGIN)
+        {
+            return Ok(token.header.clone());
+        }
+        let refresh = current.as_ref().and_then(|token| token.refresh.clone());
+        let token = match refresh {
+            Some(refresh) => match self.request("refresh_token", Some(&refresh)).await {
+                Ok(token) => token,
+                Err(error) => {
+                    tracing::warn!(%error, "token refresh refused; logging in again");
+                    self.request("password", None).await?
+                }
+            },
+            None => self.request("password", None).await?,
+        };
+        let header = token.header.clone();
+        *current = Some(token);
+        Ok(header)
+    }
+
+    /// Forgets the token `used` after the server refused it (401), so the
+    /// next [`header`](Self::header) refreshes it.
+    pub async fn reject(&self, used: Option<&HeaderValue>) {
+        let mut current = self.current.lock().await;
+        if let Some(token) = current.as_mut()
+            && used == Some(&token.header)
+        {
+            token.expires_at = Some(Instant::now());
+        }
+    }
+
+    async fn request(
+        &self,
+        grant: &'static str,
+        refresh: Option<&SecretString>,
+    ) -> Result<Token, AuthError> {
+        let mut form = Form::new().text("grant_type", grant);
+        match refresh {
+            Some(refresh) => form = form.text("refresh_token", refresh.expose_secret().to_owned()),
+            None => {
+                form = form
+                    .text("username", self.grant.username.clone())
+                    .text("password", self.grant.password.expose_secret().to_owned());
+                if let Some(code) = &self.grant.code {
+                    form = form.text("code", code.expose_secret().to_owned());
+                }
+            }
+        }
+        tracing::debug!(grant, "requesting an access token");
+        let answer = self
+            .http
+            .post(&self.url)
+            .basic_auth(
+                &self.grant.client_id,
+                Some(self.grant.client_secret.expose_secret()),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .map_err(AuthError::Transport)?;
+        let status = answer.status();
+        let body = answer.bytes().await.map_err(AuthError::Transport)?;
+        if !status.is_success() {
+            let reason = serde_json::from_slice::<ErrorAnswer>(&body)
+                .map(|error| {
+                    [error.error, error.error_description]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(": ")
+                })
+                .unwrap_or_default();
+            return Err(AuthError::Refused {
+                grant,
+                status,
+                reason,
+            });
+        }
+        let token: TokenAnswer =
+            serde_json::from_slice(&body).map_err(|_| AuthError::InvalidAnswer)?;
+        let header = sensitive_header(format!("Bearer {}", token.access_token), "access token")
+            .map_err(|_| AuthError::InvalidAnswer)?;
+        Ok(Token {
+            header,
+            refresh: token.refresh_token.map(SecretString::from),
+            expires_at: token
+                .expires_in
+                .map(|seconds| Instant::now() + Duration::from_secs(seconds)),
+        })
+    }
+}
