@@ -30,6 +30,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// 15 s default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The largest answer body read, by default: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE: usize = 64 * 1024 * 1024;
+
 /// The `User-Agent` sent unless another is set.
 pub const DEFAULT_USER_AGENT: &str = concat!("roster/", env!("CARGO_PKG_VERSION"));
 
@@ -54,6 +57,8 @@ pub struct Config<C: Credentials> {
     timeout: Duration,
     user_agent: String,
     limiter: Option<Arc<RateLimiter>>,
+    max_response: usize,
+    reads: crate::retry::Backoff,
 }
 
 impl<C: Credentials> Config<C> {
@@ -68,6 +73,8 @@ impl<C: Credentials> Config<C> {
             timeout: DEFAULT_TIMEOUT,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             limiter: <C::Api as Api>::RATE_LIMIT.map(|limit| Arc::new(RateLimiter::new(limit))),
+            max_response: DEFAULT_MAX_RESPONSE,
+            reads: crate::retry::Backoff::READS,
         })
     }
 
@@ -115,6 +122,19 @@ impl<C: Credentials> Config<C> {
     /// The shared rate limiter, if any.
     pub fn rate_limiter(&self) -> Option<&RateLimiter> {
         self.limiter.as_deref()
+    }
+
+    /// Sets the largest answer body read; a larger one fails the call.
+    pub fn with_max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response = bytes;
+        self
+    }
+
+    /// Sets how generated `GET`s are tried again on transient failures
+    /// (`attempts: 1` turns it off).
+    pub fn with_read_retries(mut self, reads: crate::retry::Backoff) -> Self {
+        self.reads = reads;
+        self
     }
 
     /// Sets the `User-Agent` header.
@@ -208,6 +228,8 @@ impl<C: Credentials> Config<C> {
         let state = ClientState {
             limiter: self.limiter.clone(),
             tokens: self.credentials.token_source(&self.base_url, &http),
+            max_response: self.max_response,
+            reads: self.reads,
         };
         Ok(T::from_parts(self.base_url.as_str(), http, state))
     }

@@ -74,8 +74,8 @@ pub mod office;
 
 pub use base_url::BaseUrl;
 pub use config::{
-    ApiClient, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
-    DocutoolsConfig, DocutoolsLoginConfig, LuccaConfig,
+    ApiClient, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT, DocutoolsConfig, DocutoolsLoginConfig, LuccaConfig,
 };
 pub use credentials::{
     Api, BearerToken, Credentials, Docutools, Lucca, LuccaApiKey, PasswordGrant,

@@ -88,3 +88,39 @@ pub fn decide<E>(error: &progenitor_client::Error<E>, now: SystemTime) -> Retry 
         | Error::Custom(_) => Retry::No,
     }
 }
+
+/// Attempts and jittered exponential delays between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// Attempts, the first included (1 means no retry).
+    pub attempts: u32,
+    /// The first delay (doubled each time).
+    pub base_delay: Duration,
+    /// The largest delay.
+    pub max_delay: Duration,
+}
+
+impl Backoff {
+    /// What every generated `GET` gets: 3 attempts, 250 ms then 500 ms
+    /// (jittered), longer if the server asks with `Retry-After`.
+    pub const READS: Backoff = Backoff {
+        attempts: 3,
+        base_delay: Duration::from_millis(250),
+        max_delay: Duration::from_secs(5),
+    };
+
+    /// The delay after attempt `attempt + 1` failed: `base · 2^attempt`,
+    /// capped, jittered down to half of it.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1_u32 << attempt.min(20))
+            .min(self.max_delay.max(self.base_delay));
+        let floor = ceiling / 2;
+        if ceiling <= floor {
+            return ceiling;
+        }
+        let nanos = rand::random_range(floor.as_nanos()..=ceiling.as_nanos());
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}

@@ -178,16 +178,12 @@ impl Default for UpdateOptions {
 
 impl UpdateOptions {
     fn delay(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base_delay
-            .saturating_mul(1_u32 << attempt.min(20))
-            .min(self.max_delay.max(self.base_delay));
-        let floor = ceiling / 2;
-        if ceiling <= floor {
-            return ceiling;
+        crate::retry::Backoff {
+            attempts: self.attempts,
+            base_delay: self.base_delay,
+            max_delay: self.max_delay,
         }
-        let nanos = rand::random_range(floor.as_nanos()..=ceiling.as_nanos());
-        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        .delay(attempt)
     }
 }
 

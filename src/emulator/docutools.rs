@@ -98,6 +98,7 @@ struct StoredFile {
 
 #[derive(Default)]
 struct State_ {
+    issued: Vec<String>,
     access: HashMap<String, Instant>,
     refresh: HashMap<String, String>,
     grants: Grants,
@@ -140,6 +141,8 @@ impl Shared {
             uuid::Uuid::new_v4().simple()
         );
         let refresh = format!("refresh-{serial}-{}", uuid::Uuid::new_v4().simple());
+        state.issued.push(access.clone());
+        state.issued.push(refresh.clone());
         state
             .access
             .insert(access.clone(), Instant::now() + lifetime);
@@ -243,6 +246,12 @@ impl LocalDocutools {
     /// Makes every access token issued so far invalid (as if expired).
     pub fn revoke_access_tokens(&self) {
         self.shared.lock().access.clear();
+    }
+
+    /// Every access and refresh token issued so far (to check that none
+    /// leaks into logs).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.lock().issued.clone()
     }
 
     /// The tokens granted so far, by grant.

@@ -105,6 +105,7 @@ pub enum Fault {
 pub struct Faults {
     queue: Mutex<VecDeque<(Route, Fault)>>,
     latency: Mutex<Duration>,
+    seen: Mutex<Vec<(String, String)>>,
 }
 
 impl Faults {
@@ -153,8 +154,24 @@ impl Faults {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Takes the first fault that applies to a request for `path?query`.
+    /// How many requests on `route` reached the server (faulty ones included).
+    pub fn requests(&self, route: Route) -> usize {
+        let seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        seen.iter()
+            .filter(|(path, query)| route.matches(path, query))
+            .count()
+    }
+
+    /// Takes the first fault that applies to a request for `path?query`,
+    /// and counts the request.
     pub(crate) fn take(&self, path: &str, query: &str) -> Option<Fault> {
+        self.seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push((path.to_owned(), query.to_owned()));
         let mut queue = self
             .queue
             .lock()

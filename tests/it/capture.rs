@@ -34,6 +34,15 @@ async fn read_line(reader: &mut (impl AsyncBufReadExt + Unpin)) -> String {
 
 /// Starts the server; returns its base URL and the request it will capture.
 pub async fn serve_once(status: u16, body: &'static str) -> (String, JoinHandle<Captured>) {
+    serve_once_with(status, "", body).await
+}
+
+/// Like [`serve_once`], with extra response header lines (`name: value\r\n`).
+pub async fn serve_once_with(
+    status: u16,
+    extra_headers: &'static str,
+    body: &'static str,
+) -> (String, JoinHandle<Captured>) {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
@@ -73,7 +82,7 @@ pub async fn serve_once(status: u16, body: &'static str) -> (String, JoinHandle<
             }
         }
         let response = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{extra_headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         );
         let mut socket = reader.into_inner();
