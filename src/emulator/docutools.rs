@@ -209,14 +209,19 @@ impl LocalDocutools {
             .expect("a loopback URL is a valid base URL")
     }
 
-    /// A configuration with an access token issued now for the first account.
-    pub fn token_config(&self) -> DocutoolsConfig {
+    /// An access token issued now for the first account.
+    pub fn issue_token(&self) -> String {
         let username = self.shared.setup().accounts[0].username.clone();
-        let token = self.shared.issue(&username)["access_token"]
+        let answer = self.shared.issue(&username);
+        answer["access_token"]
             .as_str()
             .unwrap_or_default()
-            .to_owned();
-        DocutoolsConfig::new(&self.base_url(), BearerToken::new(token))
+            .to_owned()
+    }
+
+    /// A configuration with an access token issued now for the first account.
+    pub fn token_config(&self) -> DocutoolsConfig {
+        DocutoolsConfig::new(&self.base_url(), BearerToken::new(self.issue_token()))
             .expect("a loopback URL is a valid base URL")
     }
 

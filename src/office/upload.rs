@@ -224,8 +224,9 @@ impl CsvUpload {
         self.length
     }
 
-    /// The multipart form: one part, `files`, `text/csv`, quoted file name.
-    pub(crate) fn into_form(self) -> Form {
+    /// The multipart form this upload sends: one part, `files`, `text/csv`,
+    /// its quoted file name (for callers who send it themselves).
+    pub fn into_form(self) -> Form {
         let part = match self.length {
             Some(length) => Part::stream_with_length(self.body, length),
             None => Part::stream(self.body),

@@ -13,6 +13,7 @@ mod bad_input;
 mod capture;
 mod codegen;
 mod config;
+mod contract;
 mod directory;
 mod docutools;
 mod examples;
