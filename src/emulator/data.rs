@@ -253,6 +253,8 @@ pub(crate) struct Store {
     pub imports_applied: u64,
     /// The v3 user records, as JSON objects.
     pub people: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Where each user id is in `people`.
+    pub people_index: HashMap<i64, usize>,
     /// Every accepted `PUT`: the user and the body.
     pub updates: Vec<(i64, serde_json::Value)>,
 }

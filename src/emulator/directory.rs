@@ -235,11 +235,10 @@ pub(crate) async fn list(
     }
 }
 
-fn find(people: &[Map<String, Value>], id: &str) -> Option<usize> {
+/// The position of user `id` in the store.
+fn find(store: &super::data::Store, id: &str) -> Option<usize> {
     let id: i64 = id.parse().ok()?;
-    people
-        .iter()
-        .position(|person| person.get("id").and_then(Value::as_i64) == Some(id))
+    store.people_index.get(&id).copied()
 }
 
 /// `GET /api/v3/users/{id}`.
@@ -253,7 +252,7 @@ pub(crate) async fn get(
         Err(rejection) => return rejection.into_response(),
     };
     let store = shared.lock();
-    match find(&store.people, &id) {
+    match find(&store, &id) {
         Some(index) => {
             Json(json!({ "data": select(&store.people[index], &selection) })).into_response()
         }
@@ -321,7 +320,7 @@ pub(crate) async fn update(
         Err(rejection) => return rejection.into_response(),
     };
     let mut store = shared.lock();
-    let Some(index) = find(&store.people, &id) else {
+    let Some(index) = find(&store, &id) else {
         return error(StatusCode::NOT_FOUND, &format!("no user {id}"));
     };
     if let Some(login) = changes.get("login").and_then(Value::as_str) {

@@ -113,10 +113,17 @@ impl LocalLucca {
 
     /// Starts a server with `setup`.
     pub async fn start_with(setup: Setup) -> std::io::Result<Self> {
-        let people = setup.employees.iter().map(directory::record).collect();
+        let people: Vec<_> = setup.employees.iter().map(directory::record).collect();
+        let people_index = setup
+            .employees
+            .iter()
+            .enumerate()
+            .map(|(index, employee)| (employee.id, index))
+            .collect();
         let shared = Arc::new(Shared {
             store: Mutex::new(Store {
                 people,
+                people_index,
                 employees: setup.employees,
                 places: setup.places,
                 next_location_id: 9000,

@@ -31,6 +31,9 @@ pub const IMPORT_PATH: &str = "/work-locations/public/api/imports/user-locations
 /// `encoding` key).
 pub const FILE_PART: &str = "files";
 
+/// How much of a file or reader is read at a time while it is sent.
+const READ_CHUNK: usize = 256 * 1024;
+
 /// Answers larger than this are not read (a summary is a few dozen bytes).
 const MAX_ANSWER: usize = 1024 * 1024;
 
@@ -183,7 +186,7 @@ impl CsvUpload {
             Some(name) => CsvFileName::new(name)?,
             None => CsvFileName::default(),
         };
-        let stream = ReaderStream::with_capacity(file, 64 * 1024);
+        let stream = ReaderStream::with_capacity(file, READ_CHUNK);
         let (body, length) = if head == BOM {
             (reqwest::Body::wrap_stream(stream), length)
         } else {
@@ -202,7 +205,7 @@ impl CsvUpload {
     /// must be its exact size in bytes (it is sent as `Content-Length`).
     pub fn from_reader(reader: impl AsyncRead + Send + 'static, length: Option<u64>) -> Self {
         Self {
-            body: reqwest::Body::wrap_stream(ReaderStream::with_capacity(reader, 64 * 1024)),
+            body: reqwest::Body::wrap_stream(ReaderStream::with_capacity(reader, READ_CHUNK)),
             length,
             file_name: CsvFileName::default(),
         }

@@ -1,0 +1,93 @@
+//! Bulk updates against the local server with 20 ms of latency a request:
+//! 10,000 users with the limiter off at concurrency 1, 8 and 32 (throughput
+//! as a fraction of the ideal, concurrency / latency), then with the limiter
+//! on (scaled: 50 requests a second): requests the server refused for being
+//! over that limit.
+
+use std::time::{Duration, Instant};
+
+use roster::RateLimit;
+use roster::directory::{self, ClientExtraUsersExt, UpdateOptions, UserPatch, UserRef};
+use roster::emulator::{LocalLucca, Setup};
+
+const USERS: usize = 10_000;
+const LATENCY: Duration = Duration::from_millis(20);
+
+fn updates(count: usize) -> Vec<(UserRef, UserPatch)> {
+    (0..count)
+        .map(|index| {
+            (
+                UserRef::Id(1000 + index as i64),
+                UserPatch::new().job_title(format!("Title {index}")),
+            )
+        })
+        .collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(USERS))
+        .await
+        .unwrap();
+    lucca.faults().set_latency(LATENCY);
+    println!("bulk update: {USERS} users, {LATENCY:?} of latency a request, limiter off");
+    println!(
+        "{:>11} | {:>9} | {:>12} | {:>12} | {:>8}",
+        "concurrency", "seconds", "updates/s", "ideal/s", "fraction"
+    );
+    for concurrency in [1_usize, 8, 32] {
+        let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+        let options = UpdateOptions {
+            concurrency,
+            ..UpdateOptions::default()
+        };
+        let start = Instant::now();
+        let report = directory.bulk_update(updates(USERS), options).await;
+        let elapsed = start.elapsed();
+        assert_eq!(report.succeeded().count(), USERS);
+        let rate = USERS as f64 / elapsed.as_secs_f64();
+        let ideal = concurrency as f64 / LATENCY.as_secs_f64();
+        println!(
+            "{concurrency:>11} | {:>9.1} | {rate:>12.1} | {ideal:>12.1} | {:>8.3}",
+            elapsed.as_secs_f64(),
+            rate / ideal
+        );
+    }
+
+    let limit = RateLimit {
+        requests: 50,
+        per: Duration::from_secs(1),
+    };
+    lucca.set_rate_limit(Some(limit));
+    // The client keeps the same 5 % margin as RateLimit::LUCCA.
+    let margin = RateLimit {
+        per: limit.per * 105 / 100,
+        ..limit
+    };
+    let directory: directory::Client = lucca
+        .config()
+        .with_rate_limit(Some(margin))
+        .client()
+        .unwrap();
+    let count = 1_000;
+    let start = Instant::now();
+    let report = directory
+        .bulk_update(
+            updates(count),
+            UpdateOptions {
+                concurrency: 32,
+                ..UpdateOptions::default()
+            },
+        )
+        .await;
+    let elapsed = start.elapsed();
+    println!(
+        "limiter on ({} per {:?}, the server's limit too): {count} updates in {:.1} s = {:.1} a second, refused by the server: {}",
+        limit.requests,
+        limit.per,
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64(),
+        lucca.rate_limited()
+    );
+    assert_eq!(report.succeeded().count(), count);
+}
