@@ -11,22 +11,10 @@ use roster::office::types::Position;
 use roster::office::{CsvFileName, UserLocationRow, check_csv, rows_to_csv};
 use roster::{BaseUrl, LuccaApiKey, LuccaConfig};
 
-/// The message of an error and of every error below it.
-fn message(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 fn failure<T: std::fmt::Debug, E: Error>(result: Result<T, E>) -> String {
     match result {
         Ok(value) => panic!("expected an error, got {value:?}"),
-        Err(error) => message(&error),
+        Err(error) => crate::support::error_chain(&error),
     }
 }
 

@@ -26,4 +26,5 @@ mod retry;
 mod security;
 mod snapshots;
 mod strings;
+mod support;
 mod tolerance;

@@ -15,6 +15,7 @@ use roster::office::{
 use roster::{LuccaApiKey, LuccaConfig, office};
 
 use crate::strings::tricky_strings;
+use crate::support::error_chain;
 
 fn fast() -> WaitOptions {
     WaitOptions {
@@ -574,15 +575,4 @@ async fn the_waiter_stops_at_once_on_an_error_waiting_cannot_mend() {
     };
     assert_eq!(*operation, "progress");
     assert_eq!(source.status().map(|status| status.as_u16()), Some(404));
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
