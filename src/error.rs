@@ -50,3 +50,10 @@ pub enum ConfigError {
     #[error("the HTTP client could not be built")]
     HttpClient(#[source] reqwest::Error),
 }
+
+/// The start of an answer's body (2 KiB at most), as text, for an error.
+pub(crate) fn body_excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(2048)])
+        .trim()
+        .to_owned()
+}

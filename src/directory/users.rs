@@ -15,6 +15,7 @@ use super::fields::{Fields, FieldsError};
 use super::patch::{PatchError, UserPatch};
 use super::query::UserQuery;
 use super::types;
+use crate::error::body_excerpt;
 use crate::retry::{CallKind, Retry, decide_status};
 
 /// A users call failed.
@@ -104,12 +105,6 @@ fn path_id(id: i64) -> Result<std::num::NonZeroU64, DirectoryError> {
         .ok_or(DirectoryError::InvalidId { id })
 }
 
-fn excerpt(body: &[u8]) -> String {
-    String::from_utf8_lossy(&body[..body.len().min(2048)])
-        .trim()
-        .to_owned()
-}
-
 /// Parses `{"data": T}` or a bare `T` (both appear in Lucca's documentation).
 pub fn parse_enveloped<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
     let value: Value = serde_json::from_slice(body)?;
@@ -133,7 +128,7 @@ fn enveloped<T: DeserializeOwned, E>(
         Err(progenitor_client::Error::InvalidResponsePayload(body, _)) => parse_enveloped(&body)
             .map_err(|source| DirectoryError::InvalidAnswer {
                 operation,
-                body: excerpt(&body),
+                body: body_excerpt(&body),
                 source,
             }),
         Err(error) => Err(DirectoryError::Api {
@@ -372,7 +367,7 @@ impl ClientExtraUsersExt for Client {
                                 return parse_enveloped(&bytes).map_err(|source| {
                                     DirectoryError::InvalidAnswer {
                                         operation,
-                                        body: excerpt(&bytes),
+                                        body: body_excerpt(&bytes),
                                         source,
                                     }
                                 });
@@ -398,7 +393,7 @@ impl ClientExtraUsersExt for Client {
                                         return Err(DirectoryError::Rejected {
                                             operation,
                                             status,
-                                            body: excerpt(&bytes),
+                                            body: body_excerpt(&bytes),
                                         });
                                     }
                                 }

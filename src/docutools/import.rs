@@ -13,6 +13,7 @@ use super::encoding::{CsvEncoding, EncodingError, to_utf8};
 use super::mapping::{ColumnMap, MappingError, MappingReport};
 use super::split::{SplitError, split};
 use super::types;
+use crate::error::body_excerpt;
 use crate::file_name::{CsvFileName, FileNameError};
 use crate::hooks::{SendError, send};
 
@@ -251,12 +252,6 @@ pub trait ClientExtraUserImportExt {
     ) -> impl Future<Output = Result<Vec<types::User>, DocutoolsError>> + Send;
 }
 
-fn excerpt(body: &[u8]) -> String {
-    String::from_utf8_lossy(&body[..body.len().min(2048)])
-        .trim()
-        .to_owned()
-}
-
 impl ClientExtraUserImportExt for Client {
     async fn upload_users_file(
         &self,
@@ -300,11 +295,11 @@ impl ClientExtraUserImportExt for Client {
         if !status.is_success() {
             return Err(DocutoolsError::Rejected {
                 status,
-                body: excerpt(&body),
+                body: body_excerpt(&body),
             });
         }
         serde_json::from_slice(&body).map_err(|source| DocutoolsError::InvalidAnswer {
-            body: excerpt(&body),
+            body: body_excerpt(&body),
             source,
         })
     }

@@ -20,6 +20,7 @@ use super::csv_format::BOM;
 use super::csv_write::CsvChunks;
 use super::row::UserLocationRow;
 use super::types;
+use crate::error::body_excerpt;
 use crate::file_name::{CsvFileName, FileNameError};
 use crate::retry::retry_after;
 
@@ -255,11 +256,6 @@ async fn read_answer(mut response: reqwest::Response) -> Result<Bytes, reqwest::
     Ok(Bytes::from(body))
 }
 
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(2048)]);
-    text.trim().to_owned()
-}
-
 /// Sends the import request once and reads its `summaryId`.
 pub(crate) async fn send_import(
     http: &reqwest::Client,
@@ -301,7 +297,7 @@ pub(crate) async fn send_import(
         return Err(UploadError::Rejected {
             status,
             retry_after: delay,
-            body: excerpt(&body),
+            body: body_excerpt(&body),
         });
     }
     let summary_id = serde_json::from_slice::<types::ImportSummary>(&body)
@@ -314,7 +310,7 @@ pub(crate) async fn send_import(
         }
         None => Err(UploadError::NoSummaryId {
             mode,
-            body: excerpt(&body),
+            body: body_excerpt(&body),
         }),
     }
 }

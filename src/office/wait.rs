@@ -41,15 +41,12 @@ impl WaitOptions {
     /// The delay before poll `attempt + 1`: `min_delay · 2^attempt`, capped
     /// at `max_delay`, jittered down to half of it (never below `min_delay`).
     pub fn delay(&self, attempt: u32) -> Duration {
-        let min = self.min_delay;
-        let max = self.max_delay.max(min);
-        let ceiling = min.saturating_mul(1_u32 << attempt.min(20)).min(max);
-        let floor = (ceiling / 2).max(min);
-        if ceiling <= floor {
-            return floor;
-        }
-        let nanos = rand::random_range(floor.as_nanos()..=ceiling.as_nanos());
-        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        let backoff = crate::retry::Backoff {
+            attempts: u32::MAX,
+            base_delay: self.min_delay,
+            max_delay: self.max_delay,
+        };
+        backoff.delay(attempt).max(self.min_delay)
     }
 }
 
