@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use roster::RateLimit;
-use roster::directory::{self, ClientExtraUsersExt, UpdateOptions, UserPatch, UserRef};
+use roster::directory::{self, ClientExtraUsersExt, UserPatch, UserRef};
 use roster::emulator::{LocalLucca, Setup};
 
 const USERS: usize = 10_000;
@@ -37,12 +37,12 @@ async fn main() {
     );
     for concurrency in [1_usize, 8, 32] {
         let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
-        let options = UpdateOptions {
-            concurrency,
-            ..UpdateOptions::default()
-        };
         let start = Instant::now();
-        let report = directory.bulk_update(updates(USERS), options).await;
+        let report = directory
+            .bulk_update(updates(USERS))
+            .concurrency(concurrency)
+            .execute()
+            .await;
         let elapsed = start.elapsed();
         assert_eq!(report.succeeded().count(), USERS);
         let rate = USERS as f64 / elapsed.as_secs_f64();
@@ -72,13 +72,9 @@ async fn main() {
     let count = 1_000;
     let start = Instant::now();
     let report = directory
-        .bulk_update(
-            updates(count),
-            UpdateOptions {
-                concurrency: 32,
-                ..UpdateOptions::default()
-            },
-        )
+        .bulk_update(updates(count))
+        .concurrency(32)
+        .execute()
         .await;
     let elapsed = start.elapsed();
     println!(

@@ -34,6 +34,7 @@ pub fn rewrite(doc: &mut Value, options: Options) -> Result<(), NodeError> {
     downgrade_version(doc)?;
     drop_multipart_operations(doc)?;
     drop_authorization_parameters(doc);
+    drop_error_responses(doc);
     relax_response_only_strings(doc);
     let enums = hoist_inline_enums(doc);
     rewrite_node(doc, "", "", options, &enums)
@@ -225,6 +226,27 @@ fn drop_authorization_parameters(doc: &mut Value) {
         .and_then(Value::as_object_mut)
     {
         parameters.retain(|_, parameter| !is_authorization_parameter(&snapshot, parameter));
+    }
+}
+
+/// progenitor answers a declared error response with `ResponseValue::empty`,
+/// which drops its body. Without a declaration the answer reaches the caller
+/// whole (`UnexpectedResponse`), and becomes `roster::HttpError::Status`
+/// with its body. Only success responses are generated.
+fn drop_error_responses(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for method in METHODS {
+            if let Some(responses) = item
+                .get_mut(method)
+                .and_then(|operation| operation.get_mut("responses"))
+                .and_then(Value::as_object_mut)
+            {
+                responses.retain(|status, _| status.starts_with('2'));
+            }
+        }
     }
 }
 

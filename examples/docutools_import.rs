@@ -57,7 +57,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     .with_delimiter(';')?;
     let (client, _local) = client().await?;
 
-    let file = client.upload_users_file(&csv, Some("english")).await?;
+    let file = client
+        .upload_users_file(&csv)
+        .language("english")
+        .send()
+        .await?;
     println!(
         "Uploaded {} bytes ({:?}, kept until {:?}); columns: {:?}",
         file.size_in_bytes.unwrap_or_default(),
@@ -71,7 +75,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .map("Name", UserAttribute::Name)
         .map("Department", UserAttribute::Department)
         .map("Phone", UserAttribute::Phone);
-    let (report, users) = client.import_users(&file, &mapping, true).await?;
+    let (report, users) = client.import_users(&file, &mapping).send().await?;
     if !report.unmapped.is_empty() {
         println!("Not imported (unmapped columns): {:?}", report.unmapped);
     }

@@ -12,9 +12,7 @@
 
 use std::error::Error;
 
-use roster::directory::{
-    self, ClientExtraUsersExt, DirectoryError, Fields, UpdateOptions, UserPatch, UserRef,
-};
+use roster::directory::{self, ClientExtraUsersExt, DirectoryError, Fields, UserPatch, UserRef};
 
 /// One line of the HR export.
 #[derive(Debug, serde::Deserialize)]
@@ -96,7 +94,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut updates = Vec::new();
     let (mut unchanged, mut missing) = (0, Vec::new());
     for employee in &employees {
-        let id = match directory.find_user_id(&employee.login).await {
+        let id = match directory.find_user_id(&employee.login).send().await {
             Ok(id) => id,
             Err(DirectoryError::UnknownLogin { login }) => {
                 missing.push(login);
@@ -104,7 +102,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             }
             Err(error) => return Err(error.into()),
         };
-        let user = directory.user(id, &Fields::sync()).await?;
+        let user = directory.user(id).fields(Fields::sync()).send().await?;
         let (patch, changes) = differences(employee, &user);
         if changes.is_empty() {
             unchanged += 1;
@@ -120,9 +118,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let to_update = updates.len();
     let (mut updated, mut failed) = (0, 0);
     if apply {
-        let report = directory
-            .bulk_update(updates, UpdateOptions::default())
-            .await;
+        let report = directory.bulk_update(updates).execute().await;
         updated = report.succeeded().count();
         for outcome in report.failed() {
             failed += 1;

@@ -10,8 +10,8 @@ use reqwest::header::{AUTHORIZATION, HeaderMap};
 use crate::base_url::BaseUrl;
 use crate::credentials::{Api, BearerToken, Credentials, LuccaApiKey};
 use crate::error::ConfigError;
-use crate::hooks::ClientState;
 use crate::limiter::{RateLimit, RateLimiter};
+use crate::transport::Transport;
 
 /// The configuration of the Lucca APIs (Office and Directory).
 pub type LuccaConfig = Config<LuccaApiKey>;
@@ -58,7 +58,7 @@ pub struct Config<C: Credentials> {
     user_agent: String,
     limiter: Option<Arc<RateLimiter>>,
     max_response: usize,
-    reads: crate::retry::Backoff,
+    retries: crate::retry::Backoff,
 }
 
 impl<C: Credentials> Config<C> {
@@ -74,7 +74,7 @@ impl<C: Credentials> Config<C> {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             limiter: <C::Api as Api>::RATE_LIMIT.map(|limit| Arc::new(RateLimiter::new(limit))),
             max_response: DEFAULT_MAX_RESPONSE,
-            reads: crate::retry::Backoff::READS,
+            retries: crate::retry::Backoff::DEFAULT,
         })
     }
 
@@ -130,10 +130,12 @@ impl<C: Credentials> Config<C> {
         self
     }
 
-    /// Sets how generated `GET`s are tried again on transient failures
-    /// (`attempts: 1` turns it off).
-    pub fn with_read_retries(mut self, reads: crate::retry::Backoff) -> Self {
-        self.reads = reads;
+    /// Sets how the requests that may be sent again (reads, and Lucca's
+    /// idempotent `PUT`) are tried again on transient failures
+    /// ([`Backoff::NONE`](crate::Backoff::NONE) turns it off). Imports are
+    /// never sent twice, whatever this says.
+    pub fn with_retries(mut self, retries: crate::retry::Backoff) -> Self {
+        self.retries = retries;
         self
     }
 
@@ -208,8 +210,8 @@ pub trait ApiClient: Sized {
     /// The API family, whose credentials it takes.
     type Api: Api;
 
-    /// The client for `base_url`, sending requests with `http`, sharing `state`.
-    fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self;
+    /// The client for `base_url`, sending requests with `http` through `transport`.
+    fn from_parts(base_url: &str, http: reqwest::Client, transport: Transport) -> Self;
 }
 
 impl<C: Credentials> Config<C> {
@@ -225,12 +227,11 @@ impl<C: Credentials> Config<C> {
     /// ```
     pub fn client<T: ApiClient<Api = C::Api>>(&self) -> Result<T, ConfigError> {
         let http = self.http_client()?;
-        let state = ClientState {
-            limiter: self.limiter.clone(),
-            tokens: self.credentials.token_source(&self.base_url, &http),
-            max_response: self.max_response,
-            reads: self.reads,
-        };
-        Ok(T::from_parts(self.base_url.as_str(), http, state))
+        let transport = Transport::new(self.limiter.clone(), self.max_response, self.retries);
+        let tokens = self
+            .credentials
+            .token_source(&self.base_url, &http, transport.clone());
+        let transport = transport.with_tokens(tokens);
+        Ok(T::from_parts(self.base_url.as_str(), http, transport))
     }
 }

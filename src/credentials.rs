@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::base_url::BaseUrl;
 use crate::error::ConfigError;
 use crate::token::TokenSource;
+use crate::transport::Transport;
 
 mod sealed {
     pub trait Sealed {}
@@ -63,10 +64,12 @@ pub trait Credentials: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'stat
     fn authorization(&self) -> Result<Option<HeaderValue>, ConfigError>;
 
     /// Where tokens come from at run time, for credentials that grant them.
+    /// `transport` sends the token requests (it obtains no token itself).
     fn token_source(
         &self,
         _base_url: &BaseUrl,
         _http: &reqwest::Client,
+        _transport: Transport,
     ) -> Option<Arc<TokenSource>> {
         None
     }
@@ -224,11 +227,17 @@ impl Credentials for PasswordGrant {
         Ok(None)
     }
 
-    fn token_source(&self, base_url: &BaseUrl, http: &reqwest::Client) -> Option<Arc<TokenSource>> {
+    fn token_source(
+        &self,
+        base_url: &BaseUrl,
+        http: &reqwest::Client,
+        transport: Transport,
+    ) -> Option<Arc<TokenSource>> {
         Some(Arc::new(TokenSource::new(
             self.clone(),
             base_url,
             http.clone(),
+            transport,
         )))
     }
 }

@@ -1,4 +1,17 @@
-//! Errors of the handwritten layer, named by concern.
+//! The errors every API shares: [`ConfigError`] (a client cannot be made)
+//! and [`HttpError`] (one request failed). Errors by concern (`UploadError`,
+//! `WaitError`, `DirectoryError`, `DocutoolsError`) are built on them in
+//! each API's module.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+
+use crate::retry::retry_after;
+use crate::token::AuthError;
 
 /// The configuration cannot make a client: a bad base URL, a missing
 /// variable, credentials a header cannot carry. Never shows a secret.
@@ -56,4 +69,264 @@ pub(crate) fn body_excerpt(body: &[u8]) -> String {
     String::from_utf8_lossy(&body[..body.len().min(2048)])
         .trim()
         .to_owned()
+}
+
+/// An error answer's body, kept whole (within the answer-size bound): Lucca's
+/// `{"Status", "Message"}`, an OAuth error, an HTML page from a proxy…
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ErrorBody(Bytes);
+
+impl ErrorBody {
+    pub(crate) fn new(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+
+    /// The bytes as received.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.0).ok()
+    }
+
+    /// The server's message, when the body is JSON that carries one
+    /// (`Message`, `message`, `error_description`, `error`).
+    pub fn message(&self) -> Option<String> {
+        let json = self.json()?;
+        ["Message", "message", "error_description", "error"]
+            .into_iter()
+            .find_map(|key| json.get(key)?.as_str().map(str::to_owned))
+    }
+}
+
+impl fmt::Debug for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ErrorBody")
+            .field(&body_excerpt(&self.0))
+            .finish()
+    }
+}
+
+impl fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&body_excerpt(&self.0))
+    }
+}
+
+/// One request failed: the error every API of `roster` shares. Each names
+/// its operation (the spec's, as progenitor names it) and says whether the
+/// request may have reached the server. Errors by concern (`UploadError`,
+/// `DirectoryError`, …) wrap it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The request could not be built (a parameter the generated client
+    /// refuses); nothing was sent.
+    #[error("{operation}: the request could not be built: {reason}")]
+    InvalidRequest {
+        /// The operation.
+        operation: &'static str,
+        /// Why, as the generated client says it.
+        reason: String,
+    },
+    /// No access token could be obtained; nothing was sent.
+    #[error("{operation}: no access token, the request was not sent")]
+    Auth {
+        /// The operation.
+        operation: &'static str,
+        /// Why the token endpoint gave none.
+        #[source]
+        source: Arc<AuthError>,
+    },
+    /// No connection could be made: nothing reached the server.
+    #[error("{operation}: the request was not sent (no connection to the server)")]
+    NotSent {
+        /// The operation.
+        operation: &'static str,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The request went out but no whole answer came back (timeout,
+    /// connection cut, body cut): the server may have acted on it.
+    #[error("{operation}: no answer came back; the server may have acted on the request")]
+    NoAnswer {
+        /// The operation.
+        operation: &'static str,
+        /// What broke.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The answer was larger than the configured bound
+    /// ([`Config::with_max_response_size`](crate::Config::with_max_response_size))
+    /// and was not read.
+    #[error("{operation}: the answer is larger than the configured bound and was not read")]
+    AnswerTooLarge {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// The server answered with an error status.
+    #[error(
+        "{operation} was refused with {status}{}: {body}",
+        retry_after.map(|delay| format!(" (retry after {delay:?})")).unwrap_or_default()
+    )]
+    Status {
+        /// The operation.
+        operation: &'static str,
+        /// The status.
+        status: StatusCode,
+        /// How long the server asked to wait (429, 503), if it did.
+        retry_after: Option<Duration>,
+        /// The answer's body.
+        body: ErrorBody,
+    },
+    /// The answer's body is not the documented shape.
+    #[error(
+        "{operation} answered a body of the wrong shape: {}",
+        body_excerpt(body)
+    )]
+    InvalidAnswer {
+        /// The operation.
+        operation: &'static str,
+        /// The whole body.
+        body: Bytes,
+        /// Why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl HttpError {
+    /// The operation that failed.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest { operation, .. }
+            | Self::Auth { operation, .. }
+            | Self::NotSent { operation, .. }
+            | Self::NoAnswer { operation, .. }
+            | Self::AnswerTooLarge { operation, .. }
+            | Self::Status { operation, .. }
+            | Self::InvalidAnswer { operation, .. } => operation,
+        }
+    }
+
+    /// The answer's status, when an error status came back.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The error answer's body, when an error status came back.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            Self::Status { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Whether the request certainly did not reach the server.
+    pub fn not_sent(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidRequest { .. } | Self::Auth { .. } | Self::NotSent { .. }
+        )
+    }
+
+    /// What the retry decision sees of this error, if anything came of the
+    /// request at all.
+    pub(crate) fn seen(&self) -> Option<crate::retry::Seen> {
+        use crate::retry::Seen;
+        match self {
+            Self::NotSent { .. } => Some(Seen::NotConnected),
+            Self::NoAnswer { .. } => Some(Seen::NoAnswer),
+            Self::Status {
+                status,
+                retry_after,
+                ..
+            } => Some(Seen::Answer {
+                status: *status,
+                retry_after: *retry_after,
+            }),
+            _ => None,
+        }
+    }
+
+    /// A failed exchange of the transport, as the error of `operation`.
+    pub(crate) fn from_reqwest(operation: &'static str, source: reqwest::Error) -> Self {
+        if too_large(&source) {
+            return Self::AnswerTooLarge { operation };
+        }
+        if let Some(auth) = crate::transport::auth_failure(&source) {
+            return Self::Auth {
+                operation,
+                source: auth,
+            };
+        }
+        if source.is_connect() || source.is_builder() {
+            Self::NotSent { operation, source }
+        } else {
+            Self::NoAnswer { operation, source }
+        }
+    }
+
+    /// The error of a generated call of `operation`.
+    pub(crate) fn generated<E>(
+        operation: &'static str,
+        error: progenitor_client::Error<E>,
+    ) -> Self {
+        use progenitor_client::Error;
+        match error {
+            Error::InvalidRequest(reason) | Error::Custom(reason) => {
+                Self::InvalidRequest { operation, reason }
+            }
+            Error::CommunicationError(source)
+            | Error::ResponseBodyError(source)
+            | Error::InvalidUpgrade(source) => Self::from_reqwest(operation, source),
+            Error::ErrorResponse(answer) => Self::Status {
+                operation,
+                status: answer.status(),
+                retry_after: retry_after(answer.headers(), SystemTime::now()),
+                body: ErrorBody::default(),
+            },
+            Error::UnexpectedResponse(answer) => Self::Status {
+                operation,
+                status: answer.status(),
+                retry_after: retry_after(answer.headers(), SystemTime::now()),
+                body: answer
+                    .extensions()
+                    .get::<ErrorBody>()
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+            Error::InvalidResponsePayload(body, source) => Self::InvalidAnswer {
+                operation,
+                body,
+                source,
+            },
+        }
+    }
+}
+
+/// Whether an answer was cut for passing the size bound.
+fn too_large(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }

@@ -3,6 +3,12 @@
 
 use std::fmt;
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+/// What is percent-encoded in a sent name besides non-ASCII characters: `"`
+/// (it would end the quoted name) and `%` (so that encoding is reversible).
+const ENCODED: &AsciiSet = &CONTROLS.add(b'"').add(b'%');
+
 /// A file name for the uploaded part. Control characters (CR, LF, tab…) and
 /// path separators are refused; `"`, `%` and non-ASCII characters are
 /// percent-encoded (as `%22`, `%25`, UTF-8 bytes), so the header never
@@ -50,31 +56,22 @@ impl CsvFileName {
                 length: original.len(),
             });
         }
-        let mut encoded = String::with_capacity(original.len());
-        for (index, character) in original.chars().enumerate() {
-            let forbidden = match character {
-                c if c.is_control() => Some("a control character"),
-                '/' | '\\' => Some("a path separator"),
-                _ => None,
+        let forbidden = original.chars().enumerate().find_map(|(index, character)| {
+            let what = match character {
+                c if c.is_control() => "a control character",
+                '/' | '\\' => "a path separator",
+                _ => return None,
             };
-            if let Some(what) = forbidden {
-                return Err(FileNameError::Forbidden {
-                    name: original.escape_debug().to_string(),
-                    what,
-                    position: index + 1,
-                });
-            }
-            match character {
-                '"' | '%' => encoded.push_str(&format!("%{:02X}", character as u32)),
-                c if c.is_ascii() => encoded.push(c),
-                c => {
-                    let mut bytes = [0_u8; 4];
-                    for byte in c.encode_utf8(&mut bytes).bytes() {
-                        encoded.push_str(&format!("%{byte:02X}"));
-                    }
-                }
-            }
+            Some((index, what))
+        });
+        if let Some((index, what)) = forbidden {
+            return Err(FileNameError::Forbidden {
+                name: original.escape_debug().to_string(),
+                what,
+                position: index + 1,
+            });
         }
+        let encoded = utf8_percent_encode(&original, ENCODED).to_string();
         Ok(Self { original, encoded })
     }
 

@@ -2,8 +2,8 @@
 //! shared by every call of every client built from one configuration (Lucca
 //! counts 50 requests per minute per account, all integrations together).
 
+use parking_lot::Mutex;
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -60,10 +60,7 @@ impl RateLimiter {
     pub async fn acquire(&self) {
         loop {
             let wait_until = {
-                let mut window = self
-                    .state
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut window = self.state.lock();
                 let now = Instant::now();
                 while window
                     .sent
@@ -96,10 +93,76 @@ impl RateLimiter {
     /// Holds every request back for `delay` (a server's `Retry-After`).
     pub fn pause_for(&self, delay: Duration) {
         let until = Instant::now() + delay;
-        let mut window = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut window = self.state.lock();
         window.paused_until = window.paused_until.max(Some(until));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter(requests: u32, per_ms: u64) -> RateLimiter {
+        RateLimiter::new(RateLimit {
+            requests,
+            per: Duration::from_millis(per_ms),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_window_waits_for_its_oldest_request_to_leave() {
+        let limiter = limiter(3, 1000);
+        let start = Instant::now();
+        for _ in 0..3 {
+            limiter.acquire().await;
+        }
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "the first three fit at once"
+        );
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(1000));
+        // The three sent at 0 ms all left the window at 1000 ms.
+        for _ in 0..2 {
+            limiter.acquire().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(1000));
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(2000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_window_ever_holds_more_than_the_limit() {
+        let limiter = limiter(5, 100);
+        let start = Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..40 {
+            limiter.acquire().await;
+            sent.push(start.elapsed());
+        }
+        for (index, at) in sent.iter().enumerate() {
+            let in_window = sent[index..]
+                .iter()
+                .filter(|later| **later - *at < Duration::from_millis(100))
+                .count();
+            assert!(
+                in_window <= 5,
+                "{in_window} requests within 100 ms of {at:?}"
+            );
+        }
+        assert_eq!(*sent.last().unwrap(), Duration::from_millis(700));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_request_back_until_it_ends() {
+        let limiter = limiter(50, 1000);
+        let start = Instant::now();
+        limiter.pause_for(Duration::from_secs(7));
+        limiter.pause_for(Duration::from_secs(2)); // a shorter pause does not shorten it
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(7));
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(7));
     }
 }

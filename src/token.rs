@@ -12,12 +12,18 @@ use tokio::time::Instant;
 
 use crate::base_url::BaseUrl;
 use crate::credentials::{PasswordGrant, sensitive_header};
+use crate::error::{ErrorBody, HttpError};
+use crate::retry::Resend;
+use crate::transport::{Call, Transport};
 
 /// The path of the token endpoint.
-pub const TOKEN_PATH: &str = "/oauth/token";
+pub(crate) const TOKEN_PATH: &str = "/oauth/token";
+
+/// The token request, for the transport: never repeated by itself.
+const TOKEN_CALL: Call = Call::new("oauth_token", TOKEN_PATH, Resend::Never);
 
 /// How long before its expiry a token is refreshed.
-pub const REFRESH_MARGIN: Duration = Duration::from_secs(30);
+const REFRESH_MARGIN: Duration = Duration::from_secs(30);
 
 /// A token could not be obtained. Never shows a secret.
 #[derive(Debug, thiserror::Error)]
@@ -34,9 +40,10 @@ pub enum AuthError {
         /// The OAuth2 `error` code and description, if any.
         reason: String,
     },
-    /// No answer from the token endpoint.
-    #[error("the token endpoint did not answer")]
-    Transport(#[source] reqwest::Error),
+    /// The token request failed without an answer (no connection, no
+    /// answer, an answer too large).
+    #[error("the token request failed")]
+    Http(#[source] Box<HttpError>),
     /// The token endpoint answered success without a usable token.
     #[error("the token endpoint's answer has no usable access token")]
     InvalidAnswer,
@@ -66,6 +73,7 @@ pub struct TokenSource {
     grant: PasswordGrant,
     url: String,
     http: reqwest::Client,
+    transport: Transport,
     current: tokio::sync::Mutex<Option<Token>>,
 }
 
@@ -79,11 +87,17 @@ impl fmt::Debug for TokenSource {
 }
 
 impl TokenSource {
-    pub(crate) fn new(grant: PasswordGrant, base_url: &BaseUrl, http: reqwest::Client) -> Self {
+    pub(crate) fn new(
+        grant: PasswordGrant,
+        base_url: &BaseUrl,
+        http: reqwest::Client,
+        transport: Transport,
+    ) -> Self {
         Self {
             grant,
             url: format!("{}{TOKEN_PATH}", base_url.as_str()),
             http,
+            transport,
             current: tokio::sync::Mutex::new(None),
         }
     }
@@ -144,7 +158,7 @@ impl TokenSource {
             }
         }
         tracing::debug!(grant, "requesting an access token");
-        let answer = self
+        let request = self
             .http
             .post(&self.url)
             .basic_auth(
@@ -152,29 +166,30 @@ impl TokenSource {
                 Some(self.grant.client_secret.expose_secret()),
             )
             .multipart(form)
-            .send()
-            .await
-            .map_err(AuthError::Transport)?;
-        let status = answer.status();
-        let body = answer.bytes().await.map_err(AuthError::Transport)?;
-        if !status.is_success() {
-            let reason = serde_json::from_slice::<ErrorAnswer>(&body)
-                .map(|error| {
-                    [error.error, error.error_description]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(": ")
-                })
-                .unwrap_or_default();
-            return Err(AuthError::Refused {
-                grant,
-                status,
-                reason,
-            });
-        }
+            .build()
+            .map_err(|error| {
+                AuthError::Http(Box::new(HttpError::from_reqwest(
+                    TOKEN_CALL.operation(),
+                    error,
+                )))
+            })?;
+        // Boxed: the transport obtains tokens from here, so its future
+        // type would otherwise contain itself (this transport has no tokens).
+        let sent = Box::pin(self.transport.send(&self.http, request, TOKEN_CALL, None));
+        let answer = match sent.await {
+            Ok(answer) => answer,
+            Err(HttpError::Status { status, body, .. }) => {
+                return Err(AuthError::Refused {
+                    grant,
+                    status,
+                    reason: refusal_reason(&body),
+                });
+            }
+            Err(error) => return Err(AuthError::Http(Box::new(error))),
+        };
+        // The answer holds the tokens: it is never shown, not even in an error.
         let token: TokenAnswer =
-            serde_json::from_slice(&body).map_err(|_| AuthError::InvalidAnswer)?;
+            serde_json::from_slice(&answer.body).map_err(|_| AuthError::InvalidAnswer)?;
         let header = sensitive_header(format!("Bearer {}", token.access_token), "access token")
             .map_err(|_| AuthError::InvalidAnswer)?;
         Ok(Token {
@@ -185,4 +200,17 @@ impl TokenSource {
                 .map(|seconds| Instant::now() + Duration::from_secs(seconds)),
         })
     }
+}
+
+/// The OAuth2 `error` code and description of a refusal, if any.
+fn refusal_reason(body: &ErrorBody) -> String {
+    serde_json::from_slice::<ErrorAnswer>(body.bytes())
+        .map(|error| {
+            [error.error, error.error_description]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": ")
+        })
+        .unwrap_or_default()
 }

@@ -2,6 +2,14 @@
 //!
 //! Generated from `openapi/lucca-directory-v3.yaml` by the build script; see
 //! `openapi/README.md` for what is rewritten before generation.
+//!
+//! Generated: the client and its models (`Client`, `types`, `builder`).
+//! Handwritten: `fields` selections, typed `query` filters, `patch`es that
+//! set, clear or leave each field, and the `users` operations (one user,
+//! every user as a stream, a login's id, updates, bulk updates), added to the
+//! client by [`ClientExtraUsersExt`] as builders ending in `send()` or
+//! `execute()`. Every request goes through the crate's
+//! [`Transport`](crate::Transport); errors wrap [`HttpError`](crate::HttpError).
 
 crate::generated_api!("directory", crate::credentials::Lucca);
 
@@ -14,6 +22,6 @@ pub use fields::{Fields, FieldsError};
 pub use patch::{CountryCode, CultureId, PatchError, UserPatch};
 pub use query::{FilterValue, MAX_PAGE, Range, Text, UserQuery};
 pub use users::{
-    BulkReport, ClientExtraUsersExt, DirectoryError, UpdateOptions, UpdateOutcome, UserRef,
-    parse_enveloped,
+    BulkReport, BulkUpdateRequest, ClientExtraUsersExt, DirectoryError, FindUserIdRequest,
+    GetUserRequest, ListUsersRequest, UpdateOutcome, UpdateUserRequest, UserRef, parse_enveloped,
 };

@@ -1,9 +1,10 @@
 //! Reading, finding and updating users, as a sync job needs them: one user,
 //! every user as a stream of pages, a user's id from their login, a partial
-//! update (retried, since `PUT` is idempotent), many updates at once.
+//! update (retried by the transport, since `PUT` is idempotent), many
+//! updates at once. Each is a builder: `send()` sends one request,
+//! `execute()` runs a flow of several.
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
 
 use futures_util::{Stream, StreamExt};
 use progenitor_client::ClientInfo;
@@ -15,8 +16,14 @@ use super::fields::{Fields, FieldsError};
 use super::patch::{PatchError, UserPatch};
 use super::query::UserQuery;
 use super::types;
-use crate::error::body_excerpt;
-use crate::retry::{CallKind, Retry, decide_status};
+use crate::error::HttpError;
+use crate::retry::{Backoff, Resend};
+use crate::transport::Call;
+
+/// The handwritten `PUT /api/v3/users/{id}` (the generated `put_user` sends
+/// a typed body, which cannot say "clear this field"): idempotent, so the
+/// transport tries it again on transient failures.
+const UPDATE_CALL: Call = Call::new("put_user", "/api/v3/users/{id}", Resend::IdempotentWrite);
 
 /// A users call failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,47 +47,9 @@ pub enum DirectoryError {
         #[source]
         source: PatchError,
     },
-    /// A generated call failed.
-    #[error("{operation} failed")]
-    Api {
-        /// Which call.
-        operation: &'static str,
-        /// Its error.
-        #[source]
-        source: Box<super::Error>,
-    },
-    /// The server refused the request.
-    #[error("{operation} was refused with {status}: {body}")]
-    Rejected {
-        /// Which call.
-        operation: &'static str,
-        /// The status.
-        status: reqwest::StatusCode,
-        /// The start of the answer's body.
-        body: String,
-    },
-    /// No answer came (after the retries, for an update).
-    #[error("{operation} got no answer after {attempts} attempt(s)")]
-    Transport {
-        /// Which call.
-        operation: &'static str,
-        /// How many times it was sent.
-        attempts: u32,
-        /// The last error.
-        #[source]
-        source: reqwest::Error,
-    },
-    /// The answer is not the documented shape.
-    #[error("{operation} answered a body of the wrong shape: {body}")]
-    InvalidAnswer {
-        /// Which call.
-        operation: &'static str,
-        /// The start of the body.
-        body: String,
-        /// Why it does not parse.
-        #[source]
-        source: serde_json::Error,
-    },
+    /// A request failed.
+    #[error(transparent)]
+    Http(#[from] HttpError),
     /// Several users have this login.
     #[error("{count} users have the login {login:?}")]
     AmbiguousLogin {
@@ -118,23 +87,23 @@ pub fn parse_enveloped<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json
 
 /// A generated call's answer, or its body re-read with [`parse_enveloped`]
 /// when it is a bare object rather than the envelope.
-fn enveloped<T: DeserializeOwned, E>(
+fn enveloped<T: DeserializeOwned, A>(
     operation: &'static str,
-    result: Result<E, super::Error>,
-    data: impl FnOnce(E) -> T,
+    result: Result<A, super::Error>,
+    data: impl FnOnce(A) -> T,
 ) -> Result<T, DirectoryError> {
     match result {
         Ok(answer) => Ok(data(answer)),
         Err(progenitor_client::Error::InvalidResponsePayload(body, _)) => parse_enveloped(&body)
-            .map_err(|source| DirectoryError::InvalidAnswer {
-                operation,
-                body: body_excerpt(&body),
-                source,
+            .map_err(|source| {
+                HttpError::InvalidAnswer {
+                    operation,
+                    body,
+                    source,
+                }
+                .into()
             }),
-        Err(error) => Err(DirectoryError::Api {
-            operation,
-            source: Box::new(error),
-        }),
+        Err(error) => Err(HttpError::generated(operation, error).into()),
     }
 }
 
@@ -145,41 +114,6 @@ pub enum UserRef {
     Id(i64),
     /// By login (its id is looked up first).
     Login(String),
-}
-
-/// How updates are retried and run together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UpdateOptions {
-    /// Attempts of one update, the first included (1 means no retry).
-    pub attempts: u32,
-    /// The first delay between attempts (doubled each time, jittered).
-    pub base_delay: Duration,
-    /// The largest delay between attempts.
-    pub max_delay: Duration,
-    /// Updates in flight at once in a bulk update.
-    pub concurrency: usize,
-}
-
-impl Default for UpdateOptions {
-    fn default() -> Self {
-        Self {
-            attempts: 4,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(20),
-            concurrency: 4,
-        }
-    }
-}
-
-impl UpdateOptions {
-    fn delay(&self, attempt: u32) -> Duration {
-        crate::retry::Backoff {
-            attempts: self.attempts,
-            base_delay: self.base_delay,
-            max_delay: self.max_delay,
-        }
-        .delay(attempt)
-    }
 }
 
 /// What a bulk update did for one user.
@@ -215,57 +149,117 @@ impl BulkReport {
 }
 
 /// The users operations `roster` adds to [`directory::Client`](Client).
+///
+/// ```no_run
+/// use roster::directory::{self, Fields, UserPatch};
+/// use roster::prelude::*;
+///
+/// # async fn run(directory: directory::Client) -> Result<(), directory::DirectoryError> {
+/// let id = directory.find_user_id("jdupont").send().await?;
+/// let user = directory.user(id).fields(Fields::sync()).send().await?;
+/// println!("{:?}", user.job_title);
+/// directory.update_user(id, UserPatch::new().job_title("Lead")).send().await?;
+/// # Ok(()) }
+/// ```
 pub trait ClientExtraUsersExt {
-    /// One user with the chosen fields; the envelope or a bare object.
-    fn user(
-        &self,
-        id: i64,
-        fields: &Fields,
-    ) -> impl Future<Output = Result<types::User, DirectoryError>> + Send;
+    /// One user; the envelope or a bare object.
+    fn user(&self, id: i64) -> GetUserRequest<'_>;
 
     /// Every user the query matches, page after page, each once.
-    fn users(
-        &self,
-        query: UserQuery,
-    ) -> impl Stream<Item = Result<types::User, DirectoryError>> + Send + '_;
+    fn users(&self, query: UserQuery) -> ListUsersRequest<'_>;
 
     /// The id of the user with this login.
-    fn find_user_id(&self, login: &str)
-    -> impl Future<Output = Result<i64, DirectoryError>> + Send;
+    fn find_user_id(&self, login: impl Into<String>) -> FindUserIdRequest<'_>;
 
-    /// Sends the touched fields of `patch`; retried on 408, 429, 502, 503,
-    /// 504 and connection errors (a `PUT` is idempotent).
-    fn update_user(
-        &self,
-        id: i64,
-        patch: &UserPatch,
-        options: UpdateOptions,
-    ) -> impl Future<Output = Result<types::User, DirectoryError>> + Send;
+    /// Sends the touched fields of `patch`; the transport tries it again on
+    /// 408, 429, 502, 503, 504 and lost answers (a `PUT` is idempotent).
+    fn update_user(&self, id: i64, patch: UserPatch) -> UpdateUserRequest<'_>;
 
-    /// Updates many users, `options.concurrency` at a time, within the
-    /// client's rate limit. One user's failure stops nothing.
-    fn bulk_update(
-        &self,
-        updates: Vec<(UserRef, UserPatch)>,
-        options: UpdateOptions,
-    ) -> impl Future<Output = BulkReport> + Send;
+    /// Updates many users, a few at a time, within the client's rate limit.
+    /// One user's failure stops nothing.
+    fn bulk_update(&self, updates: Vec<(UserRef, UserPatch)>) -> BulkUpdateRequest<'_>;
 }
 
 impl ClientExtraUsersExt for Client {
-    async fn user(&self, id: i64, fields: &Fields) -> Result<types::User, DirectoryError> {
-        let mut call = self.get_api_v3_users_id().id(path_id(id)?);
-        if !fields.is_empty() {
-            call = call.fields(fields.to_query()?);
+    fn user(&self, id: i64) -> GetUserRequest<'_> {
+        GetUserRequest {
+            client: self,
+            id,
+            fields: Fields::new(),
         }
-        enveloped("get user", call.send().await, |answer| {
+    }
+
+    fn users(&self, query: UserQuery) -> ListUsersRequest<'_> {
+        ListUsersRequest {
+            client: self,
+            query,
+        }
+    }
+
+    fn find_user_id(&self, login: impl Into<String>) -> FindUserIdRequest<'_> {
+        FindUserIdRequest {
+            client: self,
+            login: login.into(),
+        }
+    }
+
+    fn update_user(&self, id: i64, patch: UserPatch) -> UpdateUserRequest<'_> {
+        UpdateUserRequest {
+            client: self,
+            id,
+            patch,
+            retries: None,
+        }
+    }
+
+    fn bulk_update(&self, updates: Vec<(UserRef, UserPatch)>) -> BulkUpdateRequest<'_> {
+        BulkUpdateRequest {
+            client: self,
+            updates,
+            concurrency: 4,
+            retries: None,
+        }
+    }
+}
+
+/// One user: made by [`ClientExtraUsersExt::user`].
+#[derive(Debug)]
+pub struct GetUserRequest<'a> {
+    client: &'a Client,
+    id: i64,
+    fields: Fields,
+}
+
+impl GetUserRequest<'_> {
+    /// The properties to get (by default Lucca sends `id`, `name`, `url`).
+    pub fn fields(mut self, fields: Fields) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<types::User, DirectoryError> {
+        let mut call = self.client.get_user().id(path_id(self.id)?);
+        if !self.fields.is_empty() {
+            call = call.fields(self.fields.to_query()?);
+        }
+        enveloped("get_user", call.send().await, |answer| {
             answer.into_inner().data
         })
     }
+}
 
-    fn users(
-        &self,
-        query: UserQuery,
-    ) -> impl Stream<Item = Result<types::User, DirectoryError>> + Send + '_ {
+/// Every user a query matches: made by [`ClientExtraUsersExt::users`].
+#[derive(Debug)]
+pub struct ListUsersRequest<'a> {
+    client: &'a Client,
+    query: UserQuery,
+}
+
+impl<'a> ListUsersRequest<'a> {
+    /// The users, page after page (`paging=offset,limit`), each once; the
+    /// stream ends after the first short page, or with the first error.
+    pub fn execute(self) -> impl Stream<Item = Result<types::User, DirectoryError>> + Send + 'a {
         struct Paging {
             offset: u64,
             done: bool,
@@ -276,13 +270,14 @@ impl ClientExtraUsersExt for Client {
             done: false,
             seen: HashSet::new(),
         };
+        let Self { client, query } = self;
         futures_util::stream::try_unfold(start, move |mut paging| {
             let query = query.clone();
             async move {
                 if paging.done {
                     return Ok(None);
                 }
-                let page = self.users_page(&query, paging.offset).await?;
+                let page = client.users_page(&query, paging.offset).await?;
                 let count = page.len() as u64;
                 paging.offset += count;
                 paging.done = count < u64::from(query.page_size);
@@ -302,141 +297,146 @@ impl ClientExtraUsersExt for Client {
         })
         .flatten()
     }
+}
 
-    async fn find_user_id(&self, login: &str) -> Result<i64, DirectoryError> {
+/// A user's id from their login: made by [`ClientExtraUsersExt::find_user_id`].
+#[derive(Debug)]
+pub struct FindUserIdRequest<'a> {
+    client: &'a Client,
+    login: String,
+}
+
+impl FindUserIdRequest<'_> {
+    /// Sends the request (former employees included: a login is unique).
+    pub async fn send(self) -> Result<i64, DirectoryError> {
+        let login = self.login;
         let answer = self
-            .get_api_v3_users()
-            .login(login)
+            .client
+            .list_users()
+            .login(login.clone())
             .fields("id,login")
             .paging("0,2")
             .former_employees(true)
             .send()
             .await;
-        let list = enveloped("find user", answer, |answer| answer.into_inner().data)?;
+        let list = enveloped("list_users", answer, |answer| answer.into_inner().data)?;
         let ids: Vec<i64> = list
             .items
             .iter()
-            .filter(|user| user.login.as_deref() == Some(login))
+            .filter(|user| user.login.as_deref() == Some(login.as_str()))
             .filter_map(|user| user.id)
             .collect();
         match ids.as_slice() {
             [id] => Ok(*id),
-            [] => Err(DirectoryError::UnknownLogin {
-                login: login.to_owned(),
-            }),
+            [] => Err(DirectoryError::UnknownLogin { login }),
             many => Err(DirectoryError::AmbiguousLogin {
-                login: login.to_owned(),
                 count: many.len(),
+                login,
             }),
         }
     }
+}
 
-    async fn update_user(
-        &self,
-        id: i64,
-        patch: &UserPatch,
-        options: UpdateOptions,
-    ) -> Result<types::User, DirectoryError> {
+/// A partial update of one user: made by [`ClientExtraUsersExt::update_user`].
+#[derive(Debug)]
+pub struct UpdateUserRequest<'a> {
+    client: &'a Client,
+    id: i64,
+    patch: UserPatch,
+    retries: Option<Backoff>,
+}
+
+impl UpdateUserRequest<'_> {
+    /// Tries the update again with `retries` rather than the client's.
+    pub fn retries(mut self, retries: Backoff) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Sends the touched fields (`null` for cleared ones); the answer is the
+    /// updated user.
+    pub async fn send(self) -> Result<types::User, DirectoryError> {
+        let Self {
+            client,
+            id,
+            patch,
+            retries,
+        } = self;
         path_id(id)?;
         let body = patch
             .to_json()
             .map_err(|source| DirectoryError::Patch { user: id, source })?;
-        let url = format!("{}/api/v3/users/{id}", self.baseurl());
-        let operation = "update user";
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let request = self
-                .client()
-                .put(&url)
-                .json(&body)
-                .build()
-                .map_err(|source| DirectoryError::Transport {
-                    operation,
-                    attempts: 0,
-                    source,
-                })?;
-            let hint =
-                match crate::hooks::execute(self.client(), self.inner(), request, false).await {
-                    Ok(answer) => {
-                        let status = answer.status();
-                        let headers = answer.headers().clone();
-                        let bytes = answer.bytes().await;
-                        match (status.is_success(), bytes) {
-                            (true, Ok(bytes)) => {
-                                return parse_enveloped(&bytes).map_err(|source| {
-                                    DirectoryError::InvalidAnswer {
-                                        operation,
-                                        body: body_excerpt(&bytes),
-                                        source,
-                                    }
-                                });
-                            }
-                            (_, Err(source)) if attempt >= options.attempts => {
-                                return Err(DirectoryError::Transport {
-                                    operation,
-                                    attempts: attempt,
-                                    source,
-                                });
-                            }
-                            (_, Err(_)) => None,
-                            (false, Ok(bytes)) => {
-                                let decision = decide_status(
-                                    status,
-                                    &headers,
-                                    CallKind::IdempotentWrite,
-                                    SystemTime::now(),
-                                );
-                                match decision {
-                                    Retry::After(hint) if attempt < options.attempts => hint,
-                                    _ => {
-                                        return Err(DirectoryError::Rejected {
-                                            operation,
-                                            status,
-                                            body: body_excerpt(&bytes),
-                                        });
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    Err(source) if attempt >= options.attempts => {
-                        return Err(DirectoryError::Transport {
-                            operation,
-                            attempts: attempt,
-                            source,
-                        });
-                    }
-                    Err(error) => {
-                        tracing::warn!(user = id, attempt, %error, "update failed; retrying");
-                        None
-                    }
-                };
-            let delay = options.delay(attempt - 1).max(hint.unwrap_or_default());
-            tokio::time::sleep(delay).await;
-        }
+        let call = match retries {
+            Some(retries) => UPDATE_CALL.retries(retries),
+            None => UPDATE_CALL,
+        };
+        let request = client
+            .client()
+            .put(format!("{}/api/v3/users/{id}", client.baseurl()))
+            .json(&body)
+            .build()
+            .map_err(|error| HttpError::from_reqwest(call.operation(), error))?;
+        let answer = client
+            .inner()
+            .send(client.client(), request, call, None)
+            .await?;
+        Ok(answer.decode(parse_enveloped)?)
+    }
+}
+
+/// Many updates: made by [`ClientExtraUsersExt::bulk_update`].
+#[derive(Debug)]
+pub struct BulkUpdateRequest<'a> {
+    client: &'a Client,
+    updates: Vec<(UserRef, UserPatch)>,
+    concurrency: usize,
+    retries: Option<Backoff>,
+}
+
+impl BulkUpdateRequest<'_> {
+    /// Updates in flight at once (4 by default; the rate limit still holds).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
     }
 
-    async fn bulk_update(
-        &self,
-        updates: Vec<(UserRef, UserPatch)>,
-        options: UpdateOptions,
-    ) -> BulkReport {
+    /// Tries each update again with `retries` rather than the client's.
+    pub fn retries(mut self, retries: Backoff) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Runs the updates (a login is looked up first); one outcome a user, in
+    /// the order given.
+    pub async fn execute(self) -> BulkReport {
+        let Self {
+            client,
+            updates,
+            concurrency,
+            retries,
+        } = self;
         let outcomes = futures_util::stream::iter(updates)
             .map(|(user, patch)| async move {
-                let result = match &user {
-                    UserRef::Id(id) => self.update_user(*id, &patch, options).await,
-                    UserRef::Login(login) => match self.find_user_id(login).await {
-                        Ok(id) => self.update_user(id, &patch, options).await,
-                        Err(error) => Err(error),
-                    },
+                let id = match &user {
+                    UserRef::Id(id) => Ok(*id),
+                    UserRef::Login(login) => client.find_user_id(login.clone()).send().await,
+                };
+                let result = match id {
+                    Ok(id) => {
+                        let update = client.update_user(id, patch);
+                        match retries {
+                            Some(retries) => update.retries(retries).send().await,
+                            None => update.send().await,
+                        }
+                    }
+                    Err(error) => Err(error),
                 };
                 if let Err(error) = &result {
                     tracing::warn!(?user, %error, "user not updated");
                 }
                 UpdateOutcome { user, result }
             })
-            .buffered(options.concurrency.max(1))
+            .buffered(concurrency)
             .collect()
             .await;
         BulkReport { outcomes }
@@ -451,7 +451,7 @@ impl Client {
         offset: u64,
     ) -> Result<Vec<types::User>, DirectoryError> {
         let mut call = self
-            .get_api_v3_users()
+            .list_users()
             .paging(format!("{offset},{}", query.page_size))
             .former_employees(query.former_employees);
         if !query.fields.is_empty() {
@@ -466,7 +466,7 @@ impl Client {
                 _ => call.modified_at(value),
             };
         }
-        let list = enveloped("list users", call.send().await, |answer| {
+        let list = enveloped("list_users", call.send().await, |answer| {
             answer.into_inner().data
         })?;
         Ok(list.items)

@@ -13,16 +13,24 @@ use super::encoding::{CsvEncoding, EncodingError, to_utf8};
 use super::mapping::{ColumnMap, MappingError, MappingReport};
 use super::split::{SplitError, split};
 use super::types;
-use crate::error::body_excerpt;
+use crate::error::HttpError;
 use crate::file_name::{CsvFileName, FileNameError};
-use crate::hooks::{SendError, send};
+use crate::retry::Resend;
+use crate::transport::Call;
 
 /// The documented upload limit ("3.2MB"), read as 3,200,000 bytes: the
 /// smaller of its two readings, so that no file `roster` sends is refused.
 pub const MAX_FILE_SIZE: usize = 3_200_000;
 
 /// The upload's path.
-pub const UPLOAD_PATH: &str = "/api/v2/users/imports/files";
+pub(crate) const UPLOAD_PATH: &str = "/api/v2/users/imports/files";
+
+/// The upload (`uploadUsersFile`, multipart, so handwritten): it only stores
+/// a temporary file, so after a 401 it is sent again with a fresh token.
+const UPLOAD_CALL: Call = Call::new("upload_users_file", UPLOAD_PATH, Resend::AfterAuthRefusal);
+
+/// The generated import's operation, for its errors.
+const IMPORT_OPERATION: &str = "import_users_from_file";
 
 /// A Docutools import step failed. Says whether anything was created.
 #[derive(Debug, thiserror::Error)]
@@ -62,37 +70,18 @@ pub enum DocutoolsError {
     /// The mapping does not fit the uploaded file; nothing was imported.
     #[error("the column mapping does not fit the file; nothing was imported")]
     Mapping(#[from] MappingError),
-    /// No access token could be obtained; nothing was sent.
-    #[error("no access token; nothing was sent")]
-    Auth(#[source] crate::AuthError),
-    /// The upload got no answer.
-    #[error("the upload got no answer")]
-    Transport(#[source] reqwest::Error),
-    /// The server refused the upload.
-    #[error("the server refused the upload with {status}: {body}")]
-    Rejected {
-        /// The status (413: over the server's size limit).
-        status: reqwest::StatusCode,
-        /// The start of the answer's body.
-        body: String,
-    },
-    /// The answer is not the documented shape.
-    #[error("the upload's answer is not an Imported File: {body}")]
-    InvalidAnswer {
-        /// The start of the body.
-        body: String,
-        /// Why.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The import call failed: if no answer came, users may have been created.
-    #[error("the import of file {file_id} failed")]
+    /// The upload failed; no user was created.
+    #[error("the upload failed; no user was created")]
+    Upload(#[source] HttpError),
+    /// The import request failed. If it reached the server (see
+    /// [`HttpError::not_sent`]), users may have been created.
+    #[error("the import of file {file_id} failed{}", if source.not_sent() { "; no user was created" } else { "; users may have been created: check Docutools before importing again" })]
     Import {
         /// The uploaded file.
         file_id: uuid::Uuid,
-        /// The generated call's error.
+        /// Why.
         #[source]
-        source: Box<super::Error>,
+        source: HttpError,
     },
     /// A multi-part import stopped: the parts before `failed_part` were
     /// imported (their users are in `created`), the rest were not.
@@ -108,15 +97,6 @@ pub enum DocutoolsError {
         #[source]
         source: Box<DocutoolsError>,
     },
-}
-
-impl From<SendError> for DocutoolsError {
-    fn from(error: SendError) -> Self {
-        match error {
-            SendError::Auth(error) => Self::Auth(error),
-            SendError::Http(error) => Self::Transport(error),
-        }
-    }
 }
 
 /// A users CSV file ready to upload: UTF-8 text (decoded from its original
@@ -224,40 +204,100 @@ impl UsersCsv {
 }
 
 /// The user-import operations `roster` adds to [`docutools::Client`](Client).
+///
+/// ```no_run
+/// use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
+/// use roster::docutools::types::UserAttribute;
+/// use roster::prelude::*;
+///
+/// # async fn run(client: docutools::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let csv = UsersCsv::from_path("export.csv", CsvEncoding::Detect).await?;
+/// let mapping = ColumnMap::new().map("Email Address", UserAttribute::Email);
+/// let users = client.import_users_csv(&csv, &mapping).language("english").execute().await?;
+/// println!("{} users created", users.len());
+/// # Ok(()) }
+/// ```
 pub trait ClientExtraUserImportExt {
     /// Uploads a file (at most [`MAX_FILE_SIZE`]); the server keeps it until
     /// its `savedUntil`.
-    fn upload_users_file(
-        &self,
-        csv: &UsersCsv,
-        language: Option<&str>,
-    ) -> impl Future<Output = Result<types::ImportedFile, DocutoolsError>> + Send;
+    fn upload_users_file<'a>(&'a self, csv: &'a UsersCsv) -> UploadUsersFileRequest<'a>;
 
     /// Checks `mapping` against the uploaded file's columns, then imports
     /// its users (with the file's delimiter and encoding). Never resent.
-    fn import_users(
-        &self,
-        file: &types::ImportedFile,
-        mapping: &ColumnMap,
-        skip_first_row: bool,
-    ) -> impl Future<Output = Result<(MappingReport, Vec<types::User>), DocutoolsError>> + Send;
+    fn import_users<'a>(
+        &'a self,
+        file: &'a types::ImportedFile,
+        mapping: &'a ColumnMap,
+    ) -> ImportUsersRequest<'a>;
 
     /// Splits `csv` under the limit, checks the mapping against its header,
     /// uploads every part, then imports them in turn.
-    fn import_users_csv(
-        &self,
-        csv: &UsersCsv,
-        mapping: &ColumnMap,
-        language: Option<&str>,
-    ) -> impl Future<Output = Result<Vec<types::User>, DocutoolsError>> + Send;
+    fn import_users_csv<'a>(
+        &'a self,
+        csv: &'a UsersCsv,
+        mapping: &'a ColumnMap,
+    ) -> ImportUsersCsvRequest<'a>;
 }
 
 impl ClientExtraUserImportExt for Client {
-    async fn upload_users_file(
-        &self,
-        csv: &UsersCsv,
-        language: Option<&str>,
-    ) -> Result<types::ImportedFile, DocutoolsError> {
+    fn upload_users_file<'a>(&'a self, csv: &'a UsersCsv) -> UploadUsersFileRequest<'a> {
+        UploadUsersFileRequest {
+            client: self,
+            csv,
+            language: None,
+        }
+    }
+
+    fn import_users<'a>(
+        &'a self,
+        file: &'a types::ImportedFile,
+        mapping: &'a ColumnMap,
+    ) -> ImportUsersRequest<'a> {
+        ImportUsersRequest {
+            client: self,
+            file,
+            mapping,
+            skip_first_row: true,
+        }
+    }
+
+    fn import_users_csv<'a>(
+        &'a self,
+        csv: &'a UsersCsv,
+        mapping: &'a ColumnMap,
+    ) -> ImportUsersCsvRequest<'a> {
+        ImportUsersCsvRequest {
+            client: self,
+            csv,
+            mapping,
+            language: None,
+        }
+    }
+}
+
+/// The upload of one file: made by [`ClientExtraUserImportExt::upload_users_file`].
+#[derive(Debug)]
+pub struct UploadUsersFileRequest<'a> {
+    client: &'a Client,
+    csv: &'a UsersCsv,
+    language: Option<String>,
+}
+
+impl UploadUsersFileRequest<'_> {
+    /// The language the file is written in (`german`, `english`…; by
+    /// default the user's profile language).
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Sends the file (refused before sending when over the limit).
+    pub async fn send(self) -> Result<types::ImportedFile, DocutoolsError> {
+        let Self {
+            client,
+            csv,
+            language,
+        } = self;
         if csv.len() > MAX_FILE_SIZE {
             return Err(DocutoolsError::TooLarge {
                 size: csv.len(),
@@ -268,50 +308,61 @@ impl ClientExtraUserImportExt for Client {
         let mut query = vec![("delimiter", delimiter)];
         if let Some(language) = language {
             // The documented spelling, and the one a fixed server would read.
-            query.push(("langauge", language.to_owned()));
-            query.push(("language", language.to_owned()));
+            query.push(("langauge", language.clone()));
+            query.push(("language", language));
         }
-        let request = || {
+        let build = || {
             let part =
                 Part::stream_with_length(reqwest::Body::from(csv.text.clone()), csv.len() as u64)
                     .file_name(csv.file_name.encoded().to_owned())
                     .mime_str("text/csv")
                     .expect("text/csv is a valid MIME type");
-            self.client()
-                .post(format!("{}{UPLOAD_PATH}", self.baseurl()))
+            client
+                .client()
+                .post(format!("{}{UPLOAD_PATH}", client.baseurl()))
                 .query(&query)
                 .multipart(Form::new().part("file", part))
                 .build()
-                .map_err(DocutoolsError::Transport)
         };
-        let mut answer = send(self.client(), self.inner(), request()?).await?;
-        if answer.status() == reqwest::StatusCode::UNAUTHORIZED && self.inner().tokens().is_some() {
-            // The token was refused and dropped; an upload only stores a
-            // temporary file, so it is sent once more with a fresh token.
-            answer = send(self.client(), self.inner(), request()?).await?;
-        }
-        let status = answer.status();
-        let body = answer.bytes().await.map_err(DocutoolsError::Transport)?;
-        if !status.is_success() {
-            return Err(DocutoolsError::Rejected {
-                status,
-                body: body_excerpt(&body),
-            });
-        }
-        serde_json::from_slice(&body).map_err(|source| DocutoolsError::InvalidAnswer {
-            body: body_excerpt(&body),
-            source,
-        })
+        let request = build()
+            .map_err(|error| HttpError::from_reqwest(UPLOAD_CALL.operation(), error))
+            .map_err(DocutoolsError::Upload)?;
+        let rebuild = || build().ok();
+        let answer = client
+            .inner()
+            .send(client.client(), request, UPLOAD_CALL, Some(&rebuild))
+            .await
+            .map_err(DocutoolsError::Upload)?;
+        answer.json().map_err(DocutoolsError::Upload)
+    }
+}
+
+/// The import of one uploaded file: made by [`ClientExtraUserImportExt::import_users`].
+#[derive(Debug)]
+pub struct ImportUsersRequest<'a> {
+    client: &'a Client,
+    file: &'a types::ImportedFile,
+    mapping: &'a ColumnMap,
+    skip_first_row: bool,
+}
+
+impl ImportUsersRequest<'_> {
+    /// Whether the first row is the header (`true` by default).
+    pub fn skip_first_row(mut self, skip: bool) -> Self {
+        self.skip_first_row = skip;
+        self
     }
 
-    async fn import_users(
-        &self,
-        file: &types::ImportedFile,
-        mapping: &ColumnMap,
-        skip_first_row: bool,
-    ) -> Result<(MappingReport, Vec<types::User>), DocutoolsError> {
+    /// Checks the mapping, then sends the import, once.
+    pub async fn send(self) -> Result<(MappingReport, Vec<types::User>), DocutoolsError> {
+        let Self {
+            client,
+            file,
+            mapping,
+            skip_first_row,
+        } = self;
         let report = mapping.check(&file.columns)?;
-        let mut call = self
+        let mut call = client
             .import_users_from_file()
             .file_id(file.id)
             .skip_first_row(skip_first_row)
@@ -323,29 +374,55 @@ impl ClientExtraUserImportExt for Client {
             call = call.file_encoding(encoding.clone());
         }
         tracing::info!(file_id = %file.id, unmapped = ?report.unmapped, "importing users");
-        let users = call.send().await.map_err(|source| DocutoolsError::Import {
+        let users = call.send().await.map_err(|error| DocutoolsError::Import {
             file_id: file.id,
-            source: Box::new(source),
+            source: HttpError::generated(IMPORT_OPERATION, error),
         })?;
         Ok((report, users.into_inner()))
     }
+}
 
-    async fn import_users_csv(
-        &self,
-        csv: &UsersCsv,
-        mapping: &ColumnMap,
-        language: Option<&str>,
-    ) -> Result<Vec<types::User>, DocutoolsError> {
+/// A whole file's import, split under the limit: made by
+/// [`ClientExtraUserImportExt::import_users_csv`].
+#[derive(Debug)]
+pub struct ImportUsersCsvRequest<'a> {
+    client: &'a Client,
+    csv: &'a UsersCsv,
+    mapping: &'a ColumnMap,
+    language: Option<String>,
+}
+
+impl ImportUsersCsvRequest<'_> {
+    /// The language the file is written in.
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Splits, checks the mapping, uploads every part, then imports them in
+    /// turn; the users created.
+    pub async fn execute(self) -> Result<Vec<types::User>, DocutoolsError> {
+        let Self {
+            client,
+            csv,
+            mapping,
+            language,
+        } = self;
         let parts = csv.split(MAX_FILE_SIZE)?;
         let header = header_columns(csv)?;
         mapping.check(&header)?;
         let mut uploaded = Vec::with_capacity(parts.len());
         for part in &parts {
-            uploaded.push(self.upload_users_file(part, language).await?);
+            let upload = client.upload_users_file(part);
+            let upload = match &language {
+                Some(language) => upload.language(language.clone()),
+                None => upload,
+            };
+            uploaded.push(upload.send().await?);
         }
         let mut created = Vec::new();
         for (index, file) in uploaded.iter().enumerate() {
-            match self.import_users(file, mapping, true).await {
+            match client.import_users(file, mapping).send().await {
                 Ok((_, users)) => created.extend(users),
                 Err(error) if index == 0 => return Err(error),
                 Err(error) => {

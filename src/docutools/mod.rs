@@ -2,6 +2,14 @@
 //!
 //! Generated from `openapi/docutools-users.yaml` by the build script; see
 //! `openapi/README.md` for what is rewritten before generation.
+//!
+//! Generated: the client and its models (`Client`, `types`, `builder`).
+//! Handwritten: file `encoding`s, `split`ting under the size limit, column
+//! `mapping`s, and the `import` flow (upload, import, both for a whole file),
+//! added to the client by [`ClientExtraUserImportExt`] as builders ending in
+//! `send()` or `execute()`. Every request, the token requests included, goes
+//! through the crate's [`Transport`](crate::Transport); errors wrap
+//! [`HttpError`](crate::HttpError).
 
 crate::generated_api!("docutools", crate::credentials::Docutools);
 
@@ -12,6 +20,12 @@ mod split;
 
 pub use crate::file_name::{CsvFileName, FileNameError};
 pub use encoding::{CsvEncoding, EncodingError};
-pub use import::{ClientExtraUserImportExt, DocutoolsError, MAX_FILE_SIZE, UPLOAD_PATH, UsersCsv};
+// Read by the in-crate local server only (it moves to its own crate).
+#[cfg(feature = "emulator")]
+pub(crate) use import::UPLOAD_PATH;
+pub use import::{
+    ClientExtraUserImportExt, DocutoolsError, ImportUsersCsvRequest, ImportUsersRequest,
+    MAX_FILE_SIZE, UploadUsersFileRequest, UsersCsv,
+};
 pub use mapping::{ColumnMap, MappingError, MappingReport};
 pub use split::SplitError;

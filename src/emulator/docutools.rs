@@ -3,7 +3,9 @@
 //! mapping checks, users kept in memory, uploaded files that expire.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Json;
@@ -118,16 +120,11 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State_> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock()
     }
 
     fn setup(&self) -> DocutoolsSetup {
-        self.setup
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.setup.lock().clone()
     }
 
     /// Issues an access token (and a refresh token) for `username`.
@@ -232,20 +229,12 @@ impl LocalDocutools {
 
     /// Sets how long the next access tokens live.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
-        self.shared
-            .setup
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .token_lifetime = lifetime;
+        self.shared.setup.lock().token_lifetime = lifetime;
     }
 
     /// Sets how long the next uploaded files are kept.
     pub fn set_file_lifetime(&self, lifetime: Duration) {
-        self.shared
-            .setup
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .file_lifetime = lifetime;
+        self.shared.setup.lock().file_lifetime = lifetime;
     }
 
     /// Makes every access token issued so far invalid (as if expired).

@@ -1,8 +1,8 @@
 //! Knobs that make the local server misbehave on purpose: latency, error
 //! statuses (429 bursts, 5xx), HTML error pages, dropped connections.
 
+use parking_lot::Mutex;
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Which requests a fault applies to.
@@ -116,50 +116,32 @@ impl Faults {
 
     /// The next `count` requests on `route` get `fault` (a 429 burst, say).
     pub fn inject_n(&self, route: Route, fault: Fault, count: usize) {
-        let mut queue = self
-            .queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut queue = self.queue.lock();
         queue.extend(std::iter::repeat_n((route, fault), count));
     }
 
     /// Every answer waits this long first.
     pub fn set_latency(&self, latency: Duration) {
-        *self
-            .latency
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = latency;
+        *self.latency.lock() = latency;
     }
 
     /// Removes every pending fault.
     pub fn clear(&self) {
-        self.queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+        self.queue.lock().clear();
     }
 
     /// How many faults still wait.
     pub fn pending(&self) -> usize {
-        self.queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len()
+        self.queue.lock().len()
     }
 
     pub(crate) fn latency(&self) -> Duration {
-        *self
-            .latency
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.latency.lock()
     }
 
     /// How many requests on `route` reached the server (faulty ones included).
     pub fn requests(&self, route: Route) -> usize {
-        let seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let seen = self.seen.lock();
         seen.iter()
             .filter(|(path, query)| route.matches(path, query))
             .count()
@@ -168,14 +150,8 @@ impl Faults {
     /// Takes the first fault that applies to a request for `path?query`,
     /// and counts the request.
     pub(crate) fn take(&self, path: &str, query: &str) -> Option<Fault> {
-        self.seen
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push((path.to_owned(), query.to_owned()));
-        let mut queue = self
-            .queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.seen.lock().push((path.to_owned(), query.to_owned()));
+        let mut queue = self.queue.lock();
         let index = queue
             .iter()
             .position(|(route, _)| route.matches(path, query))?;

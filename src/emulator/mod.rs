@@ -22,7 +22,9 @@ mod office_read;
 mod respond;
 mod serve;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
@@ -85,16 +87,11 @@ impl ServerLimit {
 
 impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store.lock()
     }
 
     pub(crate) fn import_duration(&self) -> Duration {
-        *self
-            .import_duration
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.import_duration.lock()
     }
 }
 
@@ -162,11 +159,7 @@ impl LocalLucca {
 
     /// Sets how long the next imports take from upload to progress 100.
     pub fn set_import_duration(&self, duration: Duration) {
-        *self
-            .shared
-            .import_duration
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = duration;
+        *self.shared.import_duration.lock() = duration;
     }
 
     /// How many creations (`create=true`) the server has applied.
@@ -183,22 +176,14 @@ impl LocalLucca {
     /// the server answers 429 with `Retry-After`, as Lucca does past 50 a
     /// minute. Off by default.
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        let mut state = self
-            .shared
-            .limit
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self.shared.limit.lock();
         state.limit = limit;
         state.seen.clear();
     }
 
     /// How many requests the rate limit refused with 429.
     pub fn rate_limited(&self) -> u64 {
-        self.shared
-            .limit
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .refused
+        self.shared.limit.lock().refused
     }
 
     /// Every accepted user update: the user's id and the JSON body sent.
@@ -312,11 +297,7 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
 
 /// The account's request limit, when on: 429 with `Retry-After` past it.
 async fn limit(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let admitted = shared
-        .limit
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .admit(Instant::now());
+    let admitted = shared.limit.lock().admit(Instant::now());
     match admitted {
         Ok(()) => next.run(request).await,
         Err(wait) => {

@@ -281,13 +281,9 @@ fn closest_header(name: &str) -> Option<&'static str> {
         .map(|(_, known)| known)
 }
 
+/// A position, by the generated `FromStr` (the spec's enum values).
 fn parse_position(text: &str) -> Option<Position> {
-    match text {
-        "FullDay" => Some(Position::FullDay),
-        "FirstHalf" => Some(Position::FirstHalf),
-        "SecondHalf" => Some(Position::SecondHalf),
-        _ => None,
-    }
+    text.parse().ok()
 }
 
 fn parse_bool(text: &str) -> Option<bool> {

@@ -43,12 +43,21 @@ impl From<csv::Error> for CsvWriteError {
     }
 }
 
-/// The text Lucca expects for a position.
-pub(crate) fn position_text(position: Position) -> &'static str {
-    match position {
-        Position::FullDay => "FullDay",
-        Position::FirstHalf => "FirstHalf",
-        Position::SecondHalf => "SecondHalf",
+/// The text of each position met so far, from the generated `Display` (the
+/// spec's enum values), so that a row costs no formatting.
+#[derive(Debug, Default)]
+struct PositionTexts(Vec<(Position, String)>);
+
+impl PositionTexts {
+    fn get(&mut self, position: Position) -> &str {
+        let index = match self.0.iter().position(|(known, _)| *known == position) {
+            Some(index) => index,
+            None => {
+                self.0.push((position, position.to_string()));
+                self.0.len() - 1
+            }
+        };
+        &self.0[index].1
     }
 }
 
@@ -89,6 +98,7 @@ pub(crate) fn validate_row(row: &UserLocationRow, number: u64) -> Result<(), Csv
 pub struct UserLocationCsvWriter<W: Write> {
     inner: csv::Writer<W>,
     rows: u64,
+    positions: PositionTexts,
 }
 
 impl<W: Write> UserLocationCsvWriter<W> {
@@ -107,7 +117,11 @@ impl<W: Write> UserLocationCsvWriter<W> {
             .quote_style(QuoteStyle::Necessary)
             .terminator(Terminator::CRLF)
             .from_writer(out);
-        Self { inner, rows }
+        Self {
+            inner,
+            rows,
+            positions: PositionTexts::default(),
+        }
     }
 
     /// Writes one row, or refuses it (and writes nothing) if the format
@@ -121,7 +135,7 @@ impl<W: Write> UserLocationCsvWriter<W> {
             row.work_location_name.as_bytes(),
             row.area_name.as_deref().unwrap_or_default().as_bytes(),
             write_date(row.date, &mut date),
-            position_text(row.position).as_bytes(),
+            self.positions.get(row.position).as_bytes(),
             row.comment.as_deref().unwrap_or_default().as_bytes(),
             if row.is_deletion { b"true" } else { b"false" },
         ];
@@ -139,7 +153,7 @@ impl<W: Write> UserLocationCsvWriter<W> {
     pub fn finish(self) -> Result<W, CsvWriteError> {
         self.inner
             .into_inner()
-            .map_err(|error| CsvWriteError::Io(io::Error::other(error.to_string())))
+            .map_err(|error| CsvWriteError::Io(error.into_error()))
     }
 }
 

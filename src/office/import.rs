@@ -5,9 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use progenitor_client::ClientInfo;
-
 use super::Client;
 use super::csv_check::{CsvCheckError, check_csv, check_csv_file};
 use super::csv_write::{CsvWriteError, validate_row};
@@ -17,6 +14,7 @@ use super::upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, send_import,
 };
 use super::wait::{ImportOutcome, Progress, WaitError, WaitForImport, WaitOptions};
+use bytes::Bytes;
 
 /// The import operations `roster` adds to [`office::Client`](Client).
 ///
@@ -92,15 +90,7 @@ impl ImportUserLocations<'_> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<ImportStarted, UploadError> {
-        send_import(
-            self.client.client(),
-            self.client.inner(),
-            self.client.baseurl(),
-            self.upload,
-            self.mode,
-            self.existing,
-        )
-        .await
+        send_import(self.client, self.upload, self.mode, self.existing).await
     }
 }
 

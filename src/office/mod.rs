@@ -2,6 +2,15 @@
 //!
 //! Generated from `openapi/lucca-office.yaml` by the build script; see
 //! `openapi/README.md` for what is rewritten before generation.
+//!
+//! Generated: the client and its models (`Client`, `types`, `builder`).
+//! Handwritten, each in a file named after its concern: typed rows and CSV
+//! writing/checking (`row`, `csv_write`, `csv_check`, `csv_format`), the
+//! multipart upload (`upload`), the waiter (`wait`), the checked import
+//! (`import`); [`ClientExtraImportExt`] adds them to the client as builders
+//! ending in `send()` or `execute()`. Every request, generated or not, goes
+//! through the crate's [`Transport`](crate::Transport); errors wrap
+//! [`HttpError`](crate::HttpError).
 
 crate::generated_api!("office", crate::credentials::Lucca);
 
@@ -13,7 +22,9 @@ mod row;
 pub use csv_check::{
     CsvCheckError, CsvProblem, CsvSummary, MAX_PROBLEMS, check_csv, check_csv_file, read_rows,
 };
-pub use csv_format::{BOM, DELIMITER, HEADER, REQUIRED, parse_date};
+// Read by the in-crate local server only (it moves to its own crate).
+#[cfg(feature = "emulator")]
+pub(crate) use csv_format::{BOM, DELIMITER, HEADER, REQUIRED, parse_date};
 pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
 pub use row::UserLocationRow;
 mod import;
@@ -25,7 +36,8 @@ pub use import::{
     CheckedImport, CheckedImportRequest, ClientExtraImportExt, CsvSource, ImportError,
     ImportUserLocations, analysis_has_errors,
 };
-pub use upload::{
-    CsvUpload, ExistingLocations, FILE_PART, IMPORT_PATH, ImportMode, ImportStarted, UploadError,
-};
+// Read by the in-crate local server only (it moves to its own crate).
+#[cfg(feature = "emulator")]
+pub(crate) use upload::IMPORT_PATH;
+pub use upload::{CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError};
 pub use wait::{ImportOutcome, Progress, WaitError, WaitForImport, WaitOptions};

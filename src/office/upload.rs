@@ -7,11 +7,10 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use reqwest::StatusCode;
+use progenitor_client::ClientInfo;
 use reqwest::multipart::{Form, Part};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
@@ -19,24 +18,29 @@ use tokio_util::io::ReaderStream;
 use super::csv_format::BOM;
 use super::csv_write::CsvChunks;
 use super::row::UserLocationRow;
-use super::types;
-use crate::error::body_excerpt;
+use super::{Client, types};
+use crate::error::{HttpError, body_excerpt};
 use crate::file_name::{CsvFileName, FileNameError};
-use crate::retry::retry_after;
+use crate::retry::Resend;
+use crate::transport::Call;
 
 /// The path of the import operation (`post-office-api-imports-userLocations`
 /// in `openapi/lucca-office.yaml`), which the generator leaves to this module.
-pub const IMPORT_PATH: &str = "/work-locations/public/api/imports/user-locations";
+pub(crate) const IMPORT_PATH: &str = "/work-locations/public/api/imports/user-locations";
+
+/// The import, for the transport: it cannot be undone, so it is never resent.
+const IMPORT_CALL: Call = Call::new(
+    "post_office_api_imports_user_locations",
+    IMPORT_PATH,
+    Resend::Never,
+);
 
 /// The name of the multipart part that carries the file (the spec's
 /// `encoding` key).
-pub const FILE_PART: &str = "files";
+const FILE_PART: &str = "files";
 
 /// How much of a file or reader is read at a time while it is sent.
 const READ_CHUNK: usize = 256 * 1024;
-
-/// Answers larger than this are not read (a summary is a few dozen bytes).
-const MAX_ANSWER: usize = 1024 * 1024;
 
 /// Simulate the import (`create=false`, then read the analysis) or create
 /// the user locations (`create=true`, then read the results).
@@ -85,9 +89,10 @@ pub enum UploadError {
         #[source]
         source: io::Error,
     },
-    /// No connection could be made: nothing reached the server, no import exists.
-    #[error("the import request was not sent: no connection to the server")]
-    NotSent(#[source] reqwest::Error),
+    /// The request did not reach the server (no connection, no access
+    /// token): no import exists.
+    #[error("the import request was not sent; no import exists")]
+    NotSent(#[source] HttpError),
     /// The request may have reached the server but no answer came back
     /// (timeout, connection cut, body interrupted). `roster` does not send it
     /// again: check the imports in Lucca Office before you do.
@@ -100,18 +105,11 @@ pub enum UploadError {
         mode: ImportMode,
         /// What broke.
         #[source]
-        source: reqwest::Error,
+        source: HttpError,
     },
-    /// The server refused the import: nothing was imported.
-    #[error("the server refused the import with {status}{}: {body}", retry_after.map(|delay| format!(" (retry after {delay:?})")).unwrap_or_default())]
-    Rejected {
-        /// The answer's status.
-        status: StatusCode,
-        /// How long the server asked to wait (429, 503), if it did.
-        retry_after: Option<Duration>,
-        /// The start of the answer's body.
-        body: String,
-    },
+    /// The server refused the import (an error status): nothing was imported.
+    #[error("the server refused the import; nothing was imported")]
+    Rejected(#[source] HttpError),
     /// The server answered success without a usable `summaryId`: the import
     /// may have started, but cannot be followed.
     #[error("the server accepted the import ({mode:?}) but its answer has no summaryId: {body}")]
@@ -243,24 +241,9 @@ impl CsvUpload {
     }
 }
 
-/// Reads at most [`MAX_ANSWER`] bytes of an answer.
-async fn read_answer(mut response: reqwest::Response) -> Result<Bytes, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ANSWER.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room <= chunk.len() {
-            break;
-        }
-    }
-    Ok(Bytes::from(body))
-}
-
 /// Sends the import request once and reads its `summaryId`.
 pub(crate) async fn send_import(
-    http: &reqwest::Client,
-    state: &crate::ClientState,
-    base_url: &str,
+    client: &Client,
     upload: CsvUpload,
     mode: ImportMode,
     existing: ExistingLocations,
@@ -273,34 +256,30 @@ pub(crate) async fn send_import(
         ),
     ];
     tracing::info!(?mode, ?existing, file = %upload.file_name, length = ?upload.length, "sending a user-location import");
-    let request = http
-        .post(format!("{base_url}{IMPORT_PATH}"))
+    let request = client
+        .client()
+        .post(format!("{}{IMPORT_PATH}", client.baseurl()))
         .query(&query)
         .multipart(upload.into_form())
-        .build();
-    let sent = match request {
-        Ok(request) => crate::hooks::execute(http, state, request, false).await,
-        Err(error) => return Err(UploadError::NotSent(error)),
-    };
-    let response = match sent {
-        Ok(response) => response,
-        Err(error) if error.is_connect() => return Err(UploadError::NotSent(error)),
+        .build()
+        .map_err(|error| {
+            UploadError::NotSent(HttpError::from_reqwest(IMPORT_CALL.operation(), error))
+        })?;
+    let sent = client
+        .inner()
+        .send(client.client(), request, IMPORT_CALL, None)
+        .await;
+    let answer = match sent {
+        Ok(answer) => answer,
+        Err(error) if error.not_sent() => return Err(UploadError::NotSent(error)),
+        Err(error @ HttpError::Status { .. }) => {
+            tracing::warn!(%error, "the import was refused");
+            return Err(UploadError::Rejected(error));
+        }
         Err(source) => return Err(UploadError::OutcomeUnknown { mode, source }),
     };
-    let status = response.status();
-    let delay = retry_after(response.headers(), SystemTime::now());
-    let body = read_answer(response)
-        .await
-        .map_err(|source| UploadError::OutcomeUnknown { mode, source })?;
-    if !status.is_success() {
-        tracing::warn!(%status, "the import was refused");
-        return Err(UploadError::Rejected {
-            status,
-            retry_after: delay,
-            body: body_excerpt(&body),
-        });
-    }
-    let summary_id = serde_json::from_slice::<types::ImportSummary>(&body)
+    let summary_id = answer
+        .json::<types::ImportSummary>()
         .ok()
         .and_then(|summary| summary.summary_id);
     match summary_id {
@@ -310,7 +289,7 @@ pub(crate) async fn send_import(
         }
         None => Err(UploadError::NoSummaryId {
             mode,
-            body: body_excerpt(&body),
+            body: body_excerpt(&answer.body),
         }),
     }
 }

@@ -2,14 +2,15 @@
 //! between a minimum and a maximum delay, then read the analysis (of a
 //! simulation) or the results (of a creation).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::Client;
 use super::types;
 use super::upload::{ImportMode, ImportStarted};
-use crate::retry::{Retry, decide};
+use crate::error::HttpError;
+use crate::retry::{Next, Resend, decide};
 
 /// How the waiter polls. Every delay is configurable so that tests run in
 /// milliseconds.
@@ -94,19 +95,17 @@ pub enum WaitError {
         last_progress: Option<u8>,
         /// The last transient error, if the deadline came while they lasted.
         #[source]
-        last_error: Option<Box<super::Error>>,
+        last_error: Option<HttpError>,
     },
     /// A call failed in a way that waiting will not mend (401, 404, a body
     /// of the wrong shape…).
-    #[error("{operation} of import {summary_id} failed")]
-    Api {
+    #[error("waiting for import {summary_id} failed")]
+    Http {
         /// The import.
         summary_id: uuid::Uuid,
-        /// `progress`, `analysis` or `results`.
-        operation: &'static str,
-        /// The error of the generated call.
+        /// The call that failed (its operation says which).
         #[source]
-        source: Box<super::Error>,
+        source: HttpError,
     },
 }
 
@@ -128,14 +127,47 @@ impl std::fmt::Debug for WaitForImport<'_> {
     }
 }
 
-/// The state of one wait: the deadline and what was seen.
-struct Poller {
+/// When the waiter polls: after each poll, the next delay of the options'
+/// backoff (or longer, if the server asked), never past the deadline, where
+/// one last poll is made; after that, nothing.
+#[derive(Debug)]
+struct Schedule {
+    options: WaitOptions,
     started_at: Instant,
     deadline: Instant,
-    polls: u32,
     attempt: u32,
+}
+
+impl Schedule {
+    fn new(options: WaitOptions, now: Instant) -> Self {
+        Self {
+            options,
+            started_at: now,
+            deadline: now + options.max_wait,
+            attempt: 0,
+        }
+    }
+
+    /// When to poll next, or `None` when the deadline has passed.
+    fn next(&mut self, now: Instant, hint: Option<Duration>) -> Option<Instant> {
+        if now >= self.deadline {
+            return None;
+        }
+        let delay = self
+            .options
+            .delay(self.attempt)
+            .max(hint.unwrap_or_default());
+        self.attempt = self.attempt.saturating_add(1);
+        Some((now + delay).min(self.deadline))
+    }
+}
+
+/// What one wait has seen.
+struct Poller {
+    schedule: Schedule,
+    polls: u32,
     last_progress: Option<u8>,
-    last_error: Option<Box<super::Error>>,
+    last_error: Option<HttpError>,
 }
 
 impl<'a> WaitForImport<'a> {
@@ -162,12 +194,9 @@ impl<'a> WaitForImport<'a> {
 
     /// Waits. Dropping the future cancels the wait (never the import).
     pub async fn execute(mut self) -> Result<ImportOutcome, WaitError> {
-        let started_at = Instant::now();
         let mut poller = Poller {
-            started_at,
-            deadline: started_at + self.options.max_wait,
+            schedule: Schedule::new(self.options, Instant::now()),
             polls: 0,
-            attempt: 0,
             last_progress: None,
             last_error: None,
         };
@@ -179,7 +208,10 @@ impl<'a> WaitForImport<'a> {
                 .get_office_api_imports_user_locations_progress()
                 .summary_id(&id)
                 .send()
-                .await;
+                .await
+                .map_err(|error| {
+                    HttpError::generated("get_office_api_imports_user_locations_progress", error)
+                });
             let hint = match answer {
                 Ok(answer) => {
                     let percent = answer.into_inner().progress.clamp(0, 100) as u8;
@@ -191,7 +223,7 @@ impl<'a> WaitForImport<'a> {
                     }
                     None
                 }
-                Err(error) => self.transient(&mut poller, "progress", error)?,
+                Err(error) => self.transient(&mut poller, error)?,
             };
             self.sleep(&mut poller, hint).await?;
         }
@@ -204,23 +236,28 @@ impl<'a> WaitForImport<'a> {
                     .summary_id(&id)
                     .send()
                     .await
-                    .map(|answer| ImportOutcome::Analysis(answer.into_inner())),
+                    .map(|answer| ImportOutcome::Analysis(answer.into_inner()))
+                    .map_err(|error| {
+                        HttpError::generated(
+                            "get_office_api_imports_user_locations_analysis",
+                            error,
+                        )
+                    }),
                 ImportMode::Create => self
                     .client
                     .get_office_api_imports_user_locations_results()
                     .summary_id(&id)
                     .send()
                     .await
-                    .map(|answer| ImportOutcome::Results(answer.into_inner())),
-            };
-            let operation = match self.started.mode {
-                ImportMode::Simulate => "analysis",
-                ImportMode::Create => "results",
+                    .map(|answer| ImportOutcome::Results(answer.into_inner()))
+                    .map_err(|error| {
+                        HttpError::generated("get_office_api_imports_user_locations_results", error)
+                    }),
             };
             match outcome {
                 Ok(outcome) => return Ok(outcome),
                 Err(error) => {
-                    let hint = self.transient(&mut poller, operation, error)?;
+                    let hint = self.transient(&mut poller, error)?;
                     self.sleep(&mut poller, hint).await?;
                 }
             }
@@ -237,30 +274,32 @@ impl<'a> WaitForImport<'a> {
                 mode: self.started.mode,
                 percent,
                 polls: poller.polls,
-                elapsed: poller.started_at.elapsed(),
+                elapsed: poller.schedule.started_at.elapsed(),
             });
         }
     }
 
     /// Keeps a transient error (and the server's requested delay) or ends
-    /// the wait with a lasting one.
+    /// the wait with a lasting one: the transport's own decision, for a read
+    /// that may be polled again at any time.
     fn transient(
         &self,
         poller: &mut Poller,
-        operation: &'static str,
-        error: super::Error,
+        error: HttpError,
     ) -> Result<Option<Duration>, WaitError> {
-        match decide(&error, SystemTime::now()) {
-            Retry::No => Err(WaitError::Api {
-                summary_id: self.started.summary_id,
-                operation,
-                source: Box::new(error),
-            }),
-            Retry::After(hint) => {
-                tracing::warn!(summary_id = %self.started.summary_id, operation, %error, "transient error while waiting");
-                poller.last_error = Some(Box::new(error));
+        let next = error
+            .seen()
+            .map(|seen| decide(Resend::Read, 1, u32::MAX, seen, false));
+        match next {
+            Some(Next::Retry(hint)) => {
+                tracing::warn!(summary_id = %self.started.summary_id, %error, "transient error while waiting");
+                poller.last_error = Some(error);
                 Ok(hint)
             }
+            _ => Err(WaitError::Http {
+                summary_id: self.started.summary_id,
+                source: error,
+            }),
         }
     }
 
@@ -268,22 +307,67 @@ impl<'a> WaitForImport<'a> {
     /// gives up if the deadline has passed.
     async fn sleep(&self, poller: &mut Poller, hint: Option<Duration>) -> Result<(), WaitError> {
         let now = Instant::now();
-        if now >= poller.deadline {
+        let Some(next) = poller.schedule.next(now, hint) else {
             return Err(WaitError::ExceededMaxWait {
                 summary_id: self.started.summary_id,
                 max_wait: self.options.max_wait,
-                elapsed: now - poller.started_at,
+                elapsed: now - poller.schedule.started_at,
                 polls: poller.polls,
                 last_progress: poller.last_progress,
                 last_error: poller.last_error.take(),
             });
-        }
-        let delay = self
-            .options
-            .delay(poller.attempt)
-            .max(hint.unwrap_or_default());
-        poller.attempt = poller.attempt.saturating_add(1);
-        tokio::time::sleep_until((now + delay).min(poller.deadline)).await;
+        };
+        tokio::time::sleep_until(next).await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> WaitOptions {
+        WaitOptions {
+            min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(8),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_schedule_backs_off_then_polls_once_at_the_deadline() {
+        let start = Instant::now();
+        let mut schedule = Schedule::new(options(), start);
+        let mut now = start;
+        let mut delays = Vec::new();
+        while let Some(next) = schedule.next(now, None) {
+            tokio::time::sleep_until(next).await;
+            delays.push(next - now);
+            now = Instant::now();
+        }
+        // Jittered doubling: within [ceiling/2, ceiling], never below the minimum.
+        for (attempt, ceiling) in [1, 2, 4, 8, 8].into_iter().enumerate() {
+            let ceiling = Duration::from_secs(ceiling);
+            let delay = delays[attempt];
+            assert!(
+                delay >= (ceiling / 2).max(Duration::from_secs(1)) && delay <= ceiling,
+                "poll {attempt}: {delay:?} for a ceiling of {ceiling:?}"
+            );
+        }
+        // The last poll is exactly at the deadline, and nothing comes after it.
+        assert_eq!(now - start, Duration::from_secs(60));
+        assert!(delays.iter().all(|delay| *delay <= Duration::from_secs(8)));
+        assert_eq!(schedule.next(now, None), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_hint_stretches_one_delay_but_not_the_deadline() {
+        let start = Instant::now();
+        let mut schedule = Schedule::new(options(), start);
+        let next = schedule.next(start, Some(Duration::from_secs(20))).unwrap();
+        assert_eq!(next - start, Duration::from_secs(20));
+        let late = start + Duration::from_secs(50);
+        let clamped = schedule.next(late, Some(Duration::from_secs(30))).unwrap();
+        assert_eq!(clamped - start, Duration::from_secs(60));
     }
 }

@@ -46,7 +46,7 @@ async fn directory_sends_the_lucca_application_header() {
     let directory: directory::Client = config.client().unwrap();
 
     let user = directory
-        .get_api_v3_users_id()
+        .get_user()
         .id(416)
         .fields("id,name")
         .send()

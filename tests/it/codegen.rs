@@ -401,29 +401,6 @@ fn a_spec_that_is_not_openapi_names_the_node() {
 }
 
 #[test]
-fn the_handwritten_upload_follows_the_specs_multipart_operation() {
-    let spec: Value = serde_yaml_ng::from_str(&spec_text(&office())).unwrap();
-    let (path, item) = spec["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, item)| {
-            item.pointer("/post/requestBody/content/multipart~1form-data")
-                .is_some()
-        })
-        .unwrap();
-    let multipart = &item["post"]["requestBody"]["content"]["multipart/form-data"];
-
-    assert_eq!(path, roster::office::IMPORT_PATH);
-    let parts: Vec<&String> = multipart["encoding"].as_object().unwrap().keys().collect();
-    assert_eq!(parts, [roster::office::FILE_PART]);
-    assert_eq!(
-        multipart["encoding"][roster::office::FILE_PART]["contentType"],
-        "text/csv"
-    );
-}
-
-#[test]
 fn string_constraints_stay_on_what_is_sent_and_leave_what_is_received() {
     let spec = doc(
         json!({ "/a": { "post": {
@@ -458,13 +435,37 @@ fn string_constraints_stay_on_what_is_sent_and_leave_what_is_received() {
 }
 
 #[test]
-fn the_operations_never_resent_exist_in_the_generated_code() {
-    let docutools = include_str!(concat!(env!("OUT_DIR"), "/docutools.rs"));
-    for operation in roster::retry::NEVER_RESENT {
-        let generated = format!("operation_id: \"{operation}\"");
-        assert!(
-            docutools.contains(&generated),
-            "{operation} is not a generated operation"
-        );
+fn generated_clients_demand_the_transport_hooks() {
+    // HooksMode::Expected: no default `impl ClientHooks for &Client`, and a
+    // check that fails to compile without the crate's own impl.
+    for code in [
+        include_str!(concat!(env!("OUT_DIR"), "/office.rs")),
+        include_str!(concat!(env!("OUT_DIR"), "/directory.rs")),
+        include_str!(concat!(env!("OUT_DIR"), "/docutools.rs")),
+    ] {
+        assert!(code.contains("fn assert_client_hooks()"));
+        assert!(!code.contains("for &Client {}"));
     }
+}
+
+#[test]
+fn error_responses_are_not_generated_so_their_bodies_reach_the_caller() {
+    let spec = doc(
+        json!({ "/a": { "get": {
+            "operationId": "a",
+            "responses": {
+                "200": { "description": "ok" },
+                "401": { "description": "no" },
+                "default": { "description": "other" },
+            },
+        }}}),
+        json!({}),
+    );
+    let doc = rewritten(spec, Options::default());
+    let statuses: Vec<&String> = doc["paths"]["/a"]["get"]["responses"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(statuses, ["200"]);
 }

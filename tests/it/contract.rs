@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
-use roster::directory::{self, ClientExtraUsersExt, Fields, UpdateOptions, UserPatch, UserQuery};
+use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
 use roster::emulator::{LocalDocutools, LocalLucca};
@@ -137,9 +137,9 @@ fn fast() -> WaitOptions {
 fn config(url: &str, key: LuccaApiKey) -> LuccaConfig {
     LuccaConfig::new(url, key)
         .unwrap()
-        .with_read_retries(roster::retry::Backoff {
+        .with_retries(roster::Backoff {
             attempts: 1,
-            ..roster::retry::Backoff::READS
+            ..roster::Backoff::DEFAULT
         })
 }
 
@@ -213,15 +213,19 @@ async fn directory_flows_pass_prism_validation() {
 
     let users: Vec<_> = directory
         .users(UserQuery::new().fields(Fields::sync()).page_size(2))
+        .execute()
         .try_collect()
         .await
         .unwrap();
-    let id = directory.find_user_id("mlefevre").await.unwrap();
+    let id = directory.find_user_id("mlefevre").send().await.unwrap();
     let user = directory
-        .user(
-            id,
-            &Fields::sync().nested("manager", Fields::new().with("id").with("name")),
+        .user(id)
+        .fields(
+            Fields::sync()
+                .nested("manager", Fields::new().with("id").with("name"))
+                .clone(),
         )
+        .send()
         .await
         .unwrap();
     let patch = UserPatch::new()
@@ -229,7 +233,8 @@ async fn directory_flows_pass_prism_validation() {
         .clear_manager_id()
         .contract_start(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().into());
     let updated = directory
-        .update_user(id, &patch, UpdateOptions::default())
+        .update_user(id, patch.clone())
+        .send()
         .await
         .unwrap();
 
@@ -258,10 +263,12 @@ async fn docutools_flows_pass_prism_validation() {
         .map("Name", UserAttribute::Name);
 
     let file = client
-        .upload_users_file(&csv, Some("german"))
+        .upload_users_file(&csv)
+        .language("german")
+        .send()
         .await
         .unwrap();
-    let (_, users) = client.import_users(&file, &mapping, true).await.unwrap();
+    let (_, users) = client.import_users(&file, &mapping).send().await.unwrap();
 
     assert_eq!(users[0].last_name.as_deref(), Some("Müller"));
     prism.assert_clean();
@@ -340,16 +347,19 @@ async fn the_sdk_parses_every_documented_example_from_prism_mock() {
         .unwrap();
     let users: Vec<_> = directory
         .users(UserQuery::new())
+        .execute()
         .try_collect()
         .await
         .unwrap();
-    let user = directory.user(416, &Fields::new()).await.unwrap();
+    let user = directory
+        .user(416)
+        .fields(Fields::new())
+        .send()
+        .await
+        .unwrap();
     let updated = directory
-        .update_user(
-            416,
-            &UserPatch::new().last_name("Smith"),
-            UpdateOptions::default(),
-        )
+        .update_user(416, UserPatch::new().last_name("Smith").clone())
+        .send()
         .await
         .unwrap();
     assert_eq!(users.len(), 2);
@@ -368,9 +378,9 @@ async fn the_sdk_parses_every_documented_example_from_prism_mock() {
         CsvEncoding::Detect,
     )
     .unwrap();
-    let file = client.upload_users_file(&csv, None).await.unwrap();
+    let file = client.upload_users_file(&csv).send().await.unwrap();
     let mapping = ColumnMap::new().map("Email Address", UserAttribute::Email);
-    let (_, imported) = client.import_users(&file, &mapping, true).await.unwrap();
+    let (_, imported) = client.import_users(&file, &mapping).send().await.unwrap();
     assert_eq!(file.columns, ["Email Address", "Name", "Department"]);
     assert_eq!(imported[0].first_name.as_deref(), Some("Jean"));
     docutools_mock.assert_clean();

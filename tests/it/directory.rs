@@ -7,20 +7,19 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use roster::directory::{
-    self, ClientExtraUsersExt, CultureId, DirectoryError, Fields, Range, Text, UpdateOptions,
-    UserPatch, UserQuery, UserRef,
+    self, ClientExtraUsersExt, CultureId, DirectoryError, Fields, Range, Text, UserPatch,
+    UserQuery, UserRef,
 };
 use roster::emulator::{Fault, LocalLucca, Route, Setup};
-use roster::{LuccaApiKey, LuccaConfig, RateLimit};
+use roster::{Backoff, HttpError, LuccaApiKey, LuccaConfig, RateLimit};
 
 use crate::capture::serve_once;
 
-fn quick() -> UpdateOptions {
-    UpdateOptions {
+fn quick() -> Backoff {
+    Backoff {
         attempts: 4,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(50),
-        concurrency: 8,
     }
 }
 
@@ -39,7 +38,12 @@ async fn paging_returns_every_user_exactly_once() {
         .fields(Fields::new().with("id").with("login"))
         .page_size(40);
 
-    let users: Vec<_> = directory.users(query).try_collect().await.unwrap();
+    let users: Vec<_> = directory
+        .users(query)
+        .execute()
+        .try_collect()
+        .await
+        .unwrap();
 
     assert_eq!(users.len(), 254);
     let ids: HashSet<i64> = users.iter().filter_map(|user| user.id).collect();
@@ -57,6 +61,7 @@ async fn a_page_size_that_divides_the_total_still_ends() {
 
     let users: Vec<_> = directory
         .users(UserQuery::new().page_size(20))
+        .execute()
         .try_collect()
         .await
         .unwrap();
@@ -84,7 +89,12 @@ async fn filters_are_sent_as_lucca_expects() {
         .former_employees(true)
         .page_size(250);
 
-    let users: Vec<_> = directory.users(query).try_collect().await.unwrap();
+    let users: Vec<_> = directory
+        .users(query)
+        .execute()
+        .try_collect()
+        .await
+        .unwrap();
 
     assert!(users.is_empty());
     let line = request.await.unwrap().request_line;
@@ -113,22 +123,31 @@ async fn filters_select_users_on_the_local_server() {
     directory
         .update_user(
             417,
-            &UserPatch::new().contract_start(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().into()),
-            quick(),
+            UserPatch::new()
+                .contract_start(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().into())
+                .clone(),
         )
+        .retries(quick())
+        .send()
         .await
         .unwrap();
 
     let since_2024 = UserQuery::new()
         .fields(Fields::sync())
         .contract_start(Range::Since(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()));
-    let recent: Vec<_> = directory.users(since_2024).try_collect().await.unwrap();
+    let recent: Vec<_> = directory
+        .users(since_2024)
+        .execute()
+        .try_collect()
+        .await
+        .unwrap();
     let by_mail: Vec<_> = directory
         .users(
             UserQuery::new()
                 .fields(Fields::sync())
                 .mail(Text::Like("DUR".into())),
         )
+        .execute()
         .try_collect()
         .await
         .unwrap();
@@ -154,7 +173,12 @@ async fn one_user_with_a_fields_selection() {
         .nested("manager", Fields::new().with("id"))
         .extended_data();
 
-    let user = directory.user(417, &fields).await.unwrap();
+    let user = directory
+        .user(417)
+        .fields(fields.clone())
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(user.login.as_deref(), Some("mlefevre"));
     assert_eq!(
@@ -174,7 +198,12 @@ async fn a_bare_object_is_accepted_as_well_as_the_envelope() {
         .client()
         .unwrap();
 
-    let user = directory.user(416, &Fields::new()).await.unwrap();
+    let user = directory
+        .user(416)
+        .fields(Fields::new())
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(user.id, Some(416));
     assert_eq!(user.name.as_deref(), Some("John Doe"));
@@ -188,15 +217,15 @@ async fn a_bare_list_is_accepted_too() {
         .client()
         .unwrap();
 
-    assert_eq!(directory.find_user_id("x").await.unwrap(), 7);
+    assert_eq!(directory.find_user_id("x").send().await.unwrap(), 7);
 }
 
 #[tokio::test]
 async fn finding_by_login() {
     let (_lucca, directory) = local(0).await;
 
-    assert_eq!(directory.find_user_id("pmartin").await.unwrap(), 418);
-    let error = directory.find_user_id("ghost").await.unwrap_err();
+    assert_eq!(directory.find_user_id("pmartin").send().await.unwrap(), 418);
+    let error = directory.find_user_id("ghost").send().await.unwrap_err();
     assert!(
         matches!(&error, DirectoryError::UnknownLogin { login } if login == "ghost"),
         "{error:?}"
@@ -212,7 +241,7 @@ async fn two_users_with_one_login_is_an_error_not_a_guess() {
         .client()
         .unwrap();
 
-    let error = directory.find_user_id("x").await.unwrap_err();
+    let error = directory.find_user_id("x").send().await.unwrap_err();
 
     assert!(
         matches!(error, DirectoryError::AmbiguousLogin { count: 2, .. }),
@@ -234,7 +263,12 @@ async fn an_update_sends_exactly_the_touched_fields() {
         .culture_id(CultureId::EN_US)
         .contract_end(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap().into());
 
-    let user = directory.update_user(416, &patch, quick()).await.unwrap();
+    let user = directory
+        .update_user(416, patch.clone())
+        .retries(quick())
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(user.last_name.as_deref(), Some("Smith"));
     let request = request.await.unwrap();
@@ -258,18 +292,23 @@ async fn set_clear_and_untouched_land_on_the_server() {
     directory
         .update_user(
             416,
-            &UserPatch::new().manager_id(417).job_title("Lead"),
-            quick(),
+            UserPatch::new().manager_id(417).job_title("Lead").clone(),
         )
+        .retries(quick())
+        .send()
         .await
         .unwrap();
 
     directory
         .update_user(
             416,
-            &UserPatch::new().clear_manager_id().first_name("Johnny"),
-            quick(),
+            UserPatch::new()
+                .clear_manager_id()
+                .first_name("Johnny")
+                .clone(),
         )
+        .retries(quick())
+        .send()
         .await
         .unwrap();
 
@@ -296,7 +335,9 @@ async fn an_invalid_value_is_refused_before_anything_is_sent() {
     ];
     for (patch, field) in cases {
         let error = directory
-            .update_user(416, &patch, quick())
+            .update_user(416, patch.clone())
+            .retries(quick())
+            .send()
             .await
             .unwrap_err();
         let DirectoryError::Patch { user: 416, source } = &error else {
@@ -312,7 +353,9 @@ async fn an_invalid_value_is_refused_before_anything_is_sent() {
     );
     assert!(roster::directory::CountryCode::new("FRA").is_err());
     let error = directory
-        .update_user(0, &UserPatch::new().last_name("x"), quick())
+        .update_user(0, UserPatch::new().last_name("x").clone())
+        .retries(quick())
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, DirectoryError::InvalidId { id: 0 }));
@@ -324,15 +367,18 @@ async fn the_server_names_a_value_it_refuses() {
     let (_lucca, directory) = local(0).await;
 
     let error = directory
-        .update_user(416, &UserPatch::new().login("mlefevre"), quick())
+        .update_user(416, UserPatch::new().login("mlefevre").clone())
+        .retries(quick())
+        .send()
         .await
         .unwrap_err();
 
-    let DirectoryError::Rejected { status, body, .. } = &error else {
+    let DirectoryError::Http(HttpError::Status { status, body, .. }) = &error else {
         panic!("{error:?}")
     };
     assert_eq!(status.as_u16(), 400);
-    assert!(body.contains("already used"), "{body}");
+    let message = body.message().unwrap_or_default();
+    assert!(message.contains("already used"), "{body}");
 }
 
 #[tokio::test]
@@ -357,7 +403,9 @@ async fn an_update_is_retried_on_transient_answers_only() {
         .inject(Route::Users, Fault::DropBeforeHandling);
 
     directory
-        .update_user(416, &UserPatch::new().job_title("Dev"), quick())
+        .update_user(416, UserPatch::new().job_title("Dev").clone())
+        .retries(quick())
+        .send()
         .await
         .unwrap();
 
@@ -373,11 +421,13 @@ async fn an_update_is_retried_on_transient_answers_only() {
         2,
     );
     let error = directory
-        .update_user(416, &UserPatch::new().job_title("Ops"), quick())
+        .update_user(416, UserPatch::new().job_title("Ops").clone())
+        .retries(quick())
+        .send()
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, DirectoryError::Rejected { status, .. } if status.as_u16() == 500),
+        matches!(&error, DirectoryError::Http(HttpError::Status { status, .. }) if status.as_u16() == 500),
         "{error:?}"
     );
     assert_eq!(lucca.faults().pending(), 1, "a 500 is not retried");
@@ -392,11 +442,13 @@ async fn an_update_is_retried_on_transient_answers_only() {
         10,
     );
     let error = directory
-        .update_user(416, &UserPatch::new().job_title("Ops"), quick())
+        .update_user(416, UserPatch::new().job_title("Ops").clone())
+        .retries(quick())
+        .send()
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, DirectoryError::Rejected { status, .. } if status.as_u16() == 503),
+        matches!(&error, DirectoryError::Http(HttpError::Status { status, .. }) if status.as_u16() == 503),
         "{error:?}"
     );
     assert_eq!(lucca.faults().pending(), 6, "4 attempts, then it gave up");
@@ -430,7 +482,12 @@ async fn a_bulk_update_of_500_users_with_the_limit_on_gets_no_429() {
         })
         .collect();
 
-    let report = directory.bulk_update(updates, quick()).await;
+    let report = directory
+        .bulk_update(updates)
+        .concurrency(8)
+        .retries(quick())
+        .execute()
+        .await;
 
     assert_eq!(report.succeeded().count(), 500);
     assert_eq!(lucca.rate_limited(), 0);
@@ -453,13 +510,10 @@ async fn without_the_limiter_the_same_burst_is_refused() {
         .collect();
 
     let report = directory
-        .bulk_update(
-            updates,
-            UpdateOptions {
-                attempts: 1,
-                ..quick()
-            },
-        )
+        .bulk_update(updates)
+        .concurrency(8)
+        .retries(Backoff::NONE)
+        .execute()
         .await;
 
     assert!(lucca.rate_limited() > 0);
@@ -486,7 +540,12 @@ async fn one_failing_user_does_not_stop_the_others() {
     );
     updates.insert(9, (UserRef::Id(1003), UserPatch::new().login("jdupont")));
 
-    let report = directory.bulk_update(updates, quick()).await;
+    let report = directory
+        .bulk_update(updates)
+        .concurrency(8)
+        .retries(quick())
+        .execute()
+        .await;
 
     assert_eq!(report.outcomes.len(), 22);
     assert_eq!(report.succeeded().count(), 20);
@@ -501,7 +560,7 @@ async fn one_failing_user_does_not_stop_the_others() {
     ));
     assert!(matches!(
         report.outcomes[9].result,
-        Err(DirectoryError::Rejected { .. })
+        Err(DirectoryError::Http(HttpError::Status { .. }))
     ));
 }
 
@@ -521,7 +580,12 @@ async fn the_limiter_is_shared_by_every_client_of_a_configuration() {
 
     for _ in 0..6 {
         office.get_office_api_work_locations().send().await.unwrap();
-        directory.user(416, &Fields::new()).await.unwrap();
+        directory
+            .user(416)
+            .fields(Fields::new())
+            .send()
+            .await
+            .unwrap();
     }
 
     assert_eq!(lucca.rate_limited(), 0);

@@ -40,10 +40,12 @@ async fn upload_then_import_creates_the_users() {
     let (local, client) = logged_in().await;
 
     let file = client
-        .upload_users_file(&users_csv(3), Some("german"))
+        .upload_users_file(&users_csv(3))
+        .language("german")
+        .send()
         .await
         .unwrap();
-    let (report, users) = client.import_users(&file, &mapping(), true).await.unwrap();
+    let (report, users) = client.import_users(&file, &mapping()).send().await.unwrap();
 
     assert_eq!(file.columns, ["Email Address", "Name", "Department"]);
     assert_eq!(file.file_encoding.as_deref(), Some("UTF-8"));
@@ -71,8 +73,16 @@ async fn a_token_about_to_expire_is_refreshed_without_the_callers_help() {
     let (local, client) = logged_in().await;
     local.set_token_lifetime(Duration::from_secs(1));
 
-    client.upload_users_file(&users_csv(1), None).await.unwrap();
-    client.upload_users_file(&users_csv(1), None).await.unwrap();
+    client
+        .upload_users_file(&users_csv(1))
+        .send()
+        .await
+        .unwrap();
+    client
+        .upload_users_file(&users_csv(1))
+        .send()
+        .await
+        .unwrap();
 
     let grants = local.grants();
     assert_eq!((grants.password, grants.refresh), (1, 1));
@@ -82,10 +92,18 @@ async fn a_token_about_to_expire_is_refreshed_without_the_callers_help() {
 #[tokio::test]
 async fn a_refused_token_is_refreshed_and_the_upload_sent_again() {
     let (local, client) = logged_in().await;
-    client.upload_users_file(&users_csv(1), None).await.unwrap();
+    client
+        .upload_users_file(&users_csv(1))
+        .send()
+        .await
+        .unwrap();
     local.revoke_access_tokens();
 
-    let file = client.upload_users_file(&users_csv(2), None).await.unwrap();
+    let file = client
+        .upload_users_file(&users_csv(2))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(file.size_in_bytes, Some(users_csv(2).len() as i64));
     assert_eq!(local.unauthorized(), 1);
@@ -95,11 +113,16 @@ async fn a_refused_token_is_refreshed_and_the_upload_sent_again() {
 #[tokio::test]
 async fn an_import_refused_with_401_is_not_sent_again() {
     let (local, client) = logged_in().await;
-    let file = client.upload_users_file(&users_csv(2), None).await.unwrap();
+    let file = client
+        .upload_users_file(&users_csv(2))
+        .send()
+        .await
+        .unwrap();
     local.revoke_access_tokens();
 
     let error = client
-        .import_users(&file, &mapping(), true)
+        .import_users(&file, &mapping())
+        .send()
         .await
         .unwrap_err();
 
@@ -109,7 +132,7 @@ async fn an_import_refused_with_401_is_not_sent_again() {
     assert_eq!(source.status().map(|status| status.as_u16()), Some(401));
     assert_eq!(local.unauthorized(), 1, "sent once");
     assert_eq!(local.imports_applied(), 0);
-    let (_, users) = client.import_users(&file, &mapping(), true).await.unwrap();
+    let (_, users) = client.import_users(&file, &mapping()).send().await.unwrap();
     assert_eq!(users.len(), 2, "the next call has a fresh token");
 }
 
@@ -119,7 +142,7 @@ async fn a_file_over_the_limit_is_refused_before_any_byte_is_sent() {
     let csv = users_csv(78_000);
     assert!(csv.len() > 3_300_000, "{}", csv.len());
 
-    let error = client.upload_users_file(&csv, None).await.unwrap_err();
+    let error = client.upload_users_file(&csv).send().await.unwrap_err();
 
     let DocutoolsError::TooLarge { size, limit } = error else {
         panic!("{error:?}")
@@ -183,7 +206,8 @@ async fn a_large_file_is_split_and_imported_part_after_part() {
     assert!(csv.len() > MAX_FILE_SIZE);
 
     let users = client
-        .import_users_csv(&csv, &mapping(), None)
+        .import_users_csv(&csv, &mapping())
+        .execute()
         .await
         .unwrap();
 
@@ -210,8 +234,8 @@ async fn a_windows_1252_file_with_accents_imports_intact() {
     );
 
     let csv = UsersCsv::from_bytes(&bytes, CsvEncoding::Detect).unwrap();
-    let file = client.upload_users_file(&csv, None).await.unwrap();
-    let (_, users) = client.import_users(&file, &mapping(), true).await.unwrap();
+    let file = client.upload_users_file(&csv).send().await.unwrap();
+    let (_, users) = client.import_users(&file, &mapping()).send().await.unwrap();
 
     assert_eq!(csv.read_as(), CsvEncoding::Windows1252);
     let names: Vec<(Option<String>, Option<String>, Option<String>)> = users
@@ -257,7 +281,11 @@ fn a_file_declared_utf8_that_is_not_says_where() {
 #[tokio::test]
 async fn a_mapping_naming_a_missing_column_is_refused_before_the_import() {
     let (local, client) = logged_in().await;
-    let file = client.upload_users_file(&users_csv(2), None).await.unwrap();
+    let file = client
+        .upload_users_file(&users_csv(2))
+        .send()
+        .await
+        .unwrap();
     local.faults().inject(
         Route::UsersImport,
         Fault::Status {
@@ -268,7 +296,8 @@ async fn a_mapping_naming_a_missing_column_is_refused_before_the_import() {
     let mapping = ColumnMap::new().map("E-mail", UserAttribute::Email);
 
     let error = client
-        .import_users(&file, &mapping, true)
+        .import_users(&file, &mapping)
+        .send()
         .await
         .unwrap_err();
 
@@ -284,11 +313,16 @@ async fn a_mapping_naming_a_missing_column_is_refused_before_the_import() {
 #[tokio::test]
 async fn a_mapping_without_email_or_username_is_refused() {
     let (_local, client) = logged_in().await;
-    let file = client.upload_users_file(&users_csv(1), None).await.unwrap();
+    let file = client
+        .upload_users_file(&users_csv(1))
+        .send()
+        .await
+        .unwrap();
     let mapping = ColumnMap::new().map("Name", UserAttribute::Name);
 
     let error = client
-        .import_users(&file, &mapping, true)
+        .import_users(&file, &mapping)
+        .send()
         .await
         .unwrap_err();
 
@@ -301,10 +335,14 @@ async fn a_mapping_without_email_or_username_is_refused() {
 #[tokio::test]
 async fn unmapped_columns_are_reported() {
     let (_local, client) = logged_in().await;
-    let file = client.upload_users_file(&users_csv(1), None).await.unwrap();
+    let file = client
+        .upload_users_file(&users_csv(1))
+        .send()
+        .await
+        .unwrap();
     let mapping = ColumnMap::new().map("Email Address", UserAttribute::Email);
 
-    let (report, users) = client.import_users(&file, &mapping, true).await.unwrap();
+    let (report, users) = client.import_users(&file, &mapping).send().await.unwrap();
 
     assert_eq!(report.unmapped, ["Name", "Department"]);
     assert_eq!(users.len(), 1);
@@ -314,10 +352,15 @@ async fn unmapped_columns_are_reported() {
 async fn an_expired_file_cannot_be_imported() {
     let (local, client) = logged_in().await;
     local.set_file_lifetime(Duration::ZERO);
-    let file = client.upload_users_file(&users_csv(1), None).await.unwrap();
+    let file = client
+        .upload_users_file(&users_csv(1))
+        .send()
+        .await
+        .unwrap();
 
     let error = client
-        .import_users(&file, &mapping(), true)
+        .import_users(&file, &mapping())
+        .send()
         .await
         .unwrap_err();
 
@@ -341,11 +384,15 @@ async fn a_wrong_password_is_a_typed_error_without_the_password() {
     let client: docutools::Client = config.client().unwrap();
 
     let error = client
-        .upload_users_file(&users_csv(1), None)
+        .upload_users_file(&users_csv(1))
+        .send()
         .await
         .unwrap_err();
 
-    let DocutoolsError::Auth(AuthError::Refused { grant, reason, .. }) = &error else {
+    let DocutoolsError::Upload(roster::HttpError::Auth { source, .. }) = &error else {
+        panic!("{error:?}")
+    };
+    let AuthError::Refused { grant, reason, .. } = source.as_ref() else {
         panic!("{error:?}")
     };
     assert_eq!(*grant, "password");
@@ -367,7 +414,11 @@ async fn a_static_token_works_too() {
     let local = LocalDocutools::start().await.unwrap();
     let client: docutools::Client = local.token_config().client().unwrap();
 
-    let file = client.upload_users_file(&users_csv(1), None).await.unwrap();
+    let file = client
+        .upload_users_file(&users_csv(1))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(file.columns.len(), 3);
     assert_eq!(local.grants().password, 0);

@@ -1,12 +1,14 @@
 //! The fault matrix: every operation against every fault of the local
-//! servers, with the typed error the caller gets, how many requests reached
-//! the server, and what the server did. Imports are applied at most once in
-//! every case; idempotent calls recover when the fault is transient.
+//! servers, one test a cell (`faults::<fault>::<operation>`), checking the
+//! typed outcome, how many requests reached the server and what the server
+//! did. Imports are applied at most once in every cell; idempotent calls
+//! recover when the fault is transient.
 
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use roster::directory::{self, ClientExtraUsersExt, Fields, UpdateOptions, UserPatch};
+use roster::Backoff;
+use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
 use roster::emulator::{Fault, LocalDocutools, LocalLucca, Route};
@@ -14,7 +16,6 @@ use roster::office::types::Position;
 use roster::office::{
     self, ClientExtraImportExt, CsvUpload, ImportMode, ImportStarted, UserLocationRow, WaitOptions,
 };
-use roster::retry::Backoff;
 
 const TIMEOUT: Duration = Duration::from_millis(400);
 
@@ -26,40 +27,6 @@ fn quick_reads() -> Backoff {
     }
 }
 
-/// Every fault of the matrix, with a name for the report.
-fn faults() -> Vec<(&'static str, Fault)> {
-    let status = |status: u16, retry_after: Option<&str>| Fault::Status {
-        status,
-        retry_after: retry_after.map(str::to_owned),
-    };
-    vec![
-        (
-            "latency beyond the timeout",
-            Fault::Delay(Duration::from_millis(1500)),
-        ),
-        ("reset before the body was read", Fault::DropBeforeHandling),
-        ("reset after it was handled", Fault::DropAfterHandling),
-        ("408", status(408, None)),
-        ("429", status(429, None)),
-        ("429 Retry-After seconds", status(429, Some("0"))),
-        (
-            "429 Retry-After date",
-            status(429, Some("Thu, 01 Jan 1970 00:00:00 GMT")),
-        ),
-        ("500", status(500, None)),
-        ("502", status(502, None)),
-        ("503", status(503, None)),
-        ("504", status(504, None)),
-        ("HTML error page", Fault::Html { status: 502 }),
-        (
-            "truncated JSON",
-            Fault::Body("{\"summaryId\": \"51564472-08cc".into()),
-        ),
-        ("empty body", Fault::Body(String::new())),
-        ("body of the wrong shape", Fault::Body("[1, 2]".into())),
-    ]
-}
-
 /// Whether a fault goes away on a second try of an idempotent call.
 fn transient(fault: &Fault, retries_500: bool) -> bool {
     match fault {
@@ -67,15 +34,6 @@ fn transient(fault: &Fault, retries_500: bool) -> bool {
         Fault::Status { status: 500, .. } => retries_500,
         _ => true,
     }
-}
-
-/// One cell of the matrix.
-struct Cell {
-    operation: &'static str,
-    fault: &'static str,
-    outcome: String,
-    requests: usize,
-    applied: u64,
 }
 
 fn rows() -> Vec<UserLocationRow> {
@@ -99,7 +57,7 @@ fn lucca_config(lucca: &LocalLucca) -> roster::LuccaConfig {
         .config()
         .with_timeout(TIMEOUT)
         .unwrap()
-        .with_read_retries(quick_reads())
+        .with_retries(quick_reads())
         .with_rate_limit(None)
 }
 
@@ -140,185 +98,232 @@ fn kind<T, E: std::fmt::Debug>(result: &Result<T, E>) -> String {
     }
 }
 
-#[tokio::test]
-async fn the_fault_matrix() {
-    let mut cells = Vec::new();
-    for (fault_name, fault) in faults() {
-        // The creation of an import: never sent twice.
-        let local = lucca().await;
-        let office: office::Client = lucca_config(&local).client().unwrap();
-        local.faults().inject(Route::Create, fault.clone());
-        let result = office
-            .import_user_locations(CsvUpload::from_rows(rows()))
-            .mode(ImportMode::Create)
-            .send()
-            .await;
-        settle(&local, &office).await;
-        let requests = local.faults().requests(Route::Create);
-        let applied = local.imports_applied();
-        assert_eq!(requests, 1, "create / {fault_name}: sent {requests} times");
-        let handled = matches!(
-            fault,
-            Fault::DropAfterHandling | Fault::Delay(_) | Fault::Body(_)
-        );
-        assert_eq!(
-            applied,
-            u64::from(handled),
-            "create / {fault_name}: applied {applied} times"
-        );
-        assert!(
-            result.is_err(),
-            "create / {fault_name} must not look like a success"
-        );
-        cells.push(Cell {
-            operation: "office import (create)",
-            fault: fault_name,
-            outcome: kind(&result),
-            requests,
-            applied,
-        });
+fn was_handled(fault: &Fault) -> bool {
+    matches!(
+        fault,
+        Fault::DropAfterHandling | Fault::Delay(_) | Fault::Body(_)
+    )
+}
 
-        // Reads: tried again on transient faults.
-        let local = lucca().await;
-        let office: office::Client = lucca_config(&local).client().unwrap();
-        local.faults().inject(Route::Lists, fault.clone());
-        let result = office.get_office_api_work_locations().send().await;
-        let requests = local.faults().requests(Route::Lists);
-        let recovered = transient(&fault, true);
-        assert_eq!(
-            result.is_ok(),
-            recovered,
-            "work locations / {fault_name}: {:?}",
-            result.as_ref().err()
-        );
-        assert_eq!(
-            requests,
-            if recovered { 2 } else { 1 },
-            "work locations / {fault_name}"
-        );
-        cells.push(Cell {
-            operation: "office work locations (GET)",
-            fault: fault_name,
-            outcome: kind(&result),
-            requests,
-            applied: 0,
-        });
+/// The creation of an import: never sent twice, applied at most once.
+async fn office_import(fault_name: &str, fault: Fault) {
+    let local = lucca().await;
+    let office: office::Client = lucca_config(&local).client().unwrap();
+    local.faults().inject(Route::Create, fault.clone());
+    let result = office
+        .import_user_locations(CsvUpload::from_rows(rows()))
+        .mode(ImportMode::Create)
+        .send()
+        .await;
+    settle(&local, &office).await;
+    let requests = local.faults().requests(Route::Create);
+    let applied = local.imports_applied();
+    assert_eq!(requests, 1, "create / {fault_name}: sent {requests} times");
+    assert_eq!(
+        applied,
+        u64::from(was_handled(&fault)),
+        "create / {fault_name}: applied {applied} times ({})",
+        kind(&result)
+    );
+    assert!(
+        result.is_err(),
+        "create / {fault_name} must not look like a success"
+    );
+}
 
-        let local = lucca().await;
-        let directory: directory::Client = lucca_config(&local).client().unwrap();
-        local.faults().inject(Route::Users, fault.clone());
-        let result = directory.user(416, &Fields::new().with("id")).await;
-        let requests = local.faults().requests(Route::Users);
-        let recovered = transient(&fault, true);
-        assert_eq!(
-            result.is_ok(),
-            recovered,
-            "get user / {fault_name}: {:?}",
-            result.as_ref().err()
-        );
-        assert_eq!(
-            requests,
-            if recovered { 2 } else { 1 },
-            "get user / {fault_name}"
-        );
-        cells.push(Cell {
-            operation: "directory user (GET)",
-            fault: fault_name,
-            outcome: kind(&result),
-            requests,
-            applied: 0,
-        });
+/// A read: tried again on transient faults.
+async fn work_locations(fault_name: &str, fault: Fault) {
+    let local = lucca().await;
+    let office: office::Client = lucca_config(&local).client().unwrap();
+    local.faults().inject(Route::Lists, fault.clone());
+    let result = office.get_office_api_work_locations().send().await;
+    let requests = local.faults().requests(Route::Lists);
+    let recovered = transient(&fault, true);
+    assert_eq!(
+        result.is_ok(),
+        recovered,
+        "work locations / {fault_name}: {:?}",
+        result.as_ref().err()
+    );
+    assert_eq!(
+        requests,
+        if recovered { 2 } else { 1 },
+        "work locations / {fault_name}"
+    );
+}
 
-        // An idempotent write: tried again, but not on a 500.
-        let local = lucca().await;
-        let directory: directory::Client = lucca_config(&local).client().unwrap();
-        local.faults().inject(Route::Users, fault.clone());
-        let options = UpdateOptions {
-            base_delay: Duration::from_millis(5),
-            ..UpdateOptions::default()
-        };
-        let result = directory
-            .update_user(416, &UserPatch::new().job_title("Lead"), options)
-            .await;
-        let requests = local.faults().requests(Route::Users);
-        let recovered = transient(&fault, false);
-        assert_eq!(
-            result.is_ok(),
-            recovered,
-            "update user / {fault_name}: {:?}",
-            result.as_ref().err()
-        );
-        assert_eq!(
-            requests,
-            if recovered { 2 } else { 1 },
-            "update user / {fault_name}"
-        );
-        assert_eq!(
-            local.person(416).unwrap()["jobTitle"] == "Lead",
-            recovered || handled,
-            "update user / {fault_name}"
-        );
-        cells.push(Cell {
-            operation: "directory update (PUT)",
-            fault: fault_name,
-            outcome: kind(&result),
-            requests,
-            applied: 0,
-        });
+/// A handwritten read over a generated call: tried again on transient faults.
+async fn directory_user(fault_name: &str, fault: Fault) {
+    let local = lucca().await;
+    let directory: directory::Client = lucca_config(&local).client().unwrap();
+    local.faults().inject(Route::Users, fault.clone());
+    let result = directory
+        .user(416)
+        .fields(Fields::new().with("id"))
+        .send()
+        .await;
+    let requests = local.faults().requests(Route::Users);
+    let recovered = transient(&fault, true);
+    assert_eq!(
+        result.is_ok(),
+        recovered,
+        "get user / {fault_name}: {:?}",
+        result.as_ref().err()
+    );
+    assert_eq!(
+        requests,
+        if recovered { 2 } else { 1 },
+        "get user / {fault_name}"
+    );
+}
 
-        // Docutools: the upload and the import are sent once.
-        let local = LocalDocutools::start().await.unwrap();
-        let client: docutools::Client = local
-            .token_config()
-            .with_timeout(TIMEOUT)
-            .unwrap()
-            .client()
-            .unwrap();
-        let csv =
-            UsersCsv::from_bytes(b"Email\r\na@acme.example\r\n", CsvEncoding::Detect).unwrap();
-        local.faults().inject(Route::UsersUpload, fault.clone());
-        let result = client.upload_users_file(&csv, None).await;
-        let requests = local.faults().requests(Route::UsersUpload);
-        assert_eq!(requests, 1, "upload / {fault_name}");
-        assert!(result.is_err(), "upload / {fault_name}");
-        cells.push(Cell {
-            operation: "docutools upload",
-            fault: fault_name,
-            outcome: kind(&result),
-            requests,
-            applied: 0,
-        });
+/// An idempotent write: tried again, but not on a 500.
+async fn directory_update(fault_name: &str, fault: Fault) {
+    let local = lucca().await;
+    let directory: directory::Client = lucca_config(&local).client().unwrap();
+    local.faults().inject(Route::Users, fault.clone());
+    let result = directory
+        .update_user(416, UserPatch::new().job_title("Lead"))
+        .send()
+        .await;
+    let requests = local.faults().requests(Route::Users);
+    let recovered = transient(&fault, false);
+    assert_eq!(
+        result.is_ok(),
+        recovered,
+        "update user / {fault_name}: {:?}",
+        result.as_ref().err()
+    );
+    assert_eq!(
+        requests,
+        if recovered { 2 } else { 1 },
+        "update user / {fault_name}"
+    );
+    assert_eq!(
+        local.person(416).unwrap()["jobTitle"] == "Lead",
+        recovered || was_handled(&fault),
+        "update user / {fault_name}"
+    );
+}
 
-        let file = client.upload_users_file(&csv, None).await.unwrap();
-        local.faults().inject(Route::UsersImport, fault.clone());
-        let mapping = ColumnMap::new().map("Email", UserAttribute::Email);
-        let result = client.import_users(&file, &mapping, true).await;
-        let requests = local.faults().requests(Route::UsersImport);
-        let applied = u64::from(local.imports_applied());
-        assert_eq!(requests, 1, "docutools import / {fault_name}");
-        assert_eq!(
-            applied,
-            u64::from(handled),
-            "docutools import / {fault_name}"
-        );
-        assert!(result.is_err(), "docutools import / {fault_name}");
-        cells.push(Cell {
-            operation: "docutools import",
-            fault: fault_name,
-            outcome: kind(&result),
-            requests,
-            applied,
-        });
+async fn docutools() -> (LocalDocutools, docutools::Client, UsersCsv) {
+    let local = LocalDocutools::start().await.unwrap();
+    let client: docutools::Client = local
+        .token_config()
+        .with_timeout(TIMEOUT)
+        .unwrap()
+        .client()
+        .unwrap();
+    let csv = UsersCsv::from_bytes(b"Email\r\na@acme.example\r\n", CsvEncoding::Detect).unwrap();
+    (local, client, csv)
+}
+
+/// The Docutools upload: sent once (only a 401 would send it again).
+async fn docutools_upload(fault_name: &str, fault: Fault) {
+    let (local, client, csv) = docutools().await;
+    local.faults().inject(Route::UsersUpload, fault.clone());
+    let result = client.upload_users_file(&csv).send().await;
+    let requests = local.faults().requests(Route::UsersUpload);
+    assert_eq!(requests, 1, "upload / {fault_name}");
+    assert!(result.is_err(), "upload / {fault_name}");
+}
+
+/// The Docutools import creates users: sent once, applied at most once.
+async fn docutools_import(fault_name: &str, fault: Fault) {
+    let (local, client, csv) = docutools().await;
+    let file = client.upload_users_file(&csv).send().await.unwrap();
+    local.faults().inject(Route::UsersImport, fault.clone());
+    let mapping = ColumnMap::new().map("Email", UserAttribute::Email);
+    let result = client.import_users(&file, &mapping).send().await;
+    let requests = local.faults().requests(Route::UsersImport);
+    let applied = u64::from(local.imports_applied());
+    assert_eq!(requests, 1, "docutools import / {fault_name}");
+    assert_eq!(
+        applied,
+        u64::from(was_handled(&fault)),
+        "docutools import / {fault_name}"
+    );
+    assert!(result.is_err(), "docutools import / {fault_name}");
+}
+
+/// One module a fault, one test an operation: `faults::http_503::office_import`.
+macro_rules! fault_matrix {
+    ($($name:ident => $fault:expr;)*) => {$(
+        mod $name {
+            use super::*;
+
+            fn fault() -> Fault {
+                $fault
+            }
+
+            #[tokio::test]
+            async fn office_import() {
+                super::office_import(stringify!($name), fault()).await;
+            }
+
+            #[tokio::test]
+            async fn work_locations() {
+                super::work_locations(stringify!($name), fault()).await;
+            }
+
+            #[tokio::test]
+            async fn directory_user() {
+                super::directory_user(stringify!($name), fault()).await;
+            }
+
+            #[tokio::test]
+            async fn directory_update() {
+                super::directory_update(stringify!($name), fault()).await;
+            }
+
+            #[tokio::test]
+            async fn docutools_upload() {
+                super::docutools_upload(stringify!($name), fault()).await;
+            }
+
+            #[tokio::test]
+            async fn docutools_import() {
+                super::docutools_import(stringify!($name), fault()).await;
+            }
+        }
+    )*};
+}
+
+fn status(status: u16, retry_after: Option<&str>) -> Fault {
+    Fault::Status {
+        status,
+        retry_after: retry_after.map(str::to_owned),
     }
+}
 
-    // Connection refused, for every client.
+fault_matrix! {
+    latency_beyond_the_timeout => Fault::Delay(Duration::from_millis(1500));
+    reset_before_handling => Fault::DropBeforeHandling;
+    reset_after_handling => Fault::DropAfterHandling;
+    http_408 => status(408, None);
+    http_429 => status(429, None);
+    http_429_retry_after_seconds => status(429, Some("0"));
+    http_429_retry_after_date => status(429, Some("Thu, 01 Jan 1970 00:00:00 GMT"));
+    http_500 => status(500, None);
+    http_502 => status(502, None);
+    http_503 => status(503, None);
+    http_504 => status(504, None);
+    html_error_page => Fault::Html { status: 502 };
+    truncated_json => Fault::Body("{\"summaryId\": \"51564472-08cc".into());
+    empty_body => Fault::Body(String::new());
+    body_of_the_wrong_shape => Fault::Body("[1, 2]".into());
+}
+
+/// Connection refused: the import is not sent, a read fails after its retries.
+#[tokio::test]
+async fn connection_refused() {
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", listener.local_addr().unwrap())
     };
     let config = roster::LuccaConfig::new(&closed, roster::LuccaApiKey::new("k"))
         .unwrap()
-        .with_read_retries(quick_reads());
+        .with_retries(quick_reads());
     let office: office::Client = config.client().unwrap();
     let result = office
         .import_user_locations(CsvUpload::from_rows(rows()))
@@ -329,43 +334,9 @@ async fn the_fault_matrix() {
         matches!(result, Err(roster::office::UploadError::NotSent(_))),
         "{result:?}"
     );
-    cells.push(Cell {
-        operation: "office import (create)",
-        fault: "connection refused",
-        outcome: kind(&result),
-        requests: 0,
-        applied: 0,
-    });
     let result = office.get_office_api_work_locations().send().await;
     assert!(
         matches!(result, Err(office::Error::CommunicationError(_))),
         "{result:?}"
-    );
-    cells.push(Cell {
-        operation: "office work locations (GET)",
-        fault: "connection refused",
-        outcome: kind(&result),
-        requests: 0,
-        applied: 0,
-    });
-
-    let report: Vec<String> = cells
-        .iter()
-        .map(|cell| {
-            format!(
-                "{:<28} | {:<30} | {:<24} | {} | {}",
-                cell.operation, cell.fault, cell.outcome, cell.requests, cell.applied
-            )
-        })
-        .collect();
-    println!(
-        "fault matrix ({} cells):\n{}",
-        cells.len(),
-        report.join("\n")
-    );
-    assert_eq!(cells.len(), 15 * 6 + 2);
-    assert!(
-        cells.iter().all(|cell| cell.applied <= 1),
-        "an import was applied twice"
     );
 }

@@ -45,6 +45,21 @@ async fn local() -> (LocalLucca, office::Client) {
     (lucca, office)
 }
 
+/// A local server and a client whose transport never retries and has no
+/// rate limiter (which a 429 would pause), so that what the waiter does on
+/// its own shows.
+async fn local_waiter_alone() -> (LocalLucca, office::Client) {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_import_duration(Duration::from_millis(30));
+    let office = lucca
+        .config()
+        .with_retries(roster::Backoff::NONE)
+        .with_rate_limit(None)
+        .client()
+        .unwrap();
+    (lucca, office)
+}
+
 async fn finish(office: &office::Client, started: ImportStarted) -> ImportOutcome {
     office
         .wait_for_import(started)
@@ -298,6 +313,9 @@ async fn a_timeout_after_the_create_was_handled_is_outcome_unknown_and_applied_o
     let UploadError::OutcomeUnknown { source, .. } = &error else {
         panic!("{error:?}")
     };
+    let roster::HttpError::NoAnswer { source, .. } = source else {
+        panic!("{error:?}")
+    };
     assert!(source.is_timeout(), "{source:?}");
     settle(&lucca, &office).await;
     assert_eq!(lucca.received_imports().len(), 1);
@@ -363,16 +381,11 @@ async fn a_refused_import_is_not_sent_again() {
         .await
         .unwrap_err();
 
-    let UploadError::Rejected {
-        status,
-        retry_after,
-        ..
-    } = &error
-    else {
+    let UploadError::Rejected(refusal) = &error else {
         panic!("{error:?}")
     };
-    assert_eq!(status.as_u16(), 429);
-    assert_eq!(*retry_after, Some(Duration::from_secs(7)));
+    assert_eq!(refusal.status().map(|status| status.as_u16()), Some(429));
+    assert_eq!(refusal.retry_after(), Some(Duration::from_secs(7)));
     assert_eq!(lucca.faults().pending(), 1, "exactly one request was made");
     assert_eq!(lucca.imports_applied(), 0);
 }
@@ -390,7 +403,7 @@ async fn a_wrong_key_is_refused_with_401() {
         .unwrap_err();
 
     assert!(
-        matches!(&error, UploadError::Rejected { status, .. } if status.as_u16() == 401),
+        matches!(&error, UploadError::Rejected(refusal) if refusal.status().is_some_and(|status| status.as_u16() == 401)),
         "{error:?}"
     );
     assert!(!error.to_string().contains("not-the-key"));
@@ -489,7 +502,7 @@ async fn the_waiter_gives_up_at_its_deadline_with_a_typed_error() {
 
 #[tokio::test]
 async fn the_waiter_survives_transient_faults_while_polling() {
-    let (lucca, office) = local().await;
+    let (lucca, office) = local_waiter_alone().await;
     let started = office
         .import_user_locations(CsvUpload::from_rows(good_rows()))
         .send()
@@ -521,7 +534,7 @@ async fn the_waiter_survives_transient_faults_while_polling() {
 
 #[tokio::test]
 async fn the_waiter_honours_retry_after() {
-    let (lucca, office) = local().await;
+    let (lucca, office) = local_waiter_alone().await;
     let started = office
         .import_user_locations(CsvUpload::from_rows(good_rows()))
         .send()
@@ -567,12 +580,12 @@ async fn the_waiter_stops_at_once_on_an_error_waiting_cannot_mend() {
         .await
         .unwrap_err();
 
-    let WaitError::Api {
-        operation, source, ..
-    } = &error
-    else {
+    let WaitError::Http { source, .. } = &error else {
         panic!("{error:?}")
     };
-    assert_eq!(*operation, "progress");
+    assert_eq!(
+        source.operation(),
+        "get_office_api_imports_user_locations_progress"
+    );
     assert_eq!(source.status().map(|status| status.as_u16()), Some(404));
 }

@@ -1,0 +1,408 @@
+//! The one request path. Every request `roster` sends, generated or
+//! handwritten, goes through [`Transport`]: the access token (obtained, and
+//! refreshed after a 401), the shared rate limiter, a server's `Retry-After`
+//! fed back into it, the answer read whole within the size bound, retries
+//! decided by [`retry::decide`](crate::retry), and one tracing span.
+//!
+//! Generated calls reach it through progenitor's `ClientHooks::exec` (see
+//! `src/generated.rs`); the handwritten layer calls [`Transport::send`].
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderName};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::error::{ErrorBody, HttpError};
+use crate::limiter::RateLimiter;
+use crate::retry::{Backoff, Next, Resend, Seen, decide, retry_after};
+use crate::token::{AuthError, TokenSource};
+
+/// progenitor adds `api-version: <info.version>` to every generated call.
+/// No vendor documents it, and Lucca's newer API gives `Api-Version` another
+/// meaning: it is never sent.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
+/// What every request of a client goes through (progenitor's "inner" value
+/// of the generated clients). Made by [`Config::client`](crate::Config::client).
+#[derive(Debug, Clone)]
+pub struct Transport {
+    limiter: Option<Arc<RateLimiter>>,
+    tokens: Option<Arc<TokenSource>>,
+    max_response: usize,
+    retries: Backoff,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self::new(None, crate::config::DEFAULT_MAX_RESPONSE, Backoff::DEFAULT)
+    }
+}
+
+/// A generated operation: progenitor's name for it, its method and path
+/// template, from the spec (the build script writes one table per API).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Operation {
+    pub(crate) id: &'static str,
+    pub(crate) method: &'static str,
+    pub(crate) path: &'static str,
+}
+
+impl Operation {
+    /// The call of the operation named `id` in `table`.
+    pub(crate) fn call(table: &[Operation], id: &'static str, method: &str) -> Call {
+        match table.iter().find(|operation| operation.id == id) {
+            Some(operation) => Call::new(
+                operation.id,
+                operation.path,
+                Resend::for_method(operation.method),
+            ),
+            None => Call::new(id, "", Resend::for_method(method)),
+        }
+    }
+}
+
+/// What the transport needs to know of a request besides the request: its
+/// operation, its path template (for the span: the full URL may carry
+/// personal data in its query) and whether it may be sent again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call {
+    operation: &'static str,
+    path: &'static str,
+    resend: Resend,
+    retries: Option<Backoff>,
+}
+
+impl Call {
+    pub(crate) const fn new(operation: &'static str, path: &'static str, resend: Resend) -> Self {
+        Self {
+            operation,
+            path,
+            resend,
+            retries: None,
+        }
+    }
+
+    /// Tries it again with `retries` rather than the client's.
+    pub(crate) const fn retries(mut self, retries: Backoff) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    pub(crate) fn operation(&self) -> &'static str {
+        self.operation
+    }
+}
+
+/// Makes the request again when it cannot be cloned (a multipart body).
+pub(crate) type Rebuild<'a> = &'a (dyn Fn() -> Option<reqwest::Request> + Send + Sync);
+
+/// An answer read whole.
+pub(crate) struct Buffered {
+    parts: http::response::Parts,
+    url: url::Url,
+    body: Bytes,
+}
+
+impl Buffered {
+    /// The answer as a `reqwest::Response` again, for generated code. An
+    /// error answer keeps its body as an [`ErrorBody`] extension, so that
+    /// [`HttpError`] can show it.
+    fn into_response(mut self) -> reqwest::Response {
+        if !self.parts.status.is_success() {
+            self.parts
+                .extensions
+                .insert(ErrorBody::new(self.body.clone()));
+        }
+        let answer = http::Response::from_parts(self.parts, self.body);
+        reqwest::Response::from(with_url(answer, &self.url))
+    }
+}
+
+/// A successful answer to a handwritten request: its body, read whole.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    operation: &'static str,
+    pub(crate) body: Bytes,
+}
+
+impl Answer {
+    /// The body read with `parse`.
+    pub(crate) fn decode<T>(
+        &self,
+        parse: impl FnOnce(&[u8]) -> serde_json::Result<T>,
+    ) -> Result<T, HttpError> {
+        parse(&self.body).map_err(|source| HttpError::InvalidAnswer {
+            operation: self.operation,
+            body: self.body.clone(),
+            source,
+        })
+    }
+
+    /// The body as JSON.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
+        self.decode(|body| serde_json::from_slice(body))
+    }
+}
+
+/// Why an exchange ended without an answer.
+enum Failure {
+    Auth(AuthError),
+    Http(reqwest::Error),
+}
+
+impl Transport {
+    pub(crate) fn new(
+        limiter: Option<Arc<RateLimiter>>,
+        max_response: usize,
+        retries: Backoff,
+    ) -> Self {
+        Self {
+            limiter,
+            tokens: None,
+            max_response,
+            retries,
+        }
+    }
+
+    /// The same transport, obtaining tokens from `tokens`.
+    pub(crate) fn with_tokens(mut self, tokens: Option<Arc<TokenSource>>) -> Self {
+        self.tokens = tokens;
+        self
+    }
+
+    /// The rate limiter every call of this client waits on, if any.
+    pub fn limiter(&self) -> Option<&RateLimiter> {
+        self.limiter.as_deref()
+    }
+
+    /// Where this client's access tokens come from, if it obtains them.
+    pub fn tokens(&self) -> Option<&TokenSource> {
+        self.tokens.as_deref()
+    }
+
+    /// How requests that may be resent are tried again.
+    pub fn retries(&self) -> Backoff {
+        self.retries
+    }
+
+    /// Sends a generated call (progenitor's `exec` hook).
+    pub(crate) async fn execute(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        call: Call,
+    ) -> reqwest::Result<reqwest::Response> {
+        match self.exchange(http, request, call, None).await {
+            Ok(answer) => Ok(answer.into_response()),
+            Err(Failure::Http(error)) => Err(error),
+            Err(Failure::Auth(error)) => Err(auth_error_as_reqwest(error).await),
+        }
+    }
+
+    /// Sends a handwritten request; an error status is an error, with its body.
+    pub(crate) async fn send(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        call: Call,
+        rebuild: Option<Rebuild<'_>>,
+    ) -> Result<Answer, HttpError> {
+        let operation = call.operation;
+        let answer = self
+            .exchange(http, request, call, rebuild)
+            .await
+            .map_err(|failure| match failure {
+                Failure::Auth(error) => HttpError::Auth {
+                    operation,
+                    source: Arc::new(error),
+                },
+                Failure::Http(error) => HttpError::from_reqwest(operation, error),
+            })?;
+        let Buffered { parts, body, .. } = answer;
+        if !parts.status.is_success() {
+            return Err(HttpError::Status {
+                operation,
+                status: parts.status,
+                retry_after: retry_after(&parts.headers, SystemTime::now()),
+                body: ErrorBody::new(body),
+            });
+        }
+        Ok(Answer { operation, body })
+    }
+
+    /// Sends `request` until [`decide`] says done, in one span.
+    async fn exchange(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        call: Call,
+        rebuild: Option<Rebuild<'_>>,
+    ) -> Result<Buffered, Failure> {
+        let span = tracing::info_span!(
+            "roster.request",
+            operation = call.operation,
+            method = request.method().as_str(),
+            path = call.path,
+            status = Empty,
+            attempt = Empty,
+            duration_ms = Empty,
+        );
+        let started = Instant::now();
+        let result = self
+            .attempts(http, request, call, rebuild, &span)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+        result
+    }
+
+    async fn attempts(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        call: Call,
+        rebuild: Option<Rebuild<'_>>,
+        span: &tracing::Span,
+    ) -> Result<Buffered, Failure> {
+        let backoff = call.retries.unwrap_or(self.retries);
+        let may_resend =
+            call.resend != Resend::Never && (backoff.attempts > 1 || self.tokens.is_some());
+        request.headers_mut().remove(API_VERSION);
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let again = match may_resend {
+                true => request
+                    .try_clone()
+                    .or_else(|| rebuild.and_then(|make| make())),
+                false => None,
+            };
+            let used = self.authorize(&mut request).await.map_err(Failure::Auth)?;
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire().await;
+            }
+            let result = match http.execute(request).await {
+                Ok(answer) => buffer(answer, self.max_response).await,
+                Err(error) => Err(error),
+            };
+            let seen = match &result {
+                Ok(answer) => Seen::Answer {
+                    status: answer.parts.status,
+                    retry_after: retry_after(&answer.parts.headers, SystemTime::now()),
+                },
+                Err(error) if error.is_connect() => Seen::NotConnected,
+                Err(_) => Seen::NoAnswer,
+            };
+            if let Seen::Answer {
+                status,
+                retry_after,
+            } = seen
+            {
+                span.record("status", status.as_u16());
+                if status == StatusCode::TOO_MANY_REQUESTS
+                    && let (Some(limiter), Some(delay)) = (&self.limiter, retry_after)
+                {
+                    tracing::warn!(?delay, "429 Too Many Requests: holding requests back");
+                    limiter.pause_for(delay);
+                }
+                if status == StatusCode::UNAUTHORIZED
+                    && let Some(tokens) = &self.tokens
+                {
+                    tokens.reject(used.as_ref()).await;
+                }
+            }
+            let can_refresh = self.tokens.is_some() && !refreshed;
+            let next = decide(call.resend, attempt, backoff.attempts, seen, can_refresh);
+            let Some(request_again) = again.filter(|_| next != Next::Done) else {
+                return result.map_err(Failure::Http);
+            };
+            match next {
+                Next::Refresh => {
+                    tracing::info!("401 Unauthorized: sending again with a fresh token");
+                    refreshed = true;
+                }
+                Next::Retry(hint) => {
+                    let delay = backoff.delay(attempt - 1).max(hint.unwrap_or_default());
+                    tracing::warn!(attempt, ?seen, ?delay, "transient failure; trying again");
+                    tokio::time::sleep(delay).await;
+                }
+                Next::Done => {}
+            }
+            request = request_again;
+        }
+    }
+
+    /// Sets the access token on `request`, for credentials that obtain one;
+    /// returns the header used.
+    async fn authorize(
+        &self,
+        request: &mut reqwest::Request,
+    ) -> Result<Option<reqwest::header::HeaderValue>, AuthError> {
+        let Some(tokens) = &self.tokens else {
+            return Ok(None);
+        };
+        let header = tokens.header().await?;
+        request.headers_mut().insert(AUTHORIZATION, header.clone());
+        Ok(Some(header))
+    }
+}
+
+/// `answer`, knowing the URL it came from (as `reqwest::Response::url` and
+/// its errors say it).
+fn with_url<T>(mut answer: http::Response<T>, url: &url::Url) -> http::Response<T> {
+    use reqwest::ResponseBuilderExt;
+    if let Ok(marked) = http::Response::builder().url(url.clone()).body(()) {
+        answer
+            .extensions_mut()
+            .extend(marked.into_parts().0.extensions);
+    }
+    answer
+}
+
+/// Reads `answer` whole, failing once it passes `max` bytes.
+async fn buffer(answer: reqwest::Response, max: usize) -> reqwest::Result<Buffered> {
+    let url = answer.url().clone();
+    let (parts, body) = http::Response::<reqwest::Body>::from(answer).into_parts();
+    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, max));
+    let reading = with_url(http::Response::new(limited), &url);
+    let body = reqwest::Response::from(reading).bytes().await?;
+    Ok(Buffered { parts, url, body })
+}
+
+/// An [`AuthError`] carried through progenitor's `exec` hook, which can only
+/// fail with a `reqwest::Error`: the error of reading a body whose stream
+/// fails with it, so that it stays the typed source, found again by
+/// [`auth_failure`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("no access token")]
+struct AuthFailure(#[source] Arc<AuthError>);
+
+async fn auth_error_as_reqwest(error: AuthError) -> reqwest::Error {
+    let failure = AuthFailure(Arc::new(error));
+    let stream = futures_util::stream::once(async move { Err::<Bytes, _>(failure) });
+    let answer = http::Response::new(reqwest::Body::wrap_stream(stream));
+    match reqwest::Response::from(answer).bytes().await {
+        Err(error) => error,
+        Ok(_) => unreachable!("the body's only item is an error"),
+    }
+}
+
+/// The [`AuthError`] behind a generated call's error, if that is what it is.
+pub(crate) fn auth_failure(error: &reqwest::Error) -> Option<Arc<AuthError>> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(AuthFailure(error)) = cause.downcast_ref::<AuthFailure>() {
+            return Some(Arc::clone(error));
+        }
+        source = cause.source();
+    }
+    None
+}
