@@ -263,8 +263,11 @@ impl HttpError {
         }
     }
 
-    /// A failed exchange of the transport, as the error of `operation`.
+    /// A failed exchange of the transport, as the error of `operation`. The
+    /// URL is left out: its query may carry personal data (the operation
+    /// says which call it was).
     pub(crate) fn from_reqwest(operation: &'static str, source: reqwest::Error) -> Self {
+        let source = source.without_url();
         if too_large(&source) {
             return Self::AnswerTooLarge { operation };
         }
@@ -320,7 +323,7 @@ impl HttpError {
 }
 
 /// Whether an answer was cut for passing the size bound.
-fn too_large(error: &reqwest::Error) -> bool {
+pub(crate) fn too_large(error: &reqwest::Error) -> bool {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         if cause.is::<http_body_util::LengthLimitError>() {

@@ -92,7 +92,10 @@ impl RateLimiter {
 
     /// Holds every request back for `delay` (a server's `Retry-After`).
     pub fn pause_for(&self, delay: Duration) {
-        let until = Instant::now() + delay;
+        let now = Instant::now();
+        let until = now
+            .checked_add(delay)
+            .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
         let mut window = self.state.lock();
         window.paused_until = window.paused_until.max(Some(until));
     }

@@ -101,15 +101,23 @@ pub(crate) fn decide(
     }
 }
 
+/// The longest wait a `Retry-After` is taken at: a server asking for more is
+/// waited on for an hour (a larger value could not even be added to a clock).
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
 /// How long `Retry-After` asks to wait: seconds, or an HTTP date (relative
-/// to `now`). A date in the past means no wait; nonsense means no hint.
+/// to `now`), at most [`MAX_RETRY_AFTER`]. A date in the past means no
+/// wait; nonsense means no hint.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let date = httpdate::parse_http_date(value).ok()?;
+            date.duration_since(now).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// Attempts and jittered exponential delays between them: how requests that
@@ -287,6 +295,10 @@ mod tests {
         assert_eq!(
             retry_after(&headers("Thu, 01 Jan 1970 00:00:00 GMT"), now),
             Some(Duration::ZERO)
+        );
+        assert_eq!(
+            retry_after(&headers("18446744073709551615"), now),
+            Some(MAX_RETRY_AFTER)
         );
         assert_eq!(retry_after(&headers("-1"), now), None);
         assert_eq!(retry_after(&headers("soon"), now), None);

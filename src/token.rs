@@ -195,9 +195,10 @@ impl TokenSource {
         Ok(Token {
             header,
             refresh: token.refresh_token.map(SecretString::from),
+            // A lifetime no clock can add is a token that does not expire.
             expires_at: token
                 .expires_in
-                .map(|seconds| Instant::now() + Duration::from_secs(seconds)),
+                .and_then(|seconds| Instant::now().checked_add(Duration::from_secs(seconds))),
         })
     }
 }

@@ -290,7 +290,10 @@ impl Transport {
                 limiter.acquire().await;
             }
             let result = match http.execute(request).await {
-                Ok(answer) => buffer(answer, self.max_response).await,
+                Ok(answer) => {
+                    span.record("status", answer.status().as_u16());
+                    buffer(answer, self.max_response).await
+                }
                 Err(error) => Err(error),
             };
             let seen = match &result {
@@ -299,6 +302,10 @@ impl Transport {
                     retry_after: retry_after(&answer.parts.headers, SystemTime::now()),
                 },
                 Err(error) if error.is_connect() => Seen::NotConnected,
+                // Too large once, too large again: never worth another try.
+                Err(error) if crate::error::too_large(error) => {
+                    return result.map_err(Failure::Http);
+                }
                 Err(_) => Seen::NoAnswer,
             };
             if let Seen::Answer {
@@ -306,7 +313,6 @@ impl Transport {
                 retry_after,
             } = seen
             {
-                span.record("status", status.as_u16());
                 if status == StatusCode::TOO_MANY_REQUESTS
                     && let (Some(limiter), Some(delay)) = (&self.limiter, retry_after)
                 {

@@ -107,7 +107,9 @@ pub enum UploadError {
         #[source]
         source: HttpError,
     },
-    /// The server refused the import (an error status): nothing was imported.
+    /// The server refused the import (a 4xx status): nothing was imported.
+    /// A 5xx is [`OutcomeUnknown`](Self::OutcomeUnknown): a gateway may
+    /// answer it after the import was applied.
     #[error("the server refused the import; nothing was imported")]
     Rejected(#[source] HttpError),
     /// The server answered success without a usable `summaryId`: the import
@@ -272,7 +274,13 @@ pub(crate) async fn send_import(
     let answer = match sent {
         Ok(answer) => answer,
         Err(error) if error.not_sent() => return Err(UploadError::NotSent(error)),
-        Err(error @ HttpError::Status { .. }) => {
+        // A 4xx refuses the import; a 5xx may come from a gateway after the
+        // import was applied: its outcome is unknown.
+        Err(error)
+            if error
+                .status()
+                .is_some_and(|status| status.is_client_error()) =>
+        {
             tracing::warn!(%error, "the import was refused");
             return Err(UploadError::Rejected(error));
         }

@@ -143,7 +143,9 @@ impl Schedule {
         Self {
             options,
             started_at: now,
-            deadline: now + options.max_wait,
+            deadline: now
+                .checked_add(options.max_wait)
+                .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600)),
             attempt: 0,
         }
     }
@@ -158,7 +160,10 @@ impl Schedule {
             .delay(self.attempt)
             .max(hint.unwrap_or_default());
         self.attempt = self.attempt.saturating_add(1);
-        Some((now + delay).min(self.deadline))
+        Some(
+            now.checked_add(delay)
+                .map_or(self.deadline, |at| at.min(self.deadline)),
+        )
     }
 }
 

@@ -366,6 +366,34 @@ async fn no_server_means_not_sent() {
 }
 
 #[tokio::test]
+async fn a_5xx_on_an_import_leaves_its_outcome_unknown() {
+    // A gateway's 502 may come after Lucca applied the import: not "refused".
+    let (lucca, office) = local().await;
+    let fault = Fault::Status {
+        status: 502,
+        retry_after: None,
+    };
+    lucca.faults().inject(Route::Import, fault);
+
+    let error = office
+        .import_user_locations(CsvUpload::from_rows(good_rows()))
+        .mode(ImportMode::Create)
+        .send()
+        .await
+        .unwrap_err();
+
+    let UploadError::OutcomeUnknown { source, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(source.status().map(|status| status.as_u16()), Some(502));
+    assert!(
+        error.to_string().contains("may have been applied"),
+        "{error}"
+    );
+    assert_eq!(lucca.faults().pending(), 0, "exactly one request was made");
+}
+
+#[tokio::test]
 async fn a_refused_import_is_not_sent_again() {
     let (lucca, office) = local().await;
     let fault = Fault::Status {
