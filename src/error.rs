@@ -322,14 +322,19 @@ impl HttpError {
     }
 }
 
-/// Whether an answer was cut for passing the size bound.
-pub(crate) fn too_large(error: &reqwest::Error) -> bool {
+/// The first error of type `T` in the source chain of `error`.
+pub(crate) fn cause<T: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&T> {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        if cause.is::<http_body_util::LengthLimitError>() {
-            return true;
+        if let Some(found) = cause.downcast_ref::<T>() {
+            return Some(found);
         }
         source = cause.source();
     }
-    false
+    None
+}
+
+/// Whether an answer was cut for passing the size bound.
+pub(crate) fn too_large(error: &reqwest::Error) -> bool {
+    cause::<http_body_util::LengthLimitError>(error).is_some()
 }

@@ -27,6 +27,13 @@ impl RateLimit {
     };
 }
 
+/// `delay` after `now`, or a year after it when the clock cannot go that far
+/// (a `Duration` a server or a caller chose may be far larger).
+pub(crate) fn later(now: Instant, delay: Duration) -> Instant {
+    now.checked_add(delay)
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
+}
+
 /// Spaces requests so that no window of [`RateLimit::per`] holds more than
 /// [`RateLimit::requests`] of them, and holds every request back while a
 /// server's `Retry-After` runs.
@@ -92,10 +99,7 @@ impl RateLimiter {
 
     /// Holds every request back for `delay` (a server's `Retry-After`).
     pub fn pause_for(&self, delay: Duration) {
-        let now = Instant::now();
-        let until = now
-            .checked_add(delay)
-            .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
+        let until = later(Instant::now(), delay);
         let mut window = self.state.lock();
         window.paused_until = window.paused_until.max(Some(until));
     }

@@ -403,12 +403,5 @@ async fn auth_error_as_reqwest(error: AuthError) -> reqwest::Error {
 
 /// The [`AuthError`] behind a generated call's error, if that is what it is.
 pub(crate) fn auth_failure(error: &reqwest::Error) -> Option<Arc<AuthError>> {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(AuthFailure(error)) = cause.downcast_ref::<AuthFailure>() {
-            return Some(Arc::clone(error));
-        }
-        source = cause.source();
-    }
-    None
+    crate::error::cause::<AuthFailure>(error).map(|AuthFailure(error)| Arc::clone(error))
 }

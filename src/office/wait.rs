@@ -10,6 +10,7 @@ use super::Client;
 use super::types;
 use super::upload::{ImportMode, ImportStarted};
 use crate::error::HttpError;
+use crate::limiter::later;
 use crate::retry::{Next, Resend, decide};
 
 /// How the waiter polls. Every delay is configurable so that tests run in
@@ -143,9 +144,7 @@ impl Schedule {
         Self {
             options,
             started_at: now,
-            deadline: now
-                .checked_add(options.max_wait)
-                .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600)),
+            deadline: later(now, options.max_wait),
             attempt: 0,
         }
     }
@@ -160,10 +159,7 @@ impl Schedule {
             .delay(self.attempt)
             .max(hint.unwrap_or_default());
         self.attempt = self.attempt.saturating_add(1);
-        Some(
-            now.checked_add(delay)
-                .map_or(self.deadline, |at| at.min(self.deadline)),
-        )
+        Some(later(now, delay).min(self.deadline))
     }
 }
 

@@ -232,11 +232,7 @@ async fn directory_flows_pass_prism_validation() {
         .job_title("Engineer")
         .clear_manager_id()
         .contract_start(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().into());
-    let updated = directory
-        .update_user(id, patch.clone())
-        .send()
-        .await
-        .unwrap();
+    let updated = directory.update_user(id, patch).send().await.unwrap();
 
     assert_eq!(users.len(), 4);
     assert_eq!(user.login.as_deref(), Some("mlefevre"));
@@ -351,14 +347,9 @@ async fn the_sdk_parses_every_documented_example_from_prism_mock() {
         .try_collect()
         .await
         .unwrap();
-    let user = directory
-        .user(416)
-        .fields(Fields::new())
-        .send()
-        .await
-        .unwrap();
+    let user = directory.user(416).send().await.unwrap();
     let updated = directory
-        .update_user(416, UserPatch::new().last_name("Smith").clone())
+        .update_user(416, UserPatch::new().last_name("Smith"))
         .send()
         .await
         .unwrap();

@@ -173,12 +173,7 @@ async fn one_user_with_a_fields_selection() {
         .nested("manager", Fields::new().with("id"))
         .extended_data();
 
-    let user = directory
-        .user(417)
-        .fields(fields.clone())
-        .send()
-        .await
-        .unwrap();
+    let user = directory.user(417).fields(fields).send().await.unwrap();
 
     assert_eq!(user.login.as_deref(), Some("mlefevre"));
     assert_eq!(
@@ -198,12 +193,7 @@ async fn a_bare_object_is_accepted_as_well_as_the_envelope() {
         .client()
         .unwrap();
 
-    let user = directory
-        .user(416)
-        .fields(Fields::new())
-        .send()
-        .await
-        .unwrap();
+    let user = directory.user(416).send().await.unwrap();
 
     assert_eq!(user.id, Some(416));
     assert_eq!(user.name.as_deref(), Some("John Doe"));
@@ -264,7 +254,7 @@ async fn an_update_sends_exactly_the_touched_fields() {
         .contract_end(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap().into());
 
     let user = directory
-        .update_user(416, patch.clone())
+        .update_user(416, patch)
         .retries(quick())
         .send()
         .await
@@ -335,7 +325,7 @@ async fn an_invalid_value_is_refused_before_anything_is_sent() {
     ];
     for (patch, field) in cases {
         let error = directory
-            .update_user(416, patch.clone())
+            .update_user(416, patch)
             .retries(quick())
             .send()
             .await
@@ -353,7 +343,7 @@ async fn an_invalid_value_is_refused_before_anything_is_sent() {
     );
     assert!(roster::directory::CountryCode::new("FRA").is_err());
     let error = directory
-        .update_user(0, UserPatch::new().last_name("x").clone())
+        .update_user(0, UserPatch::new().last_name("x"))
         .retries(quick())
         .send()
         .await
@@ -367,7 +357,7 @@ async fn the_server_names_a_value_it_refuses() {
     let (_lucca, directory) = local(0).await;
 
     let error = directory
-        .update_user(416, UserPatch::new().login("mlefevre").clone())
+        .update_user(416, UserPatch::new().login("mlefevre"))
         .retries(quick())
         .send()
         .await
@@ -403,7 +393,7 @@ async fn an_update_is_retried_on_transient_answers_only() {
         .inject(Route::Users, Fault::DropBeforeHandling);
 
     directory
-        .update_user(416, UserPatch::new().job_title("Dev").clone())
+        .update_user(416, UserPatch::new().job_title("Dev"))
         .retries(quick())
         .send()
         .await
@@ -421,7 +411,7 @@ async fn an_update_is_retried_on_transient_answers_only() {
         2,
     );
     let error = directory
-        .update_user(416, UserPatch::new().job_title("Ops").clone())
+        .update_user(416, UserPatch::new().job_title("Ops"))
         .retries(quick())
         .send()
         .await
@@ -442,7 +432,7 @@ async fn an_update_is_retried_on_transient_answers_only() {
         10,
     );
     let error = directory
-        .update_user(416, UserPatch::new().job_title("Ops").clone())
+        .update_user(416, UserPatch::new().job_title("Ops"))
         .retries(quick())
         .send()
         .await
@@ -580,12 +570,7 @@ async fn the_limiter_is_shared_by_every_client_of_a_configuration() {
 
     for _ in 0..6 {
         office.get_office_api_work_locations().send().await.unwrap();
-        directory
-            .user(416)
-            .fields(Fields::new())
-            .send()
-            .await
-            .unwrap();
+        directory.user(416).send().await.unwrap();
     }
 
     assert_eq!(lucca.rate_limited(), 0);

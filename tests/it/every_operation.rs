@@ -154,60 +154,62 @@ async fn every_operation_on_the_wire() {
         mode: ImportMode::Create,
     };
 
-    // Lucca Office, generated.
-    macro_rules! office_call {
-        ($operation:literal, $answer:expr, |$office:ident| $call:expr) => {{
+    // Lucca Office and Directory: one request each, answered with `$answer`.
+    macro_rules! lucca_call {
+        ($operation:literal, $answer:expr, |$client:ident: $api:ty| $call:expr) => {{
             let (config, captured) = lucca($answer).await;
-            let $office: office::Client = config.client().unwrap();
+            let $client: $api = config.client().unwrap();
             $call.await.expect($operation);
             let request = captured.await.unwrap().remove(0);
             check($operation, &request, &lucca_auth, &spans);
         }};
     }
-    office_call!(
+
+    // Lucca Office, generated.
+    lucca_call!(
         "get_office_api_imports_user_locations_progress",
         r#"{"progress":40}"#,
-        |office| office
+        |office: office::Client| office
             .get_office_api_imports_user_locations_progress()
             .summary_id("x")
             .send()
     );
-    office_call!(
+    lucca_call!(
         "get_office_api_imports_user_locations_analysis",
         SUMMARY,
-        |office| office
+        |office: office::Client| office
             .get_office_api_imports_user_locations_analysis()
             .summary_id("x")
             .send()
     );
-    office_call!(
+    lucca_call!(
         "get_office_api_imports_user_locations_results",
         SUMMARY,
-        |office| office
+        |office: office::Client| office
             .get_office_api_imports_user_locations_results()
             .summary_id("x")
             .send()
     );
-    office_call!(
+    lucca_call!(
         "get_office_api_work_locations",
         r#"{"items":[]}"#,
-        |office| office.get_office_api_work_locations().send()
+        |office: office::Client| office.get_office_api_work_locations().send()
     );
-    office_call!(
+    lucca_call!(
         "get_office_api_user_locations",
         r#"{"items":[]}"#,
-        |office| office.get_office_api_user_locations().send()
+        |office: office::Client| office.get_office_api_user_locations().send()
     );
-    office_call!(
+    lucca_call!(
         "get_office_api_user_locations_id",
         r#"{"id":1,"ownerId":416,"workLocationId":1,"date":"2025-09-18","position":"FullDay"}"#,
-        |office| office.get_office_api_user_locations_id().id(1).send()
+        |office: office::Client| office.get_office_api_user_locations_id().id(1).send()
     );
     // Lucca Office, handwritten.
-    office_call!(
+    lucca_call!(
         "post_office_api_imports_user_locations",
         SUMMARY,
-        |office| office
+        |office: office::Client| office
             .import_user_locations(CsvUpload::from_bytes(
                 &b"login;workLocationName;date;position\r\n"[..]
             ))
@@ -233,23 +235,16 @@ async fn every_operation_on_the_wire() {
     }
 
     // Lucca Directory, generated and handwritten.
-    macro_rules! directory_call {
-        ($operation:literal, $answer:expr, |$directory:ident| $call:expr) => {{
-            let (config, captured) = lucca($answer).await;
-            let $directory: directory::Client = config.client().unwrap();
-            $call.await.expect($operation);
-            let request = captured.await.unwrap().remove(0);
-            check($operation, &request, &lucca_auth, &spans);
-        }};
-    }
-    directory_call!("list_users", r#"{"data":{"items":[]}}"#, |directory| {
-        directory.list_users().send()
-    });
-    directory_call!("get_user", USER, |directory| directory
+    lucca_call!(
+        "list_users",
+        r#"{"data":{"items":[]}}"#,
+        |directory: directory::Client| { directory.list_users().send() }
+    );
+    lucca_call!("get_user", USER, |directory: directory::Client| directory
         .get_user()
         .id(416)
         .send());
-    directory_call!("put_user", USER, |directory| directory
+    lucca_call!("put_user", USER, |directory: directory::Client| directory
         .put_user()
         .id(416)
         .body(directory::types::UserUpdate::default())

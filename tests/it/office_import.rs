@@ -60,6 +60,16 @@ async fn local_waiter_alone() -> (LocalLucca, office::Client) {
     (lucca, office)
 }
 
+/// Sends the good rows as a creation that must fail; its error.
+async fn create_fails(office: &office::Client) -> UploadError {
+    office
+        .import_user_locations(CsvUpload::from_rows(good_rows()))
+        .mode(ImportMode::Create)
+        .send()
+        .await
+        .unwrap_err()
+}
+
 async fn finish(office: &office::Client, started: ImportStarted) -> ImportOutcome {
     office
         .wait_for_import(started)
@@ -303,12 +313,7 @@ async fn a_timeout_after_the_create_was_handled_is_outcome_unknown_and_applied_o
         .faults()
         .inject(Route::Create, Fault::Delay(Duration::from_secs(3)));
 
-    let error = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
-        .mode(ImportMode::Create)
-        .send()
-        .await
-        .unwrap_err();
+    let error = create_fails(&office).await;
 
     let UploadError::OutcomeUnknown { source, .. } = &error else {
         panic!("{error:?}")
@@ -329,12 +334,7 @@ async fn a_connection_cut_before_handling_is_still_unknown_to_the_client_but_app
         .faults()
         .inject(Route::Import, Fault::DropBeforeHandling);
 
-    let error = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
-        .mode(ImportMode::Create)
-        .send()
-        .await
-        .unwrap_err();
+    let error = create_fails(&office).await;
 
     assert!(
         matches!(error, UploadError::OutcomeUnknown { .. }),
@@ -354,12 +354,7 @@ async fn no_server_means_not_sent() {
         LuccaConfig::new(&format!("http://127.0.0.1:{port}"), LuccaApiKey::new("k")).unwrap();
     let office: office::Client = config.client().unwrap();
 
-    let error = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
-        .mode(ImportMode::Create)
-        .send()
-        .await
-        .unwrap_err();
+    let error = create_fails(&office).await;
 
     assert!(matches!(error, UploadError::NotSent(_)), "{error:?}");
     assert!(error.to_string().contains("not sent"));
@@ -375,12 +370,7 @@ async fn a_5xx_on_an_import_leaves_its_outcome_unknown() {
     };
     lucca.faults().inject(Route::Import, fault);
 
-    let error = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
-        .mode(ImportMode::Create)
-        .send()
-        .await
-        .unwrap_err();
+    let error = create_fails(&office).await;
 
     let UploadError::OutcomeUnknown { source, .. } = &error else {
         panic!("{error:?}")
@@ -402,12 +392,7 @@ async fn a_refused_import_is_not_sent_again() {
     };
     lucca.faults().inject_n(Route::Import, fault, 2);
 
-    let error = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
-        .mode(ImportMode::Create)
-        .send()
-        .await
-        .unwrap_err();
+    let error = create_fails(&office).await;
 
     let UploadError::Rejected(refusal) = &error else {
         panic!("{error:?}")

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch};
+use roster::directory::{self, ClientExtraUsersExt, UserPatch};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
 use roster::emulator::{DocutoolsSetup, LocalDocutools, LocalLucca};
@@ -77,7 +77,7 @@ async fn no_secret_reaches_a_log_line_an_error_or_a_debug() {
     shown.push(format!("{outcome:?} {office:?} {:?}", lucca.config()));
     let directory: directory::Client = lucca.config().client().unwrap();
     directory
-        .update_user(416, UserPatch::new().job_title("Lead").clone())
+        .update_user(416, UserPatch::new().job_title("Lead"))
         .send()
         .await
         .unwrap();
@@ -86,14 +86,7 @@ async fn no_secret_reaches_a_log_line_an_error_or_a_debug() {
             .unwrap()
             .client()
             .unwrap();
-    shown.push(chain(
-        &wrong
-            .user(416)
-            .fields(Fields::new())
-            .send()
-            .await
-            .unwrap_err(),
-    ));
+    shown.push(chain(&wrong.user(416).send().await.unwrap_err()));
 
     // Docutools: a password grant, a refresh after a 401, a wrong password.
     let setup = DocutoolsSetup::default();
@@ -160,12 +153,7 @@ async fn authorization_does_not_follow_a_redirect_to_another_host() {
         .client()
         .unwrap();
 
-    let user = directory
-        .user(416)
-        .fields(Fields::new())
-        .send()
-        .await
-        .unwrap();
+    let user = directory.user(416).send().await.unwrap();
 
     assert_eq!(user.id, Some(416));
     let redirected = redirected.await.unwrap();
