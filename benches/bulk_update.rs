@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use roster::RateLimit;
 use roster::directory::{self, ClientExtraUsersExt, UserPatch, UserRef};
-use roster::emulator::{LocalLucca, Setup};
+use roster_emulator::{LocalLucca, RequestLimit, Setup};
 
 const USERS: usize = 10_000;
 const LATENCY: Duration = Duration::from_millis(20);
@@ -36,7 +36,7 @@ async fn main() {
         "concurrency", "seconds", "updates/s", "ideal/s", "fraction"
     );
     for concurrency in [1_usize, 8, 32] {
-        let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+        let directory: directory::Client = config(&lucca).with_rate_limit(None).client().unwrap();
         let start = Instant::now();
         let report = directory
             .bulk_update(updates(USERS))
@@ -54,18 +54,17 @@ async fn main() {
         );
     }
 
-    let limit = RateLimit {
+    let limit = RequestLimit {
         requests: 50,
         per: Duration::from_secs(1),
     };
     lucca.set_rate_limit(Some(limit));
     // The client keeps the same 5 % margin as RateLimit::LUCCA.
     let margin = RateLimit {
+        requests: limit.requests,
         per: limit.per * 105 / 100,
-        ..limit
     };
-    let directory: directory::Client = lucca
-        .config()
+    let directory: directory::Client = config(&lucca)
         .with_rate_limit(Some(margin))
         .client()
         .unwrap();
@@ -86,4 +85,10 @@ async fn main() {
         lucca.rate_limited()
     );
     assert_eq!(report.succeeded().count(), count);
+}
+
+/// A configuration for the local server, from its URL and key.
+fn config(lucca: &LocalLucca) -> roster::LuccaConfig {
+    roster::LuccaConfig::new(&lucca.base_url(), roster::LuccaApiKey::new(lucca.api_key()))
+        .expect("a loopback URL is a valid base URL")
 }

@@ -7,7 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 size_mib=${SIZE_MIB:-1024}
 file=target/bench-upload-${size_mib}MiB.csv
 port=${PORT:-8099}
-cargo build --release --quiet --example bench_sink --example bench_upload
+cargo build --release --quiet --example bench_upload
+cargo build --release --quiet -p roster-emulator --example bench_sink
 
 if [ ! -f "$file" ]; then
   python3 - "$file" "$size_mib" <<'PY'

@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use roster::emulator::{LocalLucca, Route};
 use roster::office::types::Position;
 use roster::office::{self, ClientExtraImportExt, CsvUpload, UserLocationRow, WaitOptions};
+use roster_emulator::{LocalLucca, Route};
 
 const SCALE: u32 = 100;
 
@@ -29,7 +29,7 @@ async fn main() {
         let lucca = LocalLucca::start().await.unwrap();
         let duration = Duration::from_secs(seconds) / SCALE;
         lucca.set_import_duration(duration);
-        let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
+        let office: office::Client = config(&lucca).with_rate_limit(None).client().unwrap();
         let row = UserLocationRow::new(
             "jdupont",
             "Paris",
@@ -69,4 +69,10 @@ async fn main() {
             "returned {lag:?} after done"
         );
     }
+}
+
+/// A configuration for the local server, from its URL and key.
+fn config(lucca: &LocalLucca) -> roster::LuccaConfig {
+    roster::LuccaConfig::new(&lucca.base_url(), roster::LuccaApiKey::new(lucca.api_key()))
+        .expect("a loopback URL is a valid base URL")
 }

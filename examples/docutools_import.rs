@@ -16,8 +16,8 @@ use std::error::Error;
 
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
-use roster::emulator::LocalDocutools;
-use roster::{ConfigError, DocutoolsConfig, DocutoolsLoginConfig};
+use roster::{ConfigError, DocutoolsConfig, DocutoolsLoginConfig, PasswordGrant};
+use roster_emulator::LocalDocutools;
 
 const SAMPLE: &[u8] = include_bytes!("data/users-export.csv");
 
@@ -38,7 +38,17 @@ async fn client() -> Result<(docutools::Client, Option<LocalDocutools>), Box<dyn
         "No Docutools credentials: using the local Docutools server at {}",
         local.base_url()
     );
-    Ok((local.login_config().client()?, Some(local)))
+    // Log in to it as a user would: client credentials and an account.
+    let setup = local.setup();
+    let account = &setup.accounts[0];
+    let grant = PasswordGrant::new(
+        setup.client_id.clone(),
+        setup.client_secret.clone(),
+        account.username.clone(),
+        account.password.clone(),
+    );
+    let config = DocutoolsLoginConfig::new(&local.base_url(), grant)?;
+    Ok((config.client()?, Some(local)))
 }
 
 #[tokio::main]

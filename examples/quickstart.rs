@@ -11,6 +11,8 @@
 //! only simulates, unless `--create` is given. `--csv FILE` imports a file
 //! instead of the sample rows.
 
+mod common;
+
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -119,13 +121,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .and_then(|index| args.get(index + 1))
         .map(PathBuf::from);
 
-    let (config, local) = roster::emulator::config_from_env_or_local().await?;
-    if let Some(lucca) = &local {
-        println!(
-            "No Lucca credentials: using the local Lucca server at {}",
-            lucca.base_url()
-        );
-    }
+    let (config, local) = common::lucca_from_env_or_local().await?;
     let office: office::Client = config.client()?;
     let source = match csv {
         Some(path) => CsvSource::Path(path),

@@ -10,6 +10,8 @@
 //! With `LUCCA_HOST` and `LUCCA_API_KEY` set it talks to that account and
 //! only prints the changes, unless given `--apply`.
 
+mod common;
+
 use std::error::Error;
 
 use roster::directory::{self, ClientExtraUsersExt, DirectoryError, Fields, UserPatch, UserRef};
@@ -81,13 +83,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
     let employees = read_employees(&text)?;
 
-    let (config, local) = roster::emulator::config_from_env_or_local().await?;
-    if let Some(lucca) = &local {
-        println!(
-            "No Lucca credentials: using the local Lucca server at {}",
-            lucca.base_url()
-        );
-    }
+    let (config, local) = common::lucca_from_env_or_local().await?;
     let directory: directory::Client = config.client()?;
     let apply = local.is_some() || apply_on_tenant;
 

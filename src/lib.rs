@@ -22,8 +22,6 @@ pub mod prelude;
 
 pub mod directory;
 pub mod docutools;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 pub mod office;
 
 pub use base_url::BaseUrl;

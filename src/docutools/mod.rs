@@ -20,9 +20,6 @@ mod split;
 
 pub use crate::file_name::{CsvFileName, FileNameError};
 pub use encoding::{CsvEncoding, EncodingError};
-// Read by the in-crate local server only (it moves to its own crate).
-#[cfg(feature = "emulator")]
-pub(crate) use import::UPLOAD_PATH;
 pub use import::{
     ClientExtraUserImportExt, DocutoolsError, ImportUsersCsvRequest, ImportUsersRequest,
     MAX_FILE_SIZE, UploadUsersFileRequest, UsersCsv,

@@ -22,9 +22,6 @@ mod row;
 pub use csv_check::{
     CsvCheckError, CsvProblem, CsvSummary, MAX_PROBLEMS, check_csv, check_csv_file, read_rows,
 };
-// Read by the in-crate local server only (it moves to its own crate).
-#[cfg(feature = "emulator")]
-pub(crate) use csv_format::{BOM, DELIMITER, HEADER, REQUIRED, parse_date};
 pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
 pub use row::UserLocationRow;
 mod import;
@@ -36,8 +33,5 @@ pub use import::{
     CheckedImport, CheckedImportRequest, ClientExtraImportExt, CsvSource, ImportError,
     ImportUserLocations, analysis_has_errors,
 };
-// Read by the in-crate local server only (it moves to its own crate).
-#[cfg(feature = "emulator")]
-pub(crate) use upload::IMPORT_PATH;
 pub use upload::{CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError};
 pub use wait::{ImportOutcome, Progress, WaitError, WaitForImport, WaitOptions};

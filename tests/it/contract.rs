@@ -17,12 +17,12 @@ use futures_util::TryStreamExt;
 use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
-use roster::emulator::{LocalDocutools, LocalLucca};
 use roster::office::types::Position;
 use roster::office::{
     self, CheckedImport, ClientExtraImportExt, CsvSource, CsvUpload, UserLocationRow, WaitOptions,
 };
 use roster::{BearerToken, DocutoolsConfig, LuccaApiKey, LuccaConfig};
+use roster_emulator::{LocalDocutools, LocalLucca};
 
 /// A running Prism; killed when dropped.
 struct Prism {
@@ -159,7 +159,9 @@ async fn office_flows_pass_prism_validation() {
     let lucca = LocalLucca::start().await.unwrap();
     lucca.set_import_duration(Duration::from_millis(50));
     let mut prism = Prism::proxy("office", "lucca-office.yaml", &lucca.base_url());
-    let office: office::Client = config(&prism.url, lucca.api_key()).client().unwrap();
+    let office: office::Client = config(&prism.url, LuccaApiKey::new(lucca.api_key()))
+        .client()
+        .unwrap();
 
     let rejected = office
         .checked_import(CsvSource::rows(rows()))
@@ -209,7 +211,9 @@ async fn office_flows_pass_prism_validation() {
 async fn directory_flows_pass_prism_validation() {
     let lucca = LocalLucca::start().await.unwrap();
     let mut prism = Prism::proxy("directory", "lucca-directory-v3.yaml", &lucca.base_url());
-    let directory: directory::Client = config(&prism.url, lucca.api_key()).client().unwrap();
+    let directory: directory::Client = config(&prism.url, LuccaApiKey::new(lucca.api_key()))
+        .client()
+        .unwrap();
 
     let users: Vec<_> = directory
         .users(UserQuery::new().fields(Fields::sync()).page_size(2))

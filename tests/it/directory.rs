@@ -4,14 +4,15 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::support::LocalConfig;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use roster::directory::{
     self, ClientExtraUsersExt, CultureId, DirectoryError, Fields, Range, Text, UserPatch,
     UserQuery, UserRef,
 };
-use roster::emulator::{Fault, LocalLucca, Route, Setup};
 use roster::{Backoff, HttpError, LuccaApiKey, LuccaConfig, RateLimit};
+use roster_emulator::{Fault, LocalLucca, RequestLimit, Route, Setup};
 
 use crate::capture::serve_once;
 
@@ -449,7 +450,7 @@ async fn a_bulk_update_of_500_users_with_the_limit_on_gets_no_429() {
     let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(500))
         .await
         .unwrap();
-    let server = RateLimit {
+    let server = RequestLimit {
         requests: 50,
         per: Duration::from_millis(400),
     };
@@ -490,7 +491,7 @@ async fn without_the_limiter_the_same_burst_is_refused() {
     let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(60))
         .await
         .unwrap();
-    lucca.set_rate_limit(Some(RateLimit {
+    lucca.set_rate_limit(Some(RequestLimit {
         requests: 50,
         per: Duration::from_secs(60),
     }));
@@ -557,7 +558,7 @@ async fn one_failing_user_does_not_stop_the_others() {
 #[tokio::test]
 async fn the_limiter_is_shared_by_every_client_of_a_configuration() {
     let lucca = LocalLucca::start().await.unwrap();
-    lucca.set_rate_limit(Some(RateLimit {
+    lucca.set_rate_limit(Some(RequestLimit {
         requests: 5,
         per: Duration::from_millis(300),
     }));

@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
+use crate::support::LocalConfig;
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{
     self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, DocutoolsError, MAX_FILE_SIZE,
     MappingError, UsersCsv,
 };
-use roster::emulator::{Fault, LocalDocutools, Route};
 use roster::{AuthError, PasswordGrant};
+use roster_emulator::{Fault, LocalDocutools, Route};
 
 fn mapping() -> ColumnMap {
     ColumnMap::new()
@@ -31,7 +32,7 @@ fn users_csv(rows: usize) -> UsersCsv {
 
 async fn logged_in() -> (LocalDocutools, docutools::Client) {
     let local = LocalDocutools::start().await.unwrap();
-    let client = local.login_config().client().unwrap();
+    let client = crate::support::login_config(&local).client().unwrap();
     (local, client)
 }
 
@@ -412,7 +413,7 @@ async fn a_wrong_password_is_a_typed_error_without_the_password() {
 #[tokio::test]
 async fn a_static_token_works_too() {
     let local = LocalDocutools::start().await.unwrap();
-    let client: docutools::Client = local.token_config().client().unwrap();
+    let client: docutools::Client = local.config().client().unwrap();
 
     let file = client
         .upload_users_file(&users_csv(1))

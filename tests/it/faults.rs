@@ -6,16 +6,17 @@
 
 use std::time::Duration;
 
+use crate::support::LocalConfig;
 use chrono::NaiveDate;
 use roster::Backoff;
 use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
-use roster::emulator::{Fault, LocalDocutools, LocalLucca, Route};
 use roster::office::types::Position;
 use roster::office::{
     self, ClientExtraImportExt, CsvUpload, ImportMode, ImportStarted, UserLocationRow, WaitOptions,
 };
+use roster_emulator::{Fault, LocalDocutools, LocalLucca, Route};
 
 const TIMEOUT: Duration = Duration::from_millis(400);
 
@@ -209,7 +210,7 @@ async fn directory_update(fault_name: &str, fault: Fault) {
 async fn docutools() -> (LocalDocutools, docutools::Client, UsersCsv) {
     let local = LocalDocutools::start().await.unwrap();
     let client: docutools::Client = local
-        .token_config()
+        .config()
         .with_timeout(TIMEOUT)
         .unwrap()
         .client()

@@ -5,14 +5,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::LocalConfig;
 use chrono::{Days, NaiveDate};
-use roster::emulator::{Fault, LocalLucca, Route};
 use roster::office::types::Position;
 use roster::office::{
     CheckedImport, ClientExtraImportExt, CsvSource, CsvUpload, ExistingLocations, ImportError,
     ImportMode, ImportOutcome, ImportStarted, UploadError, UserLocationRow, WaitError, WaitOptions,
 };
 use roster::{LuccaApiKey, LuccaConfig, office};
+use roster_emulator::{Fault, LocalLucca, Route};
 
 use crate::strings::tricky_strings;
 use crate::support::error_chain;

@@ -5,14 +5,15 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::support::LocalConfig;
 use chrono::NaiveDate;
 use roster::directory::{self, ClientExtraUsersExt, UserPatch};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
-use roster::emulator::{DocutoolsSetup, LocalDocutools, LocalLucca};
 use roster::office::types::Position;
 use roster::office::{self, ClientExtraImportExt, CsvSource, UserLocationRow, WaitOptions};
 use roster::{LuccaApiKey, LuccaConfig, PasswordGrant};
+use roster_emulator::{DocutoolsSetup, LocalDocutools, LocalLucca};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::capture::{serve_once, serve_once_with};
@@ -95,7 +96,7 @@ async fn no_secret_reaches_a_log_line_an_error_or_a_debug() {
         setup.accounts[0].password.clone(),
     );
     let local = LocalDocutools::start_with(setup).await.unwrap();
-    let client: docutools::Client = local.login_config().client().unwrap();
+    let client: docutools::Client = crate::support::login_config(&local).client().unwrap();
     let csv = UsersCsv::from_bytes(b"Email\r\na@acme.example\r\n", CsvEncoding::Detect).unwrap();
     let file = client.upload_users_file(&csv).send().await.unwrap();
     local.revoke_access_tokens();
@@ -107,7 +108,10 @@ async fn no_secret_reaches_a_log_line_an_error_or_a_debug() {
             .unwrap_err(),
     ));
     client.upload_users_file(&csv).send().await.unwrap();
-    shown.push(format!("{client:?} {:?}", local.login_config()));
+    shown.push(format!(
+        "{client:?} {:?}",
+        crate::support::login_config(&local)
+    ));
     let bad = PasswordGrant::new(
         "roster",
         client_secret.clone(),

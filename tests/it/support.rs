@@ -13,3 +13,52 @@ pub fn error_chain(error: &dyn Error) -> String {
     }
     text
 }
+
+/// Configurations for the local servers, as a user's test would build them
+/// from what the servers tell (their URL and credentials).
+pub trait LocalConfig {
+    /// What the configuration is.
+    type Config;
+    /// A configuration for this server.
+    fn config(&self) -> Self::Config;
+}
+
+impl LocalConfig for roster_emulator::LocalLucca {
+    type Config = roster::LuccaConfig;
+
+    fn config(&self) -> roster::LuccaConfig {
+        roster::LuccaConfig::new(&self.base_url(), roster::LuccaApiKey::new(self.api_key()))
+            .expect("a loopback URL is a valid base URL")
+    }
+}
+
+impl LocalConfig for roster_emulator::LocalDocutools {
+    type Config = roster::DocutoolsConfig;
+
+    /// With an access token issued now.
+    fn config(&self) -> roster::DocutoolsConfig {
+        roster::DocutoolsConfig::new(
+            &self.base_url(),
+            roster::BearerToken::new(self.issue_token()),
+        )
+        .expect("a loopback URL is a valid base URL")
+    }
+}
+
+/// A configuration that logs in to the local Docutools server with its
+/// first account (the password grant).
+pub fn login_config(local: &roster_emulator::LocalDocutools) -> roster::DocutoolsLoginConfig {
+    let setup = local.setup();
+    let account = &setup.accounts[0];
+    let mut grant = roster::PasswordGrant::new(
+        setup.client_id.clone(),
+        setup.client_secret.clone(),
+        account.username.clone(),
+        account.password.clone(),
+    );
+    if let Some(code) = &account.code {
+        grant = grant.with_code(code.clone());
+    }
+    roster::DocutoolsLoginConfig::new(&local.base_url(), grant)
+        .expect("a loopback URL is a valid base URL")
+}

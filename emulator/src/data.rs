@@ -7,7 +7,39 @@ use std::time::Duration;
 use chrono::{NaiveDate, NaiveDateTime};
 use tokio::time::Instant;
 
-use crate::office::types::Position;
+use crate::knobs::{ImportFate, Knobs, Profile};
+
+/// A day or a half-day, the `position` of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DayPart {
+    /// `FullDay`.
+    FullDay,
+    /// `FirstHalf`.
+    FirstHalf,
+    /// `SecondHalf`.
+    SecondHalf,
+}
+
+impl DayPart {
+    /// The part a cell names, spelled as the guide spells it.
+    pub fn parse(cell: &str) -> Option<Self> {
+        match cell {
+            "FullDay" => Some(Self::FullDay),
+            "FirstHalf" => Some(Self::FirstHalf),
+            "SecondHalf" => Some(Self::SecondHalf),
+            _ => None,
+        }
+    }
+
+    /// Its name in the documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FullDay => "FullDay",
+            Self::FirstHalf => "FirstHalf",
+            Self::SecondHalf => "SecondHalf",
+        }
+    }
+}
 
 /// An employee of the local account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +77,9 @@ pub struct Place {
     pub kind: &'static str,
     /// Areas (offices only): id and name.
     pub areas: Vec<(i64, String)>,
+    /// Floors (offices only): the integer key, the name and the floor number
+    /// (the areas are on the floors in turn).
+    pub floors: Vec<(i64, String, i32)>,
 }
 
 impl Place {
@@ -58,6 +93,7 @@ impl Place {
                 .iter()
                 .map(|(id, name)| (*id, (*name).to_owned()))
                 .collect(),
+            floors: Vec::new(),
         }
     }
 
@@ -68,7 +104,17 @@ impl Place {
             name: name.into(),
             kind: "RemoteWork",
             areas: Vec::new(),
+            floors: Vec::new(),
         }
+    }
+
+    /// The same office with these floors: key, name, floor number.
+    pub fn with_floors(mut self, floors: &[(i64, &str, i32)]) -> Self {
+        self.floors = floors
+            .iter()
+            .map(|(key, name, number)| (*key, (*name).to_owned(), *number))
+            .collect();
+        self
     }
 }
 
@@ -83,6 +129,10 @@ pub struct Setup {
     pub places: Vec<Place>,
     /// How long an import takes from upload to progress 100.
     pub import_duration: Duration,
+    /// The user locations it holds at the start.
+    pub user_locations: Vec<StoredLocation>,
+    /// The vendor variant it plays.
+    pub knobs: Knobs,
 }
 
 impl Default for Setup {
@@ -98,16 +148,30 @@ impl Default for Setup {
                 Employee::new(419, "adurand", "Alice", "Durand"),
             ],
             places: vec![
-                Place::office(1, "Paris", &[(10, "Service Client"), (11, "B1")]),
+                Place::office(1, "Paris", &[(10, "Service Client"), (11, "B1")])
+                    .with_floors(&[(123, "Ground floor", 0), (124, "First floor", 1)]),
                 Place::office(2, "Nantes", &[(20, "B1")]),
                 Place::remote(3, "Remote"),
             ],
             import_duration: Duration::from_millis(300),
+            user_locations: Vec::new(),
+            knobs: Knobs::default(),
         }
     }
 }
 
 impl Setup {
+    /// The same account, playing `profile`.
+    pub fn with_profile(self, profile: Profile) -> Self {
+        self.with_knobs(profile.knobs())
+    }
+
+    /// The same account, with these knobs.
+    pub fn with_knobs(mut self, knobs: Knobs) -> Self {
+        self.knobs = knobs;
+        self
+    }
+
     /// The default account plus `count` generated employees (`user0001`…),
     /// for bulk tests.
     pub fn with_generated_employees(mut self, count: usize) -> Self {
@@ -139,19 +203,19 @@ pub struct StoredLocation {
     /// The day.
     pub date: NaiveDate,
     /// The whole day or a half.
-    pub position: Position,
-    /// When the import created it.
+    pub position: DayPart,
+    /// When the import created it (UTC).
     pub created_at: NaiveDateTime,
 }
 
 impl StoredLocation {
     /// Whether it takes (some of) the same time as `position` on `date`.
-    pub(crate) fn overlaps(&self, owner_id: i64, date: NaiveDate, position: Position) -> bool {
+    pub(crate) fn overlaps(&self, owner_id: i64, date: NaiveDate, position: DayPart) -> bool {
         self.owner_id == owner_id
             && self.date == date
             && (self.position == position
-                || self.position == Position::FullDay
-                || position == Position::FullDay)
+                || self.position == DayPart::FullDay
+                || position == DayPart::FullDay)
     }
 }
 
@@ -213,7 +277,7 @@ pub(crate) enum Effect {
         work_location_id: i64,
         area_id: Option<i64>,
         date: NaiveDate,
-        position: Position,
+        position: DayPart,
     },
     Delete {
         owner_id: i64,
@@ -231,6 +295,8 @@ pub(crate) struct Job {
     pub verdicts: Vec<Verdict>,
     /// Set when the import has run: descriptions of what it did and counts.
     pub outcome: Option<Applied>,
+    /// What becomes of it.
+    pub fate: ImportFate,
 }
 
 /// What an import did (or, simulated, would do).

@@ -11,9 +11,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
 
-use super::Shared;
-use super::data::Employee;
-use super::respond::{Rejection, error};
+use crate::data::{Employee, Store};
+use crate::knobs::{IdCasing, Knobs, PutBodies};
+use crate::lucca::Shared;
+use crate::respond::{Rejection, error};
+use crate::shape::{Api, canonical, object};
 
 type Query_ = std::collections::HashMap<String, String>;
 
@@ -37,19 +39,66 @@ pub(crate) fn record(employee: &Employee) -> Map<String, Value> {
         "departmentId": 1,
         "managerId": Value::Null,
         "manager": Value::Null,
+        "calendarId": 1,
+        "rolePrincipalId": 55,
         "cultureID": 1036,
         "gender": "Undefined",
         "jobTitle": Value::Null,
         "nationalityId": Value::Null,
-        "modifiedAt": "2024-01-01T09:00:00.000",
-        "userWorkCycles": [],
+        "allowsElectronicPayslip": false,
+        "modifiedAt": "2024-01-01T09:00:00.583",
+        "userWorkCycles": [{
+            "id": id * 10,
+            "ownerID": id,
+            "workCycleID": 9,
+            "startsOn": "2020-01-01T00:00:00",
+            "endsOn": "9999-12-31T00:00:00",
+        }],
         "habilitedRoles": [],
         "extendedData": {},
     });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
+    object(value)
+}
+
+/// The fields the reference page marks required in a `PUT` body.
+const REQUIRED_IN_PUT: [&str; 14] = [
+    "firstName",
+    "lastName",
+    "login",
+    "mail",
+    "dtContractStart",
+    "legalEntityId",
+    "employeeNumber",
+    "departmentId",
+    "managerId",
+    "birthDate",
+    "cultureID",
+    "calendarId",
+    "rolePrincipalId",
+    "habilitedRoles",
+];
+
+/// The stored (documented) spelling of a key a client sent: a server that
+/// writes `cultureId` reads it too.
+fn documented_key(key: &str, knobs: &Knobs) -> String {
+    match (knobs.id_casing, key) {
+        (IdCasing::CamelCase, "cultureId" | "workCycleId" | "ownerId") => {
+            format!("{}D", key.trim_end_matches('d'))
+        }
+        _ => key.to_owned(),
     }
+}
+
+/// A record's value for a selected name, in either casing of an id key.
+fn field<'a>(record: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    record.get(name).or_else(|| {
+        let stem = name.strip_suffix("Id")?;
+        record.get(&format!("{stem}ID"))
+    })
+}
+
+fn answer(knobs: &Knobs, value: Value) -> Response {
+    Json(knobs.shape(Api::Directory, value)).into_response()
 }
 
 /// A parsed `fields` selection: names, each with its own sub-selection.
@@ -97,7 +146,7 @@ fn parse_selection(text: &str) -> Result<Selection, String> {
 fn select(record: &Map<String, Value>, selection: &Selection) -> Value {
     let mut out = Map::new();
     for (name, inner) in &selection.0 {
-        let Some(value) = record.get(name) else {
+        let Some(value) = field(record, name) else {
             continue;
         };
         let value = match (inner, value) {
@@ -203,7 +252,8 @@ pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<Query_>,
 ) -> Response {
-    let answer = (|| {
+    let knobs = shared.knobs();
+    let listed = (|| {
         let selection = selection_of(&query)?;
         let (offset, limit) = paging(&query)?;
         let store = shared.lock();
@@ -229,14 +279,14 @@ pub(crate) async fn list(
         }
         Ok::<_, Rejection>(json!({ "data": data }))
     })();
-    match answer {
-        Ok(body) => Json(body).into_response(),
+    match listed {
+        Ok(body) => answer(&knobs, body),
         Err(rejection) => rejection.into_response(),
     }
 }
 
 /// The position of user `id` in the store.
-fn find(store: &super::data::Store, id: &str) -> Option<usize> {
+fn find(store: &Store, id: &str) -> Option<usize> {
     let id: i64 = id.parse().ok()?;
     store.people_index.get(&id).copied()
 }
@@ -251,11 +301,13 @@ pub(crate) async fn get(
         Ok(selection) => selection,
         Err(rejection) => return rejection.into_response(),
     };
+    let knobs = shared.knobs();
     let store = shared.lock();
     match find(&store, &id) {
-        Some(index) => {
-            Json(json!({ "data": select(&store.people[index], &selection) })).into_response()
-        }
+        Some(index) => answer(
+            &knobs,
+            json!({ "data": select(&store.people[index], &selection) }),
+        ),
         None => error(StatusCode::NOT_FOUND, &format!("no user {id}")),
     }
 }
@@ -306,9 +358,27 @@ pub(crate) async fn update(
     Query(query): Query<Query_>,
     body: axum::body::Bytes,
 ) -> Response {
-    let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&body) else {
+    let knobs = shared.knobs();
+    let Ok(Value::Object(sent)) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "the body must be a JSON object");
     };
+    let changes: Map<String, Value> = sent
+        .into_iter()
+        .map(|(key, value)| (documented_key(&key, &knobs), value))
+        .collect();
+    if knobs.put_bodies == PutBodies::Whole {
+        let missing: Vec<_> = REQUIRED_IN_PUT
+            .iter()
+            .filter(|name| !changes.contains_key(**name))
+            .collect();
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|name| format!("`{name}`")).collect();
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("required fields are missing: {}", names.join(", ")),
+            );
+        }
+    }
     if let Some(problem) = changes
         .iter()
         .find_map(|(key, value)| check_field(key, value).err())
@@ -356,9 +426,7 @@ pub(crate) async fn update(
         .unwrap_or_default()
         .to_owned();
     person.insert("name".into(), json!(format!("{first} {last}")));
-    let now = chrono::Local::now()
-        .naive_local()
-        .format("%Y-%m-%dT%H:%M:%S%.3f");
-    person.insert("modifiedAt".into(), json!(now.to_string()));
-    Json(json!({ "data": select(person, &selection) })).into_response()
+    let now = canonical(chrono::Local::now().naive_local());
+    person.insert("modifiedAt".into(), json!(now));
+    answer(&knobs, json!({ "data": select(person, &selection) }))
 }

@@ -19,12 +19,16 @@ use base64::Engine;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::faults::Faults;
-use super::respond::{Rejection, error};
-use super::serve;
-use crate::docutools::{MAX_FILE_SIZE, UPLOAD_PATH};
-use crate::token::TOKEN_PATH;
-use crate::{BearerToken, DocutoolsConfig, DocutoolsLoginConfig, PasswordGrant};
+use crate::faults::Faults;
+use crate::knobs::Knobs;
+use crate::respond::{Rejection, error};
+use crate::serve;
+use crate::shape::{Api, canonical};
+
+/// The documented paths.
+const TOKEN_PATH: &str = "/oauth/token";
+const UPLOAD_PATH: &str = "/api/v2/users/imports/files";
+const IMPORT_PATH: &str = "/api/v2/users/imports/{file_id}";
 
 /// An account of the local Docutools server.
 #[derive(Debug, Clone)]
@@ -50,6 +54,9 @@ pub struct DocutoolsSetup {
     pub token_lifetime: Duration,
     /// How long an uploaded file is kept (`savedUntil`).
     pub file_lifetime: Duration,
+    /// The vendor variant it plays (timestamps, `null`s, unknown fields and
+    /// values, the upload limit).
+    pub knobs: Knobs,
 }
 
 impl Default for DocutoolsSetup {
@@ -66,6 +73,7 @@ impl Default for DocutoolsSetup {
             }],
             token_lifetime: Duration::from_secs(300),
             file_lifetime: Duration::from_secs(3600),
+            knobs: Knobs::default(),
         }
     }
 }
@@ -173,14 +181,19 @@ impl LocalDocutools {
         Self::start_with(DocutoolsSetup::default()).await
     }
 
-    /// Starts a server with `setup`.
+    /// Starts a server with `setup` on a free loopback port.
     pub async fn start_with(setup: DocutoolsSetup) -> std::io::Result<Self> {
+        Self::start_on(setup, 0).await
+    }
+
+    /// Starts a server with `setup` on loopback port `port` (0: a free one).
+    pub async fn start_on(setup: DocutoolsSetup, port: u16) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             setup: Mutex::new(setup),
             state: Mutex::new(State_::default()),
             faults: Faults::default(),
         });
-        let server = serve::spawn(router(Arc::clone(&shared))).await?;
+        let server = serve::spawn(router(Arc::clone(&shared)), port).await?;
         Ok(Self { shared, server })
     }
 
@@ -189,21 +202,9 @@ impl LocalDocutools {
         self.server.base_url()
     }
 
-    /// A configuration that logs in with the first account (password grant).
-    pub fn login_config(&self) -> DocutoolsLoginConfig {
-        let setup = self.shared.setup();
-        let account = &setup.accounts[0];
-        let mut grant = PasswordGrant::new(
-            setup.client_id.clone(),
-            setup.client_secret.clone(),
-            account.username.clone(),
-            account.password.clone(),
-        );
-        if let Some(code) = &account.code {
-            grant = grant.with_code(code.clone());
-        }
-        DocutoolsLoginConfig::new(&self.base_url(), grant)
-            .expect("a loopback URL is a valid base URL")
+    /// The setup it runs with (client credentials and accounts included).
+    pub fn setup(&self) -> DocutoolsSetup {
+        self.shared.setup()
     }
 
     /// An access token issued now for the first account.
@@ -216,10 +217,18 @@ impl LocalDocutools {
             .to_owned()
     }
 
-    /// A configuration with an access token issued now for the first account.
-    pub fn token_config(&self) -> DocutoolsConfig {
-        DocutoolsConfig::new(&self.base_url(), BearerToken::new(self.issue_token()))
-            .expect("a loopback URL is a valid base URL")
+    /// `DOCUTOOLS_HOST` and `DOCUTOOLS_TOKEN` (an access token issued now)
+    /// for this server.
+    pub fn env(&self) -> [(&'static str, String); 2] {
+        [
+            ("DOCUTOOLS_HOST", self.base_url()),
+            ("DOCUTOOLS_TOKEN", self.issue_token()),
+        ]
+    }
+
+    /// Plays these knobs from the next request on.
+    pub fn set_knobs(&self, knobs: Knobs) {
+        self.shared.setup.lock().knobs = knobs;
     }
 
     /// The fault knobs.
@@ -282,7 +291,7 @@ fn router(shared: Arc<Shared>) -> Router {
             post(upload).layer(middleware::from_fn_with_state(Arc::clone(&shared), bearer)),
         )
         .route(
-            "/api/v2/users/imports/{file_id}",
+            IMPORT_PATH,
             post(import).layer(middleware::from_fn_with_state(Arc::clone(&shared), bearer)),
         )
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
@@ -294,7 +303,7 @@ fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn misbehave(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    super::apply_faults(&shared.faults, request, next).await
+    crate::lucca::apply_faults(&shared.faults, request, next).await
 }
 
 /// `Authorization: Bearer <token>` with a live token, else 401.
@@ -484,10 +493,11 @@ async fn upload(
         content_type,
         bytes: bytes.clone(),
     });
-    if bytes.len() > MAX_FILE_SIZE {
+    let setup = shared.setup();
+    if bytes.len() > setup.knobs.docutools_max_file {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "File exceeds file size limit of 3.2MB.",
+            "Image exceeds file size limit of 3.2MB.",
         );
     }
     let encoding = if std::str::from_utf8(&bytes).is_ok() {
@@ -504,8 +514,9 @@ async fn upload(
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
     let id = uuid::Uuid::new_v4();
-    let lifetime = shared.setup().file_lifetime;
-    let saved_until = chrono::Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or_default();
+    let lifetime = setup.file_lifetime;
+    let saved_until =
+        chrono::Utc::now().naive_utc() + chrono::Duration::from_std(lifetime).unwrap_or_default();
     shared.lock().files.insert(
         id,
         StoredFile {
@@ -514,16 +525,22 @@ async fn upload(
             saved_until: Instant::now() + lifetime,
         },
     );
-    Json(json!({
-        "id": id,
-        "mimeType": "text/csv",
-        "sizeInBytes": bytes.len(),
-        "savedUntil": saved_until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "columns": columns,
-        "delimiter": char::from(delimiter).to_string(),
-        "fileEncoding": encoding,
-    }))
-    .into_response()
+    answer(
+        &setup.knobs,
+        json!({
+            "id": id,
+            "mimeType": "text/csv",
+            "sizeInBytes": bytes.len(),
+            "savedUntil": canonical(saved_until),
+            "columns": columns,
+            "delimiter": char::from(delimiter).to_string(),
+            "fileEncoding": encoding,
+        }),
+    )
+}
+
+fn answer(knobs: &Knobs, value: Value) -> Response {
+    Json(knobs.shape(Api::Docutools, value)).into_response()
 }
 
 const ATTRIBUTES: [&str; 16] = [
@@ -637,7 +654,7 @@ async fn import(
             None => (value("FirstName"), value("LastName")),
         };
         let active = !has_active || value("Active").is_some();
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = canonical(chrono::Utc::now().naive_utc());
         created.push(json!({
             "userId": uuid::Uuid::new_v4(),
             "organisationId": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
@@ -674,5 +691,5 @@ async fn import(
     let mut state = shared.lock();
     state.users.extend(created.iter().cloned());
     state.imports_applied += 1;
-    Json(Value::Array(created)).into_response()
+    answer(&shared.setup().knobs, Value::Array(created))
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::response::Response;
+use futures_util::StreamExt;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
@@ -24,6 +25,32 @@ pub(crate) async fn drop_connection(connection: Option<Connection>) -> Response 
         cut.notify_one();
     }
     std::future::pending().await
+}
+
+/// The same answer with its full `Content-Length`, but only the first half
+/// of its body before the connection closes.
+pub(crate) async fn cut_mid_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts.headers.insert(
+        axum::http::header::CONTENT_LENGTH,
+        axum::http::HeaderValue::from(bytes.len()),
+    );
+    // The half goes out (the connection is flushed while the rest is
+    // pending), then the body fails and the connection closes.
+    let cut = futures_util::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "the answer is cut on purpose",
+        ))
+    });
+    let chunks = futures_util::stream::iter([Ok(half)]).chain(cut);
+    let body = axum::body::Body::from_stream(chunks);
+    Response::from_parts(parts, body)
 }
 
 /// A server task on a loopback port; stops when dropped.
@@ -46,9 +73,10 @@ impl Drop for Server {
     }
 }
 
-/// Binds 127.0.0.1 on a free port and serves `router` until dropped.
-pub(crate) async fn spawn(router: Router) -> std::io::Result<Server> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+/// Binds 127.0.0.1 on `port` (0: a free one) and serves `router` until
+/// dropped.
+pub(crate) async fn spawn(router: Router, port: u16) -> std::io::Result<Server> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     let server = tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();

@@ -5,8 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::data::Verdict;
-use crate::office::parse_date;
+use crate::data::Verdict;
+use crate::knobs::EchoedDate;
+use crate::office_csv::parse_day;
 
 /// An error answer, in the shape of Lucca's old SDK (`Status`, `Message`).
 pub(crate) fn error(status: StatusCode, message: &str) -> Response {
@@ -18,7 +19,7 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// The `line` of an error or warning line: the row as the server read it.
-fn line(verdict: &Verdict) -> Value {
+fn line(verdict: &Verdict, dates: EchoedDate) -> Value {
     let row = &verdict.row;
     let mut line = json!({
         "login": row.login,
@@ -27,22 +28,29 @@ fn line(verdict: &Verdict) -> Value {
         "worklocationName": row.work_location_name,
         "areaName": row.area_name,
         "position": row.position,
-        "comment": if row.comment.is_empty() { Value::Null } else { json!(row.comment) },
+        "comment": row.comment,
         "isDeletion": row.is_deletion.eq_ignore_ascii_case("true"),
     });
-    if let Some(date) = parse_date(&row.date) {
-        line["date"] = json!(date.format("%Y-%m-%d").to_string());
+    let echoed = match (dates, parse_day(&row.date)) {
+        (EchoedDate::AsSent, _) => Some(row.date.clone()),
+        (_, None) => None,
+        (EchoedDate::Dashes, Some(day)) => Some(day.format("%Y-%m-%d").to_string()),
+        (EchoedDate::Slashes, Some(day)) => Some(day.format("%Y/%m/%d").to_string()),
+        (EchoedDate::Midnight, Some(day)) => Some(day.format("%Y-%m-%dT00:00:00").to_string()),
+    };
+    if let Some(date) = echoed {
+        line["date"] = json!(date);
     }
     line
 }
 
 /// `errorLines` and `warningLines` of an analysis or results.
-pub(crate) fn lines(verdicts: &[Verdict]) -> (Vec<Value>, Vec<Value>) {
+pub(crate) fn lines(verdicts: &[Verdict], dates: EchoedDate) -> (Vec<Value>, Vec<Value>) {
     let errors = verdicts
         .iter()
         .filter_map(|verdict| {
             let error = verdict.error.as_ref()?;
-            Some(json!({ "line": line(verdict), "lineNumber": verdict.row.line_number, "error": error }))
+            Some(json!({ "line": line(verdict, dates), "lineNumber": verdict.row.line_number, "error": error }))
         })
         .collect();
     let warnings = verdicts
@@ -50,7 +58,7 @@ pub(crate) fn lines(verdicts: &[Verdict]) -> (Vec<Value>, Vec<Value>) {
         .filter_map(|verdict| {
             let (warning, conflict) = verdict.warning.as_ref()?;
             Some(json!({
-                "line": line(verdict),
+                "line": line(verdict, dates),
                 "lineNumber": verdict.row.line_number,
                 "warning": warning,
                 "isConflict": conflict,

@@ -1,26 +1,5 @@
-//! A local Lucca server (feature `emulator`): an in-process HTTP server on
-//! 127.0.0.1 that behaves like the documented Lucca Office API, for tests
-//! and the quickstart. Knobs make it slow or faulty on purpose.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use roster::emulator::LocalLucca;
-//!
-//! let lucca = LocalLucca::start().await?;
-//! let office: roster::office::Client = lucca.config().client()?;
-//! let places = office.get_office_api_work_locations().send().await?.into_inner();
-//! assert_eq!(places.items[0].name, "Paris");
-//! # Ok(()) }
-//! ```
-
-mod data;
-mod directory;
-mod docutools;
-mod faults;
-mod office_import;
-mod office_read;
-mod respond;
-mod serve;
+//! The local Lucca server: Lucca Office (imports, work locations, user
+//! locations) and Lucca v3 users on one loopback port, with one API key.
 
 use std::sync::Arc;
 
@@ -35,14 +14,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::time::Instant;
 
-pub use data::{Employee, Place, ReceivedImport, ReceivedRow, Setup, StoredLocation};
-pub use docutools::{DocutoolsAccount, DocutoolsSetup, Grants, LocalDocutools, ReceivedUpload};
-pub use faults::{Fault, Faults, Route};
-
-use crate::office::IMPORT_PATH;
-use crate::{LuccaApiKey, LuccaConfig, RateLimit};
-use data::Store;
-use respond::error;
+use crate::data::Store;
+use crate::data::{ReceivedImport, Setup, StoredLocation};
+use crate::faults::{Fault, Faults};
+use crate::knobs::{Headers, Knobs};
+use crate::respond::error;
+use crate::{directory, office_import, office_read, serve};
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -52,12 +29,30 @@ pub(crate) struct Shared {
     api_key: String,
     import_duration: Mutex<Duration>,
     limit: Mutex<ServerLimit>,
+    knobs: Mutex<Knobs>,
+}
+
+/// A request budget: at most `requests` in any window of `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLimit {
+    /// Requests allowed in a window.
+    pub requests: u32,
+    /// The window.
+    pub per: Duration,
+}
+
+impl RequestLimit {
+    /// Lucca's documented limit: 50 requests a minute per tenant.
+    pub const LUCCA: Self = Self {
+        requests: 50,
+        per: Duration::from_secs(60),
+    };
 }
 
 /// The server's own count of requests, as Lucca keeps one per account.
 #[derive(Debug, Default)]
 struct ServerLimit {
-    limit: Option<RateLimit>,
+    limit: Option<RequestLimit>,
     seen: std::collections::VecDeque<Instant>,
     refused: u64,
 }
@@ -93,6 +88,11 @@ impl Shared {
     pub(crate) fn import_duration(&self) -> Duration {
         *self.import_duration.lock()
     }
+
+    /// The knobs as they are now.
+    pub(crate) fn knobs(&self) -> Knobs {
+        self.knobs.lock().clone()
+    }
 }
 
 /// A running local Lucca server. Stops when dropped.
@@ -108,9 +108,15 @@ impl LocalLucca {
         Self::start_with(Setup::default()).await
     }
 
-    /// Starts a server with `setup`.
+    /// Starts a server with `setup` on a free loopback port.
     pub async fn start_with(setup: Setup) -> std::io::Result<Self> {
+        Self::start_on(setup, 0).await
+    }
+
+    /// Starts a server with `setup` on loopback port `port` (0: a free one).
+    pub async fn start_on(setup: Setup, port: u16) -> std::io::Result<Self> {
         let people: Vec<_> = setup.employees.iter().map(directory::record).collect();
+        let knobs = setup.knobs.clone();
         let people_index = setup
             .employees
             .iter()
@@ -123,15 +129,23 @@ impl LocalLucca {
                 people_index,
                 employees: setup.employees,
                 places: setup.places,
-                next_location_id: 9000,
+                next_location_id: setup
+                    .user_locations
+                    .iter()
+                    .map(|location| location.id)
+                    .max()
+                    .unwrap_or(0)
+                    .max(9000),
+                locations: setup.user_locations,
                 ..Store::default()
             }),
             faults: Faults::default(),
             api_key: setup.api_key,
             import_duration: Mutex::new(setup.import_duration),
             limit: Mutex::new(ServerLimit::default()),
+            knobs: Mutex::new(knobs),
         });
-        let server = serve::spawn(router(Arc::clone(&shared))).await?;
+        let server = serve::spawn(router(Arc::clone(&shared)), port).await?;
         tracing::info!(url = %server.base_url(), "local Lucca server started");
         Ok(Self { shared, server })
     }
@@ -141,15 +155,27 @@ impl LocalLucca {
         self.server.base_url()
     }
 
-    /// The key the server accepts.
-    pub fn api_key(&self) -> LuccaApiKey {
-        LuccaApiKey::new(self.shared.api_key.clone())
+    /// The key the server accepts (`Authorization: lucca application=<key>`).
+    pub fn api_key(&self) -> &str {
+        &self.shared.api_key
     }
 
-    /// A configuration for this server.
-    pub fn config(&self) -> LuccaConfig {
-        LuccaConfig::new(&self.base_url(), self.api_key())
-            .expect("a loopback URL is a valid base URL")
+    /// `LUCCA_HOST` and `LUCCA_API_KEY` for this server.
+    pub fn env(&self) -> [(&'static str, String); 2] {
+        [
+            ("LUCCA_HOST", self.base_url()),
+            ("LUCCA_API_KEY", self.shared.api_key.clone()),
+        ]
+    }
+
+    /// The knobs it plays now.
+    pub fn knobs(&self) -> Knobs {
+        self.shared.knobs()
+    }
+
+    /// Plays these knobs from the next request on.
+    pub fn set_knobs(&self, knobs: Knobs) {
+        *self.shared.knobs.lock() = knobs;
     }
 
     /// The fault knobs.
@@ -175,7 +201,7 @@ impl LocalLucca {
     /// Turns on (or off, with `None`) the account's request limit: over it,
     /// the server answers 429 with `Retry-After`, as Lucca does past 50 a
     /// minute. Off by default.
-    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+    pub fn set_rate_limit(&self, limit: Option<RequestLimit>) {
         let mut state = self.shared.limit.lock();
         state.limit = limit;
         state.seen.clear();
@@ -207,35 +233,8 @@ impl LocalLucca {
     }
 }
 
-/// The local server could not stand in for a Lucca account.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LocalOrEnvError {
-    /// `LUCCA_HOST` / `LUCCA_API_KEY` are set but unusable.
-    #[error("the Lucca configuration from the environment is unusable")]
-    Config(#[from] crate::ConfigError),
-    /// The local server did not start.
-    #[error("the local Lucca server did not start")]
-    Start(#[from] std::io::Error),
-}
-
-/// The account of `LUCCA_HOST` and `LUCCA_API_KEY`, or, when either is not
-/// set, a local server started now (kept alive by the returned handle).
-pub async fn config_from_env_or_local() -> Result<(LuccaConfig, Option<LocalLucca>), LocalOrEnvError>
-{
-    match LuccaConfig::from_env() {
-        Ok(config) => Ok((config, None)),
-        Err(crate::ConfigError::MissingVariable { name }) => {
-            let lucca = LocalLucca::start().await?;
-            tracing::info!(missing = name, url = %lucca.base_url(), "no Lucca credentials: using the local server");
-            Ok((lucca.config(), Some(lucca)))
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
 fn router(shared: Arc<Shared>) -> Router {
-    let imports = IMPORT_PATH;
+    let imports = "/work-locations/public/api/imports/user-locations";
     Router::new()
         .route(imports, post(office_import::import))
         .route(&format!("{imports}/progress"), get(office_read::progress))
@@ -264,6 +263,10 @@ fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             authenticate,
         ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            check_headers,
+        ))
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), limit))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
@@ -291,6 +294,47 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
         .map(HeaderValue::as_bytes);
     if given != Some(expected.as_bytes()) {
         return error(StatusCode::UNAUTHORIZED, "invalid or missing API key");
+    }
+    next.run(request).await
+}
+
+/// Headers a client may send without a document naming them: the
+/// transport's own, and tracing's.
+const TRANSPORT_HEADERS: [&str; 15] = [
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "authorization",
+    "cache-control",
+    "connection",
+    "content-length",
+    "content-type",
+    "expect",
+    "host",
+    "te",
+    "traceparent",
+    "tracestate",
+    "transfer-encoding",
+    "user-agent",
+];
+
+/// With [`Headers::Refused`], `400` for a header no document names.
+async fn check_headers(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if shared.knobs.lock().headers == Headers::Refused {
+        let undocumented = request
+            .headers()
+            .keys()
+            .find(|name| !TRANSPORT_HEADERS.contains(&name.as_str()));
+        if let Some(name) = undocumented {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("the header `{name}` is not part of this API"),
+            );
+        }
     }
     next.run(request).await
 }
@@ -351,6 +395,10 @@ pub(crate) async fn apply_faults(faults: &Faults, request: Request, next: Next) 
         Fault::DropAfterHandling => {
             let _ = next.run(request).await;
             serve::drop_connection(connection).await
+        }
+        Fault::CutMidBody => {
+            let response = next.run(request).await;
+            serve::cut_mid_body(response).await
         }
         Fault::Delay(delay) => {
             let response = next.run(request).await;

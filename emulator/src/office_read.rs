@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Shared;
-use super::data::{Job, StoredLocation};
-use super::respond::{Rejection, error, global_error_summary, lines};
-use crate::office::types::Position;
+use crate::data::{Applied, Job, StoredLocation};
+use crate::knobs::{ImportFate, Knobs};
+use crate::lucca::Shared;
+use crate::respond::{Rejection, error, global_error_summary, lines};
+use crate::shape::{Api, canonical};
 
 #[derive(Deserialize)]
 pub(crate) struct SummaryQuery {
@@ -49,9 +50,9 @@ fn with_job<T>(
     }
 }
 
-fn answer(result: Result<Value, Rejection>) -> Response {
+fn answer(knobs: &Knobs, result: Result<Value, Rejection>) -> Response {
     match result {
-        Ok(value) => Json(value).into_response(),
+        Ok(value) => Json(knobs.shape(Api::Office, value)).into_response(),
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -61,20 +62,29 @@ pub(crate) async fn progress(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<SummaryQuery>,
 ) -> Response {
-    answer(with_job(&shared, &query, |_, job| {
-        let percent = if job.outcome.is_some() {
-            100
-        } else if job.duration.is_zero() {
-            99
-        } else {
-            let done = job.started.elapsed().as_secs_f64() / job.duration.as_secs_f64();
-            ((done * 100.0) as u64).min(99)
-        };
-        Ok(json!({ "progress": percent }))
-    }))
+    answer(
+        &shared.knobs(),
+        with_job(&shared, &query, |_, job| {
+            let running = |top: i64| {
+                if job.duration.is_zero() {
+                    return top;
+                }
+                let done = job.started.elapsed().as_secs_f64() / job.duration.as_secs_f64();
+                ((done * 100.0) as i64).min(top)
+            };
+            let percent = match job.fate {
+                ImportFate::NeverStarts => 0,
+                ImportFate::StallsAt(value) if (0..=99).contains(&value) => running(value),
+                ImportFate::StallsAt(value) => value,
+                _ if job.outcome.is_some() => 100,
+                _ => running(99),
+            };
+            Ok(json!({ "progress": percent }))
+        }),
+    )
 }
 
-fn finished(job: &Job, create: bool) -> Result<&super::data::Applied, Rejection> {
+fn finished(job: &Job, create: bool) -> Result<&Applied, Rejection> {
     if job.create != create {
         let (asked, kind) = if create {
             ("results", "simulation")
@@ -85,6 +95,10 @@ fn finished(job: &Job, create: bool) -> Result<&super::data::Applied, Rejection>
             StatusCode::BAD_REQUEST,
             format!("this import is a {kind}: it has no {asked}"),
         ));
+    }
+    if let (ImportFate::OutcomeFails(status), Some(_)) = (job.fate, &job.outcome) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Err(Rejection::new(status, "the import failed"));
     }
     job.outcome.as_ref().ok_or_else(|| {
         Rejection::new(
@@ -105,19 +119,23 @@ fn outcome(shared: &Shared, query: &SummaryQuery, create: bool) -> Response {
             "userLocationsToDeleteSummary",
         )
     };
-    answer(with_job(shared, query, |summary_id, job| {
-        let applied = finished(job, create)?;
-        let (errors, warnings) = lines(&job.verdicts);
-        Ok(json!({
-            "summaryId": summary_id,
-            created_key: { "count": applied.created.len(), "descriptions": applied.created },
-            deleted_key: { "count": applied.deleted },
-            "globalErrorSummary": global_error_summary(errors.len()),
-            "errorLines": errors,
-            "warningLines": warnings,
-            "errorFileUri": Value::Null,
-        }))
-    }))
+    let knobs = shared.knobs();
+    answer(
+        &knobs,
+        with_job(shared, query, |summary_id, job| {
+            let applied = finished(job, create)?;
+            let (errors, warnings) = lines(&job.verdicts, knobs.echoed_dates);
+            Ok(json!({
+                "summaryId": summary_id,
+                created_key: { "count": applied.created.len(), "descriptions": applied.created },
+                deleted_key: { "count": applied.deleted },
+                "globalErrorSummary": global_error_summary(errors.len()),
+                "errorLines": errors,
+                "warningLines": warnings,
+                "errorFileUri": Value::Null,
+            }))
+        }),
+    )
 }
 
 /// `GET …/analysis?summaryId=` (simulations).
@@ -143,13 +161,16 @@ pub(crate) struct PageQuery {
 }
 
 impl PageQuery {
-    fn slice<T: Clone>(&self, items: &[T]) -> Result<Vec<T>, Rejection> {
+    /// One page of `items`; `limit` is bounded by `max_limit` (1000 in the
+    /// newer documents, 10 in the older ones, where it is also the default).
+    fn slice<T: Clone>(&self, items: &[T], max_limit: u32) -> Result<Vec<T>, Rejection> {
+        let max_limit = max_limit as usize;
         let page = self.page.unwrap_or(1);
-        let limit = self.limit.unwrap_or(100);
-        if page == 0 || limit == 0 || limit > 1000 {
+        let limit = self.limit.unwrap_or(max_limit.min(100));
+        if page == 0 || limit == 0 || limit > max_limit {
             return Err(Rejection::new(
                 StatusCode::BAD_REQUEST,
-                "page starts at 1; limit is 1 to 1000",
+                format!("page starts at 1; limit is 1 to {max_limit}"),
             ));
         }
         Ok(items
@@ -166,34 +187,43 @@ pub(crate) async fn work_locations(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<PageQuery>,
 ) -> Response {
+    let knobs = shared.knobs();
     let store = shared.lock();
-    let page = match query.slice(&store.places) {
-        Ok(page) => page,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let items: Vec<Value> = page
+    let mut places: Vec<Value> = store
+        .places
         .iter()
         .map(|place| {
+            let floors = if knobs.floors { place.floors.as_slice() } else { &[] };
             let office = (place.kind == "Office").then(|| {
                 json!({
                     "capacity": Value::Null,
                     "showAreas": !place.areas.is_empty(),
-                    "areas": place.areas.iter().map(|(id, name)| json!({ "id": id, "name": name, "capacity": Value::Null, "floorKey": Value::Null })).collect::<Vec<_>>(),
-                    "floors": [],
+                    "areas": place.areas.iter().enumerate().map(|(at, (id, name))| json!({
+                        "id": id,
+                        "name": name,
+                        "capacity": Value::Null,
+                        "floorKey": floors.get(at % floors.len().max(1)).map(|floor| floor.0),
+                    })).collect::<Vec<_>>(),
+                    "floors": floors.iter().map(|(key, name, position)| json!({
+                        "key": key, "name": name, "position": position,
+                    })).collect::<Vec<_>>(),
                 })
             });
             json!({ "id": place.id, "name": place.name, "type": place.kind, "isActive": true, "office": office })
         })
         .collect();
-    Json(json!({ "count": store.places.len(), "items": items })).into_response()
+    if knobs.unknown_enum_values {
+        places.push(json!({ "id": 99, "name": "Client visit", "type": "Travel", "isActive": true, "office": Value::Null }));
+    }
+    let count = places.len();
+    match query.slice(&places, knobs.office_max_limit) {
+        Ok(items) => answer(&knobs, Ok(json!({ "count": count, "items": items }))),
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 fn location_json(location: &StoredLocation) -> Value {
-    let position = match location.position {
-        Position::FullDay => "FullDay",
-        Position::FirstHalf => "FirstHalf",
-        Position::SecondHalf => "SecondHalf",
-    };
+    let position = location.position.as_str();
     json!({
         "id": location.id,
         "ownerId": location.owner_id,
@@ -202,7 +232,7 @@ fn location_json(location: &StoredLocation) -> Value {
         "position": position,
         "status": "Confirmed",
         "areaId": location.area_id,
-        "createdAt": location.created_at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+        "createdAt": canonical(location.created_at),
         "deletedAt": Value::Null,
     })
 }
@@ -212,15 +242,18 @@ pub(crate) async fn user_locations(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<PageQuery>,
 ) -> Response {
+    let knobs = shared.knobs();
     let store = shared.lock();
-    match query.slice(&store.locations) {
-        Ok(page) => Json(json!({
-            "count": store.locations.len(),
-            "items": page.iter().map(location_json).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-        Err(rejection) => rejection.into_response(),
-    }
+    let page = query.slice(&store.locations, knobs.office_max_limit);
+    answer(
+        &knobs,
+        page.map(|page| {
+            json!({
+                "count": store.locations.len(),
+                "items": page.iter().map(location_json).collect::<Vec<_>>(),
+            })
+        }),
+    )
 }
 
 /// `GET /work-locations/public/api/user-locations/{id}`.
@@ -234,7 +267,7 @@ pub(crate) async fn user_location(
         .ok()
         .and_then(|id| store.locations.iter().find(|location| location.id == id));
     match found {
-        Some(location) => Json(location_json(location)).into_response(),
+        Some(location) => answer(&shared.knobs(), Ok(location_json(location))),
         None => error(StatusCode::NOT_FOUND, &format!("no user location {id}")),
     }
 }

@@ -2,7 +2,7 @@
 //! every request body to the end, counts its bytes, answers a summary.
 //!
 //! ```sh
-//! cargo run --release --example bench_sink -- 8099
+//! cargo run --release -p roster-emulator --example bench_sink -- 8099
 //! ```
 
 use axum::Router;

@@ -93,6 +93,9 @@ pub enum Fault {
     /// Handle the request (an import is applied), then close the connection
     /// without answering.
     DropAfterHandling,
+    /// Handle the request (an import is applied), then send the headers and
+    /// half of the body, and close the connection.
+    CutMidBody,
     /// Handle the request, then wait this long before answering.
     Delay(Duration),
     /// Handle the request, then answer 200 with this body instead (truncated
