@@ -591,9 +591,16 @@ async fn import(
         Ok(delimiter) => delimiter,
         Err(rejection) => return rejection.into_response(),
     };
-    let skip_first_row = query
-        .get("skipFirstRow")
-        .is_none_or(|value| value != "false");
+    // "type `boolean`, default value is `true`".
+    let skip_first_row = match query.get("skipFirstRow").map(String::as_str) {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return bad(&format!(
+                "`skipFirstRow` must be true or false, not `{other}`"
+            ));
+        }
+    };
     let encoding = query
         .get("fileEncoding")
         .cloned()

@@ -672,3 +672,32 @@ fn profiles_are_named_and_documented_is_the_default() {
     assert_eq!(Profile::Dotnet.knobs().echoed_dates, EchoedDate::Midnight);
     assert_eq!(Profile::Drifted.knobs().envelope, Envelope::Bare);
 }
+
+#[tokio::test]
+async fn docutools_query_booleans_are_true_or_false() {
+    let (server, http, token) = docutools().await;
+    let csv = b"Email;Name\nada@example.test;Ada Lovelace\n".to_vec();
+    let uploaded: Value = upload(&server, &http, &token, csv)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let import = |skip: &'static str| {
+        http.post(format!(
+            "{}/api/v2/users/imports/{}",
+            server.base_url(),
+            uploaded["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .query(&[("delimiter", ";"), ("skipFirstRow", skip)])
+        .json(&json!({ "Email": "Email" }))
+        .send()
+    };
+    assert_eq!(
+        import("yes").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(server.imports_applied(), 0);
+    let created: Value = import("true").await.unwrap().json().await.unwrap();
+    assert_eq!(created.as_array().map(Vec::len), Some(1));
+}
