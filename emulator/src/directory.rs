@@ -188,12 +188,17 @@ fn date_matches(value: Option<&Value>, condition: &str) -> Result<bool, String> 
         return Ok(false);
     };
     let day = |text: &str| text.get(..10).unwrap_or(text).to_owned();
+    let full = value;
     let value = day(value);
     let mut parts = condition.split(',');
     let matches = match (parts.next(), parts.next(), parts.next()) {
         (Some("since"), Some(from), None) => value >= day(from),
         (Some("until"), Some(to), None) => value <= day(to),
         (Some("between"), Some(from), Some(to)) => value >= day(from) && value <= day(to),
+        (Some("greaterthan"), Some(bound), None) => full > bound,
+        (Some("greaterthanorequal"), Some(bound), None) => full >= bound,
+        (Some("lessthan"), Some(bound), None) => full < bound,
+        (Some("lessthanorequal"), Some(bound), None) => full <= bound,
         _ => return Err(format!("`{condition}` is not a date filter")),
     };
     Ok(matches)
@@ -363,8 +368,8 @@ pub(crate) async fn update(
         return error(StatusCode::BAD_REQUEST, "the body must be a JSON object");
     };
     let changes: Map<String, Value> = sent
-        .into_iter()
-        .map(|(key, value)| (documented_key(&key, &knobs), value))
+        .iter()
+        .map(|(key, value)| (documented_key(key, &knobs), value.clone()))
         .collect();
     if knobs.put_bodies == PutBodies::Whole {
         let missing: Vec<_> = REQUIRED_IN_PUT
@@ -408,9 +413,7 @@ pub(crate) async fn update(
         .get("id")
         .and_then(Value::as_i64)
         .unwrap_or_default();
-    store
-        .updates
-        .push((user_id, Value::Object(changes.clone())));
+    store.updates.push((user_id, Value::Object(sent)));
     let person = &mut store.people[index];
     for (key, value) in changes {
         person.insert(key, value);
@@ -426,7 +429,7 @@ pub(crate) async fn update(
         .unwrap_or_default()
         .to_owned();
     person.insert("name".into(), json!(format!("{first} {last}")));
-    let now = canonical(chrono::Local::now().naive_local());
+    let now = canonical(chrono::Utc::now().naive_utc());
     person.insert("modifiedAt".into(), json!(now));
     answer(&knobs, json!({ "data": select(person, &selection) }))
 }

@@ -158,9 +158,20 @@ pub(crate) async fn results(
 pub(crate) struct PageQuery {
     page: Option<usize>,
     limit: Option<usize>,
+    #[serde(rename = "fields.root")]
+    fields_root: Option<String>,
 }
 
 impl PageQuery {
+    /// `{"items": …}`, with `count` when `fields.root=count` asks for it.
+    fn listing(&self, count: usize, items: Vec<Value>) -> Value {
+        let mut listing = json!({ "items": items });
+        if self.fields_root.as_deref() == Some("count") {
+            listing["count"] = json!(count);
+        }
+        listing
+    }
+
     /// One page of `items`; `limit` is bounded by `max_limit` (1000 in the
     /// newer documents, 10 in the older ones, where it is also the default).
     fn slice<T: Clone>(&self, items: &[T], max_limit: u32) -> Result<Vec<T>, Rejection> {
@@ -217,7 +228,7 @@ pub(crate) async fn work_locations(
     }
     let count = places.len();
     match query.slice(&places, knobs.office_max_limit) {
-        Ok(items) => answer(&knobs, Ok(json!({ "count": count, "items": items }))),
+        Ok(items) => answer(&knobs, Ok(query.listing(count, items))),
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -248,10 +259,8 @@ pub(crate) async fn user_locations(
     answer(
         &knobs,
         page.map(|page| {
-            json!({
-                "count": store.locations.len(),
-                "items": page.iter().map(location_json).collect::<Vec<_>>(),
-            })
+            let items = page.iter().map(location_json).collect();
+            query.listing(store.locations.len(), items)
         }),
     )
 }

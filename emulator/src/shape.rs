@@ -42,7 +42,7 @@ fn is_date_time(api: Api, key: &str) -> bool {
 /// The name of the field no document names.
 pub const UNKNOWN_FIELD: &str = "addedByANewerServer";
 
-/// How the handlers write date-times before the knobs apply.
+/// How the handlers write date-times (in UTC) before the knobs apply.
 pub(crate) fn canonical(date_time: NaiveDateTime) -> String {
     date_time.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
 }
@@ -130,6 +130,12 @@ impl Knobs {
                 Timestamps::EpochMillis => Value::from(parsed.and_utc().timestamp_millis()),
             });
         }
+        // The handlers write UTC; an offset shows the same moment in that
+        // zone's time.
+        let parsed = match self.zone {
+            Zone::Offset(minutes) => parsed + chrono::Duration::minutes(i64::from(minutes)),
+            _ => parsed,
+        };
         let mut out = parsed.format("%Y-%m-%dT%H:%M:%S").to_string();
         let nanos = parsed.and_utc().timestamp_subsec_nanos();
         let fraction = match self.fraction {
