@@ -7,6 +7,8 @@ mod generate;
 mod rewrite;
 #[path = "build/spec_error.rs"]
 mod spec_error;
+#[path = "build/tolerate.rs"]
+mod tolerate;
 
 use std::path::PathBuf;
 

@@ -24,21 +24,21 @@ pub const APIS: [Api; 3] = [
         file: "openapi/lucca-office.yaml",
         module: "office",
         options: Options {
-            zoneless_date_times: true,
+            echoed_line_dates: true,
         },
     },
     Api {
         file: "openapi/lucca-directory-v3.yaml",
         module: "directory",
         options: Options {
-            zoneless_date_times: true,
+            echoed_line_dates: false,
         },
     },
     Api {
         file: "openapi/docutools-users.yaml",
         module: "docutools",
         options: Options {
-            zoneless_date_times: false,
+            echoed_line_dates: false,
         },
     },
 ];
@@ -72,9 +72,10 @@ pub fn generate(api: &Api, text: &str) -> Result<String, SpecError> {
         .map_err(|error| {
             SpecError::whole(file, format!("progenitor cannot generate it: {error}"))
         })?;
-    let syntax: syn::File = syn::parse2(tokens).map_err(|error| {
+    let mut syntax: syn::File = syn::parse2(tokens).map_err(|error| {
         SpecError::whole(file, format!("generated code does not parse: {error}"))
     })?;
+    super::tolerate::tolerate(&mut syntax);
     let code = prettyplease::unparse(&syntax);
     let operations = operations_table(&doc, &code).map_err(|node| SpecError::at(file, node))?;
     Ok(format!(

@@ -23,9 +23,10 @@ const SCHEMA_LIST_KEYS: [&str; 3] = ["allOf", "oneOf", "anyOf"];
 /// Per-spec choices of the rewrite.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
-    /// The API sends date-times without a zone (`2014-09-01T00:00:00`):
-    /// `format: date-time` becomes `chrono::NaiveDateTime`.
-    pub zoneless_date_times: bool,
+    /// The result lines' `ImportedLine.date` (Lucca Office) echoes the row's
+    /// date in several forms, or its raw cell: it becomes
+    /// `roster::EchoedDate`.
+    pub echoed_line_dates: bool,
 }
 
 /// Applies every rewrite to `doc`, or says which node makes the spec unusable.
@@ -537,15 +538,25 @@ fn rewrite_schema_shapes(
         map.insert("nullable".into(), json!(true));
     }
 
-    // Zone-less date-times parse as `chrono::NaiveDateTime`.
-    if options.zoneless_date_times
-        && map.get("type").and_then(Value::as_str) == Some("string")
+    // Date-times come with or without a zone and fractional seconds (and,
+    // from Docutools, maybe as epoch milliseconds): `roster::VendorDateTime`
+    // reads them all and keeps the offset when one was sent.
+    if map.get("type").and_then(Value::as_str) == Some("string")
         && map.get("format").and_then(Value::as_str) == Some("date-time")
     {
         map.remove("format");
         map.insert(
             "x-rust-type".into(),
-            json!({ "crate": "chrono", "version": "*", "path": "chrono::NaiveDateTime" }),
+            json!({ "crate": "roster", "version": "*", "path": "roster::VendorDateTime" }),
+        );
+    }
+
+    // A result line's `date` is a date, a date-time or the raw cell.
+    if options.echoed_line_dates && pointer == "/components/schemas/ImportedLine/properties/date" {
+        map.remove("format");
+        map.insert(
+            "x-rust-type".into(),
+            json!({ "crate": "roster", "version": "*", "path": "roster::EchoedDate" }),
         );
     }
 

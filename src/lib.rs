@@ -15,6 +15,7 @@ mod generated;
 mod limiter;
 mod open;
 mod retry;
+mod tolerant;
 mod token;
 mod transport;
 
@@ -36,5 +37,6 @@ pub use error::{ConfigError, ErrorBody, HttpError};
 pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;
 pub use retry::Backoff;
+pub use tolerant::{DateTimeError, EchoedDate, VendorDateTime};
 pub use token::{AuthError, TokenSource};
 pub use transport::Transport;

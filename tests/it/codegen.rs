@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use crate::generate::{APIS, Api, generate};
 use crate::rewrite::{Options, rewrite, tag_code_fences};
 
-const ZONELESS: Options = Options {
-    zoneless_date_times: true,
+const OFFICE: Options = Options {
+    echoed_line_dates: true,
 };
 
 fn doc(paths: Value, components: Value) -> Value {
@@ -96,17 +96,23 @@ fn format_nullable_means_a_nullable_string() {
 }
 
 #[test]
-fn zone_less_date_times_only_where_the_api_says_so() {
-    let spec = schemas(json!({ "T": { "type": ["string", "null"], "format": "date-time" } }));
+fn date_times_read_with_or_without_a_zone_and_line_dates_in_any_form() {
+    let spec = schemas(json!({
+        "T": { "type": ["string", "null"], "format": "date-time" },
+        "ImportedLine": { "type": "object", "properties": { "date": { "type": "string", "format": "date" } } },
+    }));
 
-    let zoneless = rewritten(spec.clone(), ZONELESS);
-    let zoned = rewritten(spec, Options::default());
+    let office = rewritten(spec.clone(), OFFICE);
+    let other = rewritten(spec, Options::default());
 
-    let t = &zoneless["components"]["schemas"]["T"];
-    assert_eq!(t["x-rust-type"]["path"], "chrono::NaiveDateTime");
+    let t = &office["components"]["schemas"]["T"];
+    assert_eq!(t["x-rust-type"]["path"], "roster::VendorDateTime");
     assert_eq!(t.get("format"), None);
     assert_eq!(t["nullable"], true);
-    assert_eq!(zoned["components"]["schemas"]["T"]["format"], "date-time");
+    assert_eq!(other["components"]["schemas"]["T"]["x-rust-type"]["path"], "roster::VendorDateTime");
+    let date = |doc: &Value| doc["components"]["schemas"]["ImportedLine"]["properties"]["date"].clone();
+    assert_eq!(date(&office)["x-rust-type"]["path"], "roster::EchoedDate");
+    assert_eq!(date(&other)["format"], "date");
 }
 
 #[test]

@@ -179,7 +179,7 @@ async fn one_user_with_a_fields_selection() {
     assert_eq!(user.login.as_deref(), Some("mlefevre"));
     assert_eq!(
         user.dt_contract_start.map(|at| at.to_string()),
-        Some("2020-01-01 00:00:00".to_owned())
+        Some("2020-01-01T00:00:00".to_owned())
     );
     assert_eq!(user.first_name, None, "not asked for");
     assert_eq!(user.extended_data, Some(Default::default()));

@@ -66,7 +66,7 @@ fn models_publish_their_json_schema() {
     let properties = &schema["properties"];
     assert_eq!(properties["cultureID"]["format"], "int32", "{schema}");
     assert_eq!(
-        properties["dtContractStart"]["format"], "partial-date-time",
+        properties["dtContractStart"]["format"], "date-time",
         "{schema}"
     );
     assert!(properties.get("gender").is_some(), "{schema}");
