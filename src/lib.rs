@@ -15,8 +15,8 @@ mod generated;
 mod limiter;
 mod open;
 mod retry;
-mod tolerant;
 mod token;
+mod tolerant;
 mod transport;
 
 pub mod prelude;
@@ -37,6 +37,6 @@ pub use error::{ConfigError, ErrorBody, HttpError};
 pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;
 pub use retry::Backoff;
-pub use tolerant::{DateTimeError, EchoedDate, VendorDateTime};
 pub use token::{AuthError, TokenSource};
+pub use tolerant::{DateTimeError, EchoedDate, VendorDateTime};
 pub use transport::Transport;

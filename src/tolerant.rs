@@ -38,7 +38,9 @@ pub struct VendorDateTime {
 
 /// Text that is not a date-time in any form a vendor uses.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a date-time (`YYYY-MM-DDTHH:MM:SS`, with optional fractional seconds and zone)")]
+#[error(
+    "`{0}` is not a date-time (`YYYY-MM-DDTHH:MM:SS`, with optional fractional seconds and zone)"
+)]
 pub struct DateTimeError(pub String);
 
 impl VendorDateTime {
@@ -335,14 +337,25 @@ mod tests {
             ("2014-09-01T00:00:00", None, "2014-09-01T00:00:00"),
             ("2015-09-07T10:20:06.583", None, "2015-09-07T10:20:06.583"),
             ("2023-11-07T05:31:56Z", Some(0), "2023-11-07T05:31:56Z"),
-            ("2023-11-07T07:31:56.2500000+02:00", Some(7200), "2023-11-07T07:31:56.250+02:00"),
+            (
+                "2023-11-07T07:31:56.2500000+02:00",
+                Some(7200),
+                "2023-11-07T07:31:56.250+02:00",
+            ),
         ] {
             let at: VendorDateTime = text.parse().unwrap();
-            assert_eq!(at.offset().map(|offset| offset.local_minus_utc()), offset, "{text}");
+            assert_eq!(
+                at.offset().map(|offset| offset.local_minus_utc()),
+                offset,
+                "{text}"
+            );
             assert_eq!(at.to_string(), shown);
         }
         let moment: VendorDateTime = "2023-11-07T07:31:56+02:00".parse().unwrap();
-        assert_eq!(moment.to_utc().unwrap().to_rfc3339(), "2023-11-07T05:31:56+00:00");
+        assert_eq!(
+            moment.to_utc().unwrap().to_rfc3339(),
+            "2023-11-07T05:31:56+00:00"
+        );
         let epoch: VendorDateTime = serde_json::from_str("1700000000000").unwrap();
         assert_eq!(epoch.to_string(), "2023-11-14T22:13:20Z");
         assert!("2023-11-07".parse::<VendorDateTime>().is_err());
@@ -354,7 +367,10 @@ mod tests {
         for text in ["2025-09-20", "2025/09/20", "2025-09-20T00:00:00"] {
             assert_eq!(EchoedDate::from(text).date(), day, "{text}");
         }
-        assert_eq!(EchoedDate::from("20/09/2025"), EchoedDate::Text("20/09/2025".into()));
+        assert_eq!(
+            EchoedDate::from("20/09/2025"),
+            EchoedDate::Text("20/09/2025".into())
+        );
     }
 
     #[derive(Deserialize, Debug, PartialEq)]
@@ -372,13 +388,30 @@ mod tests {
     #[test]
     fn nulls_read_as_defaults_and_integers_as_text() {
         let read: Sample =
-            serde_json::from_str(r#"{"lines": null, "flag": null, "id": "416", "owner": ""}"#).unwrap();
-        assert_eq!(read, Sample { lines: vec![], flag: false, id: 416, owner: None });
+            serde_json::from_str(r#"{"lines": null, "flag": null, "id": "416", "owner": ""}"#)
+                .unwrap();
+        assert_eq!(
+            read,
+            Sample {
+                lines: vec![],
+                flag: false,
+                id: 416,
+                owner: None
+            }
+        );
         let read: Sample = serde_json::from_str(r#"{"id": 7, "owner": "9"}"#).unwrap();
         assert_eq!((read.id, read.owner), (7, Some(9)));
         let wrong = serde_json::from_str::<Sample>(r#"{"id": "seven"}"#).unwrap_err();
-        assert!(wrong.to_string().contains("invalid value: string \"seven\""), "{wrong}");
+        assert!(
+            wrong
+                .to_string()
+                .contains("invalid value: string \"seven\""),
+            "{wrong}"
+        );
         let wrong = serde_json::from_str::<Sample>(r#"{"id": true}"#).unwrap_err();
-        assert!(wrong.to_string().contains("invalid type: boolean"), "{wrong}");
+        assert!(
+            wrong.to_string().contains("invalid type: boolean"),
+            "{wrong}"
+        );
     }
 }

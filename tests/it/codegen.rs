@@ -109,8 +109,12 @@ fn date_times_read_with_or_without_a_zone_and_line_dates_in_any_form() {
     assert_eq!(t["x-rust-type"]["path"], "roster::VendorDateTime");
     assert_eq!(t.get("format"), None);
     assert_eq!(t["nullable"], true);
-    assert_eq!(other["components"]["schemas"]["T"]["x-rust-type"]["path"], "roster::VendorDateTime");
-    let date = |doc: &Value| doc["components"]["schemas"]["ImportedLine"]["properties"]["date"].clone();
+    assert_eq!(
+        other["components"]["schemas"]["T"]["x-rust-type"]["path"],
+        "roster::VendorDateTime"
+    );
+    let date =
+        |doc: &Value| doc["components"]["schemas"]["ImportedLine"]["properties"]["date"].clone();
     assert_eq!(date(&office)["x-rust-type"]["path"], "roster::EchoedDate");
     assert_eq!(date(&other)["format"], "date");
 }

@@ -30,3 +30,4 @@ mod snapshots;
 mod strings;
 mod support;
 mod tolerance;
+mod variants;

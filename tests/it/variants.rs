@@ -1,0 +1,230 @@
+//! The variant matrix: every operation of the SDK against every vendor
+//! variant the local servers can play (`roster_emulator::Knobs`), one test
+//! per variant (`variants::<variant>`), every operation in each. Each cell
+//! must parse; the irreversible ones (the Office creation, the Docutools
+//! import) must end with their outcome.
+
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate};
+use futures_util::StreamExt;
+use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch, UserQuery};
+use roster::docutools::types::UserAttribute;
+use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
+use roster::office;
+use roster::office::types::Position;
+use roster::office::{
+    CheckedImport, ClientExtraImportExt, CsvSource, UserLocationRow, WaitOptions,
+};
+use roster_emulator::{
+    DocutoolsSetup, EchoedDate, Envelope, Fraction, Headers, IdCasing, Knobs, LocalDocutools,
+    LocalLucca, Profile, Setup, Timestamps, Zone,
+};
+
+use crate::support::{LocalConfig, login_config};
+
+fn day(offset: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 9, 15).unwrap() + Days::new(offset)
+}
+
+fn fast() -> WaitOptions {
+    WaitOptions {
+        min_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(40),
+        max_wait: Duration::from_secs(20),
+        ..WaitOptions::default()
+    }
+}
+
+/// Every operation of the Lucca APIs against a server playing `knobs`.
+async fn lucca_operations(knobs: &Knobs) {
+    let setup = Setup {
+        import_duration: Duration::from_millis(20),
+        ..Setup::default()
+    }
+    .with_knobs(knobs.clone());
+    let lucca = LocalLucca::start_with(setup).await.unwrap();
+    let config = lucca.config().with_rate_limit(None);
+    let office: office::Client = config.client().unwrap();
+    let directory: directory::Client = config.client().unwrap();
+
+    // A checked import whose simulation has an error line: rejected, read.
+    let rows = vec![
+        UserLocationRow::new("jdupont", "Paris", day(0), Position::FullDay).area("B1"),
+        UserLocationRow::new("nobody", "Paris", day(1), Position::FullDay),
+    ];
+    let rejected = office
+        .checked_import(CsvSource::rows(rows))
+        .wait_options(fast())
+        .execute()
+        .await
+        .unwrap_or_else(|error| panic!("{knobs:?}: the checked import with errors: {error:?}"));
+    let CheckedImport::Rejected { analysis } = rejected else {
+        panic!("{knobs:?}: expected a rejection: {rejected:?}");
+    };
+    let line = analysis.error_lines[0].line.as_ref().unwrap();
+    assert_eq!(line.login.as_deref(), Some("nobody"));
+    assert_eq!(
+        line.date.as_ref().and_then(roster::EchoedDate::date),
+        Some(day(1))
+    );
+
+    // A clean checked import: created, its results read.
+    let rows = vec![
+        UserLocationRow::new("jdupont", "Paris", day(0), Position::FullDay).area("B1"),
+        UserLocationRow::new("mlefevre", "Remote", day(0), Position::SecondHalf),
+    ];
+    let created = office
+        .checked_import(CsvSource::rows(rows))
+        .wait_options(fast())
+        .execute()
+        .await
+        .unwrap_or_else(|error| panic!("{knobs:?}: the clean checked import: {error:?}"));
+    let CheckedImport::Created { results, .. } = created else {
+        panic!("{knobs:?}: expected a creation: {created:?}");
+    };
+    assert_eq!(
+        results.user_locations_created_summary.unwrap().count,
+        Some(2)
+    );
+    assert_eq!(lucca.imports_applied(), 1);
+
+    // Listings and single reads.
+    let places = office.get_office_api_work_locations().send().await;
+    let places = places.unwrap_or_else(|error| panic!("{knobs:?}: work locations: {error:?}"));
+    assert!(places.items.iter().any(|place| place.name == "Paris"));
+    let locations = office.get_office_api_user_locations().send().await;
+    let locations =
+        locations.unwrap_or_else(|error| panic!("{knobs:?}: user locations: {error:?}"));
+    assert_eq!(locations.items.len(), 2);
+    let first = &locations.items[0];
+    assert!(first.created_at.is_some(), "{knobs:?}");
+    let one = office
+        .get_office_api_user_locations_id()
+        .id(first.id)
+        .send()
+        .await;
+    let one = one.unwrap_or_else(|error| panic!("{knobs:?}: one user location: {error:?}"));
+    assert_eq!(one.owner_id, first.owner_id);
+
+    let user = directory
+        .user(416)
+        .fields(
+            Fields::new()
+                .with("id")
+                .with("login")
+                .with("modifiedAt")
+                .with("cultureID")
+                .with("dtContractStart"),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{knobs:?}: a user: {error:?}"));
+    assert_eq!(
+        (user.id, user.culture_id),
+        (Some(416), Some(1036)),
+        "{knobs:?}"
+    );
+    let listed: Vec<_> = directory
+        .users(UserQuery::new().fields(Fields::new().with("id").with("login")))
+        .execute()
+        .collect()
+        .await;
+    let listed: Result<Vec<_>, _> = listed.into_iter().collect();
+    let listed = listed.unwrap_or_else(|error| panic!("{knobs:?}: the users: {error:?}"));
+    assert_eq!(listed.len(), 4, "{knobs:?}");
+}
+
+/// The Docutools import against a server playing `knobs`.
+async fn docutools_operations(knobs: &Knobs) {
+    let setup = DocutoolsSetup {
+        knobs: knobs.clone(),
+        ..DocutoolsSetup::default()
+    };
+    let local = LocalDocutools::start_with(setup).await.unwrap();
+    let client: docutools::Client = login_config(&local).client().unwrap();
+    let csv = UsersCsv::from_bytes(
+        b"Email Address,Name\r\nada@acme.example,Ada Lovelace\r\n",
+        CsvEncoding::Detect,
+    )
+    .unwrap();
+    let mapping = ColumnMap::new()
+        .map("Email Address", UserAttribute::Email)
+        .map("Name", UserAttribute::Name);
+    let file = client
+        .upload_users_file(&csv)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{knobs:?}: the upload: {error:?}"));
+    assert!(file.saved_until.is_some(), "{knobs:?}");
+    let users = client
+        .import_users_csv(&csv, &mapping)
+        .execute()
+        .await
+        .unwrap_or_else(|error| panic!("{knobs:?}: the import: {error:?}"));
+    assert_eq!(users.len(), 1, "{knobs:?}");
+    assert_eq!(users[0].email.as_deref(), Some("ada@acme.example"));
+    assert_eq!(local.imports_applied(), 1);
+}
+
+async fn every_operation(knobs: Knobs) {
+    lucca_operations(&knobs).await;
+    docutools_operations(&knobs).await;
+}
+
+macro_rules! variants {
+    ($($name:ident: $knobs:expr;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                every_operation($knobs).await;
+            }
+        )*
+    };
+}
+
+fn knobs(change: impl FnOnce(&mut Knobs)) -> Knobs {
+    let mut knobs = Knobs::default();
+    change(&mut knobs);
+    knobs
+}
+
+variants! {
+    documented: Knobs::default();
+    zone_none: knobs(|k| k.zone = Zone::None);
+    zone_utc: knobs(|k| k.zone = Zone::Utc);
+    zone_offset: knobs(|k| k.zone = Zone::Offset(120));
+    zone_negative_offset: knobs(|k| k.zone = Zone::Offset(-90));
+    fraction_never: knobs(|k| k.fraction = Fraction::Never);
+    fraction_millis: knobs(|k| k.fraction = Fraction::Millis);
+    fraction_ticks: knobs(|k| k.fraction = Fraction::Ticks);
+    nulls_for_empty: knobs(|k| k.nulls_for_empty = true);
+    echoed_dates_slashes: knobs(|k| k.echoed_dates = EchoedDate::Slashes);
+    echoed_dates_midnight: knobs(|k| k.echoed_dates = EchoedDate::Midnight);
+    echoed_dates_as_sent: knobs(|k| k.echoed_dates = EchoedDate::AsSent);
+    no_floors: knobs(|k| k.floors = false);
+    id_casing_camel: knobs(|k| k.id_casing = IdCasing::CamelCase);
+    envelope_bare: knobs(|k| k.envelope = Envelope::Bare);
+    office_paging_bound_10: knobs(|k| k.office_max_limit = 10);
+    unknown_fields: knobs(|k| k.unknown_fields = true);
+    unknown_enum_values: knobs(|k| k.unknown_enum_values = true);
+    timestamps_local: knobs(|k| k.timestamps = Timestamps::LocalDateTime);
+    timestamps_epoch_millis: knobs(|k| k.timestamps = Timestamps::EpochMillis);
+    headers_refused: knobs(|k| k.headers = Headers::Refused);
+    docutools_limit_binary: knobs(|k| k.docutools_max_file = roster_emulator::DOCUTOOLS_LIMIT_BINARY);
+    profile_strict: Profile::Strict.knobs();
+    profile_dotnet: Profile::Dotnet.knobs();
+    profile_drifted: Profile::Drifted.knobs();
+}
+
+#[tokio::test]
+async fn a_partial_update_against_partial_bodies() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let updated = directory
+        .update_user(417, UserPatch::new().job_title("Engineer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.id, Some(417));
+}
