@@ -19,6 +19,7 @@ async fn main() {
         min_delay: defaults.min_delay / SCALE,
         max_delay: defaults.max_delay / SCALE,
         max_wait: defaults.max_wait / SCALE,
+        ..WaitOptions::default()
     };
     println!("waiting (durations scaled 1/{SCALE}; figures shown at real scale)");
     println!(

@@ -132,6 +132,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             min_delay: Duration::from_millis(50),
             max_delay: Duration::from_millis(400),
             max_wait: Duration::from_secs(30),
+            ..WaitOptions::default()
         },
         None => WaitOptions::default(),
     };
@@ -174,6 +175,26 @@ async fn main() -> Result<(), Box<dyn Error>> {
         CheckedImport::Created { analysis, results } => {
             print_analysis(&analysis);
             print_results(&results);
+        }
+        CheckedImport::AnalysisUnread { analysis } => {
+            println!(
+                "The analysis of {} could not be read ({}): nothing was created.",
+                analysis.summary_id, analysis.error
+            );
+        }
+        CheckedImport::CreatedUnread { analysis, results } => {
+            print_analysis(&analysis);
+            println!(
+                "The import {} WAS APPLIED; its results read only partially ({} created, {} deleted): {}",
+                results.summary_id,
+                results
+                    .created
+                    .map_or("?".to_owned(), |count| count.to_string()),
+                results
+                    .deleted
+                    .map_or("?".to_owned(), |count| count.to_string()),
+                results.error
+            );
         }
     }
     if let Some(lucca) = local {

@@ -83,6 +83,23 @@ pub enum DocutoolsError {
         #[source]
         source: HttpError,
     },
+    /// The import **was applied** (the server answered success), but its
+    /// answer did not read as a list of users: what could be read of it.
+    #[error(
+        "the import of file {file_id} was applied ({} users in the answer), but the answer did not read: do not import it again",
+        count.map_or("an unknown number of".to_owned(), |count| count.to_string())
+    )]
+    AppliedUnread {
+        /// The uploaded file.
+        file_id: uuid::Uuid,
+        /// How many users the answer lists, if it is a JSON list.
+        count: Option<usize>,
+        /// The answer as JSON, when it was JSON.
+        raw: Option<serde_json::Value>,
+        /// Why it did not read (its body is the raw answer).
+        #[source]
+        source: HttpError,
+    },
     /// A multi-part import stopped: the parts before `failed_part` were
     /// imported (their users are in `created`), the rest were not.
     #[error("part {failed_part} of {parts} failed; parts before it were imported ({} users)", created.len())]
@@ -374,9 +391,25 @@ impl ImportUsersRequest<'_> {
             call = call.file_encoding(encoding.clone());
         }
         tracing::info!(file_id = %file.id, unmapped = ?report.unmapped, "importing users");
-        let users = call.send().await.map_err(|error| DocutoolsError::Import {
-            file_id: file.id,
-            source: HttpError::generated(IMPORT_OPERATION, error),
+        let users = call.send().await.map_err(|error| {
+            match HttpError::generated(IMPORT_OPERATION, error) {
+                source @ HttpError::InvalidAnswer { .. } => {
+                    let raw: Option<serde_json::Value> = match &source {
+                        HttpError::InvalidAnswer { body, .. } => serde_json::from_slice(body).ok(),
+                        _ => None,
+                    };
+                    DocutoolsError::AppliedUnread {
+                        file_id: file.id,
+                        count: raw.as_ref().and_then(|raw| raw.as_array().map(Vec::len)),
+                        raw,
+                        source,
+                    }
+                }
+                source => DocutoolsError::Import {
+                    file_id: file.id,
+                    source,
+                },
+            }
         })?;
         Ok((report, users.into_inner()))
     }

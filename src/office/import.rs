@@ -13,7 +13,7 @@ use super::types;
 use super::upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, send_import,
 };
-use super::wait::{ImportOutcome, Progress, WaitError, WaitForImport, WaitOptions};
+use super::wait::{ImportOutcome, PartialOutcome, Progress, WaitError, WaitForImport, WaitOptions};
 use bytes::Bytes;
 
 /// The import operations `roster` adds to [`office::Client`](Client).
@@ -25,6 +25,8 @@ use bytes::Bytes;
 /// match office.checked_import(CsvSource::rows(rows)).execute().await? {
 ///     CheckedImport::Rejected { analysis } => println!("{} error lines", analysis.error_lines.len()),
 ///     CheckedImport::Created { results, .. } => println!("{:?}", results.user_locations_created_summary),
+///     CheckedImport::AnalysisUnread { analysis } => println!("not created: {}", analysis.error),
+///     CheckedImport::CreatedUnread { results, .. } => println!("APPLIED, {:?} created", results.created),
 /// }
 /// # Ok(()) }
 /// ```
@@ -185,7 +187,7 @@ pub enum ImportError {
 }
 
 /// What a checked import did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum CheckedImport {
     /// The simulation found errors: nothing was created.
     Rejected {
@@ -198,6 +200,20 @@ pub enum CheckedImport {
         analysis: types::ImportAnalysis,
         /// The creation's results.
         results: types::ImportResults,
+    },
+    /// The simulation's analysis did not read into the typed model, so it
+    /// could not be checked: nothing was created.
+    AnalysisUnread {
+        /// What could be read of it, and the raw answer.
+        analysis: PartialOutcome,
+    },
+    /// The simulation was clean and the import **was created**, but its
+    /// results did not read into the typed model.
+    CreatedUnread {
+        /// The simulation's analysis.
+        analysis: types::ImportAnalysis,
+        /// What could be read of the results, and the raw answer.
+        results: PartialOutcome,
     },
 }
 
@@ -252,8 +268,12 @@ impl<'a> CheckedImportRequest<'a> {
     /// analysis has no error line.
     pub async fn execute(mut self) -> Result<CheckedImport, ImportError> {
         self.source.check().await?;
-        let ImportOutcome::Analysis(analysis) = self.run(ImportMode::Simulate).await? else {
-            unreachable!("a simulation ends with an analysis");
+        let analysis = match self.run(ImportMode::Simulate).await? {
+            ImportOutcome::Analysis(analysis) => analysis,
+            ImportOutcome::ReadPartially(analysis) => {
+                return Ok(CheckedImport::AnalysisUnread { analysis });
+            }
+            ImportOutcome::Results(_) => unreachable!("a simulation ends with an analysis"),
         };
         if analysis_has_errors(&analysis) {
             tracing::info!(
@@ -262,10 +282,13 @@ impl<'a> CheckedImportRequest<'a> {
             );
             return Ok(CheckedImport::Rejected { analysis });
         }
-        let ImportOutcome::Results(results) = self.run(ImportMode::Create).await? else {
-            unreachable!("a creation ends with results");
-        };
-        Ok(CheckedImport::Created { analysis, results })
+        match self.run(ImportMode::Create).await? {
+            ImportOutcome::Results(results) => Ok(CheckedImport::Created { analysis, results }),
+            ImportOutcome::ReadPartially(results) => {
+                Ok(CheckedImport::CreatedUnread { analysis, results })
+            }
+            ImportOutcome::Analysis(_) => unreachable!("a creation ends with results"),
+        }
     }
 
     async fn run(&mut self, mode: ImportMode) -> Result<ImportOutcome, ImportError> {

@@ -34,4 +34,4 @@ pub use import::{
     ImportUserLocations, analysis_has_errors,
 };
 pub use upload::{CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError};
-pub use wait::{ImportOutcome, Progress, WaitError, WaitForImport, WaitOptions};
+pub use wait::{ImportOutcome, PartialOutcome, Progress, WaitError, WaitForImport, WaitOptions};

@@ -24,17 +24,25 @@ pub struct WaitOptions {
     /// How long to wait in all before giving up (one last poll is made at
     /// this deadline).
     pub max_wait: Duration,
+    /// How long the progress may stay the same (or, once it is 100, the
+    /// outcome keep failing) before the wait ends with
+    /// [`WaitError::Stalled`] or [`WaitError::OutcomeFailed`]; `None` waits
+    /// until `max_wait`.
+    pub stall_after: Option<Duration>,
 }
 
 impl Default for WaitOptions {
-    /// 1 s to 30 s between polls, an hour in all: at most 20 polls in the
-    /// first minute, 2 a minute after that, far below Lucca's 50 requests
-    /// per minute per account.
+    /// 1 s to 30 s between polls (at most 20 polls in the first minute, 2 a
+    /// minute after that, far below Lucca's 50 requests per minute per
+    /// account); 30 minutes in all, and a stall after 5 minutes without
+    /// progress: what a nightly job would pick, so that a stuck import is
+    /// reported while someone can still act on it.
     fn default() -> Self {
         Self {
             min_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
-            max_wait: Duration::from_secs(3600),
+            max_wait: Duration::from_secs(30 * 60),
+            stall_after: Some(Duration::from_secs(5 * 60)),
         }
     }
 }
@@ -66,12 +74,70 @@ pub struct Progress {
 }
 
 /// What an import ended with.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum ImportOutcome {
     /// The analysis of a simulation.
     Analysis(types::ImportAnalysis),
     /// The results of a creation.
     Results(types::ImportResults),
+    /// The import is done (its progress reached 100), but its analysis or
+    /// results did not read into the typed model: what could be read, and
+    /// the raw answer. A creation in this state **was applied**.
+    ReadPartially(PartialOutcome),
+}
+
+/// An import's outcome read as far as it could be: the import is done.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct PartialOutcome {
+    /// Simulation or creation (a creation was applied).
+    pub mode: ImportMode,
+    /// The import.
+    pub summary_id: uuid::Uuid,
+    /// User locations created (or, simulated, to create), if that count
+    /// could be read.
+    pub created: Option<i64>,
+    /// User locations deleted (or to delete), if that count could be read.
+    pub deleted: Option<i64>,
+    /// How many error lines the answer holds, if they could be counted.
+    pub error_lines: Option<usize>,
+    /// The answer as JSON, when it was JSON.
+    pub raw: Option<serde_json::Value>,
+    /// Why it did not read into the typed model (its body is the raw answer).
+    pub error: HttpError,
+}
+
+impl PartialOutcome {
+    fn new(mode: ImportMode, summary_id: uuid::Uuid, error: HttpError) -> Self {
+        let raw: Option<serde_json::Value> = match &error {
+            HttpError::InvalidAnswer { body, .. } => serde_json::from_slice(body).ok(),
+            _ => None,
+        };
+        let (created_key, deleted_key) = match mode {
+            ImportMode::Simulate => (
+                "validUserLocationsToCreateSummary",
+                "userLocationsToDeleteSummary",
+            ),
+            ImportMode::Create => ("userLocationsCreatedSummary", "userLocationsDeletedSummary"),
+        };
+        let count = |key: &str| {
+            let count = raw.as_ref()?.get(key)?.get("count")?;
+            count
+                .as_i64()
+                .or_else(|| count.as_str()?.trim().parse().ok())
+        };
+        Self {
+            mode,
+            summary_id,
+            created: count(created_key),
+            deleted: count(deleted_key),
+            error_lines: raw
+                .as_ref()
+                .and_then(|raw| raw.get("errorLines")?.as_array().map(Vec::len)),
+            raw,
+            error,
+        }
+    }
 }
 
 /// The waiter stopped without an outcome.
@@ -98,8 +164,64 @@ pub enum WaitError {
         #[source]
         last_error: Option<HttpError>,
     },
-    /// A call failed in a way that waiting will not mend (401, 404, a body
-    /// of the wrong shape…).
+    /// The progress did not move for [`WaitOptions::stall_after`].
+    #[error(
+        "the import {summary_id} stalled: its progress stayed at {progress:?} for {unchanged_for:?} \
+         ({polls} polls in {elapsed:?})"
+    )]
+    Stalled {
+        /// The import.
+        summary_id: uuid::Uuid,
+        /// The progress it stayed at, if any was read.
+        progress: Option<u8>,
+        /// How long it stayed there.
+        unchanged_for: Duration,
+        /// How long the waiter waited.
+        elapsed: Duration,
+        /// How many requests it made.
+        polls: u32,
+        /// The last transient error, if polls were failing too.
+        #[source]
+        last_error: Option<HttpError>,
+    },
+    /// The server reported a progress outside 0..=100.
+    #[error("the import {summary_id} reported a progress of {value}, outside 0..=100")]
+    ProgressOutOfRange {
+        /// The import.
+        summary_id: uuid::Uuid,
+        /// The value it sent.
+        value: i64,
+        /// The last valid progress before it, if any.
+        last_progress: Option<u8>,
+        /// How long the waiter waited.
+        elapsed: Duration,
+        /// How many requests it made.
+        polls: u32,
+    },
+    /// The progress reached 100 but the analysis or results failed: with an
+    /// error waiting cannot mend, or with transient errors for
+    /// [`WaitOptions::stall_after`]. A creation in this state was applied.
+    #[error(
+        "the import {summary_id} is done (progress 100) but its outcome could not be read \
+         ({polls} polls in {elapsed:?}, failing for {failing_for:?})"
+    )]
+    OutcomeFailed {
+        /// The import.
+        summary_id: uuid::Uuid,
+        /// Simulation or creation (a creation was applied).
+        mode: ImportMode,
+        /// How long the outcome kept failing.
+        failing_for: Duration,
+        /// How long the waiter waited.
+        elapsed: Duration,
+        /// How many requests it made.
+        polls: u32,
+        /// The last failure.
+        #[source]
+        source: HttpError,
+    },
+    /// A progress call failed in a way that waiting will not mend (401,
+    /// 404, a body of the wrong shape…).
     #[error("waiting for import {summary_id} failed")]
     Http {
         /// The import.
@@ -169,6 +291,16 @@ struct Poller {
     polls: u32,
     last_progress: Option<u8>,
     last_error: Option<HttpError>,
+    /// When the progress last changed (or, once it is 100, when the outcome
+    /// was first asked for): the stall clock.
+    last_change: Instant,
+}
+
+/// What the waiter is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Progress,
+    Outcome,
 }
 
 impl<'a> WaitForImport<'a> {
@@ -195,13 +327,16 @@ impl<'a> WaitForImport<'a> {
 
     /// Waits. Dropping the future cancels the wait (never the import).
     pub async fn execute(mut self) -> Result<ImportOutcome, WaitError> {
+        let now = Instant::now();
         let mut poller = Poller {
-            schedule: Schedule::new(self.options, Instant::now()),
+            schedule: Schedule::new(self.options, now),
             polls: 0,
             last_progress: None,
             last_error: None,
+            last_change: now,
         };
-        let id = self.started.summary_id.to_string();
+        let summary_id = self.started.summary_id;
+        let id = summary_id.to_string();
         loop {
             poller.polls += 1;
             let answer = self
@@ -215,22 +350,38 @@ impl<'a> WaitForImport<'a> {
                 });
             let hint = match answer {
                 Ok(answer) => {
-                    let percent = answer.into_inner().progress.clamp(0, 100) as u8;
+                    let value = i64::from(answer.into_inner().progress);
+                    let Some(percent) = u8::try_from(value).ok().filter(|percent| *percent <= 100)
+                    else {
+                        return Err(WaitError::ProgressOutOfRange {
+                            summary_id,
+                            value,
+                            last_progress: poller.last_progress,
+                            elapsed: poller.schedule.started_at.elapsed(),
+                            polls: poller.polls,
+                        });
+                    };
                     self.report(&poller, percent);
+                    if poller.last_progress != Some(percent) {
+                        poller.last_change = Instant::now();
+                    }
                     poller.last_progress = Some(percent);
                     poller.last_error = None;
-                    if percent >= 100 {
+                    if percent == 100 {
                         break;
                     }
                     None
                 }
                 Err(error) => self.transient(&mut poller, error)?,
             };
+            self.check_stall(&mut poller, Phase::Progress)?;
             self.sleep(&mut poller, hint).await?;
         }
+        poller.last_change = Instant::now();
         loop {
             poller.polls += 1;
-            let outcome = match self.started.mode {
+            let mode = self.started.mode;
+            let outcome = match mode {
                 ImportMode::Simulate => self
                     .client
                     .get_office_api_imports_user_locations_analysis()
@@ -255,13 +406,58 @@ impl<'a> WaitForImport<'a> {
                         HttpError::generated("get_office_api_imports_user_locations_results", error)
                     }),
             };
-            match outcome {
+            let error = match outcome {
                 Ok(outcome) => return Ok(outcome),
-                Err(error) => {
-                    let hint = self.transient(&mut poller, error)?;
-                    self.sleep(&mut poller, hint).await?;
+                Err(error @ HttpError::InvalidAnswer { .. }) => {
+                    tracing::warn!(%summary_id, %error, "the import is done; its outcome reads only partially");
+                    return Ok(ImportOutcome::ReadPartially(PartialOutcome::new(
+                        mode, summary_id, error,
+                    )));
                 }
-            }
+                Err(error) => error,
+            };
+            let hint = match self.transient(&mut poller, error) {
+                Ok(hint) => hint,
+                Err(WaitError::Http { source, .. }) => {
+                    return Err(self.outcome_failed(&poller, source));
+                }
+                Err(other) => return Err(other),
+            };
+            self.check_stall(&mut poller, Phase::Outcome)?;
+            self.sleep(&mut poller, hint).await?;
+        }
+    }
+
+    fn outcome_failed(&self, poller: &Poller, source: HttpError) -> WaitError {
+        WaitError::OutcomeFailed {
+            summary_id: self.started.summary_id,
+            mode: self.started.mode,
+            failing_for: poller.last_change.elapsed(),
+            elapsed: poller.schedule.started_at.elapsed(),
+            polls: poller.polls,
+            source,
+        }
+    }
+
+    /// Ends the wait when nothing moved for [`WaitOptions::stall_after`].
+    fn check_stall(&self, poller: &mut Poller, phase: Phase) -> Result<(), WaitError> {
+        let Some(stall_after) = self.options.stall_after else {
+            return Ok(());
+        };
+        let unchanged_for = poller.last_change.elapsed();
+        if unchanged_for < stall_after {
+            return Ok(());
+        }
+        match (phase, poller.last_error.take()) {
+            (Phase::Outcome, Some(source)) => Err(self.outcome_failed(poller, source)),
+            (_, last_error) => Err(WaitError::Stalled {
+                summary_id: self.started.summary_id,
+                progress: poller.last_progress,
+                unchanged_for,
+                elapsed: poller.schedule.started_at.elapsed(),
+                polls: poller.polls,
+                last_error,
+            }),
         }
     }
 
@@ -308,6 +504,10 @@ impl<'a> WaitForImport<'a> {
     /// gives up if the deadline has passed.
     async fn sleep(&self, poller: &mut Poller, hint: Option<Duration>) -> Result<(), WaitError> {
         let now = Instant::now();
+        let stall_at = self
+            .options
+            .stall_after
+            .map(|stall_after| later(poller.last_change, stall_after));
         let Some(next) = poller.schedule.next(now, hint) else {
             return Err(WaitError::ExceededMaxWait {
                 summary_id: self.started.summary_id,
@@ -317,6 +517,11 @@ impl<'a> WaitForImport<'a> {
                 last_progress: poller.last_progress,
                 last_error: poller.last_error.take(),
             });
+        };
+        // A stall is seen when it happens, not at the next backoff.
+        let next = match stall_at {
+            Some(stall_at) if stall_at > now => next.min(stall_at),
+            _ => next,
         };
         tokio::time::sleep_until(next).await;
         Ok(())
@@ -332,6 +537,7 @@ mod tests {
             min_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(8),
             max_wait: Duration::from_secs(60),
+            stall_after: None,
         }
     }
 

@@ -130,6 +130,7 @@ fn fast() -> WaitOptions {
         min_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(200),
         max_wait: Duration::from_secs(20),
+        ..WaitOptions::default()
     }
 }
 

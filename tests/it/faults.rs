@@ -11,7 +11,9 @@ use chrono::NaiveDate;
 use roster::Backoff;
 use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
+use roster::docutools::{
+    self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, DocutoolsError, UsersCsv,
+};
 use roster::office::types::Position;
 use roster::office::{
     self, ClientExtraImportExt, CsvUpload, ImportMode, ImportStarted, UserLocationRow, WaitOptions,
@@ -102,7 +104,7 @@ fn kind<T, E: std::fmt::Debug>(result: &Result<T, E>) -> String {
 fn was_handled(fault: &Fault) -> bool {
     matches!(
         fault,
-        Fault::DropAfterHandling | Fault::Delay(_) | Fault::Body(_)
+        Fault::DropAfterHandling | Fault::Delay(_) | Fault::Body(_) | Fault::CutMidBody
     )
 }
 
@@ -245,6 +247,12 @@ async fn docutools_import(fault_name: &str, fault: Fault) {
         "docutools import / {fault_name}"
     );
     assert!(result.is_err(), "docutools import / {fault_name}");
+    if let Fault::Body(_) = fault {
+        assert!(
+            matches!(result, Err(DocutoolsError::AppliedUnread { .. })),
+            "docutools import / {fault_name}: an answer that came says the import was applied: {result:?}"
+        );
+    }
 }
 
 /// One module a fault, one test an operation: `faults::http_503::office_import`.
@@ -313,6 +321,7 @@ fault_matrix! {
     truncated_json => Fault::Body("{\"summaryId\": \"51564472-08cc".into());
     empty_body => Fault::Body(String::new());
     body_of_the_wrong_shape => Fault::Body("[1, 2]".into());
+    cut_mid_body => Fault::CutMidBody;
 }
 
 /// Connection refused: the import is not sent, a read fails after its retries.

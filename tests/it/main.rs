@@ -31,3 +31,4 @@ mod strings;
 mod support;
 mod tolerance;
 mod variants;
+mod waiting;

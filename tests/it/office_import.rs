@@ -23,6 +23,7 @@ fn fast() -> WaitOptions {
         min_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(40),
         max_wait: Duration::from_secs(20),
+        ..WaitOptions::default()
     }
 }
 

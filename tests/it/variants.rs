@@ -228,3 +228,47 @@ async fn a_partial_update_against_partial_bodies() {
         .unwrap();
     assert_eq!(updated.id, Some(417));
 }
+
+#[tokio::test]
+async fn a_creation_answer_cut_mid_body_is_an_unknown_outcome_never_a_failure() {
+    let mut knobs = Knobs::default();
+    knobs.cut_creation_answer = true;
+    let setup = Setup {
+        import_duration: Duration::from_millis(20),
+        ..Setup::default()
+    }
+    .with_knobs(knobs);
+    let lucca = LocalLucca::start_with(setup).await.unwrap();
+    let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let rows = vec![UserLocationRow::new(
+        "jdupont",
+        "Paris",
+        day(0),
+        Position::FullDay,
+    )];
+
+    let error = office
+        .checked_import(CsvSource::rows(rows))
+        .wait_options(fast())
+        .execute()
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            &error,
+            roster::office::ImportError::Upload {
+                mode: roster::office::ImportMode::Create,
+                source: roster::office::UploadError::OutcomeUnknown { .. },
+            }
+        ),
+        "{error:?}"
+    );
+    let chain = crate::support::error_chain(&error);
+    assert!(chain.contains("may have been applied"), "{chain}");
+    assert_eq!(
+        lucca.received_imports().len(),
+        2,
+        "sent once each: simulation, creation"
+    );
+}

@@ -1,0 +1,171 @@
+//! The waiter against imports that fail, stall or answer what cannot be
+//! read (paused time: the minutes pass at once, exactly): each ends with its
+//! typed error within the stall time, and no outcome is lost.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use roster::office::types::Position;
+use roster::office::{
+    CheckedImport, ClientExtraImportExt, CsvSource, CsvUpload, ImportMode, ImportOutcome,
+    UserLocationRow, WaitError, WaitOptions,
+};
+use roster::{HttpError, office};
+use roster_emulator::{Fault, ImportFate, Knobs, LocalLucca, Route, Setup};
+
+use crate::support::LocalConfig;
+
+const STALL: Duration = Duration::from_secs(5 * 60);
+
+fn rows() -> Vec<UserLocationRow> {
+    let day = NaiveDate::from_ymd_opt(2025, 9, 15).unwrap();
+    vec![UserLocationRow::new(
+        "jdupont",
+        "Paris",
+        day,
+        Position::FullDay,
+    )]
+}
+
+/// A server whose imports meet `fate`, and a client without a rate limiter.
+async fn server(fate: ImportFate) -> (LocalLucca, office::Client) {
+    let mut knobs = Knobs::default();
+    knobs.import_fate = fate;
+    let setup = Setup {
+        import_duration: Duration::ZERO,
+        ..Setup::default()
+    }
+    .with_knobs(knobs);
+    let lucca = LocalLucca::start_with(setup).await.unwrap();
+    let office = lucca.config().with_rate_limit(None).client().unwrap();
+    (lucca, office)
+}
+
+/// Starts an import of `mode` and waits for it with the default options.
+async fn wait(office: &office::Client, mode: ImportMode) -> Result<ImportOutcome, WaitError> {
+    let started = office
+        .import_user_locations(CsvUpload::from_rows(rows()))
+        .mode(mode)
+        .send()
+        .await
+        .unwrap();
+    office.wait_for_import(started).execute().await
+}
+
+#[test]
+fn the_default_wait_is_half_an_hour_with_a_five_minute_stall() {
+    let options = WaitOptions::default();
+    assert_eq!(options.max_wait, Duration::from_secs(30 * 60));
+    assert_eq!(options.stall_after, Some(STALL));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_import_ends_the_wait_at_the_stall_time() {
+    let (_lucca, office) = server(ImportFate::StallsAt(40)).await;
+
+    let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
+
+    let WaitError::Stalled {
+        progress,
+        unchanged_for,
+        elapsed,
+        polls,
+        ..
+    } = error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(progress, Some(40));
+    assert_eq!(unchanged_for, STALL, "seen when it happens");
+    assert!(elapsed < WaitOptions::default().max_wait, "{elapsed:?}");
+    assert!(polls > 2, "{polls}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_import_that_never_starts_is_a_stall_at_zero() {
+    let (_lucca, office) = server(ImportFate::NeverStarts).await;
+
+    let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
+
+    assert!(
+        matches!(error, WaitError::Stalled { progress: Some(0), unchanged_for, .. } if unchanged_for == STALL),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_progress_outside_0_to_100_ends_the_wait_at_once() {
+    for value in [150, -1] {
+        let (_lucca, office) = server(ImportFate::StallsAt(value)).await;
+
+        let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
+
+        assert!(
+            matches!(error, WaitError::ProgressOutOfRange { value: seen, polls: 1, .. } if seen == value),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_outcome_ends_the_wait_within_the_stall_time_and_says_it_was_applied() {
+    let (lucca, office) = server(ImportFate::OutcomeFails(500)).await;
+
+    let error = wait(&office, ImportMode::Create).await.unwrap_err();
+
+    let WaitError::OutcomeFailed {
+        mode,
+        failing_for,
+        source,
+        ..
+    } = error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(mode, ImportMode::Create);
+    // The stall is seen at the first poll at or after the stall time; that
+    // poll's own retries (the transport's, under a second) come on top.
+    assert!(
+        failing_for >= STALL && failing_for < STALL + Duration::from_secs(1),
+        "{failing_for:?}"
+    );
+    assert_eq!(source.status().map(|status| status.as_u16()), Some(500));
+    assert_eq!(lucca.imports_applied(), 1, "the creation was applied");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outcome_refused_for_good_ends_the_wait_at_once() {
+    let (_lucca, office) = server(ImportFate::OutcomeFails(400)).await;
+
+    let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
+
+    assert!(
+        matches!(&error, WaitError::OutcomeFailed { failing_for, .. } if failing_for.is_zero()),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn results_that_do_not_read_keep_the_import_s_counts_and_raw_answer() {
+    let (lucca, office) = server(ImportFate::Completes).await;
+    let unreadable = r#"{"summaryId": 7, "userLocationsCreatedSummary": {"count": "1"},
+        "userLocationsDeletedSummary": {"count": 0}, "errorLines": [], "warningLines": {"not": "a list"}}"#;
+    lucca
+        .faults()
+        .inject(Route::Results, Fault::Body(unreadable.to_owned()));
+
+    let outcome = office
+        .checked_import(CsvSource::rows(rows()))
+        .execute()
+        .await
+        .unwrap();
+
+    let CheckedImport::CreatedUnread { results, .. } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!((results.created, results.deleted), (Some(1), Some(0)));
+    assert_eq!(results.error_lines, Some(0));
+    assert_eq!(results.raw.as_ref().unwrap()["summaryId"], 7);
+    assert!(matches!(results.error, HttpError::InvalidAnswer { .. }));
+    assert_eq!(lucca.imports_applied(), 1);
+}
