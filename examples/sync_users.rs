@@ -8,13 +8,18 @@
 //! ```
 //!
 //! With `LUCCA_HOST` and `LUCCA_API_KEY` set it talks to that account and
-//! only prints the changes, unless given `--apply`.
+//! only prints the changes, unless given `--apply`. `--mode partial` (the
+//! default: only the changed fields are sent) or `--mode complete` (for
+//! tenants that want the reference page's whole bodies: each user is read
+//! fresh, and left alone if it changed meanwhile).
 
 mod common;
 
 use std::error::Error;
 
-use roster::directory::{self, ClientExtraUsersExt, DirectoryError, Fields, UserPatch, UserRef};
+use roster::directory::{
+    self, ClientExtraUsersExt, DirectoryError, Fields, UpdateMode, UserPatch, UserRef,
+};
 
 /// One line of the HR export.
 #[derive(Debug, serde::Deserialize)]
@@ -77,6 +82,14 @@ fn differences(employee: &Employee, user: &directory::types::User) -> (UserPatch
 async fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let apply_on_tenant = args.iter().any(|arg| arg == "--apply");
+    let mode = match args.iter().position(|arg| arg == "--mode") {
+        None => UpdateMode::Partial,
+        Some(index) => match args.get(index + 1).map(String::as_str) {
+            Some("partial") => UpdateMode::Partial,
+            Some("complete") => UpdateMode::Complete,
+            other => return Err(format!("--mode takes partial or complete, not {other:?}").into()),
+        },
+    };
     let text = match args.iter().position(|arg| arg == "--csv") {
         Some(index) => std::fs::read_to_string(args.get(index + 1).ok_or("--csv needs a file")?)?,
         None => SAMPLE.to_owned(),
@@ -114,7 +127,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let to_update = updates.len();
     let (mut updated, mut failed) = (0, 0);
     if apply {
-        let report = directory.bulk_update(updates).execute().await;
+        let report = directory.bulk_update(updates).mode(mode).execute().await;
         updated = report.succeeded().count();
         for outcome in report.failed() {
             failed += 1;

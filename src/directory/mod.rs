@@ -13,11 +13,13 @@
 
 crate::generated_api!("directory", crate::credentials::Lucca);
 
+mod complete;
 mod fields;
 mod patch;
 mod query;
 mod users;
 
+pub use complete::{REQUIRED_FIELDS, UpdateMode};
 pub use fields::{Fields, FieldsError};
 pub use patch::{CountryCode, CultureId, PatchError, UserPatch};
 pub use query::{FilterValue, MAX_PAGE, Range, Text, UserQuery};

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Client;
+use super::complete::{UpdateMode, complete_body, missing_required, read_selection};
 use super::fields::{Fields, FieldsError};
 use super::patch::{PatchError, UserPatch};
 use super::query::UserQuery;
@@ -24,6 +25,9 @@ use crate::transport::Call;
 /// a typed body, which cannot say "clear this field"): idempotent, so the
 /// transport tries it again on transient failures.
 const UPDATE_CALL: Call = Call::new("put_user", "/api/v3/users/{id}", Resend::IdempotentWrite);
+
+/// The complete mode's reads of the user it updates, as raw JSON.
+const READ_CALL: Call = Call::new("get_user", "/api/v3/users/{id}", Resend::Read);
 
 /// A users call failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +67,36 @@ pub enum DirectoryError {
     UnknownLogin {
         /// The login.
         login: String,
+    },
+    /// A partial update was refused, and it lacks fields the reference page
+    /// marks required: this tenant wants whole bodies
+    /// ([`UpdateMode::Complete`]). Nothing was changed.
+    #[error(
+        "the partial update of user {user} was refused; it lacks the required {missing:?}: \
+         this tenant wants whole bodies (UpdateMode::Complete)"
+    )]
+    PartialRefused {
+        /// The user.
+        user: i64,
+        /// The required fields the body lacked.
+        missing: Vec<&'static str>,
+        /// The refusal.
+        #[source]
+        source: HttpError,
+    },
+    /// The user changed between the complete update's read and its write:
+    /// nothing was written, so that change is not overwritten. Read again
+    /// and decide.
+    #[error(
+        "user {user} changed while being updated (modifiedAt {read:?}, then {now:?}); nothing was written"
+    )]
+    ConcurrentChange {
+        /// The user.
+        user: i64,
+        /// `modifiedAt` at the read.
+        read: Option<String>,
+        /// `modifiedAt` just before the write.
+        now: Option<String>,
     },
 }
 
@@ -209,6 +243,8 @@ impl ClientExtraUsersExt for Client {
             id,
             patch,
             retries: None,
+            mode: UpdateMode::default(),
+            fields: Fields::new(),
         }
     }
 
@@ -218,6 +254,7 @@ impl ClientExtraUsersExt for Client {
             updates,
             concurrency: 4,
             retries: None,
+            mode: UpdateMode::default(),
         }
     }
 }
@@ -344,6 +381,8 @@ pub struct UpdateUserRequest<'a> {
     id: i64,
     patch: UserPatch,
     retries: Option<Backoff>,
+    mode: UpdateMode,
+    fields: Fields,
 }
 
 impl UpdateUserRequest<'_> {
@@ -353,32 +392,107 @@ impl UpdateUserRequest<'_> {
         self
     }
 
-    /// Sends the touched fields (`null` for cleared ones); the answer is the
-    /// updated user.
+    /// Which reading of the `PUT` to follow (partial by default).
+    pub fn mode(mut self, mode: UpdateMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The properties the answer should hold (by default Lucca sends `id`,
+    /// `name`, `url`).
+    pub fn fields(mut self, fields: Fields) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Sends the update; the answer is the updated user.
     pub async fn send(self) -> Result<types::User, DirectoryError> {
         let Self {
             client,
             id,
             patch,
             retries,
+            mode,
+            fields,
         } = self;
         path_id(id)?;
-        let body = patch
+        let changes = match patch
             .to_json()
-            .map_err(|source| DirectoryError::Patch { user: id, source })?;
+            .map_err(|source| DirectoryError::Patch { user: id, source })?
+        {
+            Value::Object(changes) => changes,
+            _ => serde_json::Map::new(),
+        };
+        let body = match mode {
+            UpdateMode::Partial => changes,
+            UpdateMode::Complete => {
+                let current = client.read_raw(id, &read_selection()).await?;
+                let body = complete_body(&current, changes);
+                let now = client.read_raw(id, "modifiedAt").await?;
+                let stamp = |user: &serde_json::Map<String, Value>| {
+                    user.get("modifiedAt").map(Value::to_string)
+                };
+                if stamp(&current) != stamp(&now) {
+                    return Err(DirectoryError::ConcurrentChange {
+                        user: id,
+                        read: stamp(&current),
+                        now: stamp(&now),
+                    });
+                }
+                body
+            }
+        };
         let call = match retries {
             Some(retries) => UPDATE_CALL.retries(retries),
             None => UPDATE_CALL,
         };
-        let request = client
+        let mut request = client
             .client()
             .put(format!("{}/api/v3/users/{id}", client.baseurl()))
-            .json(&body)
+            .json(&body);
+        if !fields.is_empty() {
+            request = request.query(&[("fields", fields.to_query()?)]);
+        }
+        let request = request
             .build()
             .map_err(|error| HttpError::from_reqwest(call.operation(), error))?;
         let answer = client
             .inner()
             .send(client.client(), request, call, None)
+            .await
+            .map_err(|source| {
+                let missing = missing_required(&body);
+                let refused = source.status().is_some_and(|status| status.as_u16() == 400);
+                if mode == UpdateMode::Partial && refused && !missing.is_empty() {
+                    DirectoryError::PartialRefused {
+                        user: id,
+                        missing,
+                        source,
+                    }
+                } else {
+                    source.into()
+                }
+            })?;
+        Ok(answer.decode(parse_enveloped)?)
+    }
+}
+
+impl Client {
+    /// User `id` as raw JSON (the envelope or a bare object), with `fields`.
+    async fn read_raw(
+        &self,
+        id: i64,
+        fields: &str,
+    ) -> Result<serde_json::Map<String, Value>, DirectoryError> {
+        let request = self
+            .client()
+            .get(format!("{}/api/v3/users/{id}", self.baseurl()))
+            .query(&[("fields", fields)])
+            .build()
+            .map_err(|error| HttpError::from_reqwest(READ_CALL.operation(), error))?;
+        let answer = self
+            .inner()
+            .send(self.client(), request, READ_CALL, None)
             .await?;
         Ok(answer.decode(parse_enveloped)?)
     }
@@ -391,9 +505,16 @@ pub struct BulkUpdateRequest<'a> {
     updates: Vec<(UserRef, UserPatch)>,
     concurrency: usize,
     retries: Option<Backoff>,
+    mode: UpdateMode,
 }
 
 impl BulkUpdateRequest<'_> {
+    /// Which reading of the `PUT` every update follows (partial by default).
+    pub fn mode(mut self, mode: UpdateMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
     /// Updates in flight at once (4 by default; the rate limit still holds).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
@@ -414,6 +535,7 @@ impl BulkUpdateRequest<'_> {
             updates,
             concurrency,
             retries,
+            mode,
         } = self;
         let outcomes = futures_util::stream::iter(updates)
             .map(|(user, patch)| async move {
@@ -423,7 +545,7 @@ impl BulkUpdateRequest<'_> {
                 };
                 let result = match id {
                     Ok(id) => {
-                        let update = client.update_user(id, patch);
+                        let update = client.update_user(id, patch).mode(mode);
                         match retries {
                             Some(retries) => update.retries(retries).send().await,
                             None => update.send().await,

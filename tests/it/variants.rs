@@ -272,3 +272,116 @@ async fn a_creation_answer_cut_mid_body_is_an_unknown_outcome_never_a_failure() 
         "sent once each: simulation, creation"
     );
 }
+
+/// The two readings of the `PUT`, against the two servers.
+mod update_modes {
+    use super::*;
+    use roster::directory::{DirectoryError, UpdateMode};
+    use roster_emulator::{Fault, PutBodies, Route};
+
+    async fn server(bodies: PutBodies) -> (LocalLucca, directory::Client) {
+        let mut knobs = Knobs::default();
+        knobs.put_bodies = bodies;
+        let lucca = LocalLucca::start_with(Setup::default().with_knobs(knobs))
+            .await
+            .unwrap();
+        let directory = lucca.config().with_rate_limit(None).client().unwrap();
+        (lucca, directory)
+    }
+
+    async fn update(
+        directory: &directory::Client,
+        mode: UpdateMode,
+    ) -> Result<directory::types::User, DirectoryError> {
+        directory
+            .update_user(417, UserPatch::new().job_title("Engineer"))
+            .mode(mode)
+            .fields(Fields::new().with("id").with("jobTitle").with("lastName"))
+            .send()
+            .await
+    }
+
+    #[tokio::test]
+    async fn whole_bodies_take_a_complete_update_and_refuse_a_partial_one_saying_why() {
+        let (lucca, directory) = server(PutBodies::Whole).await;
+
+        let error = update(&directory, UpdateMode::Partial).await.unwrap_err();
+        let DirectoryError::PartialRefused {
+            user,
+            missing,
+            source,
+        } = &error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!((*user, missing.len()), (417, 14));
+        assert_eq!(source.status().map(|status| status.as_u16()), Some(400));
+        assert!(
+            error.to_string().contains("UpdateMode::Complete"),
+            "{error}"
+        );
+
+        let updated = update(&directory, UpdateMode::Complete).await.unwrap();
+        assert_eq!(updated.job_title.as_deref(), Some("Engineer"));
+        assert_eq!(
+            updated.last_name.as_deref(),
+            Some("Lefevre"),
+            "fields on the PUT"
+        );
+        let sent = &lucca.received_updates()[0].1;
+        for name in roster::directory::REQUIRED_FIELDS {
+            assert!(sent.get(name).is_some(), "{name} was sent");
+        }
+        assert_eq!(sent["lastName"], "Lefevre", "untouched fields sent as read");
+    }
+
+    #[tokio::test]
+    async fn partial_bodies_take_both() {
+        let (lucca, directory) = server(PutBodies::Partial).await;
+
+        update(&directory, UpdateMode::Partial).await.unwrap();
+        update(&directory, UpdateMode::Complete).await.unwrap();
+
+        let sent = lucca.received_updates();
+        assert_eq!(sent[0].1, serde_json::json!({ "jobTitle": "Engineer" }));
+        assert_eq!(sent[1].1.as_object().unwrap().len(), 15);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_between_the_read_and_the_write_is_refused_not_overwritten() {
+        let (lucca, directory) = server(PutBodies::Whole).await;
+        let other: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+        // The complete update's first read is answered late; meanwhile
+        // someone else changes the user.
+        lucca
+            .faults()
+            .inject(Route::Users, Fault::Delay(Duration::from_secs(10)));
+        let ours = tokio::spawn(async move { update(&directory, UpdateMode::Complete).await });
+        while lucca.faults().requests(Route::Users) == 0 {
+            tokio::task::yield_now().await;
+        }
+        other
+            .update_user(417, UserPatch::new().last_name("Martin"))
+            .mode(UpdateMode::Complete)
+            .send()
+            .await
+            .unwrap();
+
+        let error = ours.await.unwrap().unwrap_err();
+
+        assert!(
+            matches!(error, DirectoryError::ConcurrentChange { user: 417, .. }),
+            "{error:?}"
+        );
+        let person = lucca.person(417).unwrap();
+        assert_eq!(
+            (person["lastName"].as_str(), person["jobTitle"].as_str()),
+            (Some("Martin"), None)
+        );
+        assert_eq!(
+            lucca.received_updates().len(),
+            1,
+            "only the other update was written"
+        );
+    }
+}

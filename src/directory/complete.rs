@@ -1,0 +1,159 @@
+//! The two readings of `PUT /api/v3/users/{id}`. Lucca's users guide sends
+//! only the fields that change (`{"lastName": "Smith"}`); its reference page
+//! marks 14 body fields *required*. Neither reading is confirmed, so both
+//! are offered: [`UpdateMode::Partial`] sends the patch alone;
+//! [`UpdateMode::Complete`] reads the user fresh, sends the required fields
+//! with the changes, and refuses to write when the user changed between the
+//! read and the write.
+
+use serde_json::{Map, Value};
+
+use crate::VendorDateTime;
+
+/// Which reading of the `PUT` an update follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UpdateMode {
+    /// The users guide's reading: only the touched fields are sent. One
+    /// request; fields nobody touched are never rewritten. The default,
+    /// because it cannot overwrite someone else's change to another field.
+    /// A tenant that wants whole bodies refuses it with
+    /// [`DirectoryError::PartialRefused`](super::DirectoryError::PartialRefused).
+    #[default]
+    Partial,
+    /// The reference page's reading: the user is read fresh, the 14 required
+    /// fields are sent with the changes, and the write is refused with
+    /// [`DirectoryError::ConcurrentChange`](super::DirectoryError::ConcurrentChange)
+    /// if `modifiedAt` moved between the read and a second read just before
+    /// the write. Three requests.
+    Complete,
+}
+
+/// The body fields the reference page marks required.
+pub const REQUIRED_FIELDS: [&str; 14] = [
+    "firstName",
+    "lastName",
+    "login",
+    "mail",
+    "dtContractStart",
+    "legalEntityId",
+    "employeeNumber",
+    "departmentId",
+    "managerId",
+    "birthDate",
+    "cultureID",
+    "calendarId",
+    "rolePrincipalId",
+    "habilitedRoles",
+];
+
+const DATE_TIMES: [&str; 2] = ["dtContractStart", "birthDate"];
+
+/// The required fields a body lacks.
+pub(crate) fn missing_required(body: &Map<String, Value>) -> Vec<&'static str> {
+    REQUIRED_FIELDS
+        .into_iter()
+        .filter(|name| !body.contains_key(*name))
+        .collect()
+}
+
+/// A field of a user as read, in either casing of an id key.
+fn read<'a>(user: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    user.get(name).or_else(|| {
+        let stem = name.strip_suffix("ID")?;
+        user.get(&format!("{stem}Id"))
+    })
+}
+
+/// A required field of a user as read, written as the documents say: ids
+/// alone for `habilitedRoles`, zone-less date-times.
+fn written(name: &str, value: &Value) -> Value {
+    match (name, value) {
+        ("habilitedRoles", Value::Array(roles)) => Value::Array(
+            roles
+                .iter()
+                .filter_map(|role| role.get("id"))
+                .map(|id| serde_json::json!({ "id": id }))
+                .collect(),
+        ),
+        ("habilitedRoles", Value::Null) => Value::Array(Vec::new()),
+        (name, Value::String(text)) if DATE_TIMES.contains(&name) => {
+            match text.parse::<VendorDateTime>() {
+                Ok(at) => Value::String(at.local().format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+                Err(_) => value.clone(),
+            }
+        }
+        _ => value.clone(),
+    }
+}
+
+/// The whole body: the required fields of `current` (a fresh read), then the
+/// changes over them.
+pub(crate) fn complete_body(
+    current: &Map<String, Value>,
+    changes: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut body: Map<String, Value> = REQUIRED_FIELDS
+        .into_iter()
+        .map(|name| {
+            let value = read(current, name).map_or(Value::Null, |value| written(name, value));
+            (name.to_owned(), value)
+        })
+        .collect();
+    body.extend(changes);
+    body
+}
+
+/// What the complete mode reads before writing.
+pub(crate) fn read_selection() -> String {
+    let mut fields: Vec<&str> = REQUIRED_FIELDS.to_vec();
+    fields.push("modifiedAt");
+    fields.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_complete_body_takes_the_required_fields_from_the_read_and_the_changes_over_them() {
+        let current = json!({
+            "id": 416, "firstName": "John", "lastName": "Doe", "login": "jdoe", "mail": "j@x",
+            "dtContractStart": "2014-09-01T00:00:00+02:00", "legalEntityId": 1,
+            "employeeNumber": "00057", "departmentId": 13, "managerId": null,
+            "birthDate": null, "cultureId": 1036, "calendarId": 1, "rolePrincipalId": 55,
+            "habilitedRoles": [{ "id": 59, "name": "Employee +", "url": "u" }],
+            "modifiedAt": "2015-09-07T10:20:06.583",
+        });
+        let changes = json!({ "lastName": "Smith", "jobTitle": "Lead" });
+
+        let body = complete_body(
+            current.as_object().unwrap(),
+            changes.as_object().unwrap().clone(),
+        );
+
+        assert!(missing_required(&body).is_empty());
+        assert_eq!(body["lastName"], "Smith");
+        assert_eq!(body["jobTitle"], "Lead");
+        assert_eq!(
+            body["cultureID"], 1036,
+            "read in either casing, sent as documented"
+        );
+        assert_eq!(body["habilitedRoles"], json!([{ "id": 59 }]));
+        assert_eq!(
+            body["dtContractStart"], "2014-09-01T00:00:00",
+            "sent without a zone"
+        );
+        assert_eq!(body.get("modifiedAt"), None);
+        assert_eq!(body.get("id"), None);
+    }
+
+    #[test]
+    fn a_partial_body_lacks_what_it_does_not_touch() {
+        let body = json!({ "lastName": "Smith" });
+        let missing = missing_required(body.as_object().unwrap());
+        assert_eq!(missing.len(), 13);
+        assert!(!missing.contains(&"lastName"));
+    }
+}
