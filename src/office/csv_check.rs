@@ -132,7 +132,7 @@ impl CsvCheckError {
 }
 
 /// What a checked file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CsvSummary {
     /// Rows after the header.
     pub rows: u64,
@@ -140,16 +140,20 @@ pub struct CsvSummary {
     pub deletions: u64,
     /// Whether the file starts with the BOM Lucca documents.
     pub has_bom: bool,
+    /// What is sent as it is but deserves a look: columns beyond the seven
+    /// (Lucca's own guide shows `firstName;lastName`).
+    pub warnings: Vec<CsvProblem>,
 }
 
 /// Checks an import file without keeping its rows (a file of any size).
 pub fn check_csv(reader: impl Read) -> Result<CsvSummary, CsvCheckError> {
     let mut summary = CsvSummary::default();
-    let has_bom = read_csv(reader, |row| {
+    let (has_bom, warnings) = read_csv(reader, |row| {
         summary.rows += 1;
         summary.deletions += u64::from(row.is_deletion);
     })?;
     summary.has_bom = has_bom;
+    summary.warnings = warnings;
     Ok(summary)
 }
 
@@ -174,6 +178,10 @@ pub fn read_rows(reader: impl Read) -> Result<Vec<UserLocationRow>, CsvCheckErro
 struct Problems {
     kept: Vec<CsvProblem>,
     omitted: u64,
+    warnings: Vec<CsvProblem>,
+    /// The first line with bytes that are not UTF-8, and whether they read
+    /// as Windows-1252: one problem for the whole file.
+    not_utf8: Option<(u64, bool)>,
 }
 
 impl Problems {
@@ -193,7 +201,32 @@ impl Problems {
     fn is_empty(&self) -> bool {
         self.kept.is_empty()
     }
+
+    fn warn(&mut self, column: usize, field: &str, message: String) {
+        tracing::warn!(column, field, %message, "import file");
+        self.warnings.push(CsvProblem {
+            line: 1,
+            column: Some(column),
+            field: Some(field.to_owned()),
+            message,
+        });
+    }
+
+    /// Notes a cell that is not UTF-8 (the first one is reported).
+    fn not_utf8(&mut self, line: u64, bytes: &[u8]) {
+        if self.not_utf8.is_none() {
+            let (_, _, unmappable) = encoding_rs::WINDOWS_1252.decode(bytes);
+            let windows_1252 = !unmappable
+                && !bytes
+                    .iter()
+                    .any(|byte| matches!(byte, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D));
+            self.not_utf8 = Some((line, windows_1252));
+        }
+    }
 }
+
+/// Columns Lucca's guide and UI import show besides the seven.
+const DOCUMENTED_EXTRA: [&str; 2] = ["firstName", "lastName"];
 
 /// Where each known column is in this file's header.
 #[derive(Default)]
@@ -240,27 +273,44 @@ fn read_header(record: &ByteRecord, problems: &mut Problems) -> Option<Columns> 
                 problems.add(1, column, Some(&name), "this column appears twice".into());
             }
             Some(slot) => columns.index[slot] = Some(index),
+            None if DOCUMENTED_EXTRA.contains(&name.as_ref()) => problems.warn(
+                index + 1,
+                &name,
+                format!("`{name}` is not one of the seven columns; Lucca's guide shows it: it is sent as it is"),
+            ),
             None => {
                 let hint = closest_header(&name)
                     .map(|known| format!("; did you mean `{known}`?"))
                     .unwrap_or_default();
                 let expected = HEADER.join(";");
-                problems.add(
-                    1,
-                    column,
-                    Some(&name),
-                    format!("unknown column `{name}`{hint} (the header is `{expected}`)"),
+                problems.warn(
+                    index + 1,
+                    &name,
+                    format!(
+                        "unknown column `{name}`{hint}: it is sent as it is, and Lucca may refuse it (the columns are `{expected}`)"
+                    ),
                 );
             }
         }
     }
     for required in REQUIRED {
         if columns.cell(record, required).is_none() {
+            let misspelled = record.iter().enumerate().find_map(|(index, cell)| {
+                let name = String::from_utf8_lossy(cell);
+                (closest_header(&name) == Some(required)).then(|| (index + 1, name.into_owned()))
+            });
+            let (column, hint) = match misspelled {
+                Some((column, name)) => (
+                    Some(column),
+                    format!(" (is `{name}` a misspelling? did you mean `{required}`?)"),
+                ),
+                None => (None, String::new()),
+            };
             problems.add(
                 1,
-                None,
+                column,
                 Some(required),
-                format!("the required column `{required}` is missing"),
+                format!("the required column `{required}` is missing{hint}"),
             );
         }
     }
@@ -304,16 +354,17 @@ fn read_record(
     problems: &mut Problems,
 ) -> Option<UserLocationRow> {
     if record.len() != columns.count {
-        problems.add(
-            line,
-            None,
-            None,
+        let message = if record.iter().any(|cell| cell.contains(&b'\n')) {
+            "a quote opened on this line is never closed: the lines after it became one cell"
+                .to_owned()
+        } else {
             format!(
                 "{} cell(s), the header has {}: is a `;` in a value not quoted?",
                 record.len(),
                 columns.count
-            ),
-        );
+            )
+        };
+        problems.add(line, None, None, message);
         return None;
     }
     let before = problems.kept.len() as u64 + problems.omitted;
@@ -322,7 +373,7 @@ fn read_record(
         match std::str::from_utf8(bytes) {
             Ok(value) => Some((index + 1, value.to_owned())),
             Err(_) => {
-                problems.add(line, Some(index + 1), Some(name), "not valid UTF-8".into());
+                problems.not_utf8(line, bytes);
                 None
             }
         }
@@ -389,7 +440,7 @@ fn read_record(
         None => Some(false),
     };
 
-    if problems.kept.len() as u64 + problems.omitted != before {
+    if problems.kept.len() as u64 + problems.omitted != before || problems.not_utf8.is_some() {
         return None;
     }
     let non_empty = |cell: Option<(usize, String)>| {
@@ -412,7 +463,7 @@ fn read_record(
 fn read_csv(
     reader: impl Read,
     mut on_row: impl FnMut(UserLocationRow),
-) -> Result<bool, CsvCheckError> {
+) -> Result<(bool, Vec<CsvProblem>), CsvCheckError> {
     let io = |source| CsvCheckError::Io { file: None, source };
     let mut reader = BufReader::new(reader);
     let has_bom = reader.fill_buf().map_err(io)?.starts_with(BOM);
@@ -471,8 +522,24 @@ fn read_csv(
             "the file is empty; it needs the header row".into(),
         );
     }
+    if let Some((line, windows_1252)) = problems.not_utf8 {
+        let guess = if windows_1252 {
+            "; it looks like Windows-1252: convert it, or send it with `CsvUpload::from_windows_1252`"
+        } else {
+            ""
+        };
+        problems.kept.insert(
+            0,
+            CsvProblem {
+                line,
+                column: None,
+                field: None,
+                message: format!("the file is not UTF-8 (from this line on){guess}"),
+            },
+        );
+    }
     if problems.is_empty() {
-        Ok(has_bom)
+        Ok((has_bom, problems.warnings))
     } else {
         Err(CsvCheckError::Invalid {
             file: None,

@@ -113,6 +113,11 @@ impl CsvSource {
         Self::Rows(rows.into())
     }
 
+    /// A file's bytes written in Windows-1252, transcoded to UTF-8.
+    pub fn windows_1252(bytes: &[u8]) -> Self {
+        Self::Bytes(super::upload::transcode_windows_1252(bytes))
+    }
+
     /// Checks the source locally, before anything is sent.
     async fn check(&self) -> Result<(), ImportError> {
         match self {

@@ -33,5 +33,7 @@ pub use import::{
     CheckedImport, CheckedImportRequest, ClientExtraImportExt, CsvSource, ImportError,
     ImportUserLocations, analysis_has_errors,
 };
-pub use upload::{CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError};
+pub use upload::{
+    CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
+};
 pub use wait::{ImportOutcome, PartialOutcome, Progress, WaitError, WaitForImport, WaitOptions};

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use progenitor_client::ClientInfo;
 use reqwest::multipart::{Form, Part};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::io::ReaderStream;
 
 use super::csv_format::BOM;
@@ -123,6 +123,37 @@ pub enum UploadError {
     },
 }
 
+/// A Windows-1252 file as UTF-8 (a BOM it may have is kept as a BOM).
+pub fn transcode_windows_1252(bytes: &[u8]) -> Bytes {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    Bytes::from([BOM, text.as_bytes()].concat())
+}
+
+/// The one BOM rule of every source: the file sent starts with the BOM
+/// Lucca documents, exactly once. The first bytes are read to know.
+async fn with_bom<R>(mut reader: R, length: Option<u64>) -> io::Result<(reqwest::Body, Option<u64>)>
+where
+    R: AsyncRead + Send + Unpin + 'static,
+{
+    let mut head = Vec::with_capacity(BOM.len());
+    (&mut reader)
+        .take(BOM.len() as u64)
+        .read_to_end(&mut head)
+        .await?;
+    let (head, length) = if head == BOM {
+        (head, length)
+    } else {
+        (
+            [BOM, &head[..]].concat(),
+            length.map(|length| length + BOM.len() as u64),
+        )
+    };
+    let head = futures_util::stream::once(async move { Ok(Bytes::from(head)) });
+    let rest = ReaderStream::with_capacity(reader, READ_CHUNK);
+    Ok((reqwest::Body::wrap_stream(head.chain(rest)), length))
+}
+
 /// A CSV file ready to be sent once: its bytes (streamed), its length when
 /// known (then sent as `Content-Length`), its file name.
 pub struct CsvUpload {
@@ -156,9 +187,15 @@ impl CsvUpload {
         }
     }
 
-    /// An import file already in memory.
+    /// An import file already in memory. Like every source, it starts with
+    /// exactly one BOM (one is put in front when it has none).
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
         let bytes = bytes.into();
+        let bytes = if bytes.starts_with(BOM) {
+            bytes
+        } else {
+            Bytes::from([BOM, &bytes[..]].concat())
+        };
         Self {
             length: Some(bytes.len() as u64),
             body: reqwest::Body::from(bytes),
@@ -166,50 +203,48 @@ impl CsvUpload {
         }
     }
 
+    /// An import file written in Windows-1252 (what spreadsheet software on
+    /// Windows often saves), sent transcoded to the UTF-8 Lucca documents.
+    pub fn from_windows_1252(bytes: &[u8]) -> Self {
+        Self::from_bytes(transcode_windows_1252(bytes))
+    }
+
     /// The import file at `path`, streamed, with its length; named after the
-    /// file. A file without the BOM Lucca documents gets one in front.
+    /// file. Like every source, it starts with exactly one BOM.
     pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, UploadError> {
         let path = path.as_ref();
         let io_error = |source| UploadError::Io {
             path: path.to_owned(),
             source,
         };
-        let mut file = tokio::fs::File::open(path).await.map_err(io_error)?;
+        let file = tokio::fs::File::open(path).await.map_err(io_error)?;
         let length = file.metadata().await.map_err(io_error)?.len();
-        let mut head = Vec::with_capacity(BOM.len());
-        (&mut file)
-            .take(BOM.len() as u64)
-            .read_to_end(&mut head)
-            .await
-            .map_err(io_error)?;
-        file.seek(io::SeekFrom::Start(0)).await.map_err(io_error)?;
         let file_name = match path.file_name().and_then(|name| name.to_str()) {
             Some(name) => CsvFileName::new(name)?,
             None => CsvFileName::default(),
         };
-        let stream = ReaderStream::with_capacity(file, READ_CHUNK);
-        let (body, length) = if head == BOM {
-            (reqwest::Body::wrap_stream(stream), length)
-        } else {
-            let bom = futures_util::stream::once(async { Ok(Bytes::from_static(BOM)) });
-            let body = reqwest::Body::wrap_stream(bom.chain(stream));
-            (body, length + BOM.len() as u64)
-        };
+        let (body, length) = with_bom(file, Some(length)).await.map_err(io_error)?;
         Ok(Self {
             body,
-            length: Some(length),
+            length,
             file_name,
         })
     }
 
     /// An import file read from any reader, streamed; `length`, if given,
-    /// must be its exact size in bytes (it is sent as `Content-Length`).
-    pub fn from_reader(reader: impl AsyncRead + Send + 'static, length: Option<u64>) -> Self {
-        Self {
-            body: reqwest::Body::wrap_stream(ReaderStream::with_capacity(reader, READ_CHUNK)),
+    /// must be its exact size in bytes (it is sent as `Content-Length`,
+    /// counting the BOM put in front when the file has none). Like every
+    /// source, it starts with exactly one BOM.
+    pub async fn from_reader(
+        reader: impl AsyncRead + Send + Unpin + 'static,
+        length: Option<u64>,
+    ) -> io::Result<Self> {
+        let (body, length) = with_bom(reader, length).await?;
+        Ok(Self {
+            body,
             length,
             file_name: CsvFileName::default(),
-        }
+        })
     }
 
     /// Sets the file name of the part.

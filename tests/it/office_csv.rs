@@ -172,8 +172,8 @@ fn every_bad_input_names_its_line_column_and_field() {
             (
                 1,
                 Some(2),
-                Some("worklocationname"),
-                "did you mean `workLocationName`?",
+                Some("workLocationName"),
+                "is `worklocationname` a misspelling? did you mean `workLocationName`?",
             ),
         ),
         (
@@ -275,7 +275,22 @@ fn every_bad_input_names_its_line_column_and_field() {
                 b"a;Par\xFFis;;2025/09/18;FullDay;;false\r\n".to_vec(),
             ]
             .concat(),
-            (2, Some(2), Some("workLocationName"), "not valid UTF-8"),
+            (
+                2,
+                None,
+                None,
+                "the file is not UTF-8 (from this line on); it looks like Windows-1252",
+            ),
+        ),
+        (
+            "unterminated quote",
+            file(&[
+                HEADER,
+                "a;Paris;;2025/09/18;FullDay;\"an open comment;false",
+                "b;Paris;;2025/09/19;FullDay;;false",
+                "c;Paris;;2025/09/20;FullDay;;false",
+            ]),
+            (2, None, None, "a quote opened on this line is never closed"),
         ),
         (
             "empty file",
@@ -286,9 +301,7 @@ fn every_bad_input_names_its_line_column_and_field() {
     assert!(cases.len() >= 20);
     for (name, bytes, (line, column, field, message)) in cases {
         let problems = problems_of(&bytes);
-        // A misspelled required column is also a missing one.
-        let expected_count = if name == "misspelled header" { 2 } else { 1 };
-        assert_eq!(problems.len(), expected_count, "{name}: {problems:#?}");
+        assert_eq!(problems.len(), 1, "{name}: {problems:#?}");
         let (got_line, got_column, got_field, got_message) = &problems[0];
         assert_eq!(*got_line, line, "{name}: {got_message}");
         assert_eq!(*got_column, column, "{name}: {got_message}");
@@ -298,6 +311,59 @@ fn every_bad_input_names_its_line_column_and_field() {
             "{name}: {got_message:?} lacks {message:?}"
         );
     }
+}
+
+#[test]
+fn columns_beyond_the_seven_are_sent_with_a_warning() {
+    let bytes = file(&[
+        "login;firstName;lastName;workLocationName;date;position;team",
+        "jdupont;Jean;Dupont;Paris;2025/09/18;FullDay;blue",
+    ]);
+
+    let summary = check_csv(&bytes[..]).unwrap();
+
+    assert_eq!(summary.rows, 1);
+    let warned: Vec<_> = summary
+        .warnings
+        .iter()
+        .map(|warning| (warning.column, warning.field.as_deref()))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            (Some(2), Some("firstName")),
+            (Some(3), Some("lastName")),
+            (Some(7), Some("team"))
+        ]
+    );
+    assert!(summary.warnings[2].message.contains("Lucca may refuse it"));
+}
+
+#[test]
+fn a_windows_1252_file_is_one_problem_and_can_be_sent_transcoded() {
+    let latin = [
+        file(&[HEADER]),
+        b"a;Orl\xE9ans;;2025/09/18;FullDay;caf\xE9;false\r\nb;N\xEEmes;;2025/09/18;FullDay;;false\r\n"
+            .to_vec(),
+    ]
+    .concat();
+
+    let problems = problems_of(&latin);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].3.contains("Windows-1252"));
+
+    let transcoded = roster::office::transcode_windows_1252(&latin);
+    let rows = roster::office::read_rows(&transcoded[..]).unwrap();
+    assert_eq!(rows[0].work_location_name, "Orléans");
+    assert_eq!(rows[0].comment.as_deref(), Some("café"));
+    assert_eq!(rows[1].work_location_name, "Nîmes");
+    assert_eq!(
+        transcoded
+            .windows(3)
+            .filter(|w| *w == b"\xEF\xBB\xBF")
+            .count(),
+        1
+    );
 }
 
 #[test]

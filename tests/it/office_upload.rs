@@ -192,18 +192,56 @@ async fn any_reader_streams_too() {
     let csv = rows_to_csv(&rows()).unwrap();
     let reader = std::io::Cursor::new(csv.clone());
 
-    let request = send(
-        CsvUpload::from_reader(reader, Some(csv.len() as u64)),
-        ImportMode::Simulate,
-        ExistingLocations::Keep,
-    )
-    .await;
+    let upload = CsvUpload::from_reader(reader, Some(csv.len() as u64))
+        .await
+        .unwrap();
+    let request = send(upload, ImportMode::Simulate, ExistingLocations::Keep).await;
 
     let boundary = boundary(&request);
     assert_eq!(
         request.body,
         expected_body(&boundary, "user-locations.csv", &csv)
     );
+}
+
+#[tokio::test]
+async fn every_source_sends_exactly_one_bom() {
+    let csv = rows_to_csv(&rows()).unwrap();
+    let without = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap().to_vec();
+    let dir = std::env::temp_dir().join(format!("roster-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, content) in [("with", &csv), ("without", &without)] {
+        let path = dir.join(format!("{name}.csv"));
+        std::fs::write(&path, content).unwrap();
+        let sources = [
+            CsvUpload::from_bytes(content.clone()),
+            CsvUpload::from_path(&path).await.unwrap(),
+            CsvUpload::from_reader(
+                std::io::Cursor::new(content.clone()),
+                Some(content.len() as u64),
+            )
+            .await
+            .unwrap(),
+            CsvUpload::from_reader(std::io::Cursor::new(content.clone()), None)
+                .await
+                .unwrap(),
+        ];
+        for (index, upload) in sources.into_iter().enumerate() {
+            let request = send(upload, ImportMode::Simulate, ExistingLocations::Keep).await;
+            let boundary = boundary(&request);
+            let file_name = if index == 1 {
+                format!("{name}.csv")
+            } else {
+                "user-locations.csv".into()
+            };
+            assert_eq!(
+                request.body,
+                expected_body(&boundary, &file_name, &csv),
+                "source {index}, file {name} its BOM"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
