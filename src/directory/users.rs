@@ -461,9 +461,19 @@ impl UpdateUserRequest<'_> {
             .send(client.client(), request, call, None)
             .await
             .map_err(|source| {
+                // Refused for lacking required fields: a 400 whose body says
+                // "required" or names a field the partial body lacked.
                 let missing = missing_required(&body);
                 let refused = source.status().is_some_and(|status| status.as_u16() == 400);
-                if mode == UpdateMode::Partial && refused && !missing.is_empty() {
+                let text = source
+                    .body()
+                    .map(|body| String::from_utf8_lossy(body.bytes()).to_lowercase())
+                    .unwrap_or_default();
+                let about_missing = text.contains("required")
+                    || missing
+                        .iter()
+                        .any(|name| text.contains(&name.to_lowercase()));
+                if mode == UpdateMode::Partial && refused && about_missing && !missing.is_empty() {
                     DirectoryError::PartialRefused {
                         user: id,
                         missing,

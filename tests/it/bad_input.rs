@@ -111,7 +111,7 @@ fn every_malformed_input_gets_a_typed_error_that_says_where_and_what() {
                 .concat()
                 .as_slice(),
             )),
-            "line 2, column 2 (workLocationName): not valid UTF-8",
+            "line 2: the file is not UTF-8",
         ),
         (
             "csv: empty file",
