@@ -14,4 +14,4 @@
 
 pub use crate::directory::ClientExtraUsersExt;
 pub use crate::docutools::ClientExtraUserImportExt;
-pub use crate::office::ClientExtraImportExt;
+pub use crate::office::{ClientExtraImportExt, ClientExtraPagesExt};

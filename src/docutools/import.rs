@@ -95,7 +95,7 @@ pub enum DocutoolsError {
         /// How many users the answer lists, if it is a JSON list.
         count: Option<usize>,
         /// The answer as JSON, when it was JSON.
-        raw: Option<serde_json::Value>,
+        raw: Option<Box<serde_json::Value>>,
         /// Why it did not read (its body is the raw answer).
         #[source]
         source: HttpError,
@@ -401,7 +401,7 @@ impl ImportUsersRequest<'_> {
                     DocutoolsError::AppliedUnread {
                         file_id: file.id,
                         count: raw.as_ref().and_then(|raw| raw.as_array().map(Vec::len)),
-                        raw,
+                        raw: raw.map(Box::new),
                         source,
                     }
                 }

@@ -17,12 +17,14 @@ crate::generated_api!("office", crate::credentials::Lucca);
 mod csv_check;
 pub(crate) mod csv_format;
 mod csv_write;
+mod pages;
 mod row;
 
 pub use csv_check::{
     CsvCheckError, CsvProblem, CsvSummary, MAX_PROBLEMS, check_csv, check_csv_file, read_rows,
 };
 pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
+pub use pages::{ClientExtraPagesExt, NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
 mod import;
 mod upload;

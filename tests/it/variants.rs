@@ -385,3 +385,92 @@ mod update_modes {
         );
     }
 }
+
+/// The Office pager under both documented `limit` bounds.
+mod paging {
+    use super::*;
+    use futures_util::TryStreamExt;
+    use roster::office::ClientExtraPagesExt;
+    use roster_emulator::{DayPart, Route, StoredLocation};
+
+    async fn server(max_limit: u32, locations: usize) -> (LocalLucca, office::Client) {
+        let mut knobs = Knobs::default();
+        knobs.office_max_limit = max_limit;
+        let user_locations = (0..locations)
+            .map(|index| StoredLocation {
+                id: 9001 + index as i64,
+                owner_id: 416,
+                work_location_id: 1,
+                area_id: None,
+                date: day(index as u64),
+                position: DayPart::FullDay,
+                created_at: day(0).and_hms_opt(8, 0, 0).unwrap(),
+            })
+            .collect();
+        let setup = Setup {
+            user_locations,
+            ..Setup::default()
+        }
+        .with_knobs(knobs);
+        let lucca = LocalLucca::start_with(setup).await.unwrap();
+        let office = lucca.config().with_rate_limit(None).client().unwrap();
+        (lucca, office)
+    }
+
+    #[tokio::test]
+    async fn every_item_once_in_order_under_the_newer_bound() {
+        let (lucca, office) = server(1000, 25).await;
+
+        let all: Vec<_> = office
+            .all_user_locations()
+            .execute()
+            .try_collect()
+            .await
+            .unwrap();
+
+        let ids: Vec<i64> = all.iter().map(|location| location.id).collect();
+        assert_eq!(ids, (9001..9026).collect::<Vec<_>>());
+        assert_eq!(lucca.faults().requests(Route::Lists), 1, "one page of 1000");
+
+        let paged: Vec<_> = office
+            .all_user_locations()
+            .page_size(7)
+            .execute()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(paged.len(), 25);
+        assert_eq!(
+            lucca.faults().requests(Route::Lists),
+            1 + 4,
+            "pages of 7, 7, 7, 4"
+        );
+    }
+
+    #[tokio::test]
+    async fn under_the_older_bound_it_falls_back_to_pages_of_10() {
+        let (lucca, office) = server(10, 25).await;
+
+        let all: Vec<_> = office
+            .all_user_locations()
+            .execute()
+            .try_collect()
+            .await
+            .unwrap();
+
+        let ids: Vec<i64> = all.iter().map(|location| location.id).collect();
+        assert_eq!(ids, (9001..9026).collect::<Vec<_>>());
+        assert_eq!(
+            lucca.faults().requests(Route::Lists),
+            1 + 3,
+            "refused, then 10, 10, 5"
+        );
+        let places: Vec<_> = office
+            .all_work_locations()
+            .execute()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(places.len(), 3);
+    }
+}
