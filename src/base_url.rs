@@ -17,6 +17,18 @@ impl BaseUrl {
     /// Parses and checks a base URL. A bare host (`acme.ilucca.net`) means
     /// `https://acme.ilucca.net`.
     pub fn parse(input: &str) -> Result<Self, ConfigError> {
+        Self::parse_with(input, false)
+    }
+
+    /// Like [`parse`](Self::parse), and also takes plain `http` to any
+    /// host: an explicit opt-in, for a server that only speaks http (the
+    /// only Docutools host its documents name is `http://dev.docu.solutions`).
+    /// Credentials then travel unencrypted.
+    pub fn parse_allowing_http(input: &str) -> Result<Self, ConfigError> {
+        Self::parse_with(input, true)
+    }
+
+    fn parse_with(input: &str, allow_http: bool) -> Result<Self, ConfigError> {
         let input = input.trim();
         let with_scheme = if input.contains("://") {
             input.to_owned()
@@ -42,7 +54,7 @@ impl BaseUrl {
         let host = url.host().ok_or_else(|| refuse("it has no host"))?;
         match url.scheme() {
             "https" => {}
-            "http" if is_loopback(&host) => {}
+            "http" if allow_http || is_loopback(&host) => {}
             "http" => {
                 return Err(ConfigError::InsecureBaseUrl {
                     url: url.to_string(),

@@ -78,6 +78,15 @@ impl<C: Credentials> Config<C> {
         })
     }
 
+    /// Like [`new`](Self::new), but also takes a plain `http` base URL to
+    /// any host: an explicit opt-in (see [`BaseUrl::parse_allowing_http`]);
+    /// never the default.
+    pub fn new_allowing_http(base_url: &str, credentials: C) -> Result<Self, ConfigError> {
+        let mut config = Self::new("https://placeholder.invalid", credentials)?;
+        config.base_url = BaseUrl::parse_allowing_http(base_url)?;
+        Ok(config)
+    }
+
     /// Reads the host and the credentials from the environment: `LUCCA_HOST`
     /// and `LUCCA_API_KEY` for Lucca; `DOCUTOOLS_HOST` and `DOCUTOOLS_TOKEN`
     /// (or the variables of [`PasswordGrant`](crate::PasswordGrant)) for Docutools.

@@ -172,6 +172,11 @@ impl UsersCsv {
         self
     }
 
+    /// The file name of the upload's part.
+    pub fn file_name(&self) -> &CsvFileName {
+        &self.file_name
+    }
+
     /// The UTF-8 text that is sent.
     pub fn text(&self) -> &[u8] {
         &self.text
@@ -204,9 +209,15 @@ impl UsersCsv {
                 let file_name = if count == 1 {
                     self.file_name.clone()
                 } else {
+                    // `users.csv` → `users (part 1 of 3).csv`: the
+                    // extension stays last.
+                    let name = self.file_name.to_string();
+                    let (stem, extension) = match name.rsplit_once('.') {
+                        Some((stem, extension)) if !stem.is_empty() => (stem, extension),
+                        _ => (name.as_str(), "csv"),
+                    };
                     CsvFileName::new(format!(
-                        "{} (part {} of {count})",
-                        self.file_name,
+                        "{stem} (part {} of {count}).{extension}",
                         index + 1
                     ))?
                 };

@@ -46,6 +46,27 @@ fn plain_http_to_another_host_is_refused() {
 }
 
 #[test]
+fn plain_http_to_docutools_only_on_an_explicit_opt_in() {
+    let token = || roster::BearerToken::new("t");
+    let refused = DocutoolsConfig::new("http://dev.docu.solutions", token()).unwrap_err();
+    assert!(
+        matches!(refused, ConfigError::InsecureBaseUrl { .. }),
+        "{refused:?}"
+    );
+
+    let config = DocutoolsConfig::new_allowing_http("http://dev.docu.solutions", token()).unwrap();
+    assert_eq!(config.base_url().as_str(), "http://dev.docu.solutions");
+    // The opt-in is about the scheme only: the other checks hold.
+    let error = DocutoolsConfig::new_allowing_http("http://user:pw@dev.docu.solutions", token())
+        .unwrap_err();
+    assert!(
+        matches!(error, ConfigError::UnsupportedBaseUrl { .. }),
+        "{error:?}"
+    );
+    assert!(!format!("{error:?}").contains("pw"));
+}
+
+#[test]
 fn unusable_base_urls_are_refused_with_the_reason() {
     let cases = [
         ("ftp://acme.ilucca.net", "scheme"),

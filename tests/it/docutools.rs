@@ -188,6 +188,12 @@ fn split_parts_are_under_the_limit_and_hold_every_row_once() {
     }
     assert_eq!(rows, records(text.as_bytes()));
     assert_eq!(rows.len(), 40_000);
+    let count = parts.len();
+    assert_eq!(
+        parts[0].file_name().as_str(),
+        format!("users (part 1 of {count}).csv"),
+        "the extension stays last"
+    );
 }
 
 #[test]
