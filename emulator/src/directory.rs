@@ -184,21 +184,36 @@ fn text_matches(value: Option<&Value>, condition: &str) -> bool {
 }
 
 fn date_matches(value: Option<&Value>, condition: &str) -> Result<bool, String> {
-    let Some(value) = value.and_then(Value::as_str) else {
+    let value = value.and_then(Value::as_str);
+    match condition {
+        "null" => return Ok(value.is_none()),
+        "notequal,null" => return Ok(value.is_some()),
+        _ => {}
+    }
+    let Some(value) = value else {
         return Ok(false);
     };
     let day = |text: &str| text.get(..10).unwrap_or(text).to_owned();
-    let full = value;
+    // Bounds compare as date-times to the second; a date is its midnight.
+    let moment = |text: &str| {
+        let text = text.get(..19).unwrap_or(text);
+        if text.len() == 10 {
+            format!("{text}T00:00:00")
+        } else {
+            text.to_owned()
+        }
+    };
+    let full = moment(value);
     let value = day(value);
     let mut parts = condition.split(',');
     let matches = match (parts.next(), parts.next(), parts.next()) {
         (Some("since"), Some(from), None) => value >= day(from),
         (Some("until"), Some(to), None) => value <= day(to),
         (Some("between"), Some(from), Some(to)) => value >= day(from) && value <= day(to),
-        (Some("greaterthan"), Some(bound), None) => full > bound,
-        (Some("greaterthanorequal"), Some(bound), None) => full >= bound,
-        (Some("lessthan"), Some(bound), None) => full < bound,
-        (Some("lessthanorequal"), Some(bound), None) => full <= bound,
+        (Some("greaterthan"), Some(bound), None) => full > moment(bound),
+        (Some("greaterthanorequal"), Some(bound), None) => full >= moment(bound),
+        (Some("lessthan"), Some(bound), None) => full < moment(bound),
+        (Some("lessthanorequal"), Some(bound), None) => full <= moment(bound),
         _ => return Err(format!("`{condition}` is not a date filter")),
     };
     Ok(matches)
@@ -223,7 +238,10 @@ fn filter(record: &Map<String, Value>, query: &Query_) -> Result<bool, Rejection
     for (name, condition) in query {
         let keep = match name.as_str() {
             "login" | "mail" => text_matches(record.get(name), condition),
-            "id" => record.get("id").map(Value::to_string).as_deref() == Some(condition.as_str()),
+            "id" => {
+                let id = record.get("id").map(Value::to_string).unwrap_or_default();
+                condition.split(',').any(|wanted| wanted.trim() == id)
+            }
             "dtContractStart" | "dtContractEnd" | "modifiedAt" => {
                 date_matches(record.get(name), condition).map_err(reject)?
             }
@@ -266,6 +284,19 @@ pub(crate) async fn list(
         for person in &store.people {
             if filter(person, &query)? {
                 matching.push(person);
+            }
+        }
+        if let Some(order) = query.get("orderBy") {
+            let (name, direction) = order.split_once(',').unwrap_or((order.as_str(), "asc"));
+            let key = |person: &&Map<String, Value>| {
+                person.get(name).map(|value| match value {
+                    Value::Number(number) => format!("{:020}", number.as_i64().unwrap_or_default()),
+                    other => other.to_string(),
+                })
+            };
+            matching.sort_by_key(key);
+            if direction.eq_ignore_ascii_case("desc") {
+                matching.reverse();
             }
         }
         let items: Vec<Value> = matching

@@ -21,8 +21,8 @@ mod users;
 
 pub use complete::{REQUIRED_FIELDS, UpdateMode};
 pub use fields::{Fields, FieldsError};
-pub use patch::{CountryCode, CultureId, PatchError, UserPatch};
-pub use query::{FilterValue, MAX_PAGE, Range, Text, UserQuery};
+pub use patch::{CountryCode, CultureId, ExtensionKey, Extensions, PatchError, UserPatch};
+pub use query::{FilterValue, MAX_PAGE, OrderBy, Range, Text, UserQuery};
 pub use users::{
     BulkReport, BulkUpdateRequest, ClientExtraUsersExt, DirectoryError, FindUserIdRequest,
     GetUserRequest, ListUsersRequest, UpdateOutcome, UpdateUserRequest, UserRef, parse_enveloped,

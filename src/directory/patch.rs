@@ -92,7 +92,7 @@ impl fmt::Display for CountryCode {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPatch {
-    values: BTreeMap<&'static str, Value>,
+    values: BTreeMap<String, Value>,
     problems: Vec<PatchError>,
 }
 
@@ -113,7 +113,7 @@ macro_rules! fields {
                     let converted: Result<Value, String> = $convert;
                     match converted {
                         Ok(json) => {
-                            self.values.insert($key, json);
+                            self.values.insert($key.to_owned(), json);
                         }
                         Err(problem) => self.problems.push(PatchError { field: $key, problem }),
                     }
@@ -122,7 +122,7 @@ macro_rules! fields {
                 $(
                     #[doc = concat!("Clears `", $key, "` (sends `null`).")]
                     pub fn $clear(mut self) -> Self {
-                        self.values.insert($key, Value::Null);
+                        self.values.insert($key.to_owned(), Value::Null);
                         self
                     }
                 )?
@@ -234,6 +234,123 @@ fields! {
     motorcycle_tax_horse_power / clear_motorcycle_tax_horse_power: "frenchMotocyclesTaxHorsePower", i32, |value| Ok(json!(value));
     /// Sets the leave accrual profile (Lucca Absences), by id.
     absences_profile / clear_absences_profile: "profile_figgo", i64, |value| id(value).map(|id| json!({ "id": id }));
+    /// Sets the personal credit card number (Lucca Expenses).
+    personal_card / clear_personal_card: "personalCard", impl Into<String>, |value| any_text(value);
+    /// Sets the corporate credit card number (Lucca Expenses).
+    corporate_card / clear_corporate_card: "corporateCard", impl Into<String>, |value| any_text(value);
+    /// Sets the full-time equivalent ratio (Lucca Compensation): an object,
+    /// whose shape the reference page does not give.
+    full_time_equivalent / clear_full_time_equivalent: "fullTimeEquivalent", Value, |value| object(value);
+    /// Sets the theoretical compensation (Lucca Compensation): an object,
+    /// whose shape the reference page does not give.
+    theoretical_remuneration / clear_theoretical_remuneration: "theoreticalRemuneration", Value, |value| object(value);
+}
+
+fn object(value: Value) -> Result<Value, String> {
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not an object"))
+    }
+}
+
+/// A tenant's own extension field: `e_` then letters, digits or `_`
+/// (`e_bloodType`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExtensionKey(String);
+
+impl ExtensionKey {
+    /// Checks the form.
+    pub fn new(key: impl Into<String>) -> Result<Self, PatchError> {
+        let key = key.into();
+        let valid = key.strip_prefix("e_").is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        if valid {
+            Ok(Self(key))
+        } else {
+            Err(PatchError {
+                field: "e_*",
+                problem: format!(
+                    "{key:?} is not an extension key (`e_` then letters, digits or `_`)"
+                ),
+            })
+        }
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl UserPatch {
+    /// Sets a tenant's extension field (`e_bloodType`), as JSON.
+    pub fn extension(mut self, key: &ExtensionKey, value: impl Into<Value>) -> Self {
+        self.values.insert(key.0.clone(), value.into());
+        self
+    }
+
+    /// Clears a tenant's extension field (sends `null`).
+    pub fn clear_extension(mut self, key: &ExtensionKey) -> Self {
+        self.values.insert(key.0.clone(), Value::Null);
+        self
+    }
+
+    /// Sets the value of analytical axis `axis` (`userAxisValues_2`), by id.
+    pub fn axis_value(mut self, axis: u32, value_id: i64) -> Self {
+        let key = format!("userAxisValues_{axis}");
+        match id(value_id) {
+            Ok(id) => {
+                self.values.insert(key, json!({ "id": id }));
+            }
+            Err(problem) => self.problems.push(PatchError {
+                field: "userAxisValues_*",
+                problem,
+            }),
+        }
+        self
+    }
+
+    /// Clears the value of analytical axis `axis` (sends `null`).
+    pub fn clear_axis_value(mut self, axis: u32) -> Self {
+        self.values
+            .insert(format!("userAxisValues_{axis}"), Value::Null);
+        self
+    }
+}
+
+/// What a user record holds beyond the documented fields: the tenant's
+/// extension fields (`e_*`) and analytical axis values
+/// (`userAxisValues_{axis}`), read from the raw record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extensions {
+    /// `e_*` fields, by key.
+    pub fields: BTreeMap<String, Value>,
+    /// Axis value ids, by axis (`None` when the record says `null`).
+    pub axis_values: BTreeMap<u32, Option<i64>>,
+}
+
+impl Extensions {
+    /// The extensions of a raw user record (an object of the answer).
+    pub fn of(record: &serde_json::Map<String, Value>) -> Self {
+        let mut extensions = Self::default();
+        for (key, value) in record {
+            if key.starts_with("e_") {
+                extensions.fields.insert(key.clone(), value.clone());
+            } else if let Some(axis) = key
+                .strip_prefix("userAxisValues_")
+                .and_then(|axis| axis.parse().ok())
+            {
+                let id = value.get("id").and_then(|id| {
+                    id.as_i64()
+                        .or_else(|| id.as_str().and_then(|text| text.parse().ok()))
+                });
+                extensions.axis_values.insert(axis, id);
+            }
+        }
+        extensions
+    }
 }
 
 impl UserPatch {
@@ -248,8 +365,8 @@ impl UserPatch {
     }
 
     /// The touched fields' JSON names.
-    pub fn touched(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.values.keys().copied()
+    pub fn touched(&self) -> impl Iterator<Item = &str> + '_ {
+        self.values.keys().map(String::as_str)
     }
 
     /// The body to send: only the touched fields, `null` for cleared ones;
@@ -260,7 +377,7 @@ impl UserPatch {
             None => Ok(Value::Object(
                 self.values
                     .iter()
-                    .map(|(key, value)| ((*key).to_owned(), value.clone()))
+                    .map(|(key, value)| (key.clone(), value.clone()))
                     .collect(),
             )),
         }

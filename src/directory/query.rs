@@ -7,13 +7,26 @@ use super::fields::Fields;
 
 /// A date (or date-time) condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Range<T> {
-    /// On or after.
+    /// On or after (`since,`, by day).
     Since(T),
-    /// On or before.
+    /// On or before (`until,`, by day).
     Until(T),
-    /// Between both, inclusive.
+    /// Between both, inclusive (`between,`).
     Between(T, T),
+    /// Strictly after (`greaterthan,`).
+    After(T),
+    /// After or at (`greaterthanorequal,`).
+    AtOrAfter(T),
+    /// Strictly before (`lessthan,`).
+    Before(T),
+    /// Before or at (`lessthanorequal,`).
+    AtOrBefore(T),
+    /// No value (`null`): an open-ended contract, say.
+    Null,
+    /// Any value (`notequal,null`).
+    NotNull,
 }
 
 /// A text condition.
@@ -61,6 +74,39 @@ impl<T: FilterValue> Range<T> {
             Self::Since(from) => format!("since,{}", from.render()),
             Self::Until(to) => format!("until,{}", to.render()),
             Self::Between(from, to) => format!("between,{},{}", from.render(), to.render()),
+            Self::After(at) => format!("greaterthan,{}", at.render()),
+            Self::AtOrAfter(at) => format!("greaterthanorequal,{}", at.render()),
+            Self::Before(at) => format!("lessthan,{}", at.render()),
+            Self::AtOrBefore(at) => format!("lessthanorequal,{}", at.render()),
+            Self::Null => "null".to_owned(),
+            Self::NotNull => "notequal,null".to_owned(),
+        }
+    }
+}
+
+/// The order of the users, so that offset paging is stable (a user who
+/// changes between two pages is neither skipped nor seen twice).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OrderBy {
+    /// By id, ascending: the default.
+    IdAscending,
+    /// By any property, ascending or not (`orderBy=prop,asc|desc`).
+    Property {
+        /// The property's JSON name.
+        name: String,
+        /// Ascending (else descending).
+        ascending: bool,
+    },
+}
+
+impl OrderBy {
+    fn render(&self) -> String {
+        match self {
+            Self::IdAscending => "id,asc".to_owned(),
+            Self::Property { name, ascending } => {
+                format!("{name},{}", if *ascending { "asc" } else { "desc" })
+            }
         }
     }
 }
@@ -89,6 +135,8 @@ pub struct UserQuery {
     pub(crate) contract_start: Option<Range<NaiveDate>>,
     pub(crate) contract_end: Option<Range<NaiveDate>>,
     pub(crate) modified_at: Option<Range<NaiveDateTime>>,
+    pub(crate) ids: Vec<i64>,
+    pub(crate) order_by: OrderBy,
     pub(crate) former_employees: bool,
     pub(crate) page_size: u32,
 }
@@ -102,6 +150,8 @@ impl Default for UserQuery {
             contract_start: None,
             contract_end: None,
             modified_at: None,
+            ids: Vec::new(),
+            order_by: OrderBy::IdAscending,
             former_employees: false,
             page_size: MAX_PAGE,
         }
@@ -150,6 +200,19 @@ impl UserQuery {
         self
     }
 
+    /// Only these users (`id=1,2,3`); this also reaches users
+    /// `GET /api/v3/users/{id}` refuses for the caller's access rights.
+    pub fn ids(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.ids = ids.into_iter().collect();
+        self
+    }
+
+    /// The order (by id by default, so that paging is stable).
+    pub fn order_by(mut self, order: OrderBy) -> Self {
+        self.order_by = order;
+        self
+    }
+
     /// Includes former employees (excluded by default).
     pub fn former_employees(mut self, include: bool) -> Self {
         self.former_employees = include;
@@ -185,6 +248,11 @@ impl UserQuery {
         if let Some(range) = &self.modified_at {
             pairs.push(("modifiedAt", range.render()));
         }
+        if !self.ids.is_empty() {
+            let ids: Vec<String> = self.ids.iter().map(i64::to_string).collect();
+            pairs.push(("id", ids.join(",")));
+        }
+        pairs.push(("orderBy", self.order_by.render()));
         pairs
     }
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::Client;
 use super::complete::{UpdateMode, complete_body, missing_required, read_selection};
 use super::fields::{Fields, FieldsError};
-use super::patch::{PatchError, UserPatch};
+use super::patch::{Extensions, PatchError, UserPatch};
 use super::query::UserQuery;
 use super::types;
 use crate::error::HttpError;
@@ -283,6 +283,28 @@ impl GetUserRequest<'_> {
         enveloped("get_user", call.send().await, |answer| {
             answer.into_inner().data
         })
+    }
+
+    /// Sends the request, and also reads the tenant's extension fields
+    /// (`e_*`) and axis values (`userAxisValues_*`) the record holds (ask
+    /// for them in [`fields`](Self::fields), such as `e_bloodType`).
+    pub async fn send_with_extensions(self) -> Result<(types::User, Extensions), DirectoryError> {
+        path_id(self.id)?;
+        let fields = if self.fields.is_empty() {
+            "id,name,url".to_owned()
+        } else {
+            self.fields.to_query()?
+        };
+        let raw = self.client.read_raw(self.id, &fields).await?;
+        let extensions = Extensions::of(&raw);
+        let record = Value::Object(raw);
+        let user =
+            serde_json::from_value(record.clone()).map_err(|source| HttpError::InvalidAnswer {
+                operation: READ_CALL.operation(),
+                body: serde_json::to_vec(&record).unwrap_or_default().into(),
+                source,
+            })?;
+        Ok((user, extensions))
     }
 }
 
@@ -595,6 +617,8 @@ impl Client {
                 "mail" => call.mail(value),
                 "dtContractStart" => call.dt_contract_start(value),
                 "dtContractEnd" => call.dt_contract_end(value),
+                "id" => call.id(value),
+                "orderBy" => call.order_by(value),
                 _ => call.modified_at(value),
             };
         }

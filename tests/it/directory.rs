@@ -112,6 +112,7 @@ async fn filters_are_sent_as_lucca_expects() {
             ("formerEmployees", "true"),
             ("login", "notequal,admin"),
             ("mail", "like,@corp.com"),
+            ("orderBy", "id,asc"),
             ("paging", "0,250"),
         ]
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
@@ -575,4 +576,101 @@ async fn the_limiter_is_shared_by_every_client_of_a_configuration() {
     }
 
     assert_eq!(lucca.rate_limited(), 0);
+}
+
+#[tokio::test]
+async fn extension_fields_and_axis_values_are_written_and_read_back() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let blood = roster::directory::ExtensionKey::new("e_bloodType").unwrap();
+    assert!(roster::directory::ExtensionKey::new("bloodType").is_err());
+    assert!(roster::directory::ExtensionKey::new("e_").is_err());
+
+    directory
+        .update_user(
+            416,
+            UserPatch::new()
+                .extension(&blood, "AB")
+                .axis_value(2, 35)
+                .personal_card("4970 1000 0000 0063")
+                .full_time_equivalent(serde_json::json!({ "ratio": 0.8 })),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let sent = &lucca.received_updates()[0].1;
+    assert_eq!(sent["e_bloodType"], "AB");
+    assert_eq!(sent["userAxisValues_2"], serde_json::json!({ "id": 35 }));
+    assert_eq!(sent["personalCard"], "4970 1000 0000 0063");
+    assert_eq!(sent["fullTimeEquivalent"]["ratio"], 0.8);
+    let (user, extensions) = directory
+        .user(416)
+        .fields(
+            Fields::new()
+                .with("id")
+                .with("e_bloodType")
+                .with("userAxisValues_2"),
+        )
+        .send_with_extensions()
+        .await
+        .unwrap();
+    assert_eq!(user.id, Some(416));
+    assert_eq!(extensions.fields["e_bloodType"], "AB");
+    assert_eq!(extensions.axis_values[&2], Some(35));
+    let refused = UserPatch::new().full_time_equivalent(serde_json::json!(0.8));
+    assert!(refused.to_json().is_err(), "an object, not a number");
+}
+
+#[tokio::test]
+async fn filters_by_id_null_and_bounds_in_a_stable_order() {
+    use roster::directory::{OrderBy, Range};
+    let lucca = LocalLucca::start().await.unwrap();
+    let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let ids = |query: UserQuery| {
+        let directory = &directory;
+        async move {
+            let users: Vec<_> = directory
+                .users(query.fields(Fields::new().with("id")))
+                .execute()
+                .try_collect()
+                .await
+                .unwrap();
+            users
+                .into_iter()
+                .map(|user| user.id.unwrap())
+                .collect::<Vec<i64>>()
+        }
+    };
+
+    assert_eq!(ids(UserQuery::new().ids([418, 416])).await, [416, 418]);
+    assert_eq!(
+        ids(UserQuery::new().order_by(OrderBy::Property {
+            name: "id".into(),
+            ascending: false
+        }))
+        .await,
+        [419, 418, 417, 416]
+    );
+    assert_eq!(
+        ids(UserQuery::new().contract_end(Range::Null)).await.len(),
+        4
+    );
+    assert!(
+        ids(UserQuery::new().contract_end(Range::NotNull))
+            .await
+            .is_empty()
+    );
+    let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    assert!(
+        ids(UserQuery::new().contract_start(Range::After(start)))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        ids(UserQuery::new().contract_start(Range::AtOrAfter(start)))
+            .await
+            .len(),
+        4
+    );
 }
