@@ -39,15 +39,41 @@ fn derives_deserialize(attrs: &[Attribute]) -> bool {
     })
 }
 
-/// The text of every `#[serde(…)]` of a field, joined.
-fn serde_text(field: &Field) -> String {
-    field
+/// What a field's `#[serde(…)]` attributes already say.
+#[derive(Default)]
+struct SerdeSays {
+    default: bool,
+    reader: bool,
+    rename: Option<String>,
+}
+
+fn serde_says(field: &Field) -> SerdeSays {
+    let mut says = SerdeSays::default();
+    for attr in field
         .attrs
         .iter()
         .filter(|attr| attr.path().is_ident("serde"))
-        .map(|attr| attr.to_token_stream().to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
+    {
+        let _ = attr.parse_nested_meta(|meta| {
+            let path = &meta.path;
+            if path.is_ident("default") {
+                says.default = true;
+            } else if path.is_ident("deserialize_with") || path.is_ident("with") {
+                says.reader = true;
+            } else if path.is_ident("rename") {
+                if let Ok(value) = meta.value() {
+                    says.rename = value.parse::<syn::LitStr>().ok().map(|name| name.value());
+                }
+                return Ok(());
+            }
+            // Skip any value (`skip_serializing_if = "…"`).
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    says
 }
 
 /// The last segment of a type's path and its first generic argument.
@@ -72,14 +98,14 @@ const INTEGERS: [&str; 8] = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64
 const DEFAULTABLE: [&str; 6] = ["Vec", "bool", "String", "HashMap", "BTreeMap", "Map"];
 
 fn tolerate_field(field: &mut Field) {
-    let serde = serde_text(field);
-    if let Some(alias) = other_casing(&serde) {
+    let says = serde_says(field);
+    if let Some(alias) = says.rename.as_deref().and_then(other_casing) {
         field.attrs.push(parse_quote!(#[serde(alias = #alias)]));
     }
-    if serde.contains("deserialize_with") || serde.contains(" with =") {
+    if says.reader {
         return;
     }
-    let has_default = serde.contains("default");
+    let has_default = says.default;
     let Some((outer, inner)) = shape(&field.ty) else {
         return;
     };
@@ -101,9 +127,7 @@ fn tolerate_field(field: &mut Field) {
 
 /// `cultureID` → `cultureId` and back, for a field renamed to a key ending
 /// in an id.
-fn other_casing(serde: &str) -> Option<String> {
-    let start = serde.find("rename = \"")? + "rename = \"".len();
-    let name = &serde[start..start + serde[start..].find('"')?];
+fn other_casing(name: &str) -> Option<String> {
     if let Some(stem) = name.strip_suffix("ID") {
         return (!stem.is_empty()).then(|| format!("{stem}Id"));
     }

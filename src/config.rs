@@ -61,6 +61,18 @@ pub struct Config<C: Credentials> {
     retries: crate::retry::Backoff,
 }
 
+impl<C: Credentials<Api = crate::Docutools>> Config<C> {
+    /// Like [`new`](Self::new), but also takes a plain `http` base URL to
+    /// any host: an explicit opt-in for Docutools, whose documents only name
+    /// `http://dev.docu.solutions` (see [`BaseUrl::parse_allowing_http`]).
+    /// Never the default, and not offered for Lucca.
+    pub fn new_allowing_http(base_url: &str, credentials: C) -> Result<Self, ConfigError> {
+        let mut config = Self::new("https://placeholder.invalid", credentials)?;
+        config.base_url = BaseUrl::parse_allowing_http(base_url)?;
+        Ok(config)
+    }
+}
+
 impl<C: Credentials> Config<C> {
     /// A configuration with the default timeouts and user agent. The base URL
     /// must be `https`, or `http` on a loopback address; a bare host means
@@ -76,15 +88,6 @@ impl<C: Credentials> Config<C> {
             max_response: DEFAULT_MAX_RESPONSE,
             retries: crate::retry::Backoff::DEFAULT,
         })
-    }
-
-    /// Like [`new`](Self::new), but also takes a plain `http` base URL to
-    /// any host: an explicit opt-in (see [`BaseUrl::parse_allowing_http`]);
-    /// never the default.
-    pub fn new_allowing_http(base_url: &str, credentials: C) -> Result<Self, ConfigError> {
-        let mut config = Self::new("https://placeholder.invalid", credentials)?;
-        config.base_url = BaseUrl::parse_allowing_http(base_url)?;
-        Ok(config)
     }
 
     /// Reads the host and the credentials from the environment: `LUCCA_HOST`

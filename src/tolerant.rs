@@ -98,9 +98,11 @@ impl FromStr for VendorDateTime {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Ok(at.into());
         }
-        NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+            .into_iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
             .map(Self::from)
-            .map_err(|_| DateTimeError(text.to_owned()))
+            .ok_or_else(|| DateTimeError(text.to_owned()))
     }
 }
 

@@ -60,8 +60,11 @@ pub(crate) fn missing_required(body: &Map<String, Value>) -> Vec<&'static str> {
 /// A field of a user as read, in either casing of an id key.
 fn read<'a>(user: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     user.get(name).or_else(|| {
-        let stem = name.strip_suffix("ID")?;
-        user.get(&format!("{stem}Id"))
+        if let Some(stem) = name.strip_suffix("ID") {
+            return user.get(&format!("{stem}Id"));
+        }
+        let stem = name.strip_suffix("Id")?;
+        user.get(&format!("{stem}ID"))
     })
 }
 
@@ -88,17 +91,15 @@ fn written(name: &str, value: &Value) -> Value {
 }
 
 /// The whole body: the required fields of `current` (a fresh read), then the
-/// changes over them.
+/// changes over them. A field the read did not return is left out, never
+/// sent as `null` (which would clear it).
 pub(crate) fn complete_body(
     current: &Map<String, Value>,
     changes: Map<String, Value>,
 ) -> Map<String, Value> {
     let mut body: Map<String, Value> = REQUIRED_FIELDS
         .into_iter()
-        .map(|name| {
-            let value = read(current, name).map_or(Value::Null, |value| written(name, value));
-            (name.to_owned(), value)
-        })
+        .filter_map(|name| Some((name.to_owned(), written(name, read(current, name)?))))
         .collect();
     body.extend(changes);
     body
@@ -147,6 +148,15 @@ mod tests {
         );
         assert_eq!(body.get("modifiedAt"), None);
         assert_eq!(body.get("id"), None);
+    }
+
+    #[test]
+    fn a_field_the_read_did_not_return_is_left_out_not_cleared() {
+        let current = json!({ "firstName": "John", "legalEntityID": 1 });
+        let body = complete_body(current.as_object().unwrap(), Map::new());
+        assert_eq!(body.get("lastName"), None);
+        assert_eq!(body["legalEntityId"], 1, "read in either casing");
+        assert_eq!(missing_required(&body).len(), 12);
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub struct UserQuery {
     pub(crate) contract_start: Option<Range<NaiveDate>>,
     pub(crate) contract_end: Option<Range<NaiveDate>>,
     pub(crate) modified_at: Option<Range<NaiveDateTime>>,
-    pub(crate) ids: Vec<i64>,
+    pub(crate) ids: Option<Vec<i64>>,
     pub(crate) order_by: OrderBy,
     pub(crate) former_employees: bool,
     pub(crate) page_size: u32,
@@ -150,7 +150,7 @@ impl Default for UserQuery {
             contract_start: None,
             contract_end: None,
             modified_at: None,
-            ids: Vec::new(),
+            ids: None,
             order_by: OrderBy::IdAscending,
             former_employees: false,
             page_size: MAX_PAGE,
@@ -200,10 +200,11 @@ impl UserQuery {
         self
     }
 
-    /// Only these users (`id=1,2,3`); this also reaches users
-    /// `GET /api/v3/users/{id}` refuses for the caller's access rights.
+    /// Only these users (`id=1,2,3`; none at all when empty); this also
+    /// reaches users `GET /api/v3/users/{id}` refuses for the caller's
+    /// access rights.
     pub fn ids(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
-        self.ids = ids.into_iter().collect();
+        self.ids = Some(ids.into_iter().collect());
         self
     }
 
@@ -248,8 +249,8 @@ impl UserQuery {
         if let Some(range) = &self.modified_at {
             pairs.push(("modifiedAt", range.render()));
         }
-        if !self.ids.is_empty() {
-            let ids: Vec<String> = self.ids.iter().map(i64::to_string).collect();
+        if let Some(ids) = &self.ids {
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
             pairs.push(("id", ids.join(",")));
         }
         pairs.push(("orderBy", self.order_by.render()));

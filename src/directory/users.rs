@@ -84,8 +84,9 @@ pub enum DirectoryError {
         #[source]
         source: HttpError,
     },
-    /// The user changed between the complete update's read and its write:
-    /// nothing was written, so that change is not overwritten. Read again
+    /// The user changed between the complete update's read and its write
+    /// (or its `modifiedAt` could not be read, so no change can be ruled
+    /// out): nothing was written, so no change is overwritten. Read again
     /// and decide.
     #[error(
         "user {user} changed while being updated (modifiedAt {read:?}, then {now:?}); nothing was written"
@@ -98,6 +99,16 @@ pub enum DirectoryError {
         /// `modifiedAt` just before the write.
         now: Option<String>,
     },
+}
+
+/// Whether `text` names `word` as a word of its own (`mail`, not the
+/// `mail` of `personalemail`).
+fn mentions(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// A user id as the path takes it.
@@ -452,9 +463,16 @@ impl UpdateUserRequest<'_> {
                 let body = complete_body(&current, changes);
                 let now = client.read_raw(id, "modifiedAt").await?;
                 let stamp = |user: &serde_json::Map<String, Value>| {
-                    user.get("modifiedAt").map(Value::to_string)
+                    user.get("modifiedAt")
+                        .filter(|stamp| !stamp.is_null())
+                        .map(|stamp| {
+                            stamp
+                                .as_str()
+                                .map_or_else(|| stamp.to_string(), str::to_owned)
+                        })
                 };
-                if stamp(&current) != stamp(&now) {
+                // No `modifiedAt` to compare is no proof nothing changed.
+                if stamp(&current).is_none() || stamp(&current) != stamp(&now) {
                     return Err(DirectoryError::ConcurrentChange {
                         user: id,
                         read: stamp(&current),
@@ -494,7 +512,7 @@ impl UpdateUserRequest<'_> {
                 let about_missing = text.contains("required")
                     || missing
                         .iter()
-                        .any(|name| text.contains(&name.to_lowercase()));
+                        .any(|name| mentions(&text, &name.to_lowercase()));
                 if mode == UpdateMode::Partial && refused && about_missing && !missing.is_empty() {
                     DirectoryError::PartialRefused {
                         user: id,
@@ -604,6 +622,9 @@ impl Client {
         query: &UserQuery,
         offset: u64,
     ) -> Result<Vec<types::User>, DirectoryError> {
+        if query.ids.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
         let mut call = self
             .list_users()
             .paging(format!("{offset},{}", query.page_size))

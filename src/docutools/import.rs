@@ -100,9 +100,11 @@ pub enum DocutoolsError {
         #[source]
         source: HttpError,
     },
-    /// A multi-part import stopped: the parts before `failed_part` were
-    /// imported (their users are in `created`), the rest were not.
-    #[error("part {failed_part} of {parts} failed; parts before it were imported ({} users)", created.len())]
+    /// A multi-part import stopped at `failed_part`: the parts before it
+    /// were imported (their users are in `created`), the parts after it were
+    /// not sent, and the source says what became of `failed_part` itself
+    /// (refused, not sent, or applied without a readable answer).
+    #[error("part {failed_part} of {parts} did not complete (the cause says whether it was applied); the parts before it were imported ({} users), the parts after it were not sent", created.len())]
     PartlyImported {
         /// How many parts the file was split into.
         parts: usize,

@@ -119,7 +119,21 @@ struct State<'a, T> {
     page: NonZeroU32,
     limit: NonZeroU32,
     items: std::vec::IntoIter<T>,
+    /// Items of the next page already given (after a fall back to pages
+    /// of 10 mid-way).
+    skip: usize,
     done: bool,
+}
+
+impl<T> State<'_, T> {
+    /// Goes on by pages of 10 after the first `seen` items.
+    fn fall_back_to_older_bound(&mut self, seen: u64) {
+        let size = u64::from(OLDER_MAX_LIMIT);
+        self.limit = NonZeroU32::MIN.saturating_add(OLDER_MAX_LIMIT - 1);
+        let page = u32::try_from(seen / size + 1).unwrap_or(u32::MAX);
+        self.page = NonZeroU32::new(page).unwrap_or(NonZeroU32::MIN);
+        self.skip = (seen % size) as usize;
+    }
 }
 
 impl<'a, T: 'a> Pages<'a, T> {
@@ -132,6 +146,7 @@ impl<'a, T: 'a> Pages<'a, T> {
             page: NonZeroU32::MIN,
             limit: self.page_size,
             items: Vec::new().into_iter(),
+            skip: 0,
             done: false,
         };
         futures_util::stream::unfold(state, |mut state| async move {
@@ -144,9 +159,28 @@ impl<'a, T: 'a> Pages<'a, T> {
                 }
                 match (state.fetch)(state.client, state.page, state.limit).await {
                     Ok(items) => {
-                        state.done = items.len() < state.limit.get() as usize;
-                        state.page = state.page.saturating_add(1);
-                        state.items = items.into_iter();
+                        let asked = state.limit.get() as usize;
+                        // A server of the older bound may answer 10 items
+                        // to a larger `limit` instead of refusing it.
+                        let clamped = asked > OLDER_MAX_LIMIT as usize
+                            && items.len() == OLDER_MAX_LIMIT as usize;
+                        state.done = items.len() < asked && !clamped;
+                        let mut items = items.into_iter();
+                        for _ in 0..std::mem::take(&mut state.skip) {
+                            items.next();
+                        }
+                        state.items = items;
+                        if clamped {
+                            tracing::info!(
+                                limit = asked,
+                                "the server answers pages of 10; paging by 10"
+                            );
+                            let seen = u64::from(state.page.get() - 1) * asked as u64
+                                + u64::from(OLDER_MAX_LIMIT);
+                            state.fall_back_to_older_bound(seen);
+                        } else {
+                            state.page = state.page.saturating_add(1);
+                        }
                     }
                     Err(error)
                         if error.status().is_some_and(|status| status.as_u16() == 400)

@@ -424,7 +424,17 @@ impl<'a> WaitForImport<'a> {
                 Err(other) => return Err(other),
             };
             self.check_stall(&mut poller, Phase::Outcome)?;
-            self.sleep(&mut poller, hint).await?;
+            // The deadline in this phase: the import is done, its outcome is
+            // what failed.
+            if let Err(error) = self.sleep(&mut poller, hint).await {
+                return Err(match error {
+                    WaitError::ExceededMaxWait {
+                        last_error: Some(source),
+                        ..
+                    } => self.outcome_failed(&poller, source),
+                    other => other,
+                });
+            }
         }
     }
 
@@ -519,8 +529,9 @@ impl<'a> WaitForImport<'a> {
             });
         };
         // A stall is seen when it happens, not at the next backoff.
+        // (Unless the server asked for a longer wait: that is honoured.)
         let next = match stall_at {
-            Some(stall_at) if stall_at > now => next.min(stall_at),
+            Some(stall_at) if stall_at > now && hint.is_none() => next.min(stall_at),
             _ => next,
         };
         tokio::time::sleep_until(next).await;

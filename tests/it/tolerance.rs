@@ -79,9 +79,15 @@ fn ids_sent_as_text_and_nulls_for_empty_read_into_the_generated_models() {
             "position": "FullDay", "areaId": "", "createdAt": "2025-09-15T08:00:00+02:00"}"#,
     )
     .unwrap();
-    assert_eq!((location.id, location.owner_id, location.area_id), (9001, 416, None));
+    assert_eq!(
+        (location.id, location.owner_id, location.area_id),
+        (9001, 416, None)
+    );
     let created = location.created_at.unwrap();
-    assert_eq!(created.offset().map(|offset| offset.local_minus_utc()), Some(7200));
+    assert_eq!(
+        created.offset().map(|offset| offset.local_minus_utc()),
+        Some(7200)
+    );
 
     let results: office::types::ImportResults = serde_json::from_str(
         r#"{"summaryId": "s", "userLocationsCreatedSummary": {"count": "2", "descriptions": null},
@@ -93,5 +99,8 @@ fn ids_sent_as_text_and_nulls_for_empty_read_into_the_generated_models() {
     assert!(results.error_lines.is_empty());
     let line = results.warning_lines[0].line.as_ref().unwrap();
     assert!(!line.is_deletion);
-    assert_eq!(line.date, Some(roster::EchoedDate::Text("20/09/2025".into())));
+    assert_eq!(
+        line.date,
+        Some(roster::EchoedDate::Text("20/09/2025".into()))
+    );
 }

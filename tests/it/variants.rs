@@ -7,14 +7,15 @@
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
 use roster::office;
 use roster::office::types::Position;
 use roster::office::{
-    CheckedImport, ClientExtraImportExt, CsvSource, UserLocationRow, WaitOptions,
+    CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvSource, UserLocationRow,
+    WaitOptions,
 };
 use roster_emulator::{
     DocutoolsSetup, EchoedDate, Envelope, Fraction, Headers, IdCasing, Knobs, LocalDocutools,
@@ -332,6 +333,21 @@ mod update_modes {
         for name in roster::directory::REQUIRED_FIELDS {
             assert!(sent.get(name).is_some(), "{name} was sent");
         }
+        // What the record holds is sent as read, never cleared.
+        for name in [
+            "firstName",
+            "login",
+            "mail",
+            "dtContractStart",
+            "legalEntityId",
+            "employeeNumber",
+            "departmentId",
+            "cultureID",
+            "calendarId",
+            "rolePrincipalId",
+        ] {
+            assert!(!sent[name].is_null(), "{name} was sent as read: {sent}");
+        }
         assert_eq!(sent["lastName"], "Lefevre", "untouched fields sent as read");
     }
 
@@ -389,8 +405,6 @@ mod update_modes {
 /// The Office pager under both documented `limit` bounds.
 mod paging {
     use super::*;
-    use futures_util::TryStreamExt;
-    use roster::office::ClientExtraPagesExt;
     use roster_emulator::{DayPart, Route, StoredLocation};
 
     async fn server(max_limit: u32, locations: usize) -> (LocalLucca, office::Client) {

@@ -169,3 +169,65 @@ async fn results_that_do_not_read_keep_the_import_s_counts_and_raw_answer() {
     assert!(matches!(results.error, HttpError::InvalidAnswer { .. }));
     assert_eq!(lucca.imports_applied(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn at_the_deadline_a_failing_outcome_is_still_an_outcome_failure_not_an_unfinished_import() {
+    let (lucca, office) = server(ImportFate::OutcomeFails(503)).await;
+    let started = office
+        .import_user_locations(CsvUpload::from_rows(rows()))
+        .mode(ImportMode::Create)
+        .send()
+        .await
+        .unwrap();
+    let options = WaitOptions {
+        stall_after: None,
+        max_wait: Duration::from_secs(600),
+        ..WaitOptions::default()
+    };
+
+    let error = office
+        .wait_for_import(started)
+        .options(options)
+        .execute()
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            &error,
+            WaitError::OutcomeFailed {
+                mode: ImportMode::Create,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(lucca.imports_applied(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_analysis_that_does_not_read_creates_nothing_and_says_so() {
+    let (lucca, office) = server(ImportFate::Completes).await;
+    lucca.faults().inject(
+        Route::Analysis,
+        Fault::Body(r#"{"errorLines": 3}"#.to_owned()),
+    );
+
+    let outcome = office
+        .checked_import(CsvSource::rows(rows()))
+        .execute()
+        .await
+        .unwrap();
+
+    let CheckedImport::AnalysisUnread { analysis } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(analysis.mode, ImportMode::Simulate);
+    assert_eq!(analysis.raw.as_ref().unwrap()["errorLines"], 3);
+    assert_eq!(lucca.imports_applied(), 0, "nothing was created");
+    assert_eq!(
+        lucca.received_imports().len(),
+        1,
+        "the creation was never sent"
+    );
+}
