@@ -479,6 +479,8 @@ fn read_csv(
     let mut record = ByteRecord::new();
     let mut columns = None;
     let mut header_seen = false;
+    let mut last_line = 1;
+    let mut last_multiline = false;
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -497,6 +499,8 @@ fn read_csv(
         let line = record
             .position()
             .map_or(1, |at| csv.get_ref().line_of(at.byte()));
+        last_line = line;
+        last_multiline = record.iter().any(|cell| cell.contains(&b'\n'));
         if !header_seen {
             header_seen = true;
             columns = read_header(&record, &mut problems);
@@ -520,6 +524,22 @@ fn read_csv(
             None,
             None,
             "the file is empty; it needs the header row".into(),
+        );
+    }
+    // An odd number of quotes: the last record's quote swallowed the rest of
+    // the file (the csv reader does not call that an error).
+    let open_quote = "a quote opened on this line is never closed";
+    if csv.get_ref().quote_left_open()
+        && last_multiline
+        && !problems.kept.last().is_some_and(|problem| {
+            problem.line == last_line && problem.message.starts_with(open_quote)
+        })
+    {
+        problems.add(
+            last_line,
+            None,
+            None,
+            format!("{open_quote}: the lines after it became one cell"),
         );
     }
     if let Some((line, windows_1252)) = problems.not_utf8 {

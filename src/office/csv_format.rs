@@ -57,6 +57,9 @@ pub(crate) struct LineIndex<R> {
     inner: R,
     read: u64,
     newlines: std::cell::RefCell<(std::collections::VecDeque<u64>, u64)>,
+    /// Whether an odd number of `"` has been read: at the end, a quote was
+    /// opened and never closed.
+    odd_quotes: bool,
 }
 
 impl<R> LineIndex<R> {
@@ -65,7 +68,13 @@ impl<R> LineIndex<R> {
             inner,
             read: 0,
             newlines: Default::default(),
+            odd_quotes: false,
         }
+    }
+
+    /// Whether the bytes read hold an odd number of `"` (a quote left open).
+    pub(crate) fn quote_left_open(&self) -> bool {
+        self.odd_quotes
     }
 
     /// The line of the record that starts at `byte`, 1 for the first. Calls
@@ -92,6 +101,8 @@ impl<R: std::io::Read> std::io::Read for LineIndex<R> {
                 .filter(|(_, byte)| **byte == b'\n')
                 .map(|(index, _)| start + index as u64),
         );
+        let quotes = buffer[..count].iter().filter(|byte| **byte == b'"').count();
+        self.odd_quotes ^= quotes % 2 == 1;
         self.read += count as u64;
         Ok(count)
     }

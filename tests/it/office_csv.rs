@@ -293,6 +293,16 @@ fn every_bad_input_names_its_line_column_and_field() {
             (2, None, None, "a quote opened on this line is never closed"),
         ),
         (
+            "unterminated quote in the last column",
+            file(&[
+                "login;workLocationName;date;position;comment",
+                "a;Paris;2025/09/18;FullDay;\"an open comment",
+                "b;Paris;2025/09/19;FullDay;",
+                "c;Paris;2025/09/20;FullDay;",
+            ]),
+            (2, None, None, "a quote opened on this line is never closed"),
+        ),
+        (
             "empty file",
             b"\xEF\xBB\xBF".to_vec(),
             (1, None, None, "the file is empty"),
@@ -311,6 +321,12 @@ fn every_bad_input_names_its_line_column_and_field() {
             "{name}: {got_message:?} lacks {message:?}"
         );
     }
+}
+
+#[test]
+fn a_stray_quote_inside_a_cell_is_not_an_open_quote() {
+    let bytes = file(&[HEADER, "a;Paris;;2025/09/18;FullDay;a 27\" screen;false"]);
+    assert_eq!(check_csv(&bytes[..]).unwrap().rows, 1);
 }
 
 #[test]
