@@ -7,6 +7,8 @@ mod generate;
 mod rewrite;
 #[path = "build/spec_error.rs"]
 mod spec_error;
+#[path = "build/surface.rs"]
+mod surface;
 #[path = "build/tolerate.rs"]
 mod tolerate;
 
@@ -18,23 +20,55 @@ fn main() {
         "build/generate.rs",
         "build/rewrite.rs",
         "build/spec_error.rs",
+        "build/surface.rs",
+        "build/tolerate.rs",
     ] {
         println!("cargo::rerun-if-changed={input}");
     }
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    // A directory of newer copies of the specs (a vendor's new version):
+    // generated from instead of `openapi/`, and reported against the
+    // accepted surface.
+    println!("cargo::rerun-if-env-changed=ROSTER_SPECS_DIR");
+    let newer = std::env::var_os("ROSTER_SPECS_DIR").map(PathBuf::from);
     let mut failed = false;
     for api in generate::APIS {
-        println!("cargo::rerun-if-changed={}", api.file);
-        let result = std::fs::read_to_string(api.file)
+        let vendored = PathBuf::from(api.file);
+        let file = match &newer {
+            Some(dir) => {
+                let candidate = dir.join(vendored.file_name().unwrap_or_default());
+                println!("cargo::rerun-if-changed={}", candidate.display());
+                if candidate.is_file() {
+                    candidate
+                } else {
+                    vendored
+                }
+            }
+            None => vendored,
+        };
+        println!("cargo::rerun-if-changed={}", file.display());
+        let accepted = format!("openapi/surface/{}.txt", api.module);
+        println!("cargo::rerun-if-changed={accepted}");
+        let shown = file.display().to_string();
+        let result = std::fs::read_to_string(&file)
             .map_err(|error| {
-                spec_error::SpecError::whole(api.file, format!("cannot read it: {error}"))
+                spec_error::SpecError::whole(&shown, format!("cannot read it: {error}"))
             })
-            .and_then(|text| generate::generate(&api, &text))
-            .and_then(|code| {
+            .and_then(|text| generate::generate_with_surface(&api, &text))
+            .and_then(|(code, listing)| {
+                if let Ok(accepted) = std::fs::read_to_string(&accepted) {
+                    for change in surface::compare(api.module, &accepted, &listing) {
+                        println!("cargo::warning={change}");
+                    }
+                }
+                let _ = std::fs::write(
+                    out_dir.join(format!("{}.surface.txt", api.module)),
+                    &listing,
+                );
                 let target = out_dir.join(format!("{}.rs", api.module));
                 std::fs::write(&target, code).map_err(|error| {
                     spec_error::SpecError::whole(
-                        api.file,
+                        &shown,
                         format!("cannot write {}: {error}", target.display()),
                     )
                 })

@@ -37,7 +37,7 @@ pub fn rewrite(doc: &mut Value, options: Options) -> Result<(), NodeError> {
     drop_authorization_parameters(doc);
     drop_error_responses(doc);
     relax_response_only_strings(doc);
-    let enums = hoist_inline_enums(doc);
+    let enums = hoist_inline_enums(doc)?;
     rewrite_node(doc, "", "", options, &enums)
 }
 
@@ -361,13 +361,14 @@ fn pascal_case(name: &str) -> String {
 /// Moves the string enums defined inline in component properties into
 /// components of their own (named as typify would name them), so that they
 /// can be opened to unknown values. Returns the names of all enum components.
-fn hoist_inline_enums(doc: &mut Value) -> BTreeSet<String> {
+fn hoist_inline_enums(doc: &mut Value) -> Result<BTreeSet<String>, NodeError> {
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     else {
-        return BTreeSet::new();
+        return Ok(BTreeSet::new());
     };
+    let existing: BTreeSet<String> = schemas.keys().cloned().collect();
     let mut hoisted = Map::new();
     for (owner, schema) in schemas.iter_mut() {
         let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
@@ -392,6 +393,25 @@ fn hoist_inline_enums(doc: &mut Value) -> BTreeSet<String> {
                 })
                 .find(|name| !hoisted.contains_key(name))
                 .unwrap_or(base);
+            if existing.contains(&name) {
+                // Pointing the property at the existing schema would give
+                // it another type, silently.
+                let pointer = child(
+                    &child(&child("/components/schemas", owner), "properties"),
+                    property,
+                );
+                let pointer = if suffix.is_empty() {
+                    pointer
+                } else {
+                    child(&pointer, "items")
+                };
+                return Err(NodeError::new(
+                    pointer,
+                    format!(
+                        "this inline enum would be named `{name}`, which is already a schema of this spec: rename one of them"
+                    ),
+                ));
+            }
             let definition = std::mem::replace(
                 slot,
                 json!({ "$ref": format!("#/components/schemas/{name}") }),
@@ -400,13 +420,13 @@ fn hoist_inline_enums(doc: &mut Value) -> BTreeSet<String> {
         }
     }
     for (name, definition) in hoisted {
-        schemas.entry(name).or_insert(definition);
+        schemas.insert(name, definition);
     }
-    schemas
+    Ok(schemas
         .iter()
         .filter(|(_, schema)| is_string_enum(schema))
         .map(|(name, _)| name.clone())
-        .collect()
+        .collect())
 }
 
 /// Maps whose keys are names chosen by the spec's author (a property may be
@@ -630,4 +650,55 @@ pub fn tag_code_fences(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A date-time as the vendors send it: with or without fractional seconds
+/// and a zone (what `roster::VendorDateTime` reads).
+#[allow(dead_code)] // Used by the Prism contract (`tests/it/contract.rs`).
+pub const DATE_TIME_PATTERN: &str =
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$";
+
+/// The copy of a spec an independent validator (Stoplight Prism) checks the
+/// SDK's traffic against: the document as vendored, with the readings the
+/// build script also applies to it, and nothing else. `format: nullable` is
+/// a string that may be `null`; `format: date-time` takes the forms the
+/// vendors send (with or without a zone, Lucca v3 has none), as a pattern.
+#[allow(dead_code)] // Used by the Prism contract (`tests/it/contract.rs`).
+pub fn prism_copy(doc: &mut Value) {
+    prism_node(doc, "");
+}
+
+#[allow(dead_code)]
+fn prism_node(node: &mut Value, parent: &str) {
+    match node {
+        Value::Object(map) => {
+            if map.get("format").and_then(Value::as_str) == Some("nullable") {
+                map.remove("format");
+                let kind = map.remove("type").unwrap_or_else(|| json!("string"));
+                let kinds = match kind {
+                    Value::Array(mut kinds) => {
+                        kinds.push(json!("null"));
+                        kinds
+                    }
+                    kind => vec![kind, json!("null")],
+                };
+                map.insert("type".into(), Value::Array(kinds));
+            }
+            if map.get("format").and_then(Value::as_str) == Some("date-time") {
+                map.remove("format");
+                map.insert("pattern".into(), json!(DATE_TIME_PATTERN));
+            }
+            for (key, value) in map.iter_mut() {
+                if !DATA_KEYS.contains(&key.as_str()) || NAMED_MAPS.contains(&parent) {
+                    prism_node(value, key);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                prism_node(item, "");
+            }
+        }
+        _ => {}
+    }
 }

@@ -385,6 +385,23 @@ fn an_unusable_spec_fails_with_its_file_and_pointer() {
 }
 
 #[test]
+fn an_inline_enum_whose_hoisted_name_collides_fails_with_its_file_and_pointer() {
+    let api = office();
+    let mut spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    // `WorkLocation.type` is an inline enum hoisted as `WorkLocationType`.
+    spec["components"]["schemas"]["WorkLocationType"] = json!({ "type": "integer" });
+
+    let error = generate(&api, &serde_yaml_ng::to_string(&spec).unwrap()).unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        "openapi/lucca-office.yaml at #/components/schemas/WorkLocation/properties/type: \
+         this inline enum would be named `WorkLocationType`, which is already a schema of this spec: \
+         rename one of them"
+    );
+}
+
+#[test]
 fn a_spec_that_is_not_yaml_names_its_file_and_line() {
     let error = generate(&office(), "openapi: 3.1.0\npaths: [unclosed\n").unwrap_err();
     let text = error.to_string();
@@ -478,4 +495,36 @@ fn error_responses_are_not_generated_so_their_bodies_reach_the_caller() {
         .keys()
         .collect();
     assert_eq!(statuses, ["200"]);
+}
+
+#[test]
+fn the_prism_copy_reads_nullable_strings_and_date_times_with_or_without_a_zone() {
+    let mut doc = schemas(json!({
+        "S": { "type": "string", "format": "nullable", "example": "x" },
+        "T": { "type": "string", "format": "date-time", "example": "2014-09-01T00:00:00" },
+    }));
+    doc["components"]["examples"] = json!({ "E": { "value": { "format": "nullable" } } });
+
+    crate::rewrite::prism_copy(&mut doc);
+
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["S"],
+        json!({ "type": ["string", "null"], "example": "x" })
+    );
+    let pattern = regex::Regex::new(schemas["T"]["pattern"].as_str().unwrap()).unwrap();
+    let pattern = |text: &str| pattern.is_match(text);
+    for accepted in [
+        "2014-09-01T00:00:00",
+        "2015-09-07T10:20:06.583",
+        "2023-11-07T05:31:56Z",
+        "2023-11-07T07:31:56.5+02:00",
+    ] {
+        assert!(pattern(accepted), "{accepted}");
+    }
+    assert!(!pattern("2023-11-07"));
+    assert_eq!(
+        doc["components"]["examples"]["E"]["value"]["format"], "nullable",
+        "data untouched"
+    );
 }

@@ -38,11 +38,20 @@ impl Drop for Prism {
     }
 }
 
+/// The copy of `openapi/{file}` Prism validates against, made by the build
+/// script's own `prism_copy` (the readings the build applies, nothing else).
 fn spec(file: &str) -> String {
-    let corrected = std::env::var("ROSTER_PRISM_SPECS").map(PathBuf::from);
-    let dir =
-        corrected.unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi"));
-    dir.join(file).display().to_string()
+    let vendored = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("openapi")
+        .join(file);
+    let mut doc: serde_json::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(vendored).unwrap()).unwrap();
+    crate::rewrite::prism_copy(&mut doc);
+    let dir = std::env::temp_dir().join(format!("roster-prism-specs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join(file);
+    std::fs::write(&copy, serde_yaml_ng::to_string(&doc).unwrap()).unwrap();
+    copy.display().to_string()
 }
 
 fn free_port() -> u16 {

@@ -7,6 +7,8 @@ mod generate;
 mod rewrite;
 #[path = "../../build/spec_error.rs"]
 mod spec_error;
+#[path = "../../build/surface.rs"]
+mod surface;
 #[path = "../../build/tolerate.rs"]
 mod tolerate;
 
@@ -29,6 +31,7 @@ mod security;
 mod snapshots;
 mod strings;
 mod support;
+mod surface_report;
 mod tolerance;
 mod variants;
 mod waiting;
