@@ -107,6 +107,10 @@ macro_rules! fields {
         $set:ident $(/ $clear:ident)? : $key:literal, $ty:ty, |$value:ident| $convert:expr;
     )*) => {
         impl UserPatch {
+            /// The JSON name of every documented field a setter touches (a
+            /// drift test checks them against the spec's `UserUpdate`).
+            pub const KEYS: &'static [&'static str] = &[$($key),*];
+
             $(
                 $(#[$doc])*
                 pub fn $set(mut self, $value: $ty) -> Self {

@@ -528,3 +528,33 @@ fn the_prism_copy_reads_nullable_strings_and_date_times_with_or_without_a_zone()
         "data untouched"
     );
 }
+
+/// The handwritten `UserPatch` follows the spec: every property of
+/// `UserUpdate` has a setter, and every setter a property. A property added
+/// to the spec fails this test until its setter exists.
+#[test]
+fn user_patch_has_a_setter_for_every_property_of_the_spec_s_user_update() {
+    let api = APIS[1];
+    assert_eq!(api.module, "directory");
+    let spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    let properties: std::collections::BTreeSet<&str> = spec["components"]["schemas"]["UserUpdate"]
+        ["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let setters: std::collections::BTreeSet<&str> =
+        roster::directory::UserPatch::KEYS.iter().copied().collect();
+
+    let without_setter: Vec<_> = properties.difference(&setters).collect();
+    let without_property: Vec<_> = setters.difference(&properties).collect();
+    assert!(
+        without_setter.is_empty(),
+        "UserUpdate properties without a UserPatch setter (add one in src/directory/patch.rs): {without_setter:?}"
+    );
+    assert!(
+        without_property.is_empty(),
+        "UserPatch setters the spec does not document: {without_property:?}"
+    );
+}
