@@ -4,7 +4,7 @@
 use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
-use super::rewrite::{Options, rewrite};
+use super::rewrite::{Options, rewrite_traced};
 use super::spec_error::{NodeError, SpecError, child};
 
 /// One vendored API: its spec file and the module it is generated into.
@@ -55,7 +55,8 @@ pub fn generate_with_surface(api: &Api, text: &str) -> Result<(String, String), 
     let file = api.file;
     let mut doc: Value = serde_yaml_ng::from_str(text)
         .map_err(|error| SpecError::whole(file, format!("not readable YAML: {error}")))?;
-    rewrite(&mut doc, api.options).map_err(|node| SpecError::at(file, node))?;
+    let touched =
+        rewrite_traced(&mut doc, api.options).map_err(|node| SpecError::at(file, node))?;
 
     let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(&doc).map_err(|error| {
         let node = deepest_invalid_part(&doc).unwrap_or_else(|| {
@@ -83,7 +84,7 @@ pub fn generate_with_surface(api: &Api, text: &str) -> Result<(String, String), 
         SpecError::whole(file, format!("generated code does not parse: {error}"))
     })?;
     super::tolerate::tolerate(&mut syntax);
-    let surface = super::surface::listing(&syntax);
+    let surface = super::surface::listing(&syntax, &touched);
     let code = prettyplease::unparse(&syntax);
     let operations = operations_table(&doc, &code).map_err(|node| SpecError::at(file, node))?;
     Ok((

@@ -29,16 +29,191 @@ pub struct Options {
     pub echoed_line_dates: bool,
 }
 
+/// The rewrites, in the order they run: each one's name and why
+/// (`openapi/README.md` says more).
+pub const REWRITES: [(&str, &str); 15] = [
+    ("openapi-3.0", "progenitor 0.15 takes OpenAPI 3.0 only"),
+    (
+        "multipart-handwritten",
+        "progenitor cannot build multipart bodies: the handwritten layer owns them",
+    ),
+    (
+        "authorization-in-client",
+        "auth is the client's, not every call's argument",
+    ),
+    (
+        "error-responses-undeclared",
+        "a declared error response loses its body in progenitor",
+    ),
+    (
+        "response-strings-unconstrained",
+        "a value a little longer than documented must not fail an answer",
+    ),
+    (
+        "inline-enums-hoisted",
+        "inline enums need a name to be opened",
+    ),
+    (
+        "null-members-as-nullable",
+        "3.1 `oneOf: [X, null]` is 3.0 `nullable`",
+    ),
+    (
+        "type-arrays-as-nullable",
+        "3.1 `type: [T, null]` is 3.0 `nullable`",
+    ),
+    (
+        "exclusive-bounds-as-booleans",
+        "3.1 numeric exclusive bounds are 3.0 booleans",
+    ),
+    (
+        "format-nullable",
+        "Lucca's `format: nullable` is a string that may be null",
+    ),
+    (
+        "date-times-vendor",
+        "date-times come with or without a zone: `roster::VendorDateTime`",
+    ),
+    (
+        "echoed-line-dates",
+        "result lines echo dates in any form: `roster::EchoedDate`",
+    ),
+    ("objects-open", "an unknown field must not fail an answer"),
+    (
+        "enums-open",
+        "an enum value added later must not fail an answer: `roster::Open`",
+    ),
+    (
+        "code-fences-tagged",
+        "untagged code fences would be failing doctests",
+    ),
+];
+
+/// The JSON pointers one rewrite changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touched {
+    /// The rewrite's name (in [`REWRITES`]).
+    pub name: &'static str,
+    /// The nodes it changed, each once.
+    pub pointers: Vec<String>,
+}
+
 /// Applies every rewrite to `doc`, or says which node makes the spec unusable.
+#[allow(dead_code)] // The tests' entry point (`tests/it/codegen.rs`).
 pub fn rewrite(doc: &mut Value, options: Options) -> Result<(), NodeError> {
+    rewrite_traced(doc, options).map(drop)
+}
+
+/// Like [`rewrite`], and says which nodes each rewrite changed.
+pub fn rewrite_traced(doc: &mut Value, options: Options) -> Result<Vec<Touched>, NodeError> {
     check_refs(doc, doc, "")?;
-    downgrade_version(doc)?;
-    drop_multipart_operations(doc)?;
-    drop_authorization_parameters(doc);
-    drop_error_responses(doc);
-    relax_response_only_strings(doc);
-    let enums = hoist_inline_enums(doc)?;
-    rewrite_node(doc, "", "", options, &enums)
+    let mut touched = Vec::new();
+    let mut enums = BTreeSet::new();
+    for (name, _) in REWRITES {
+        let before = doc.clone();
+        match name {
+            "openapi-3.0" => downgrade_version(doc)?,
+            "multipart-handwritten" => drop_multipart_operations(doc)?,
+            "authorization-in-client" => drop_authorization_parameters(doc),
+            "error-responses-undeclared" => drop_error_responses(doc),
+            "response-strings-unconstrained" => relax_response_only_strings(doc),
+            "inline-enums-hoisted" => enums = hoist_inline_enums(doc)?,
+            shape => rewrite_node(doc, "", "", options, &enums, shape)?,
+        }
+        let mut pointers = Vec::new();
+        changed_nodes(&before, doc, "", &mut pointers);
+        touched.push(Touched { name, pointers });
+    }
+    check_no_3_1_keywords(doc, "", "")?;
+    Ok(touched)
+}
+
+/// The pointers of the nodes that differ (an object whose own keys or
+/// scalar values changed is named once; unchanged parts are not named).
+fn changed_nodes(before: &Value, after: &Value, pointer: &str, out: &mut Vec<String>) {
+    match (before, after) {
+        (Value::Object(old), Value::Object(new)) => {
+            let own_change = old.keys().any(|key| !new.contains_key(key))
+                || new.keys().any(|key| !old.contains_key(key))
+                || old.iter().any(|(key, value)| {
+                    !value.is_object() && !value.is_array() && new.get(key) != Some(value)
+                });
+            if own_change {
+                out.push(if pointer.is_empty() {
+                    "/".into()
+                } else {
+                    pointer.to_owned()
+                });
+            }
+            for (key, value) in old {
+                if let Some(other) = new.get(key)
+                    && (value.is_object() || value.is_array())
+                {
+                    changed_nodes(value, other, &child(pointer, key), out);
+                }
+            }
+        }
+        (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
+            for (index, (value, other)) in old.iter().zip(new).enumerate() {
+                changed_nodes(value, other, &child(pointer, &index.to_string()), out);
+            }
+        }
+        (old, new) if old != new => out.push(pointer.to_owned()),
+        _ => {}
+    }
+}
+
+/// JSON Schema 2020-12 (OpenAPI 3.1) keywords that OpenAPI 3.0 does not
+/// have: one left after the rewrites fails the build with its pointer
+/// (progenitor would ignore it, silently).
+const KEYWORDS_3_1: [&str; 12] = [
+    "$defs",
+    "const",
+    "prefixItems",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "dependentRequired",
+    "dependentSchemas",
+    "if",
+    "then",
+    "else",
+    "contentMediaType",
+    "contentEncoding",
+];
+
+fn check_no_3_1_keywords(node: &Value, parent: &str, pointer: &str) -> Result<(), NodeError> {
+    match node {
+        Value::Object(map) if NAMED_MAPS.contains(&parent) => {
+            for (name, value) in map {
+                check_no_3_1_keywords(value, "", &child(pointer, name))?;
+            }
+        }
+        Value::Object(map) => {
+            for (key, value) in map {
+                let here = child(pointer, key);
+                let schema_examples = key == "examples" && value.is_array();
+                let type_array = key == "type" && value.is_array();
+                if KEYWORDS_3_1.contains(&key.as_str()) || schema_examples || type_array {
+                    return Err(NodeError::new(
+                        here,
+                        format!(
+                            "`{key}` is an OpenAPI 3.1 keyword no rewrite converts to 3.0: progenitor would ignore it"
+                        ),
+                    ));
+                }
+                if (DATA_KEYS.contains(&key.as_str()) && key != "const") || key.starts_with("x-") {
+                    continue;
+                }
+                check_no_3_1_keywords(value, key, &here)?;
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                check_no_3_1_keywords(item, "", &child(pointer, &index.to_string()))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Every `$ref` must be local and point at a node of the same document.
@@ -450,33 +625,38 @@ fn rewrite_node(
     pointer: &str,
     options: Options,
     enums: &BTreeSet<String>,
+    step: &str,
 ) -> Result<(), NodeError> {
     match node {
         Value::Object(map) if NAMED_MAPS.contains(&parent) => {
             for (name, value) in map.iter_mut() {
-                rewrite_node(value, "", &child(pointer, name), options, enums)?;
+                rewrite_node(value, "", &child(pointer, name), options, enums, step)?;
             }
         }
         Value::Object(map) => {
-            rewrite_schema_shapes(map, pointer, options)?;
+            rewrite_schema_shapes(map, pointer, options, step)?;
             for (key, value) in map.iter_mut() {
                 if DATA_KEYS.contains(&key.as_str()) || key.starts_with("x-") {
                     continue;
                 }
                 if key == "description" || key == "summary" {
-                    if let Some(text) = value.as_str() {
+                    if step == "code-fences-tagged"
+                        && let Some(text) = value.as_str()
+                    {
                         *value = Value::String(tag_code_fences(text));
                     }
                     continue;
                 }
-                open_enums_in_slot(key, value, enums);
-                rewrite_node(value, key, &child(pointer, key), options, enums)?;
+                if step == "enums-open" {
+                    open_enums_in_slot(key, value, enums);
+                }
+                rewrite_node(value, key, &child(pointer, key), options, enums, step)?;
             }
         }
         Value::Array(items) => {
             for (index, item) in items.iter_mut().enumerate() {
                 let here = child(pointer, &index.to_string());
-                rewrite_node(item, "", &here, options, enums)?;
+                rewrite_node(item, "", &here, options, enums, step)?;
             }
         }
         _ => {}
@@ -490,9 +670,16 @@ fn rewrite_schema_shapes(
     map: &mut Map<String, Value>,
     pointer: &str,
     options: Options,
+    step: &str,
 ) -> Result<(), NodeError> {
     // `oneOf: [X, {type: 'null'}]` (3.1) becomes `nullable` + `allOf: [X]` (3.0).
-    for key in ["oneOf", "anyOf"] {
+    let null_members = if step == "null-members-as-nullable" {
+        &["oneOf", "anyOf"][..]
+    } else {
+        &[]
+    };
+    for key in null_members {
+        let key = *key;
         let Some(members) = map.get_mut(key).and_then(Value::as_array_mut) else {
             continue;
         };
@@ -518,7 +705,9 @@ fn rewrite_schema_shapes(
     }
 
     // `type: [T, 'null']` (3.1) becomes `type: T` + `nullable: true` (3.0).
-    if let Some(Value::Array(kinds)) = map.get("type") {
+    if step == "type-arrays-as-nullable"
+        && let Some(Value::Array(kinds)) = map.get("type")
+    {
         let nullable = kinds.iter().any(|kind| kind == "null");
         let others: Vec<Value> = kinds
             .iter()
@@ -538,10 +727,15 @@ fn rewrite_schema_shapes(
     }
 
     // Numeric `exclusiveMinimum: n` (3.1) becomes `minimum: n` + `exclusiveMinimum: true`.
-    for (exclusive, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
+    let bounds = if step == "exclusive-bounds-as-booleans" {
+        &[
+            ("exclusiveMinimum", "minimum"),
+            ("exclusiveMaximum", "maximum"),
+        ][..]
+    } else {
+        &[]
+    };
+    for &(exclusive, bound) in bounds {
         if let Some(value) = map
             .get(exclusive)
             .filter(|value| value.is_number())
@@ -553,7 +747,7 @@ fn rewrite_schema_shapes(
     }
 
     // The Lucca spec's `format: nullable` means "a string that may be null".
-    if map.get("format").and_then(Value::as_str) == Some("nullable") {
+    if step == "format-nullable" && map.get("format").and_then(Value::as_str) == Some("nullable") {
         map.remove("format");
         map.insert("nullable".into(), json!(true));
     }
@@ -561,7 +755,8 @@ fn rewrite_schema_shapes(
     // Date-times come with or without a zone and fractional seconds (and,
     // from Docutools, maybe as epoch milliseconds): `roster::VendorDateTime`
     // reads them all and keeps the offset when one was sent.
-    if map.get("type").and_then(Value::as_str) == Some("string")
+    if step == "date-times-vendor"
+        && map.get("type").and_then(Value::as_str) == Some("string")
         && map.get("format").and_then(Value::as_str) == Some("date-time")
     {
         map.remove("format");
@@ -572,7 +767,10 @@ fn rewrite_schema_shapes(
     }
 
     // A result line's `date` is a date, a date-time or the raw cell.
-    if options.echoed_line_dates && pointer == "/components/schemas/ImportedLine/properties/date" {
+    if step == "echoed-line-dates"
+        && options.echoed_line_dates
+        && pointer == "/components/schemas/ImportedLine/properties/date"
+    {
         map.remove("format");
         map.insert(
             "x-rust-type".into(),
@@ -581,7 +779,7 @@ fn rewrite_schema_shapes(
     }
 
     // Unknown fields in a response must not fail it: objects stay open.
-    if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+    if step == "objects-open" && map.get("additionalProperties") == Some(&Value::Bool(false)) {
         map.remove("additionalProperties");
     }
     Ok(())

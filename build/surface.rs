@@ -57,9 +57,15 @@ fn is_public(visibility: &syn::Visibility) -> bool {
     matches!(visibility, syn::Visibility::Public(_))
 }
 
-/// The listing of a generated module, one line an item, sorted.
-pub fn listing(file: &syn::File) -> String {
+/// The listing of a generated module, one line an item, sorted; and the
+/// nodes of the spec each rewrite touched (`rewrite name /pointer`).
+pub fn listing(file: &syn::File, touched: &[super::rewrite::Touched]) -> String {
     let mut lines = Vec::new();
+    for rewrite in touched {
+        for pointer in &rewrite.pointers {
+            lines.push(format!("rewrite {} {pointer}", rewrite.name));
+        }
+    }
     let mut operations: HashMap<String, String> = HashMap::new();
     let mut builders: HashMap<String, (Vec<String>, String)> = HashMap::new();
     for item in &file.items {
@@ -195,6 +201,9 @@ pub enum Kind {
     Breaking,
     /// Only new things.
     Additive,
+    /// A rewrite now touches a node of the spec it did not (or no longer
+    /// touches one): worth a look, since it changes what is generated there.
+    Rewrite,
 }
 
 /// One change between two listings.
@@ -211,6 +220,7 @@ impl fmt::Display for Change {
         let kind = match self.kind {
             Kind::Breaking => "breaking",
             Kind::Additive => "additive",
+            Kind::Rewrite => "rewrite",
         };
         write!(f, "{kind}: {}", self.text)
     }
@@ -262,7 +272,19 @@ pub fn compare(module: &str, accepted: &str, current: &str) -> Vec<Change> {
     let after = entries(current);
     let mut changes = Vec::new();
     let mut push = |kind, text| changes.push(Change { kind, text });
+    fn rewrite_line(key: &str) -> Option<(&str, &str)> {
+        key.strip_prefix("rewrite ")?.split_once(' ')
+    }
     for (key, old) in &before {
+        if let Some((name, pointer)) = rewrite_line(key) {
+            if !after.contains_key(key) {
+                push(
+                    Kind::Rewrite,
+                    format!("`{name}` no longer touches `{pointer}`"),
+                );
+            }
+            continue;
+        }
         let (path, noun) = item(module, key);
         match after.get(key) {
             None => push(Kind::Breaking, format!("`{path}` removed ({noun})")),
@@ -283,6 +305,10 @@ pub fn compare(module: &str, accepted: &str, current: &str) -> Vec<Change> {
     }
     for (key, new) in &after {
         if before.contains_key(key) {
+            continue;
+        }
+        if let Some((name, pointer)) = rewrite_line(key) {
+            push(Kind::Rewrite, format!("`{name}` now touches `{pointer}`"));
             continue;
         }
         let (path, noun) = item(module, key);

@@ -558,3 +558,53 @@ fn user_patch_has_a_setter_for_every_property_of_the_spec_s_user_update() {
         "UserPatch setters the spec does not document: {without_property:?}"
     );
 }
+
+#[test]
+fn an_openapi_3_1_keyword_left_unconverted_fails_with_its_pointer() {
+    let api = office();
+    let mut spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    spec["components"]["schemas"]["Floor"]["properties"]["name"]["const"] = json!("Ground");
+
+    let error = generate(&api, &serde_yaml_ng::to_string(&spec).unwrap()).unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        "openapi/lucca-office.yaml at #/components/schemas/Floor/properties/name/const: \
+         `const` is an OpenAPI 3.1 keyword no rewrite converts to 3.0: progenitor would ignore it"
+    );
+}
+
+#[test]
+fn every_rewrite_is_named_and_says_which_nodes_it_touched() {
+    let api = office();
+    let mut doc: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+
+    let touched = crate::rewrite::rewrite_traced(&mut doc, api.options).unwrap();
+
+    let names: Vec<&str> = touched.iter().map(|rewrite| rewrite.name).collect();
+    let listed: Vec<&str> = crate::rewrite::REWRITES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(names, listed, "every rewrite runs, in the listed order");
+    let of = |name: &str| {
+        &touched
+            .iter()
+            .find(|rewrite| rewrite.name == name)
+            .unwrap()
+            .pointers
+    };
+    assert_eq!(of("openapi-3.0"), &["/"]);
+    assert!(
+        of("type-arrays-as-nullable")
+            .contains(&"/components/schemas/Area/properties/floorKey".to_owned())
+    );
+    assert!(
+        of("date-times-vendor")
+            .contains(&"/components/schemas/UserLocation/properties/createdAt".to_owned())
+    );
+    assert!(
+        of("objects-open").is_empty(),
+        "nothing is closed in this spec"
+    );
+}
