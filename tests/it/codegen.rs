@@ -557,6 +557,21 @@ fn user_patch_has_a_setter_for_every_property_of_the_spec_s_user_update() {
         without_property.is_empty(),
         "UserPatch setters the spec does not document: {without_property:?}"
     );
+    // The 14 fields the reference page marks required (the complete update
+    // sends them) are properties of the spec, and named in its description.
+    let description = spec["components"]["schemas"]["UserUpdate"]["description"]
+        .as_str()
+        .unwrap();
+    for name in roster::directory::REQUIRED_FIELDS {
+        assert!(
+            properties.contains(name),
+            "{name} is not a UserUpdate property"
+        );
+        assert!(
+            description.contains(&format!("`{name}`")),
+            "{name} is not in the description"
+        );
+    }
 }
 
 #[test]
