@@ -35,6 +35,7 @@ mod lucca;
 mod office_csv;
 mod office_import;
 mod office_read;
+mod process;
 mod respond;
 mod serve;
 mod shape;
@@ -50,4 +51,5 @@ pub use knobs::{
     IdCasing, ImportFate, Knobs, Profile, PutBodies, Timestamps, UnknownProfile, Zone,
 };
 pub use lucca::{LocalLucca, RequestLimit};
+pub use process::{ServeOptions, serve};
 pub use shape::UNKNOWN_FIELD;

@@ -15,6 +15,8 @@ mod tolerate;
 mod auth;
 mod bad_input;
 mod capture;
+#[cfg(feature = "cli")]
+mod cli;
 mod codegen;
 mod config;
 mod contract;

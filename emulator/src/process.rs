@@ -1,0 +1,87 @@
+//! Serving the local servers as a process: what `roster-emulator` (and
+//! `roster serve`) run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::{DocutoolsSetup, LocalDocutools, LocalLucca, Profile, Setup};
+
+/// How to serve.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Lucca's loopback port (Docutools takes the next one); 0 picks free
+    /// ports.
+    pub port: u16,
+    /// The vendor variant to play.
+    pub profile: Profile,
+    /// Generated employees added to the account.
+    pub seed_users: usize,
+    /// Where to also write the variables, once the servers listen.
+    pub env_file: Option<PathBuf>,
+}
+
+/// Starts both servers, writes `--env-file` (atomically), prints
+/// `LUCCA_HOST`, `LUCCA_API_KEY`, `DOCUTOOLS_HOST` and `DOCUTOOLS_TOKEN` on
+/// standard output, and serves until Ctrl-C or SIGTERM.
+pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
+    let knobs = options.profile.knobs();
+    let setup = Setup::default()
+        .with_generated_employees(options.seed_users)
+        .with_knobs(knobs.clone());
+    let lucca = LocalLucca::start_on(setup, options.port).await?;
+    let docutools_setup = DocutoolsSetup {
+        // The printed token serves a whole working day.
+        token_lifetime: Duration::from_secs(12 * 3600),
+        knobs,
+        ..DocutoolsSetup::default()
+    };
+    let docutools_port = if options.port == 0 {
+        0
+    } else {
+        options.port.saturating_add(1)
+    };
+    let docutools = LocalDocutools::start_on(docutools_setup, docutools_port).await?;
+    let mut text = String::new();
+    for (name, value) in lucca.env().into_iter().chain(docutools.env()) {
+        text.push_str(&format!("{name}={value}\n"));
+    }
+    if let Some(path) = &options.env_file {
+        write_atomically(path, &text)?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    drop(stdout);
+    eprintln!("serving the {} profile; stop with Ctrl-C", options.profile);
+    stopped().await;
+    if let Some(path) = &options.env_file {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Writes beside `path`, then renames: a reader never sees half a file.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(format!(".{}.partial", std::process::id()));
+    let partial = PathBuf::from(partial);
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path)
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,63 @@
+//! The documented exit codes, and a failure that says what to do next.
+
+/// The input or the vendor refused (problems found, analysis with errors,
+/// import rejected).
+pub const REFUSED: u8 = 1;
+/// Usage or configuration.
+pub const USAGE: u8 = 2;
+/// Outcome unknown: the import may have been applied.
+pub const UNKNOWN: u8 = 3;
+/// A transient failure that a retry may mend.
+pub const TRANSIENT: u8 = 4;
+
+/// Why a command failed: its exit code and a message for a person.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code.
+    pub code: u8,
+    /// What happened, and what to do next.
+    pub message: String,
+}
+
+impl Failure {
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self {
+            code: REFUSED,
+            message: message.into(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub fn unknown(message: impl Into<String>) -> Self {
+        Self {
+            code: UNKNOWN,
+            message: message.into(),
+        }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            code: TRANSIENT,
+            message: message.into(),
+        }
+    }
+}
+
+/// An error and its causes, joined by `: ` (never a secret: the SDK's errors
+/// hold none).
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
