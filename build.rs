@@ -41,6 +41,11 @@ fn main() {
                 if candidate.is_file() {
                     candidate
                 } else {
+                    println!(
+                        "cargo::warning=ROSTER_SPECS_DIR has no {}: the vendored {} is used",
+                        candidate.display(),
+                        api.file
+                    );
                     vendored
                 }
             }
@@ -54,7 +59,7 @@ fn main() {
             .map_err(|error| {
                 spec_error::SpecError::whole(&shown, format!("cannot read it: {error}"))
             })
-            .and_then(|text| generate::generate_with_surface(&api, &text))
+            .and_then(|text| generate::generate_from(&api, &shown, &text))
             .and_then(|(code, listing)| {
                 if let Ok(accepted) = std::fs::read_to_string(&accepted) {
                     for change in surface::compare(api.module, &accepted, &listing) {

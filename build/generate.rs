@@ -52,7 +52,12 @@ pub fn generate(api: &Api, text: &str) -> Result<String, SpecError> {
 /// The client of `api`, and the listing of its API surface
 /// (`build/surface.rs`).
 pub fn generate_with_surface(api: &Api, text: &str) -> Result<(String, String), SpecError> {
-    let file = api.file;
+    generate_from(api, api.file, text)
+}
+
+/// Like [`generate_with_surface`], for the spec read from `file` (a newer
+/// copy in `ROSTER_SPECS_DIR`, say): errors name that file.
+pub fn generate_from(api: &Api, file: &str, text: &str) -> Result<(String, String), SpecError> {
     let mut doc: Value = serde_yaml_ng::from_str(text)
         .map_err(|error| SpecError::whole(file, format!("not readable YAML: {error}")))?;
     let touched =

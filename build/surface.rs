@@ -290,7 +290,21 @@ pub fn compare(module: &str, accepted: &str, current: &str) -> Vec<Change> {
             None => push(Kind::Breaking, format!("`{path}` removed ({noun})")),
             Some(new) if new != old => {
                 let text = format!("`{path}` changed: `{old}` → `{new}`");
-                let loosened = old.ends_with("(required)") && new.ends_with("(optional)");
+                // Only a required parameter becoming optional, with the same
+                // type, is additive.
+                let bare = |value: &str| {
+                    let value = value
+                        .trim_end_matches(" (required)")
+                        .trim_end_matches(" (optional)");
+                    value
+                        .strip_prefix("Option<")
+                        .and_then(|inner| inner.strip_suffix('>'))
+                        .unwrap_or(value)
+                        .to_owned()
+                };
+                let loosened = old.ends_with("(required)")
+                    && new.ends_with("(optional)")
+                    && bare(old) == bare(new);
                 push(
                     if loosened {
                         Kind::Additive
@@ -312,9 +326,21 @@ pub fn compare(module: &str, accepted: &str, current: &str) -> Vec<Change> {
             continue;
         }
         let (path, noun) = item(module, key);
-        let required =
-            (key.starts_with("field ") && !new.starts_with("Option<") && !new.starts_with("Vec<"))
-                || new.ends_with("(required)");
+        // What is new inside a new type or a new operation breaks nothing.
+        let owner_is_new = match key.split_once(' ') {
+            Some(("field", name)) => name
+                .split_once('.')
+                .is_some_and(|(owner, _)| !before.contains_key(&format!("type {owner}"))),
+            Some(("param", name)) => name
+                .split_once('.')
+                .is_some_and(|(operation, _)| !before.contains_key(&format!("op {operation}"))),
+            _ => false,
+        };
+        let required = !owner_is_new
+            && ((key.starts_with("field ")
+                && !new.starts_with("Option<")
+                && !new.starts_with("Vec<"))
+                || new.ends_with("(required)"));
         if required {
             push(
                 Kind::Breaking,

@@ -126,3 +126,34 @@ fn no_change_no_output_and_operations_and_variants_are_named() {
         );
     }
 }
+
+#[test]
+fn what_is_new_inside_a_new_type_or_operation_is_additive_and_a_loosened_but_retyped_parameter_breaks()
+ {
+    let before = "op get_a -> A\nparam get_a.id: i64 (required)\ntype A\nfield A.x: i32\n";
+    let after = "op get_a -> A\nparam get_a.id: Option<String> (optional)\ntype A\nfield A.x: i32\n\
+                 type B\nfield B.y: bool\nop get_b -> B\nparam get_b.id: i64 (required)\n";
+
+    let lines: Vec<String> = compare("m", before, after)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+
+    assert_eq!(
+        lines,
+        [
+            "breaking: `m::Client::get_a().id()` changed: `i64 (required)` → `Option<String> (optional)`",
+            "additive: `m::Client::get_b().id()` added (parameter, `i64 (required)`)",
+            "additive: `m::Client::get_b()` added (operation, `B`)",
+            "additive: `m::types::B::y` added (field, `bool`)",
+            "additive: `m::types::B` added (type)",
+        ]
+    );
+    let loosened = compare(
+        "m",
+        before,
+        &before.replace("i64 (required)", "Option<i64> (optional)"),
+    );
+    assert_eq!(loosened.len(), 1);
+    assert_eq!(loosened[0].kind, Kind::Additive, "{}", loosened[0]);
+}
