@@ -186,3 +186,39 @@ async fn without_credentials_it_is_a_usage_error_and_lists_are_json() {
     let usage = roster(None, &["office", "import"]).await;
     assert_eq!(usage.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn spec_diff_prints_the_breaking_change_report_and_exits_1_on_a_breaking_change() {
+    let old = "openapi/lucca-office.yaml";
+    let spec = std::fs::read_to_string(old).unwrap();
+    let dir = std::env::temp_dir().join(format!("roster-cli-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let new = dir.join("lucca-office.yaml");
+    let edited = spec.replacen(
+        "        errorFileUri:\n          type: string\n          format: nullable\n    ImportAnalysis:",
+        "        note:\n          type: string\n    ImportAnalysis:",
+        1,
+    );
+    assert_ne!(edited, spec, "the edit applies");
+    std::fs::write(&new, edited).unwrap();
+    let new = new.display().to_string();
+
+    let output = roster(None, &["spec", "diff", old, &new]).await;
+
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("breaking: `office::types::ImportResults::error_file_uri` removed (field)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("additive: `office::types::ImportResults::note` added"),
+        "{stdout}"
+    );
+    let same = roster(None, &["spec", "diff", old, old, "--json"]).await;
+    assert_eq!(same.status.code(), Some(0));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&same.stdout).unwrap(),
+        serde_json::json!([])
+    );
+}

@@ -7,6 +7,24 @@
 
 mod exit;
 mod office;
+mod spec;
+
+// The build script's own generation and report, for `roster spec diff`.
+#[path = "../../../build/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+#[path = "../../../build/rewrite.rs"]
+#[allow(dead_code)]
+mod rewrite;
+#[path = "../../../build/spec_error.rs"]
+#[allow(dead_code)]
+mod spec_error;
+#[path = "../../../build/surface.rs"]
+#[allow(dead_code)]
+mod surface;
+#[path = "../../../build/tolerate.rs"]
+#[allow(dead_code)]
+mod tolerate;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -43,6 +61,9 @@ enum Command {
     /// Lucca Office: user-location imports and listings.
     #[command(subcommand)]
     Office(office::OfficeCommand),
+    /// Specs: what a new version of a vendor's spec breaks.
+    #[command(subcommand)]
+    Spec(SpecCommand),
     /// The local servers of `roster-emulator`, same flags and output.
     Serve {
         /// Lucca's loopback port (Docutools takes the next one); 0 picks free ports.
@@ -57,6 +78,22 @@ enum Command {
         /// Also writes the variables to this file, once the servers listen.
         #[arg(long)]
         env_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SpecCommand {
+    /// The breaking-change report between two versions of a spec: one line
+    /// a change, `breaking:` or `additive:`; exit 1 if any is breaking.
+    Diff {
+        /// The version your code is written against.
+        old: PathBuf,
+        /// The new version.
+        new: PathBuf,
+        /// Which API (office, directory, docutools), when the file name
+        /// does not say.
+        #[arg(long)]
+        api: Option<String>,
     },
 }
 
@@ -113,6 +150,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Office(command) => office::run(command, &context).await,
+            Command::Spec(SpecCommand::Diff { old, new, api }) => {
+                spec::diff(old, new, api, &context)
+            }
             Command::Serve {
                 port,
                 profile,
