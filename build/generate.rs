@@ -46,17 +46,12 @@ pub const APIS: [Api; 3] = [
 /// Generates the client of `api` from the spec's text.
 #[allow(dead_code)] // The tests' entry point (`tests/it/codegen.rs`).
 pub fn generate(api: &Api, text: &str) -> Result<String, SpecError> {
-    generate_with_surface(api, text).map(|(code, _)| code)
+    generate_from(api, api.file, text).map(|(code, _)| code)
 }
 
-/// The client of `api`, and the listing of its API surface
-/// (`build/surface.rs`).
-pub fn generate_with_surface(api: &Api, text: &str) -> Result<(String, String), SpecError> {
-    generate_from(api, api.file, text)
-}
-
-/// Like [`generate_with_surface`], for the spec read from `file` (a newer
-/// copy in `ROSTER_SPECS_DIR`, say): errors name that file.
+/// The client of `api` from the spec's text read from `file` (the vendored
+/// copy, or a newer one in `ROSTER_SPECS_DIR`: errors name it), and the
+/// listing of its API surface (`build/surface.rs`).
 pub fn generate_from(api: &Api, file: &str, text: &str) -> Result<(String, String), SpecError> {
     let mut doc: Value = serde_yaml_ng::from_str(text)
         .map_err(|error| SpecError::whole(file, format!("not readable YAML: {error}")))?;

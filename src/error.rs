@@ -228,6 +228,15 @@ impl HttpError {
         }
     }
 
+    /// The answer of the wrong shape, as JSON, when it is JSON (what could
+    /// still be read of it).
+    pub fn answer_json(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::InvalidAnswer { body, .. } => serde_json::from_slice(body).ok(),
+            _ => None,
+        }
+    }
+
     /// The error answer's body, when an error status came back.
     pub fn body(&self) -> Option<&ErrorBody> {
         match self {

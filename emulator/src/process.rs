@@ -7,17 +7,20 @@ use std::time::Duration;
 
 use crate::{DocutoolsSetup, LocalDocutools, LocalLucca, Profile, Setup};
 
-/// How to serve.
-#[derive(Debug, Clone, Default)]
+/// How to serve: the flags of `roster-emulator` and of `roster serve`.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeOptions {
-    /// Lucca's loopback port (Docutools takes the next one); 0 picks free
-    /// ports.
+    /// Lucca's loopback port (Docutools takes the next one); 0 picks free ports.
+    #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// The vendor variant to play.
+    /// The vendor variant to play: documented, strict, dotnet or drifted.
+    #[arg(long, default_value = "documented")]
     pub profile: Profile,
-    /// Generated employees added to the account.
+    /// Adds this many generated employees (`user0000`…) to the account.
+    #[arg(long, default_value_t = 0)]
     pub seed_users: usize,
-    /// Where to also write the variables, once the servers listen.
+    /// Also writes the variables to this file, once the servers listen.
+    #[arg(long)]
     pub env_file: Option<PathBuf>,
 }
 

@@ -346,10 +346,9 @@ impl Extensions {
                 .strip_prefix("userAxisValues_")
                 .and_then(|axis| axis.parse().ok())
             {
-                let id = value.get("id").and_then(|id| {
-                    id.as_i64()
-                        .or_else(|| id.as_str().and_then(|text| text.parse().ok()))
-                });
+                let id = value
+                    .get("id")
+                    .and_then(|id| crate::tolerant::integer::<_, i64>(id).ok());
                 extensions.axis_values.insert(axis, id);
             }
         }

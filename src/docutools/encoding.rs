@@ -61,7 +61,8 @@ fn utf8(bytes: &[u8], skipped: usize) -> Result<String, EncodingError> {
         })
 }
 
-fn windows_1252(bytes: &[u8]) -> String {
+/// Windows-1252 text as a `String` (every byte maps to a character).
+pub(crate) fn windows_1252(bytes: &[u8]) -> String {
     encoding_rs::WINDOWS_1252
         .decode_without_bom_handling(bytes)
         .0

@@ -407,10 +407,7 @@ impl ImportUsersRequest<'_> {
         let users = call.send().await.map_err(|error| {
             match HttpError::generated(IMPORT_OPERATION, error) {
                 source @ HttpError::InvalidAnswer { .. } => {
-                    let raw: Option<serde_json::Value> = match &source {
-                        HttpError::InvalidAnswer { body, .. } => serde_json::from_slice(body).ok(),
-                        _ => None,
-                    };
+                    let raw = source.answer_json();
                     DocutoolsError::AppliedUnread {
                         file_id: file.id,
                         count: raw.as_ref().and_then(|raw| raw.as_array().map(Vec::len)),

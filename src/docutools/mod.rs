@@ -19,6 +19,7 @@ mod mapping;
 mod split;
 
 pub use crate::file_name::{CsvFileName, FileNameError};
+pub(crate) use encoding::windows_1252;
 pub use encoding::{CsvEncoding, EncodingError};
 pub use import::{
     ClientExtraUserImportExt, DocutoolsError, ImportUsersCsvRequest, ImportUsersRequest,

@@ -125,8 +125,7 @@ pub enum UploadError {
 
 /// A Windows-1252 file as UTF-8 (a BOM it may have is kept as a BOM).
 pub fn transcode_windows_1252(bytes: &[u8]) -> Bytes {
-    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    let text = crate::docutools::windows_1252(bytes.strip_prefix(BOM).unwrap_or(bytes));
     Bytes::from([BOM, text.as_bytes()].concat())
 }
 

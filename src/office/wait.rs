@@ -109,10 +109,7 @@ pub struct PartialOutcome {
 
 impl PartialOutcome {
     fn new(mode: ImportMode, summary_id: uuid::Uuid, error: HttpError) -> Self {
-        let raw: Option<serde_json::Value> = match &error {
-            HttpError::InvalidAnswer { body, .. } => serde_json::from_slice(body).ok(),
-            _ => None,
-        };
+        let raw = error.answer_json();
         let (created_key, deleted_key) = match mode {
             ImportMode::Simulate => (
                 "validUserLocationsToCreateSummary",
@@ -122,9 +119,7 @@ impl PartialOutcome {
         };
         let count = |key: &str| {
             let count = raw.as_ref()?.get(key)?.get("count")?;
-            count
-                .as_i64()
-                .or_else(|| count.as_str()?.trim().parse().ok())
+            crate::tolerant::integer::<_, i64>(count).ok()
         };
         Self {
             mode,

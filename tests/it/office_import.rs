@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::LocalConfig;
+use crate::support::{LocalConfig, fast};
 use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{
@@ -17,15 +17,6 @@ use roster_emulator::{Fault, LocalLucca, Route};
 
 use crate::strings::tricky_strings;
 use crate::support::error_chain;
-
-fn fast() -> WaitOptions {
-    WaitOptions {
-        min_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(40),
-        max_wait: Duration::from_secs(20),
-        ..WaitOptions::default()
-    }
-}
 
 fn day(offset: u64) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 9, 15).unwrap() + Days::new(offset)

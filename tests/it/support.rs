@@ -62,3 +62,14 @@ pub fn login_config(local: &roster_emulator::LocalDocutools) -> roster::Docutool
     roster::DocutoolsLoginConfig::new(&local.base_url(), grant)
         .expect("a loopback URL is a valid base URL")
 }
+
+/// Waiter options for the local server's short imports: polls every few
+/// milliseconds, gives up after 20 s.
+pub fn fast() -> roster::office::WaitOptions {
+    roster::office::WaitOptions {
+        min_delay: std::time::Duration::from_millis(5),
+        max_delay: std::time::Duration::from_millis(40),
+        max_wait: std::time::Duration::from_secs(20),
+        ..roster::office::WaitOptions::default()
+    }
+}

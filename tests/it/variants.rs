@@ -15,26 +15,16 @@ use roster::office;
 use roster::office::types::Position;
 use roster::office::{
     CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvSource, UserLocationRow,
-    WaitOptions,
 };
 use roster_emulator::{
     DocutoolsSetup, EchoedDate, Envelope, Fraction, Headers, IdCasing, Knobs, LocalDocutools,
     LocalLucca, Profile, Setup, Timestamps, Zone,
 };
 
-use crate::support::{LocalConfig, login_config};
+use crate::support::{LocalConfig, fast, login_config};
 
 fn day(offset: u64) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 9, 15).unwrap() + Days::new(offset)
-}
-
-fn fast() -> WaitOptions {
-    WaitOptions {
-        min_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(40),
-        max_wait: Duration::from_secs(20),
-        ..WaitOptions::default()
-    }
 }
 
 /// Every operation of the Lucca APIs against a server playing `knobs`.

@@ -65,20 +65,7 @@ enum Command {
     #[command(subcommand)]
     Spec(SpecCommand),
     /// The local servers of `roster-emulator`, same flags and output.
-    Serve {
-        /// Lucca's loopback port (Docutools takes the next one); 0 picks free ports.
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// The vendor variant to play: documented, strict, dotnet or drifted.
-        #[arg(long, default_value = "documented")]
-        profile: roster_emulator::Profile,
-        /// Adds this many generated employees to the account.
-        #[arg(long, default_value_t = 0)]
-        seed_users: usize,
-        /// Also writes the variables to this file, once the servers listen.
-        #[arg(long)]
-        env_file: Option<PathBuf>,
-    },
+    Serve(roster_emulator::ServeOptions),
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,22 +140,9 @@ fn main() -> ExitCode {
             Command::Spec(SpecCommand::Diff { old, new, api }) => {
                 spec::diff(old, new, api, &context)
             }
-            Command::Serve {
-                port,
-                profile,
-                seed_users,
-                env_file,
-            } => {
-                let options = roster_emulator::ServeOptions {
-                    port,
-                    profile,
-                    seed_users,
-                    env_file,
-                };
-                roster_emulator::serve(options).await.map_err(|error| {
-                    Failure::transient(format!("the local servers stopped: {error}"))
-                })
-            }
+            Command::Serve(options) => roster_emulator::serve(options)
+                .await
+                .map_err(|error| Failure::transient(format!("the local servers stopped: {error}"))),
         }
     });
     match result {

@@ -9,7 +9,7 @@ use roster::office::{
     self, CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvCheckError, CsvSource,
     ExistingLocations, ImportError, ImportMode, UploadError, WaitError, check_csv_file,
 };
-use roster::{ConfigError, LuccaApiKey, LuccaConfig};
+use roster::{ConfigError, LuccaConfig};
 use serde_json::{Value, json};
 
 use crate::Context;
@@ -109,26 +109,36 @@ fn check(files: &[PathBuf], context: &Context) -> Result<(), Failure> {
 /// The Lucca configuration from `--host`/`LUCCA_HOST` and
 /// `--api-key-file`/`LUCCA_API_KEY`.
 fn config(context: &Context) -> Result<LuccaConfig, Failure> {
-    let host = match &context.host {
-        Some(host) => host.clone(),
-        None => std::env::var("LUCCA_HOST")
-            .map_err(|_| Failure::usage("no Lucca host: set LUCCA_HOST or give --host"))?,
+    let key_file = match &context.api_key_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map(|text| text.trim().to_owned())
+                .map_err(|error| {
+                    Failure::usage(format!(
+                        "cannot read the key file {}: {error}",
+                        path.display()
+                    ))
+                })?,
+        ),
+        None => None,
     };
-    let key = match &context.api_key_file {
-        Some(path) => std::fs::read_to_string(path)
-            .map(|text| text.trim().to_owned())
-            .map_err(|error| {
-                Failure::usage(format!(
-                    "cannot read the key file {}: {error}",
-                    path.display()
-                ))
-            })?,
-        None => std::env::var("LUCCA_API_KEY").map_err(|_| {
-            Failure::usage("no Lucca API key: set LUCCA_API_KEY or give --api-key-file")
-        })?,
-    };
-    LuccaConfig::new(&host, LuccaApiKey::new(key))
-        .map_err(|error: ConfigError| Failure::usage(chain(&error)))
+    // The SDK's own reading of the environment, with the flags first.
+    LuccaConfig::from_vars(|name| match name {
+        "LUCCA_HOST" if context.host.is_some() => context.host.clone(),
+        "LUCCA_API_KEY" if key_file.is_some() => key_file.clone(),
+        name => std::env::var(name).ok(),
+    })
+    .map_err(|error| match error {
+        ConfigError::MissingVariable { name } => Failure::usage(format!(
+            "{name} is not set: set it, or give {}",
+            if name == "LUCCA_HOST" {
+                "--host"
+            } else {
+                "--api-key-file"
+            }
+        )),
+        error => Failure::usage(chain(&error)),
+    })
 }
 
 /// Asks before an irreversible step on a terminal; without one, `--yes` is
