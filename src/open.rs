@@ -16,6 +16,24 @@ pub enum Open<T> {
     Unknown(String),
 }
 
+/// The value as the vendor sends it.
+///
+/// ```
+/// use roster::Open;
+/// use roster::office::types::Position;
+///
+/// assert_eq!(Open::Known(Position::FullDay).to_string(), "FullDay");
+/// assert_eq!(Open::<Position>::Unknown("Evening".into()).to_string(), "Evening");
+/// ```
+impl<T: std::fmt::Display> std::fmt::Display for Open<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Known(value) => value.fmt(f),
+            Self::Unknown(text) => f.write_str(text),
+        }
+    }
+}
+
 impl<T> From<T> for Open<T> {
     fn from(value: T) -> Self {
         Self::Known(value)

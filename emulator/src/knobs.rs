@@ -55,6 +55,19 @@ pub enum EchoedDate {
     AsSent,
 }
 
+/// What an analysis or results line's `lineNumber` counts. The documents
+/// do not say; the guide's example (header on line 1) reads as the file's
+/// line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LineNumbers {
+    /// The file's line: the header is line 1, the first row line 2.
+    #[default]
+    FileLine,
+    /// The data row: the first row after the header is 1.
+    DataRow,
+}
+
 /// The casing of keys ending in an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -147,6 +160,8 @@ pub struct Knobs {
     pub nulls_for_empty: bool,
     /// How result and analysis lines echo dates.
     pub echoed_dates: EchoedDate,
+    /// What result and analysis lines' `lineNumber` counts.
+    pub line_numbers: LineNumbers,
     /// Offices have floors, with the integer keys the published page shows
     /// (`floorKey: 1`); off, they have none (`floorKey: null`, `floors: []`).
     pub floors: bool,
@@ -191,6 +206,7 @@ impl Default for Knobs {
             fraction: Fraction::Documented,
             nulls_for_empty: false,
             echoed_dates: EchoedDate::Dashes,
+            line_numbers: LineNumbers::FileLine,
             floors: true,
             id_casing: IdCasing::Documented,
             envelope: Envelope::Data,

@@ -48,7 +48,7 @@ pub use docutools::{DocutoolsAccount, DocutoolsSetup, Grants, LocalDocutools, Re
 pub use faults::{Fault, Faults, Route};
 pub use knobs::{
     DOCUTOOLS_LIMIT_BINARY, DOCUTOOLS_LIMIT_DECIMAL, EchoedDate, Envelope, Fraction, Headers,
-    IdCasing, ImportFate, Knobs, Profile, PutBodies, Timestamps, UnknownProfile, Zone,
+    IdCasing, ImportFate, Knobs, LineNumbers, Profile, PutBodies, Timestamps, UnknownProfile, Zone,
 };
 pub use lucca::{LocalLucca, RequestLimit};
 pub use process::{ServeOptions, serve};

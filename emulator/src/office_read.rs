@@ -124,7 +124,7 @@ fn outcome(shared: &Shared, query: &SummaryQuery, create: bool) -> Response {
         &knobs,
         with_job(shared, query, |summary_id, job| {
             let applied = finished(job, create)?;
-            let (errors, warnings) = lines(&job.verdicts, knobs.echoed_dates);
+            let (errors, warnings) = lines(&job.verdicts, knobs.echoed_dates, knobs.line_numbers);
             Ok(json!({
                 "summaryId": summary_id,
                 created_key: { "count": applied.created.len(), "descriptions": applied.created },

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::data::Verdict;
-use crate::knobs::EchoedDate;
+use crate::knobs::{EchoedDate, LineNumbers};
 use crate::office_csv::parse_day;
 
 /// An error answer, in the shape of Lucca's old SDK (`Status`, `Message`).
@@ -45,21 +45,31 @@ fn line(verdict: &Verdict, dates: EchoedDate) -> Value {
 }
 
 /// `errorLines` and `warningLines` of an analysis or results.
-pub(crate) fn lines(verdicts: &[Verdict], dates: EchoedDate) -> (Vec<Value>, Vec<Value>) {
+pub(crate) fn lines(
+    verdicts: &[Verdict],
+    dates: EchoedDate,
+    numbers: LineNumbers,
+) -> (Vec<Value>, Vec<Value>) {
+    let number = |index: usize, verdict: &Verdict| match numbers {
+        LineNumbers::DataRow => index as u64 + 1,
+        _ => verdict.row.line_number,
+    };
     let errors = verdicts
         .iter()
-        .filter_map(|verdict| {
+        .enumerate()
+        .filter_map(|(index, verdict)| {
             let error = verdict.error.as_ref()?;
-            Some(json!({ "line": line(verdict, dates), "lineNumber": verdict.row.line_number, "error": error }))
+            Some(json!({ "line": line(verdict, dates), "lineNumber": number(index, verdict), "error": error }))
         })
         .collect();
     let warnings = verdicts
         .iter()
-        .filter_map(|verdict| {
+        .enumerate()
+        .filter_map(|(index, verdict)| {
             let (warning, conflict) = verdict.warning.as_ref()?;
             Some(json!({
                 "line": line(verdict, dates),
-                "lineNumber": verdict.row.line_number,
+                "lineNumber": number(index, verdict),
                 "warning": warning,
                 "isConflict": conflict,
             }))

@@ -315,6 +315,33 @@ async fn echoed_dates_dashes_slashes_midnight_and_as_sent() {
 }
 
 #[tokio::test]
+async fn line_numbers_count_the_file_s_lines_or_the_data_rows() {
+    let lucca = Lucca::start().await;
+    let id = lucca
+        .simulated(
+            "nobody;Paris;;2025/09/20;FullDay;;false\nghost;Paris;;2025/09/20;FullDay;;false\n",
+        )
+        .await;
+    let numbers = |analysis: &Value| {
+        (
+            analysis["errorLines"][0]["lineNumber"].clone(),
+            analysis["errorLines"][1]["lineNumber"].clone(),
+        )
+    };
+    assert_eq!(
+        numbers(&lucca.analysis(&id).await),
+        (json!(2), json!(3)),
+        "header = line 1"
+    );
+    lucca.turn(|knobs| knobs.line_numbers = LineNumbers::DataRow);
+    assert_eq!(
+        numbers(&lucca.analysis(&id).await),
+        (json!(1), json!(2)),
+        "first row = 1"
+    );
+}
+
+#[tokio::test]
 async fn floors_with_integer_keys_or_none() {
     let lucca = Lucca::start().await;
     let area = documented(DOCUMENTED_AREA);

@@ -5,31 +5,47 @@
 
 use std::process::Output;
 
-use roster_emulator::{Fault, LocalLucca, Route};
+use roster_emulator::{Fault, LineNumbers, LocalDocutools, LocalLucca, Route};
 
 /// Runs `roster args…` with the local server's variables (and no terminal).
 async fn roster(lucca: Option<&LocalLucca>, args: &[&str]) -> Output {
+    let (env, secrets) = match lucca {
+        Some(lucca) => (lucca.env().to_vec(), vec![lucca.api_key().to_owned()]),
+        None => (Vec::new(), Vec::new()),
+    };
+    run(&env, &secrets, args).await
+}
+
+/// Runs `roster args…` with only `env` of the variables the SDK reads, no
+/// terminal and no `NO_COLOR`; checks that no secret and no colour is in
+/// any output.
+async fn run(env: &[(&'static str, String)], secrets: &[String], args: &[&str]) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
-    command
-        .args(args)
-        .env_remove("LUCCA_HOST")
-        .env_remove("LUCCA_API_KEY");
-    if let Some(lucca) = lucca {
-        for (name, value) in lucca.env() {
-            command.env(name, value);
+    command.args(args).env_remove("NO_COLOR");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("LUCCA_") || name.starts_with("DOCUTOOLS_") {
+            command.env_remove(name);
         }
+    }
+    for (name, value) in env {
+        command.env(name, value);
     }
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();
-    if let Some(lucca) = lucca {
-        let key = lucca.api_key();
-        for stream in [&output.stdout, &output.stderr] {
+    for stream in [&output.stdout, &output.stderr] {
+        let stream = String::from_utf8_lossy(stream);
+        for secret in secrets {
             assert!(
-                !String::from_utf8_lossy(stream).contains(key),
-                "the key leaked: {args:?}"
+                !stream.contains(secret.as_str()),
+                "a secret leaked: {args:?}"
             );
         }
+        assert!(
+            !stream.contains('\u{1b}'),
+            "colour without a terminal: {args:?}"
+        );
+        assert!(!stream.contains("panicked"), "{args:?}: {stream}");
     }
     output
 }
@@ -44,6 +60,20 @@ fn file(name: &str, content: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, format!("\u{feff}{content}")).unwrap();
     path.display().to_string()
+}
+
+/// A file of `content` exactly (no BOM).
+fn plain_file(name: &str, content: &str) -> String {
+    let path = file(name, "");
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn json_lines(bytes: &[u8]) -> Vec<serde_json::Value> {
+    text(bytes)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 const GOOD: &str = "examples/data/office-import.csv";
@@ -180,7 +210,8 @@ async fn without_credentials_it_is_a_usage_error_and_lists_are_json() {
     let lucca = LocalLucca::start().await.unwrap();
     let listed = roster(Some(&lucca), &["office", "work-locations", "--json"]).await;
     assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
-    let places: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let places = json_lines(&listed.stdout);
+    assert_eq!(places.len(), 3, "one JSON line a work location");
     assert_eq!(places[0]["name"], "Paris");
 
     let usage = roster(None, &["office", "import"]).await;
@@ -221,4 +252,384 @@ async fn spec_diff_prints_the_breaking_change_report_and_exits_1_on_a_breaking_c
         serde_json::from_slice::<serde_json::Value>(&same.stdout).unwrap(),
         serde_json::json!([])
     );
+}
+
+#[tokio::test]
+async fn error_lines_go_to_a_csv_of_the_file_s_own_rows_to_fix_and_resend() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let rows = "login;workLocationName;date;position\r\njdupont;Paris;2025/09/18;FullDay\r\nnobody;Paris;2025/09/18;FirstHalf\r\n";
+    let input = file("with-errors.csv", rows);
+
+    let output = roster(
+        Some(&lucca),
+        &["office", "import", &input, "--errors-csv", "--json"],
+    )
+    .await;
+
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let written = input.replace("with-errors.csv", "with-errors.errors.csv");
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["errorsCsv"], written.as_str());
+    assert_eq!(answer["errors"][0]["line"], 3);
+    let errors = std::fs::read_to_string(&written).unwrap();
+    assert_eq!(
+        errors,
+        "\u{feff}login;workLocationName;date;position;error\r\nnobody;Paris;2025/09/18;FirstHalf;User doesn't exist\r\n",
+        "the input's header and row as they were, plus the error"
+    );
+
+    // A path of one's own, and the analysis as a table without a terminal.
+    let own = input.replace("with-errors.csv", "to-fix.csv");
+    let shown = roster(
+        Some(&lucca),
+        &["office", "import", &input, "--errors-csv", &own],
+    )
+    .await;
+    assert_eq!(shown.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&own).unwrap(), errors);
+    let stdout = text(&shown.stdout);
+    let table: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert!(table.contains(&vec!["to", "create", "1"]), "{stdout}");
+    assert!(table.contains(&vec!["error", "lines", "1"]), "{stdout}");
+    assert!(
+        table
+            .iter()
+            .any(|row| row.starts_with(&["3", "nobody", "2025-09-18"])),
+        "{stdout}"
+    );
+
+    // Lucca counting data rows instead (first row = 1): the same row.
+    let mut knobs = lucca.knobs();
+    knobs.line_numbers = LineNumbers::DataRow;
+    lucca.set_knobs(knobs);
+    let rows_counted = input.replace("with-errors.csv", "data-rows.csv");
+    let counted = roster(
+        Some(&lucca),
+        &[
+            "office",
+            "import",
+            &input,
+            "--errors-csv",
+            &rows_counted,
+            "--json",
+        ],
+    )
+    .await;
+    let answer: serde_json::Value = serde_json::from_slice(&counted.stdout).unwrap();
+    assert_eq!(answer["errors"][0]["line"], 2, "the knob took");
+    assert_eq!(std::fs::read_to_string(&rows_counted).unwrap(), errors);
+    assert_eq!(lucca.imports_applied(), 0);
+}
+
+#[tokio::test]
+async fn user_locations_are_json_lines_filtered_by_day() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let created = roster(
+        Some(&lucca),
+        &["office", "import", GOOD, "--create", "--yes"],
+    )
+    .await;
+    assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
+    let all = roster(Some(&lucca), &["office", "user-locations", "--json"]).await;
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all.stderr));
+    let all = json_lines(&all.stdout);
+    assert!(all.len() >= 2, "{all:?}");
+    let last_day = all
+        .iter()
+        .filter_map(|location| location["date"].as_str())
+        .max()
+        .unwrap()
+        .to_owned();
+
+    let from = roster(
+        Some(&lucca),
+        &["office", "user-locations", "--from", &last_day, "--json"],
+    )
+    .await;
+    let from = json_lines(&from.stdout);
+    assert!(!from.is_empty() && from.len() < all.len());
+    assert!(
+        from.iter()
+            .all(|location| location["date"] == last_day.as_str())
+    );
+
+    let backwards = roster(
+        Some(&lucca),
+        &[
+            "office",
+            "user-locations",
+            "--from",
+            "2025-09-20",
+            "--to",
+            "2025-09-19",
+        ],
+    )
+    .await;
+    assert_eq!(backwards.status.code(), Some(2));
+    let bad_date = roster(
+        Some(&lucca),
+        &["office", "user-locations", "--from", "2025/13/01"],
+    )
+    .await;
+    assert_eq!(bad_date.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_differences() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let listed = roster(
+        Some(&lucca),
+        &[
+            "users",
+            "list",
+            "--login",
+            "mlefevre",
+            "--fields",
+            "login,firstName",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    assert_eq!(
+        json_lines(&listed.stdout),
+        vec![serde_json::json!({ "login": "mlefevre", "firstName": "Marie" })]
+    );
+
+    let export = file(
+        "employees.csv",
+        "login,firstName,jobTitle\njdupont,Jean,Head of support\nmlefevre,Mariette,\n",
+    );
+    let dry = roster(Some(&lucca), &["users", "sync", &export, "--json"]).await;
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    let fields: Vec<(&str, &str)> = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|change| {
+            (
+                change["login"].as_str().unwrap(),
+                change["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(fields, [("jdupont", "jobTitle"), ("mlefevre", "firstName")]);
+    assert!(
+        lucca.received_updates().is_empty(),
+        "a dry run sends nothing"
+    );
+
+    let applied = roster(Some(&lucca), &["users", "sync", &export, "--apply"]).await;
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    let bodies: Vec<(i64, serde_json::Value)> = lucca.received_updates();
+    assert_eq!(
+        bodies,
+        vec![
+            (416, serde_json::json!({ "jobTitle": "Head of support" })),
+            (417, serde_json::json!({ "firstName": "Mariette" })),
+        ]
+    );
+    assert!(text(&applied.stdout).contains("2 updated, 0 failed"));
+
+    let again = roster(Some(&lucca), &["users", "sync", &export, "--json"]).await;
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["unchanged"], 2, "in step now");
+
+    let unknown = file("unknown-login.csv", "login,firstName\nnobody,X\n");
+    let refused = roster(Some(&lucca), &["users", "sync", &unknown]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    let bad_column = file("bad-column.csv", "login,salary\njdupont,1\n");
+    let bad = roster(Some(&lucca), &["users", "sync", &bad_column]).await;
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("line 1, column 2 (salary)"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[tokio::test]
+async fn docutools_import_maps_columns_needs_yes_and_reads_secrets_from_a_file() {
+    let docutools = LocalDocutools::start().await.unwrap();
+    let token = docutools.issue_token();
+    let export = "examples/data/users-export.csv";
+    let args = [
+        "docutools",
+        "import",
+        export,
+        "--delimiter",
+        ";",
+        "--map",
+        "Email Address=Email",
+        "--map",
+        "Name=Name",
+    ];
+    let env = [("DOCUTOOLS_HOST", docutools.base_url())];
+    let secrets = [token.clone()];
+
+    let refused = run(
+        &[
+            ("DOCUTOOLS_HOST", docutools.base_url()),
+            ("DOCUTOOLS_TOKEN", token.clone()),
+        ],
+        &secrets,
+        &args,
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("Importing 3 user row(s)"));
+    assert!(docutools.uploads().is_empty(), "nothing was sent");
+
+    // The token from a file, never from a flag.
+    let token_file = file("docutools-token", &token);
+    let mut with_file: Vec<&str> = args.to_vec();
+    with_file.extend(["--yes", "--json", "--api-key-file", &token_file]);
+    let imported = run(&env, &secrets, &with_file).await;
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&imported.stdout).unwrap();
+    assert_eq!(answer["imported"], 3);
+    assert_eq!(docutools.imports_applied(), 1);
+
+    let unknown_attribute = run(
+        &env,
+        &secrets,
+        &[
+            "docutools",
+            "import",
+            export,
+            "--map",
+            "Name=Nickname",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(unknown_attribute.status.code(), Some(2));
+    let unmapped = run(
+        &[
+            ("DOCUTOOLS_HOST", docutools.base_url()),
+            ("DOCUTOOLS_TOKEN", token.clone()),
+        ],
+        &secrets,
+        &[
+            "docutools",
+            "import",
+            export,
+            "--delimiter",
+            ";",
+            "--map",
+            "Phone=Phone",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(
+        unmapped.status.code(),
+        Some(1),
+        "no Email or Username column: refused"
+    );
+    assert_eq!(docutools.imports_applied(), 1);
+}
+
+#[tokio::test]
+async fn the_password_grant_and_an_env_file_work_and_leak_nothing() {
+    let docutools = LocalDocutools::start().await.unwrap();
+    let lucca = LocalLucca::start().await.unwrap();
+    let setup = docutools.setup();
+    let account = &setup.accounts[0];
+    let mut lines = format!(
+        "LUCCA_HOST={}\nLUCCA_API_KEY={}\n",
+        lucca.base_url(),
+        lucca.api_key()
+    );
+    for (name, value) in [
+        ("DOCUTOOLS_HOST", docutools.base_url()),
+        ("DOCUTOOLS_CLIENT_ID", setup.client_id.clone()),
+        ("DOCUTOOLS_CLIENT_SECRET", setup.client_secret.clone()),
+        ("DOCUTOOLS_USERNAME", account.username.clone()),
+        ("DOCUTOOLS_PASSWORD", account.password.clone()),
+    ] {
+        lines.push_str(&format!("{name}={value}\n"));
+    }
+    let env_file = plain_file("roster.env", &lines);
+    let env_file = env_file.as_str();
+    let secrets = [
+        lucca.api_key().to_owned(),
+        setup.client_secret.clone(),
+        account.password.clone(),
+    ];
+
+    let listed = run(
+        &[],
+        &secrets,
+        &["--env-file", env_file, "office", "work-locations"],
+    )
+    .await;
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let imported = run(
+        &[],
+        &secrets,
+        &[
+            "--env-file",
+            env_file,
+            "docutools",
+            "import",
+            "examples/data/users-export.csv",
+            "--delimiter",
+            ";",
+            "--map",
+            "Email Address=Email",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    assert_eq!(docutools.imports_applied(), 1);
+    let tokens = docutools.issued_tokens();
+    assert!(!tokens.is_empty());
+    for output in [&listed, &imported] {
+        for token in &tokens {
+            assert!(!text(&output.stdout).contains(token.as_str()));
+            assert!(!text(&output.stderr).contains(token.as_str()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reader_that_goes_away_ends_a_listing_without_a_panic() {
+    use roster_emulator::Setup;
+    let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(3000))
+        .await
+        .unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
+    command
+        .args(["users", "list"])
+        .envs(lucca.env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0; 16];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("panicked"));
 }

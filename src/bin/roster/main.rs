@@ -5,9 +5,14 @@
 //! configuration; 3 outcome unknown (the import may have been applied);
 //! 4 a transient failure that a retry may mend.
 
+mod config;
+mod docutools;
+mod errors_csv;
 mod exit;
 mod office;
 mod spec;
+mod ui;
+mod users;
 
 // The build script's own generation and report, for `roster spec diff`.
 #[path = "../../../build/generate.rs"]
@@ -26,32 +31,38 @@ mod surface;
 #[allow(dead_code)]
 mod tolerate;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use exit::Failure;
+use ui::Context;
 
 /// Lucca Office imports, Lucca users and Docutools imports from the command
 /// line. Credentials come from the environment (`LUCCA_HOST`,
-/// `LUCCA_API_KEY`) or a file (`--api-key-file`), never from a flag.
+/// `LUCCA_API_KEY`, `DOCUTOOLS_HOST`, `DOCUTOOLS_TOKEN`…) or a file
+/// (`--api-key-file`, `--env-file`), never from a flag.
 #[derive(Debug, Parser)]
 #[command(name = "roster", version)]
 struct Cli {
     /// One JSON document on standard output instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Only errors on standard error.
+    /// Only errors, on standard error.
     #[arg(long, short, global = true)]
     quiet: bool,
-    /// Lucca's host (else `LUCCA_HOST`).
+    /// The vendor's host (else `LUCCA_HOST` or `DOCUTOOLS_HOST`).
     #[arg(long, global = true)]
     host: Option<String>,
-    /// A file holding the Lucca API key (else `LUCCA_API_KEY`).
+    /// A file holding the secret: Lucca's API key (else `LUCCA_API_KEY`)
+    /// or Docutools' bearer token (else `DOCUTOOLS_TOKEN`).
     #[arg(long, global = true)]
     api_key_file: Option<PathBuf>,
+    /// A file of `NAME=value` lines read before the environment (the one
+    /// `roster serve --env-file` writes, say).
+    #[arg(long, global = true)]
+    env_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,6 +72,12 @@ enum Command {
     /// Lucca Office: user-location imports and listings.
     #[command(subcommand)]
     Office(office::OfficeCommand),
+    /// Lucca users (Directory): list them, sync them with an HR export.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Docutools: import users from a CSV export.
+    #[command(subcommand)]
+    Docutools(docutools::DocutoolsCommand),
     /// Specs: what a new version of a vendor's spec breaks.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -84,26 +101,6 @@ enum SpecCommand {
     },
 }
 
-/// What every command shares: output choices and configuration sources.
-#[derive(Debug)]
-pub(crate) struct Context {
-    pub json: bool,
-    pub quiet: bool,
-    pub host: Option<String>,
-    pub api_key_file: Option<PathBuf>,
-    /// Whether standard input and output are a terminal (a person is there).
-    pub terminal: bool,
-}
-
-impl Context {
-    /// A line for a person (not with `--json` or `--quiet`).
-    pub fn say(&self, line: impl AsRef<str>) {
-        if !self.json && !self.quiet {
-            println!("{}", line.as_ref());
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -116,13 +113,15 @@ fn main() -> ExitCode {
             };
         }
     };
-    let context = Context {
-        json: cli.json,
-        quiet: cli.quiet,
-        host: cli.host,
-        api_key_file: cli.api_key_file,
-        terminal: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
-    };
+    let context = Context::new(
+        cli.json,
+        cli.quiet,
+        config::Sources {
+            host: cli.host,
+            secret_file: cli.api_key_file,
+            env_file: cli.env_file,
+        },
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -130,13 +129,15 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("roster: cannot start: {error}");
+            ui::emit_err(format_args!("roster: cannot start: {error}"));
             return ExitCode::from(exit::TRANSIENT);
         }
     };
     let result = runtime.block_on(async {
         match cli.command {
             Command::Office(command) => office::run(command, &context).await,
+            Command::Users(command) => users::run(command, &context).await,
+            Command::Docutools(command) => docutools::run(command, &context).await,
             Command::Spec(SpecCommand::Diff { old, new, api }) => {
                 spec::diff(old, new, api, &context)
             }
@@ -148,7 +149,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("roster: {}", failure.message);
+            ui::emit_err(format_args!("roster: {}", failure.message));
             ExitCode::from(failure.code)
         }
     }

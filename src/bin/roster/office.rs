@@ -1,19 +1,18 @@
 //! `roster office …`: check files, import them, list work locations.
 
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvCheckError, CsvSource,
-    ExistingLocations, ImportError, ImportMode, UploadError, WaitError, check_csv_file,
+    ExistingLocations, ImportError, ImportMode, UploadError, WaitError, check_csv_file, types,
 };
-use roster::{ConfigError, LuccaConfig};
 use serde_json::{Value, json};
 
-use crate::Context;
 use crate::exit::{Failure, chain};
+use crate::ui::{Context, Tone};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum OfficeCommand {
@@ -38,9 +37,23 @@ pub(crate) enum OfficeCommand {
         /// terminal).
         #[arg(long)]
         yes: bool,
+        /// Writes the error lines (the file's own rows, plus an `error`
+        /// column) to a CSV, to fix and send again; without a path, to
+        /// `NAME.errors.csv` next to the file.
+        #[arg(long, value_name = "PATH", num_args = 0..=1)]
+        errors_csv: Option<Option<PathBuf>>,
     },
     /// Lists the account's work locations.
     WorkLocations,
+    /// Lists user locations, optionally of some days only.
+    UserLocations {
+        /// The first day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// The last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+    },
 }
 
 pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(), Failure> {
@@ -51,8 +64,21 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
             create,
             replace_existing,
             yes,
-        } => import(file, create, replace_existing, yes, context).await,
+            errors_csv,
+        } => {
+            let errors_csv =
+                errors_csv.map(|path| path.unwrap_or_else(|| crate::errors_csv::next_to(&file)));
+            let request = ImportRequest {
+                file,
+                create,
+                replace_existing,
+                yes,
+                errors_csv,
+            };
+            import(request, context).await
+        }
         OfficeCommand::WorkLocations => work_locations(context).await,
+        OfficeCommand::UserLocations { from, to } => user_locations(from, to, context).await,
     }
 }
 
@@ -94,9 +120,7 @@ fn check(files: &[PathBuf], context: &Context) -> Result<(), Failure> {
             "warnings": located(&warnings),
         }));
     }
-    if context.json {
-        println!("{}", json!({ "files": report, "problems": total }));
-    }
+    context.document(&json!({ "files": report, "problems": total }));
     context.say(format!("{total} problem(s) in {} file(s)", files.len()));
     if total > 0 {
         return Err(Failure::refused(format!(
@@ -106,127 +130,95 @@ fn check(files: &[PathBuf], context: &Context) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The Lucca configuration from `--host`/`LUCCA_HOST` and
-/// `--api-key-file`/`LUCCA_API_KEY`.
-fn config(context: &Context) -> Result<LuccaConfig, Failure> {
-    let key_file = match &context.api_key_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .map(|text| text.trim().to_owned())
-                .map_err(|error| {
-                    Failure::usage(format!(
-                        "cannot read the key file {}: {error}",
-                        path.display()
-                    ))
-                })?,
-        ),
-        None => None,
-    };
-    // The SDK's own reading of the environment, with the flags first.
-    LuccaConfig::from_vars(|name| match name {
-        "LUCCA_HOST" if context.host.is_some() => context.host.clone(),
-        "LUCCA_API_KEY" if key_file.is_some() => key_file.clone(),
-        name => std::env::var(name).ok(),
-    })
-    .map_err(|error| match error {
-        ConfigError::MissingVariable { name } => Failure::usage(format!(
-            "{name} is not set: set it, or give {}",
-            if name == "LUCCA_HOST" {
-                "--host"
-            } else {
-                "--api-key-file"
-            }
-        )),
-        error => Failure::usage(chain(&error)),
-    })
-}
-
-/// Asks before an irreversible step on a terminal; without one, `--yes` is
-/// required.
-fn confirm(what: &str, yes: bool, context: &Context) -> Result<(), Failure> {
-    if yes {
-        return Ok(());
-    }
-    if !context.terminal {
-        return Err(Failure::usage(format!(
-            "{what} cannot be undone: add --yes to confirm (no terminal to ask on)"
-        )));
-    }
-    print!("{what} cannot be undone. Go on? [y/N] ");
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(())
-    } else {
-        Err(Failure::refused("not confirmed: nothing was created"))
-    }
-}
-
-fn lines_json(lines: &[office::types::ErrorLine]) -> Vec<Value> {
-    lines
-        .iter()
-        .map(|line| json!({ "line": line.line_number, "error": line.error }))
-        .collect()
-}
-
-async fn import(
+/// What `office import` was asked.
+struct ImportRequest {
     file: PathBuf,
     create: bool,
     replace_existing: bool,
     yes: bool,
-    context: &Context,
-) -> Result<(), Failure> {
-    let config = config(context)?;
-    let office: office::Client = config
+    errors_csv: Option<PathBuf>,
+}
+
+fn client(context: &Context) -> Result<(office::Client, String), Failure> {
+    let config = context.sources.lucca()?;
+    let client = config
         .client()
         .map_err(|error| Failure::usage(chain(&error)))?;
-    if create {
-        confirm(
-            &format!(
-                "Creating the user locations of {} on {}",
-                file.display(),
-                config.base_url().as_str()
-            ),
-            yes,
-            context,
-        )?;
-    }
-    let existing = if replace_existing {
+    Ok((client, config.base_url().as_str().to_owned()))
+}
+
+async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure> {
+    let (office, host) = client(context)?;
+    let existing = if request.replace_existing {
         ExistingLocations::Replace
     } else {
         ExistingLocations::Keep
     };
-    if !create {
-        return simulate(&office, file, existing, context).await;
+    if !request.create {
+        return simulate(&office, &request, existing, context).await;
     }
-    let outcome = office
-        .checked_import(CsvSource::Path(file))
-        .existing(existing)
-        .execute()
-        .await
-        .map_err(import_failure)?;
+    // What the confirmation can say before anything leaves: the rows, the
+    // days they cover, and whether existing locations are replaced.
+    let summary = check_csv_file(&request.file).map_err(|error| match error {
+        CsvCheckError::Io { source, .. } => {
+            Failure::usage(format!("cannot read {}: {source}", request.file.display()))
+        }
+        error => Failure::refused(format!(
+            "{}\nnothing was sent: check it with `roster office check`",
+            chain(&error)
+        )),
+    })?;
+    let replaced = if request.replace_existing {
+        ", replacing the user locations that exist on those days"
+    } else {
+        ", keeping the user locations that exist"
+    };
+    context.confirm(
+        &format!(
+            "Creating {} user location(s) from {} on {host}{replaced}",
+            summary.rows,
+            request.file.display(),
+        ),
+        request.yes,
+    )?;
+    let outcome = {
+        let mut progress = None::<(ImportMode, crate::ui::Progress)>;
+        office
+            .checked_import(CsvSource::Path(request.file.clone()))
+            .existing(existing)
+            .on_progress(|step| {
+                if progress.as_ref().is_none_or(|(mode, _)| *mode != step.mode) {
+                    let name = match step.mode {
+                        ImportMode::Simulate => "simulating",
+                        _ => "creating",
+                    };
+                    progress = Some((step.mode, context.progress(name)));
+                }
+                if let Some((_, bar)) = &mut progress {
+                    bar.set(step.percent);
+                }
+            })
+            .execute()
+            .await
+            .map_err(import_failure)?
+    };
     match outcome {
         CheckedImport::Rejected { analysis } => {
-            for line in &analysis.error_lines {
-                context.say(format!(
-                    "line {:?}: {}",
-                    line.line_number,
-                    line.error.as_deref().unwrap_or("")
-                ));
-            }
-            if context.json {
-                println!(
-                    "{}",
-                    json!({ "created": false, "errors": lines_json(&analysis.error_lines) })
-                );
-            }
+            show_lines(&analysis.error_lines, &analysis.warning_lines, context);
+            let written = write_errors(&request, &analysis.error_lines, context)?;
+            context.document(&json!({
+                "created": false,
+                "summaryId": analysis.summary_id,
+                "errors": lines_json(&analysis.error_lines),
+                "warnings": warnings_json(&analysis.warning_lines),
+                "errorsCsv": written,
+            }));
             Err(Failure::refused(format!(
                 "the simulation found {} error line(s): nothing was created; fix them and run again",
                 analysis.error_lines.len()
             )))
         }
-        CheckedImport::Created { results, .. } => {
+        CheckedImport::Created { analysis, results } => {
             let created = results
                 .user_locations_created_summary
                 .as_ref()
@@ -235,46 +227,98 @@ async fn import(
                 .user_locations_deleted_summary
                 .as_ref()
                 .and_then(|summary| summary.count);
+            let to_create = analysis
+                .valid_user_locations_to_create_summary
+                .as_ref()
+                .and_then(|summary| summary.count);
+            context.table(
+                &["", "simulated", "applied"],
+                [
+                    (
+                        Tone::Good,
+                        vec!["created".into(), count(to_create), count(created)],
+                    ),
+                    (
+                        Tone::Plain,
+                        vec![
+                            "deleted".into(),
+                            count(
+                                analysis
+                                    .user_locations_to_delete_summary
+                                    .as_ref()
+                                    .and_then(|summary| summary.count),
+                            ),
+                            count(deleted),
+                        ],
+                    ),
+                    (
+                        Tone::Bad,
+                        vec![
+                            "error lines".into(),
+                            analysis.error_lines.len().to_string(),
+                            results.error_lines.len().to_string(),
+                        ],
+                    ),
+                ],
+            );
+            show_lines(&results.error_lines, &results.warning_lines, context);
+            let written = write_errors(&request, &results.error_lines, context)?;
             context.say(format!(
-                "created {} user location(s), deleted {}",
+                "created {} user location(s), deleted {} (import {})",
                 created.unwrap_or_default(),
-                deleted.unwrap_or_default()
+                deleted.unwrap_or_default(),
+                results.summary_id.as_deref().unwrap_or("?")
             ));
-            if context.json {
-                println!(
-                    "{}",
-                    json!({ "created": true, "summaryId": results.summary_id, "userLocationsCreated": created, "userLocationsDeleted": deleted })
-                );
+            context.document(&json!({
+                "created": true,
+                "summaryId": results.summary_id,
+                "userLocationsCreated": created,
+                "userLocationsDeleted": deleted,
+                "errors": lines_json(&results.error_lines),
+                "warnings": warnings_json(&results.warning_lines),
+                "errorsCsv": written,
+            }));
+            if results.error_lines.is_empty() {
+                Ok(())
+            } else {
+                Err(Failure::refused(format!(
+                    "the import was applied, and Lucca refused {} line(s): fix them and send only those again",
+                    results.error_lines.len()
+                )))
             }
-            Ok(())
         }
         CheckedImport::AnalysisUnread { analysis } => Err(Failure::refused(format!(
             "the simulation's analysis could not be read ({}): nothing was created",
             chain(&analysis.error)
         ))),
         CheckedImport::CreatedUnread { results, .. } => {
-            if context.json {
-                println!(
-                    "{}",
-                    json!({ "created": true, "summaryId": results.summary_id.to_string(), "userLocationsCreated": results.created, "raw": results.raw })
-                );
-            }
+            context.document(&json!({
+                "created": true,
+                "summaryId": results.summary_id.to_string(),
+                "userLocationsCreated": results.created,
+                "raw": results.raw,
+            }));
             context.say(format!(
-                "the import {} was applied; its results read only partially ({:?} created)",
-                results.summary_id, results.created
+                "the import {} was applied; its results read only partially ({} created)",
+                results.summary_id,
+                count(results.created.and_then(|n| i32::try_from(n).ok()))
             ));
             Ok(())
         }
     }
 }
 
+fn count(value: Option<i32>) -> String {
+    value.map_or_else(|| "?".to_owned(), |n| n.to_string())
+}
+
 async fn simulate(
     office: &office::Client,
-    file: PathBuf,
+    request: &ImportRequest,
     existing: ExistingLocations,
     context: &Context,
 ) -> Result<(), Failure> {
-    let upload = office::CsvUpload::from_path(&file)
+    let upload = office::CsvUpload::from_path(&request.file)
         .await
         .map_err(|error| Failure::usage(chain(&error)))?;
     let started = office
@@ -288,8 +332,10 @@ async fn simulate(
                 source,
             })
         })?;
+    let mut bar = context.progress("simulating");
     let outcome = office
         .wait_for_import(started)
+        .on_progress(|step| bar.set(step.percent))
         .execute()
         .await
         .map_err(|source| {
@@ -298,6 +344,7 @@ async fn simulate(
                 source,
             })
         })?;
+    drop(bar);
     let office::ImportOutcome::Analysis(analysis) = outcome else {
         return Err(Failure::refused("the analysis could not be read"));
     };
@@ -305,29 +352,124 @@ async fn simulate(
         .valid_user_locations_to_create_summary
         .as_ref()
         .and_then(|summary| summary.count);
-    for line in &analysis.error_lines {
-        context.say(format!(
-            "line {:?}: {}",
-            line.line_number,
-            line.error.as_deref().unwrap_or("")
-        ));
-    }
-    context.say(format!(
-        "simulation: {} user location(s) to create, {} error line(s) (add --create to import)",
-        to_create.unwrap_or_default(),
-        analysis.error_lines.len()
-    ));
-    if context.json {
-        println!(
-            "{}",
-            json!({ "created": false, "userLocationsToCreate": to_create, "errors": lines_json(&analysis.error_lines) })
-        );
-    }
+    let to_delete = analysis
+        .user_locations_to_delete_summary
+        .as_ref()
+        .and_then(|summary| summary.count);
+    context.table(
+        &["simulation", "count"],
+        [
+            (Tone::Good, vec!["to create".into(), count(to_create)]),
+            (Tone::Plain, vec!["to delete".into(), count(to_delete)]),
+            (
+                Tone::Bad,
+                vec!["error lines".into(), analysis.error_lines.len().to_string()],
+            ),
+            (
+                Tone::Warn,
+                vec![
+                    "warning lines".into(),
+                    analysis.warning_lines.len().to_string(),
+                ],
+            ),
+        ],
+    );
+    show_lines(&analysis.error_lines, &analysis.warning_lines, context);
+    let written = write_errors(request, &analysis.error_lines, context)?;
+    context.say(if analysis.error_lines.is_empty() {
+        "nothing was created: add --create to import"
+    } else {
+        "nothing was created: fix the error lines, then add --create"
+    });
+    context.document(&json!({
+        "created": false,
+        "summaryId": analysis.summary_id,
+        "userLocationsToCreate": to_create,
+        "userLocationsToDelete": to_delete,
+        "errors": lines_json(&analysis.error_lines),
+        "warnings": warnings_json(&analysis.warning_lines),
+        "errorsCsv": written,
+    }));
     if analysis.error_lines.is_empty() {
         Ok(())
     } else {
-        Err(Failure::refused("the simulation found error lines"))
+        Err(Failure::refused(format!(
+            "the simulation found {} error line(s)",
+            analysis.error_lines.len()
+        )))
     }
+}
+
+fn lines_json(lines: &[types::ErrorLine]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|line| json!({ "line": line.line_number, "error": line.error, "row": line.line }))
+        .collect()
+}
+
+fn warnings_json(lines: &[types::WarningLine]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|line| json!({ "line": line.line_number, "warning": line.warning, "row": line.line }))
+        .collect()
+}
+
+/// The error and warning lines as one table.
+fn show_lines(errors: &[types::ErrorLine], warnings: &[types::WarningLine], context: &Context) {
+    if errors.is_empty() && warnings.is_empty() {
+        return;
+    }
+    let cells = |line: Option<i32>, row: Option<&types::ImportedLine>, text: Option<&str>| {
+        let row = row.cloned().unwrap_or_default();
+        vec![
+            line.map_or_else(|| "?".to_owned(), |n| n.to_string()),
+            row.login.unwrap_or_default(),
+            row.date.map(|date| date.to_string()).unwrap_or_default(),
+            row.worklocation_name.unwrap_or_default(),
+            text.unwrap_or_default().to_owned(),
+        ]
+    };
+    let rows = errors
+        .iter()
+        .map(|line| {
+            (
+                Tone::Bad,
+                cells(line.line_number, line.line.as_ref(), line.error.as_deref()),
+            )
+        })
+        .chain(warnings.iter().map(|line| {
+            (
+                Tone::Warn,
+                cells(
+                    line.line_number,
+                    line.line.as_ref(),
+                    line.warning.as_deref(),
+                ),
+            )
+        }));
+    context.table(&["line", "login", "date", "work location", "message"], rows);
+}
+
+/// Writes the error lines' CSV when asked and there are any; its path.
+fn write_errors(
+    request: &ImportRequest,
+    lines: &[types::ErrorLine],
+    context: &Context,
+) -> Result<Option<String>, Failure> {
+    let Some(path) = &request.errors_csv else {
+        return Ok(None);
+    };
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    crate::errors_csv::write(&request.file, lines, path)
+        .map_err(|error| Failure::usage(format!("cannot write {}: {error}", path.display())))?;
+    context.say(format!(
+        "wrote the {} error line(s) to {}: fix them and send that file",
+        lines.len(),
+        path.display()
+    ));
+    Ok(Some(path.display().to_string()))
 }
 
 /// The exit code an import error deserves, and what to do next.
@@ -364,24 +506,93 @@ fn import_failure(error: ImportError) -> Failure {
 }
 
 async fn work_locations(context: &Context) -> Result<(), Failure> {
-    let office: office::Client = config(context)?
-        .client()
-        .map_err(|error| Failure::usage(chain(&error)))?;
-    let places: Vec<_> = office
-        .all_work_locations()
-        .execute()
-        .try_collect()
+    let (office, _) = client(context)?;
+    let mut places = std::pin::pin!(office.all_work_locations().execute());
+    let mut rows = Vec::new();
+    while let Some(place) = places
+        .try_next()
         .await
-        .map_err(|error| Failure::transient(chain(&error)))?;
-    if context.json {
-        println!("{}", serde_json::to_string(&places).unwrap_or_default());
-        return Ok(());
-    }
-    for place in &places {
-        context.say(format!(
-            "{:>6}  {:<30}  {:?}",
-            place.id, place.name, place.type_
+        .map_err(|error| Failure::transient(chain(&error)))?
+    {
+        if crate::ui::stdout_gone() {
+            break;
+        }
+        if context.json {
+            json_line(&place);
+            continue;
+        }
+        rows.push((
+            Tone::Plain,
+            vec![
+                place.id.to_string(),
+                place.name.clone(),
+                place.type_.to_string(),
+                place
+                    .is_active
+                    .map_or_else(String::new, |active| active.to_string()),
+            ],
         ));
     }
+    context.table(&["id", "name", "type", "active"], rows);
     Ok(())
+}
+
+async fn user_locations(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    context: &Context,
+) -> Result<(), Failure> {
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(Failure::usage(format!("--from {from} is after --to {to}")));
+    }
+    let (office, _) = client(context)?;
+    // The listing has no date filter: the days are kept here.
+    let mut stream = std::pin::pin!(office.all_user_locations().execute());
+    let mut rows = Vec::new();
+    while let Some(location) = stream
+        .try_next()
+        .await
+        .map_err(|error| Failure::transient(chain(&error)))?
+    {
+        if from.is_some_and(|from| location.date < from) || to.is_some_and(|to| location.date > to)
+        {
+            continue;
+        }
+        if crate::ui::stdout_gone() {
+            break;
+        }
+        if context.json {
+            json_line(&location);
+            continue;
+        }
+        rows.push((
+            Tone::Plain,
+            vec![
+                location.id.to_string(),
+                location.owner_id.to_string(),
+                location.date.to_string(),
+                location.position.to_string(),
+                location.work_location_id.to_string(),
+                location
+                    .status
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ],
+        ));
+    }
+    context.table(
+        &["id", "user", "date", "position", "work location", "status"],
+        rows,
+    );
+    Ok(())
+}
+
+/// One item of a listing as a JSON line.
+pub(crate) fn json_line(item: &impl serde::Serialize) {
+    if let Ok(text) = serde_json::to_string(item) {
+        crate::ui::emit(text);
+    }
 }

@@ -62,7 +62,7 @@ pub(crate) fn diff(
                 serde_json::json!({ "kind": kind, "change": change.text })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(lines));
+        crate::ui::emit(serde_json::Value::Array(lines));
     } else {
         for change in &changes {
             context.say(change.to_string());

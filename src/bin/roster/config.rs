@@ -1,0 +1,161 @@
+//! Where the command line's configuration comes from: `--host`, then a
+//! secret file (`--api-key-file`), then an env file (`--env-file`), then the
+//! environment, read through the SDK's own `from_vars`. Secrets never come
+//! from a flag's value.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use roster::{
+    Config, ConfigError, Credentials, DocutoolsConfig, DocutoolsLoginConfig, LuccaConfig,
+};
+
+use crate::exit::{Failure, chain};
+
+/// The flags that say where the configuration is.
+#[derive(Debug, Default)]
+pub(crate) struct Sources {
+    /// `--host`: the vendor's host for this command.
+    pub host: Option<String>,
+    /// `--api-key-file`: Lucca's API key, or Docutools' bearer token.
+    pub secret_file: Option<PathBuf>,
+    /// `--env-file`: `NAME=value` lines, as `roster serve --env-file` writes.
+    pub env_file: Option<PathBuf>,
+}
+
+/// A file's text without the BOM some editors write.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The variables, looked up in the order of the module's documentation.
+struct Vars {
+    host: Option<String>,
+    secret: Option<String>,
+    file: HashMap<String, String>,
+}
+
+impl Sources {
+    fn vars(&self) -> Result<Vars, Failure> {
+        let secret = match &self.secret_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map(|text| without_bom(&text).trim().to_owned())
+                    .map_err(|error| {
+                        Failure::usage(format!(
+                            "cannot read the secret file {}: {error}",
+                            path.display()
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        let mut file = HashMap::new();
+        if let Some(path) = &self.env_file {
+            let unreadable = |error: dotenvy::Error| {
+                // dotenvy's errors quote the line, which may hold a secret:
+                // say only where.
+                let what = match error {
+                    dotenvy::Error::LineParse(_, index) => {
+                        format!("cannot read it at character {index}")
+                    }
+                    dotenvy::Error::Io(error) => error.to_string(),
+                    _ => "cannot read it".to_owned(),
+                };
+                Failure::usage(format!("env file {}: {what}", path.display()))
+            };
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| unreadable(dotenvy::Error::Io(error)))?;
+            for item in dotenvy::from_read_iter(without_bom(&text).as_bytes()) {
+                let (name, value) = item.map_err(unreadable)?;
+                file.insert(name, value);
+            }
+        }
+        Ok(Vars {
+            host: self.host.clone(),
+            secret,
+            file,
+        })
+    }
+
+    /// Lucca's configuration (`LUCCA_HOST`, `LUCCA_API_KEY`).
+    pub fn lucca(&self) -> Result<LuccaConfig, Failure> {
+        self.read("LUCCA_HOST", &["LUCCA_API_KEY"])
+    }
+
+    /// Docutools' configuration: a bearer token (`DOCUTOOLS_TOKEN`), else
+    /// the password grant's variables.
+    pub fn docutools(&self) -> Result<DocutoolsTarget, Failure> {
+        match self.read::<roster::BearerToken>("DOCUTOOLS_HOST", &["DOCUTOOLS_TOKEN"]) {
+            Ok(config) => Ok(DocutoolsTarget::Token(config)),
+            Err(failure) if failure.message.contains("DOCUTOOLS_TOKEN is not set") => self
+                .read::<roster::PasswordGrant>(
+                    "DOCUTOOLS_HOST",
+                    &["DOCUTOOLS_TOKEN", "DOCUTOOLS_CLIENT_ID"],
+                )
+                .map(DocutoolsTarget::Login),
+            Err(failure) => Err(failure),
+        }
+    }
+
+    /// A configuration through the SDK's `from_vars`; `secrets` are the
+    /// variables `--api-key-file` stands for (the first) and the one a
+    /// missing-variable message points at.
+    fn read<C: Credentials>(&self, host: &str, secrets: &[&str]) -> Result<Config<C>, Failure> {
+        let vars = self.vars()?;
+        Config::<C>::from_vars(|name| {
+            if name == host && vars.host.is_some() {
+                return vars.host.clone();
+            }
+            if secrets.first() == Some(&name) && vars.secret.is_some() {
+                return vars.secret.clone();
+            }
+            vars.file
+                .get(name)
+                .cloned()
+                .or_else(|| std::env::var(name).ok())
+        })
+        .map_err(|error| match error {
+            ConfigError::MissingVariable { name } => {
+                let flag = if name == host {
+                    "--host"
+                } else if secrets.contains(&name) {
+                    "--api-key-file"
+                } else {
+                    "--env-file"
+                };
+                Failure::usage(format!(
+                    "{name} is not set: set it, or give {flag} (or --env-file)"
+                ))
+            }
+            error => Failure::usage(chain(&error)),
+        })
+    }
+}
+
+/// How the command line reaches Docutools.
+pub(crate) enum DocutoolsTarget {
+    /// A bearer token.
+    Token(DocutoolsConfig),
+    /// Logs in with the password grant.
+    Login(DocutoolsLoginConfig),
+}
+
+impl DocutoolsTarget {
+    /// The host the command talks to.
+    pub fn host(&self) -> &str {
+        match self {
+            Self::Token(config) => config.base_url().as_str(),
+            Self::Login(config) => config.base_url().as_str(),
+        }
+    }
+
+    /// The client.
+    pub fn client(&self) -> Result<roster::docutools::Client, Failure> {
+        match self {
+            Self::Token(config) => config.client(),
+            Self::Login(config) => config.client(),
+        }
+        .map_err(|error| Failure::usage(chain(&error)))
+    }
+}

@@ -1,0 +1,166 @@
+//! `roster docutools import`: users from a CSV export, split under the
+//! size limit, with the columns mapped to user attributes.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Subcommand, ValueEnum};
+use roster::docutools::types::UserAttribute;
+use roster::docutools::{
+    ClientExtraUserImportExt, ColumnMap, CsvEncoding, DocutoolsError, UsersCsv,
+};
+use serde_json::json;
+
+use crate::exit::{Failure, chain};
+use crate::ui::{Context, Tone};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DocutoolsCommand {
+    /// Imports users from a CSV export (creates them: cannot be undone).
+    Import {
+        /// The export.
+        file: PathBuf,
+        /// A column and the attribute it fills: `"Email Address=Email"`
+        /// (attributes: FirstName, LastName, Name, Phone, Fax, JobTitle,
+        /// Department, InternalId, Email, Username, Street, CompanyName,
+        /// Zip, City, Active, Ignore). Repeat for each column.
+        #[arg(long = "map", value_name = "COLUMN=ATTRIBUTE", required = true, value_parser = parse_map)]
+        map: Vec<(String, UserAttribute)>,
+        /// The file's encoding.
+        #[arg(long, value_enum, default_value_t = Encoding::Detect)]
+        encoding: Encoding,
+        /// The file's delimiter.
+        #[arg(long, default_value_t = ',')]
+        delimiter: char,
+        /// The language the file is written in (Docutools' `language`).
+        #[arg(long)]
+        language: Option<String>,
+        /// Confirms the import without asking (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `--encoding`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Encoding {
+    /// UTF-8 if the file is valid UTF-8, else Windows-1252.
+    Detect,
+    /// UTF-8, with or without a BOM.
+    Utf8,
+    /// Windows-1252 (also reads ISO-8859-1).
+    Windows1252,
+}
+
+fn parse_map(text: &str) -> Result<(String, UserAttribute), String> {
+    let (column, attribute) = text
+        .rsplit_once('=')
+        .ok_or_else(|| format!("{text:?} is not COLUMN=ATTRIBUTE"))?;
+    let attribute = UserAttribute::from_str(attribute.trim())
+        .map_err(|_| format!("{:?} is not a Docutools user attribute", attribute.trim()))?;
+    if column.trim().is_empty() {
+        return Err(format!("{text:?} names no column"));
+    }
+    Ok((column.trim().to_owned(), attribute))
+}
+
+pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<(), Failure> {
+    let DocutoolsCommand::Import {
+        file,
+        map,
+        encoding,
+        delimiter,
+        language,
+        yes,
+    } = command;
+    let encoding = match encoding {
+        Encoding::Detect => CsvEncoding::Detect,
+        Encoding::Utf8 => CsvEncoding::Utf8,
+        Encoding::Windows1252 => CsvEncoding::Windows1252,
+    };
+    let csv = UsersCsv::from_path(&file, encoding)
+        .await
+        .and_then(|csv| csv.with_delimiter(delimiter))
+        .map_err(|error| failure(&error))?;
+    let mapping = map
+        .into_iter()
+        .fold(ColumnMap::new(), |mapping, (column, attribute)| {
+            mapping.map(column, attribute)
+        });
+    let target = context.sources.docutools()?;
+    let client = target.client()?;
+    let mut delimiter_byte = [0; 4];
+    let rows = csv::ReaderBuilder::new()
+        .delimiter(delimiter.encode_utf8(&mut delimiter_byte).as_bytes()[0])
+        .flexible(true)
+        .from_reader(csv.text())
+        .byte_records()
+        .count();
+    context.confirm(
+        &format!(
+            "Importing {rows} user row(s) from {} ({} bytes) into Docutools at {}",
+            file.display(),
+            csv.len(),
+            target.host()
+        ),
+        yes,
+    )?;
+    let mut bar = context.progress("importing");
+    bar.set(0);
+    let request = client.import_users_csv(&csv, &mapping);
+    let request = match language {
+        Some(language) => request.language(language),
+        None => request,
+    };
+    let users = request.execute().await.map_err(|error| failure(&error))?;
+    drop(bar);
+    context.table(
+        &["username", "first name", "last name", "department"],
+        users.iter().map(|user| {
+            (
+                Tone::Good,
+                vec![
+                    user.username.clone().unwrap_or_default(),
+                    user.first_name.clone().unwrap_or_default(),
+                    user.last_name.clone().unwrap_or_default(),
+                    user.department.clone().unwrap_or_default(),
+                ],
+            )
+        }),
+    );
+    context.say(format!("imported {} user(s)", users.len()));
+    context.document(&json!({ "imported": users.len(), "users": users }));
+    Ok(())
+}
+
+/// The exit code of a Docutools error, and what to do next.
+fn failure(error: &DocutoolsError) -> Failure {
+    let text = chain(error);
+    match error {
+        DocutoolsError::Io { .. } | DocutoolsError::Delimiter(_) => Failure::usage(text),
+        DocutoolsError::Upload(http) => match http.status() {
+            Some(status) if status.is_client_error() && status.as_u16() != 429 => {
+                Failure::refused(text)
+            }
+            _ => Failure::transient(format!("{text}\ntry again later")),
+        },
+        DocutoolsError::Import { source, .. } if source.not_sent() => {
+            Failure::transient(format!("{text}\ntry again later"))
+        }
+        DocutoolsError::Import { source, .. }
+            if source.status().is_some_and(|s| s.is_client_error()) =>
+        {
+            Failure::refused(text)
+        }
+        DocutoolsError::Import { .. } => Failure::unknown(format!(
+            "{text}\noutcome unknown: check Docutools' users before importing again"
+        )),
+        DocutoolsError::AppliedUnread { .. } => Failure::unknown(format!(
+            "{text}\nthe users were created: check them in Docutools"
+        )),
+        DocutoolsError::PartlyImported { .. } => Failure::unknown(format!(
+            "{text}\nsome parts were imported: check Docutools, then import only what is missing"
+        )),
+        _ => Failure::refused(text),
+    }
+}

@@ -1,0 +1,147 @@
+//! The error lines of an import as a CSV a person can fix and send again:
+//! the input's own header and rows (as they were in the file), plus an
+//! `error` column.
+//!
+//! Which row a `lineNumber` names is not documented: the file's line
+//! (header = line 1, as the guide's example reads) or the data row (first
+//! row = 1). Both are tried, and the one whose `login` matches the line
+//! Lucca echoed wins; when neither matches, the row is rebuilt from the
+//! echoed line.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use roster::office::types::ErrorLine;
+
+/// `NAME.errors.csv` next to `input`.
+pub fn next_to(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "import".to_owned());
+    input.with_file_name(format!("{stem}.errors.csv"))
+}
+
+/// Writes `lines` of `input` to `path` (whole, or not at all).
+pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
+    let bytes = std::fs::read(input)?;
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(body) => (true, body),
+        None => (false, &bytes[..]),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        Some(header) => header.map_err(io::Error::other)?,
+        None => csv::ByteRecord::new(),
+    };
+    let login_column = header
+        .iter()
+        .position(|name| name.eq_ignore_ascii_case(b"login"));
+    let mut by_line = HashMap::new();
+    let mut rows = Vec::new();
+    // The file's line a record starts on, counted from its byte offset
+    // (a quoted cell may span lines).
+    let (mut counted, mut line) = (0, 1);
+    for record in records {
+        let record = record.map_err(io::Error::other)?;
+        if let Some(position) = record.position() {
+            let mut start = usize::try_from(position.byte())
+                .unwrap_or(usize::MAX)
+                .min(body.len());
+            // The reader may place a record after the `\r` of a `\r\n`.
+            while matches!(body.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            line += body[counted.min(start)..start]
+                .iter()
+                .filter(|byte| **byte == b'\n')
+                .count() as u64;
+            counted = start;
+            by_line.insert(line, rows.len());
+        }
+        rows.push(record);
+    }
+
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        let mut first = header.clone();
+        first.push_field(b"error");
+        writer.write_byte_record(&first)?;
+        for line in lines {
+            let mut row = find(line, &rows, &by_line, login_column)
+                .cloned()
+                .unwrap_or_else(|| echoed(line, &header));
+            // The input's columns, then the error.
+            while row.len() < header.len() {
+                row.push_field(b"");
+            }
+            row.push_field(line.error.as_deref().unwrap_or_default().as_bytes());
+            writer.write_byte_record(&row)?;
+        }
+        writer.flush()?;
+    }
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, &out)?;
+    std::fs::rename(&partial, path)
+}
+
+/// The input row `line` names, under either reading of `lineNumber`.
+fn find<'a>(
+    line: &ErrorLine,
+    rows: &'a [csv::ByteRecord],
+    by_line: &HashMap<u64, usize>,
+    login_column: Option<usize>,
+) -> Option<&'a csv::ByteRecord> {
+    let number = u64::try_from(line.line_number?).ok()?;
+    let file_line = by_line.get(&number).map(|index| &rows[*index]);
+    let data_row = usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|index| rows.get(index));
+    let echoed = line.line.as_ref().and_then(|row| row.login.as_deref());
+    let matches = |row: &&csv::ByteRecord| match (echoed, login_column) {
+        (Some(login), Some(column)) => row.get(column) == Some(login.as_bytes()),
+        // Nothing to tell them apart by: the file's line, as documented.
+        _ => true,
+    };
+    file_line
+        .filter(matches)
+        .or_else(|| data_row.filter(matches))
+}
+
+/// A row rebuilt from the line Lucca echoed, in the input's columns.
+fn echoed(line: &ErrorLine, header: &csv::ByteRecord) -> csv::ByteRecord {
+    let values = serde_json::to_value(&line.line).unwrap_or_default();
+    let mut row = csv::ByteRecord::new();
+    for name in header {
+        let name = String::from_utf8_lossy(name);
+        let value = values.as_object().and_then(|object| {
+            object
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(&name))
+                .map(|(_, value)| value)
+        });
+        let text = match value {
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        row.push_field(text.as_bytes());
+    }
+    row
+}
