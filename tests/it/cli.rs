@@ -633,3 +633,83 @@ async fn a_reader_that_goes_away_ends_a_listing_without_a_panic() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(!text(&output.stderr).contains("panicked"));
 }
+
+/// Runs `roster args…` on a pseudo-terminal (`script`, from util-linux),
+/// with `input` typed in; what the terminal showed.
+async fn on_terminal(lucca: &LocalLucca, args: &str, input: &str, no_color: bool) -> String {
+    let mut lines = String::new();
+    for (name, value) in lucca.env() {
+        lines.push_str(&format!("{name}={value}\n"));
+    }
+    let env_file = plain_file(
+        &format!("tty-{}.env", lucca.base_url().len() + args.len()),
+        &lines,
+    );
+    let line = format!(
+        "{} --env-file {env_file} {args}",
+        env!("CARGO_BIN_EXE_roster")
+    );
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    if no_color {
+        command.env("NO_COLOR", "1");
+    }
+    let input = input.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("script (util-linux) runs");
+        let mut stdin = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, input.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        drop(stdin);
+        output
+    })
+    .await
+    .unwrap();
+    let shown = text(&output.stdout);
+    assert!(!shown.contains(lucca.api_key()));
+    shown
+}
+
+#[tokio::test]
+async fn on_a_terminal_it_asks_first_colours_tables_and_honours_no_color() {
+    let lucca = LocalLucca::start().await.unwrap();
+
+    let declined = on_terminal(
+        &lucca,
+        &format!("office import {GOOD} --create"),
+        "n\n",
+        false,
+    )
+    .await;
+    assert!(
+        declined.contains("Creating 2 user location(s) from examples/data/office-import.csv"),
+        "{declined}"
+    );
+    assert!(declined.contains("Go on? [y/N]"), "{declined}");
+    assert!(
+        declined.contains("not confirmed: nothing was sent"),
+        "{declined}"
+    );
+    assert!(lucca.received_imports().is_empty(), "nothing was sent");
+
+    let confirmed = on_terminal(
+        &lucca,
+        &format!("office import {GOOD} --create"),
+        "y\n",
+        false,
+    )
+    .await;
+    assert_eq!(lucca.imports_applied(), 1, "{confirmed}");
+    assert!(confirmed.contains('┆'), "boxed on a terminal: {confirmed}");
+
+    // Colour is SGR (`ESC[…m`); the bar's cursor moves are not colour.
+    let sgr = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    assert!(sgr.is_match(&confirmed), "coloured rows: {confirmed}");
+    let plain = on_terminal(&lucca, &format!("office import {GOOD}"), "", true).await;
+    assert!(plain.contains("to create"), "{plain}");
+    assert!(!sgr.is_match(&plain), "NO_COLOR: {plain}");
+}

@@ -127,9 +127,12 @@ impl Context {
         }
         let mut table = Table::new();
         if self.boxes {
-            table
-                .load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic);
+            table.load_style(presets::UTF8_FULL_CONDENSED);
+            // Wrapped to the terminal's width, unless it reports none worth
+            // wrapping to (a pseudo-terminal without a size).
+            if table.width().is_some_and(|width| width >= 40) {
+                table.set_content_arrangement(ContentArrangement::Dynamic);
+            }
         } else {
             table.load_style(presets::NOTHING);
         }
