@@ -98,6 +98,10 @@ impl FromStr for VendorDateTime {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Ok(at.into());
         }
+        // Zone-less, as Lucca documents them: chrono's own reader first.
+        if let Ok(local) = text.parse::<NaiveDateTime>() {
+            return Ok(local.into());
+        }
         ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
             .into_iter()
             .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
@@ -187,11 +191,33 @@ impl EchoedDate {
     }
 }
 
+/// `YYYY-MM-DD` or `YYYY/MM/DD`, read without a format string (the common
+/// case of every result line).
+fn plain_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let [y1, y2, y3, y4, s1, m1, m2, s2, d1, d2] = *bytes else {
+        return None;
+    };
+    if s1 != s2 || !matches!(s1, b'-' | b'/') {
+        return None;
+    }
+    let digits = |list: &[u8]| {
+        list.iter().try_fold(0_u32, |value, byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + u32::from(byte - b'0'))
+        })
+    };
+    let year = i32::try_from(digits(&[y1, y2, y3, y4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(&[m1, m2])?, digits(&[d1, d2])?)
+}
+
 impl From<&str> for EchoedDate {
     fn from(text: &str) -> Self {
-        let date = ["%Y-%m-%d", "%Y/%m/%d"]
-            .into_iter()
-            .find_map(|format| NaiveDate::parse_from_str(text, format).ok());
+        let date = plain_date(text).or_else(|| {
+            ["%Y-%m-%d", "%Y/%m/%d"]
+                .into_iter()
+                .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+        });
         match (date, text.parse::<VendorDateTime>()) {
             (Some(date), _) => Self::Date(date),
             (None, Ok(at)) => Self::DateTime(at),
@@ -366,8 +392,16 @@ mod tests {
     #[test]
     fn echoed_dates_read_every_form_and_keep_raw_text() {
         let day = NaiveDate::from_ymd_opt(2025, 9, 20);
-        for text in ["2025-09-20", "2025/09/20", "2025-09-20T00:00:00"] {
+        for text in [
+            "2025-09-20",
+            "2025/09/20",
+            "2025-9-20",
+            "2025-09-20T00:00:00",
+        ] {
             assert_eq!(EchoedDate::from(text).date(), day, "{text}");
+        }
+        for text in ["2025-09/20", "2025-13-01", "2025-02-30", "2025-0a-01"] {
+            assert_eq!(EchoedDate::from(text), EchoedDate::Text(text.into()));
         }
         assert_eq!(
             EchoedDate::from("20/09/2025"),

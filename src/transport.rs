@@ -376,7 +376,16 @@ fn with_url<T>(mut answer: http::Response<T>, url: &url::Url) -> http::Response<
 /// Reads `answer` whole, failing once it passes `max` bytes.
 async fn buffer(answer: reqwest::Response, max: usize) -> reqwest::Result<Buffered> {
     let url = answer.url().clone();
+    // A declared length within the bound: hyper holds the body to it, so it
+    // is read as it is (the common case, without the bound's wrappers).
+    let declared = answer
+        .content_length()
+        .is_some_and(|length| usize::try_from(length).is_ok_and(|length| length <= max));
     let (parts, body) = http::Response::<reqwest::Body>::from(answer).into_parts();
+    if declared {
+        let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
+        return Ok(Buffered { parts, url, body });
+    }
     let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, max));
     let reading = with_url(http::Response::new(limited), &url);
     let body = reqwest::Response::from(reading).bytes().await?;
