@@ -1,5 +1,6 @@
 //! Typed office rows to CSV bytes, against the `csv` crate writing the same
-//! cells as plain strings (the baseline a user would write by hand).
+//! cells as plain strings (the baseline a user would write by hand): one
+//! million rows prepared beforehand, into a `Vec` and into `io::sink()`.
 
 use std::hint::black_box;
 
@@ -8,7 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use roster::office::types::Position;
 use roster::office::{UserLocationCsvWriter, UserLocationRow};
 
-const ROWS: usize = 100_000;
+const ROWS: usize = 1_000_000;
 
 fn rows() -> Vec<UserLocationRow> {
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
@@ -52,40 +53,53 @@ fn csv_write(c: &mut Criterion) {
     let cells = cells(&rows);
     let mut group = c.benchmark_group("csv_write");
     group.throughput(Throughput::Elements(ROWS as u64));
-    group.bench_function("baseline: csv crate, plain strings", |b| {
-        b.iter(|| {
-            let mut out = Vec::with_capacity(8 << 20);
-            out.extend_from_slice(b"\xEF\xBB\xBF");
-            let mut writer = csv::WriterBuilder::new()
-                .delimiter(b';')
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(out);
-            writer
-                .write_record([
-                    "login",
-                    "workLocationName",
-                    "areaName",
-                    "date",
-                    "position",
-                    "comment",
-                    "isDeletion",
-                ])
-                .unwrap();
-            for record in &cells {
-                writer.write_record(record).unwrap();
-            }
-            black_box(writer.into_inner().unwrap())
-        })
-    });
-    group.bench_function("roster: typed rows", |b| {
-        b.iter(|| {
-            let mut writer = UserLocationCsvWriter::new(Vec::with_capacity(8 << 20)).unwrap();
-            for row in &rows {
-                writer.write_row(row).unwrap();
-            }
-            black_box(writer.finish().unwrap())
-        })
-    });
+    group.sample_size(10);
+    for (target, into_vec) in [("Vec", true), ("sink", false)] {
+        group.bench_function(format!("baseline: csv crate, plain strings, into {target}"), |b| {
+            b.iter(|| {
+                let out: Box<dyn std::io::Write> = if into_vec {
+                    Box::new(Vec::with_capacity(96 << 20))
+                } else {
+                    Box::new(std::io::sink())
+                };
+                let mut out = out;
+                out.write_all(b"\xEF\xBB\xBF").unwrap();
+                let mut writer = csv::WriterBuilder::new()
+                    .delimiter(b';')
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(out);
+                writer
+                    .write_record([
+                        "login",
+                        "workLocationName",
+                        "areaName",
+                        "date",
+                        "position",
+                        "comment",
+                        "isDeletion",
+                    ])
+                    .unwrap();
+                for record in &cells {
+                    writer.write_record(record).unwrap();
+                }
+                black_box(writer.into_inner().ok())
+            })
+        });
+        group.bench_function(format!("roster: typed rows, into {target}"), |b| {
+            b.iter(|| {
+                let out: Box<dyn std::io::Write> = if into_vec {
+                    Box::new(Vec::with_capacity(96 << 20))
+                } else {
+                    Box::new(std::io::sink())
+                };
+                let mut writer = UserLocationCsvWriter::new(out).unwrap();
+                for row in &rows {
+                    writer.write_row(row).unwrap();
+                }
+                black_box(writer.finish().ok())
+            })
+        });
+    }
     group.finish();
 }
 

@@ -5,7 +5,6 @@
 use std::io::{self, Write};
 
 use bytes::Bytes;
-use csv::{QuoteStyle, Terminator, WriterBuilder};
 
 use super::csv_format::{BOM, DELIMITER, HEADER, write_date};
 use super::row::UserLocationRow;
@@ -96,64 +95,140 @@ pub(crate) fn validate_row(row: &UserLocationRow, number: u64) -> Result<(), Csv
 /// # Ok::<(), roster::office::CsvWriteError>(())
 /// ```
 pub struct UserLocationCsvWriter<W: Write> {
-    inner: csv::Writer<W>,
+    /// `None` once [`finish`](Self::finish) took it.
+    out: Option<W>,
+    /// What is not yet written to `out`.
+    buffer: Vec<u8>,
+    /// Bytes made so far, written or buffered.
+    made: usize,
     rows: u64,
     positions: PositionTexts,
 }
 
+/// How much is buffered before it is written to the output.
+const BUFFER: usize = 64 * 1024;
+
+/// Appends `field` as the `csv` crate's `QuoteStyle::Necessary` writes it:
+/// quoted, with its quotes doubled, when it holds the delimiter, a quote or
+/// a line break; as it is otherwise. Written here rather than through the
+/// `csv` crate because the format is fixed (seven fields, `;`, CRLF) and
+/// three of its fields never need quoting: the typed rows then cost less
+/// than the crate writing prepared strings. A property test holds the two
+/// to the same bytes.
+fn push_field(buffer: &mut Vec<u8>, field: &[u8]) {
+    if !field
+        .iter()
+        .any(|byte| matches!(*byte, DELIMITER | b'"' | b'\r' | b'\n'))
+    {
+        buffer.extend_from_slice(field);
+        return;
+    }
+    buffer.push(b'"');
+    for part in field.split_inclusive(|byte| *byte == b'"') {
+        buffer.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            buffer.push(b'"');
+        }
+    }
+    buffer.push(b'"');
+}
+
 impl<W: Write> UserLocationCsvWriter<W> {
     /// Writes the BOM and the header row to `out`.
-    pub fn new(mut out: W) -> Result<Self, CsvWriteError> {
-        out.write_all(BOM)?;
+    pub fn new(out: W) -> Result<Self, CsvWriteError> {
         let mut writer = Self::continuing(out, 0);
-        writer.inner.write_record(HEADER)?;
+        writer.buffer.extend_from_slice(BOM);
+        for (index, name) in HEADER.iter().enumerate() {
+            if index > 0 {
+                writer.buffer.push(DELIMITER);
+            }
+            push_field(&mut writer.buffer, name.as_bytes());
+        }
+        writer.buffer.extend_from_slice(b"\r\n");
         Ok(writer)
     }
 
-    /// Writes more rows of a file whose first `rows` rows are written.
+    /// Writes rows after `rows` rows already written elsewhere (no BOM, no
+    /// header).
     fn continuing(out: W, rows: u64) -> Self {
-        let inner = WriterBuilder::new()
-            .delimiter(DELIMITER)
-            .quote_style(QuoteStyle::Necessary)
-            .terminator(Terminator::CRLF)
-            .from_writer(out);
         Self {
-            inner,
+            out: Some(out),
+            buffer: Vec::with_capacity(BUFFER + 1024),
+            made: 0,
             rows,
             positions: PositionTexts::default(),
         }
     }
 
-    /// Writes one row, or refuses it (and writes nothing) if the format
-    /// cannot carry it.
+    /// Writes one row. A row that cannot be imported (an empty required
+    /// field, a date outside 0000 to 9999) is refused with its number, and
+    /// nothing of it is written.
     pub fn write_row(&mut self, row: &UserLocationRow) -> Result<(), CsvWriteError> {
         let number = self.rows + 1;
         validate_row(row, number)?;
+        let start = self.buffer.len();
         let mut date = [0_u8; 10];
-        let record: [&[u8]; 7] = [
-            row.login.as_bytes(),
-            row.work_location_name.as_bytes(),
-            row.area_name.as_deref().unwrap_or_default().as_bytes(),
-            write_date(row.date, &mut date),
-            self.positions.get(row.position).as_bytes(),
-            row.comment.as_deref().unwrap_or_default().as_bytes(),
-            if row.is_deletion { b"true" } else { b"false" },
-        ];
-        self.inner.write_record(record)?;
+        let buffer = &mut self.buffer;
+        push_field(buffer, row.login.as_bytes());
+        buffer.push(DELIMITER);
+        push_field(buffer, row.work_location_name.as_bytes());
+        buffer.push(DELIMITER);
+        push_field(buffer, row.area_name.as_deref().unwrap_or_default().as_bytes());
+        buffer.push(DELIMITER);
+        // Digits and `/`, and a position's name: never quoted.
+        buffer.extend_from_slice(write_date(row.date, &mut date));
+        buffer.push(DELIMITER);
+        buffer.extend_from_slice(self.positions.get(row.position).as_bytes());
+        buffer.push(DELIMITER);
+        push_field(buffer, row.comment.as_deref().unwrap_or_default().as_bytes());
+        buffer.extend_from_slice(if row.is_deletion {
+            b";true\r\n"
+        } else {
+            b";false\r\n"
+        });
+        self.made += self.buffer.len() - start;
         self.rows = number;
+        if self.buffer.len() >= BUFFER {
+            self.write_buffer()?;
+        }
         Ok(())
     }
 
-    /// How many rows were written.
+    /// The rows written so far.
     pub fn rows_written(&self) -> u64 {
         self.rows
     }
 
+    /// Writes what is buffered to the output.
+    fn write_buffer(&mut self) -> io::Result<()> {
+        if let Some(out) = &mut self.out {
+            out.write_all(&self.buffer)?;
+        }
+        self.buffer.clear();
+        Ok(())
+    }
+
     /// Flushes and returns the output.
-    pub fn finish(self) -> Result<W, CsvWriteError> {
-        self.inner
-            .into_inner()
-            .map_err(|error| CsvWriteError::Io(error.into_error()))
+    pub fn finish(mut self) -> Result<W, CsvWriteError> {
+        self.write_buffer()?;
+        let mut out = self.out.take().ok_or_else(|| {
+            CsvWriteError::Io(io::Error::other("the writer was already finished"))
+        })?;
+        out.flush()?;
+        Ok(out)
+    }
+}
+
+impl<W: Write> Drop for UserLocationCsvWriter<W> {
+    /// Writes what is buffered, as the `csv` crate's writer does when it is
+    /// dropped without being finished (errors cannot be told then).
+    fn drop(&mut self) {
+        if self.out.is_some() {
+            let _ = self.write_buffer();
+            if let Some(out) = &mut self.out {
+                let _ = out.flush();
+            }
+        }
     }
 }
 
@@ -193,7 +268,7 @@ impl<I: Iterator<Item = UserLocationRow>> CsvChunks<I> {
             Some(_) if self.rows.peek().is_none() => return Ok(None),
             Some(rows) => UserLocationCsvWriter::continuing(buffer, rows),
         };
-        while writer.inner.get_ref().len() < CHUNK {
+        while writer.made < CHUNK {
             let Some(row) = self.rows.next() else { break };
             writer.write_row(&row)?;
         }
@@ -213,6 +288,70 @@ impl<I: Iterator<Item = UserLocationRow>> Iterator for CsvChunks<I> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The same seven cells through the `csv` crate, as the writer was
+    /// before it wrote its fields itself.
+    fn through_csv_crate(rows: &[UserLocationRow]) -> Vec<u8> {
+        let mut out = BOM.to_vec();
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(DELIMITER)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        writer.write_record(HEADER).unwrap();
+        for row in rows {
+            let mut date = [0_u8; 10];
+            writer
+                .write_record([
+                    row.login.as_bytes(),
+                    row.work_location_name.as_bytes(),
+                    row.area_name.as_deref().unwrap_or_default().as_bytes(),
+                    write_date(row.date, &mut date),
+                    row.position.to_string().as_bytes(),
+                    row.comment.as_deref().unwrap_or_default().as_bytes(),
+                    if row.is_deletion { b"true" } else { b"false" },
+                ])
+                .unwrap();
+        }
+        drop(writer);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn writes_the_bytes_the_csv_crate_writes(
+            cells in proptest::collection::vec(
+                ("[a-z]{1,3}[ -~\\r\\n;\"é]{0,12}", "[A-Za-z]{1}[ -~;\"]{0,8}", proptest::option::of("[ -~\\r\\n;\"]{0,8}"), proptest::option::of("[ -~\\r\\n;\"ü]{0,16}"), proptest::bool::ANY),
+                0..20,
+            ),
+        ) {
+            let day = chrono::NaiveDate::from_ymd_opt(2025, 9, 18).unwrap();
+            let rows: Vec<UserLocationRow> = cells
+                .into_iter()
+                .map(|(login, place, area, comment, deletion)| {
+                    let mut row = UserLocationRow::new(login, place, day, Position::SecondHalf);
+                    row.area_name = area;
+                    row.comment = comment;
+                    row.is_deletion = deletion;
+                    row
+                })
+                .collect();
+            proptest::prop_assert_eq!(rows_to_csv(&rows).unwrap(), through_csv_crate(&rows));
+        }
+    }
+
+    #[test]
+    fn a_writer_dropped_unfinished_still_writes_what_it_holds() {
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let mut out = Vec::new();
+        {
+            let mut writer = UserLocationCsvWriter::new(&mut out).unwrap();
+            writer
+                .write_row(&UserLocationRow::new("a", "Paris", day, Position::FullDay))
+                .unwrap();
+        }
+        assert!(out.ends_with(b"a;Paris;;2025/01/01;FullDay;;false\r\n"));
+    }
 
     #[test]
     fn chunks_stay_small_and_add_up_to_the_whole_file() {
