@@ -55,36 +55,39 @@ fn csv_write(c: &mut Criterion) {
     group.throughput(Throughput::Elements(ROWS as u64));
     group.sample_size(10);
     for (target, into_vec) in [("Vec", true), ("sink", false)] {
-        group.bench_function(format!("baseline: csv crate, plain strings, into {target}"), |b| {
-            b.iter(|| {
-                let out: Box<dyn std::io::Write> = if into_vec {
-                    Box::new(Vec::with_capacity(96 << 20))
-                } else {
-                    Box::new(std::io::sink())
-                };
-                let mut out = out;
-                out.write_all(b"\xEF\xBB\xBF").unwrap();
-                let mut writer = csv::WriterBuilder::new()
-                    .delimiter(b';')
-                    .terminator(csv::Terminator::CRLF)
-                    .from_writer(out);
-                writer
-                    .write_record([
-                        "login",
-                        "workLocationName",
-                        "areaName",
-                        "date",
-                        "position",
-                        "comment",
-                        "isDeletion",
-                    ])
-                    .unwrap();
-                for record in &cells {
-                    writer.write_record(record).unwrap();
-                }
-                black_box(writer.into_inner().ok())
-            })
-        });
+        group.bench_function(
+            format!("baseline: csv crate, plain strings, into {target}"),
+            |b| {
+                b.iter(|| {
+                    let out: Box<dyn std::io::Write> = if into_vec {
+                        Box::new(Vec::with_capacity(96 << 20))
+                    } else {
+                        Box::new(std::io::sink())
+                    };
+                    let mut out = out;
+                    out.write_all(b"\xEF\xBB\xBF").unwrap();
+                    let mut writer = csv::WriterBuilder::new()
+                        .delimiter(b';')
+                        .terminator(csv::Terminator::CRLF)
+                        .from_writer(out);
+                    writer
+                        .write_record([
+                            "login",
+                            "workLocationName",
+                            "areaName",
+                            "date",
+                            "position",
+                            "comment",
+                            "isDeletion",
+                        ])
+                        .unwrap();
+                    for record in &cells {
+                        writer.write_record(record).unwrap();
+                    }
+                    black_box(writer.into_inner().ok())
+                })
+            },
+        );
         group.bench_function(format!("roster: typed rows, into {target}"), |b| {
             b.iter(|| {
                 let out: Box<dyn std::io::Write> = if into_vec {

@@ -193,7 +193,7 @@ impl EchoedDate {
 
 /// `YYYY-MM-DD` or `YYYY/MM/DD`, read without a format string (the common
 /// case of every result line).
-fn plain_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn plain_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
     let [y1, y2, y3, y4, s1, m1, m2, s2, d1, d2] = *bytes else {
         return None;

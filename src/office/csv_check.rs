@@ -169,7 +169,7 @@ pub fn check_csv_file(path: impl AsRef<Path>) -> Result<CsvSummary, CsvCheckErro
 /// Reads the rows of an import file, or every problem it has.
 pub fn read_rows(reader: impl Read) -> Result<Vec<UserLocationRow>, CsvCheckError> {
     let mut rows = Vec::new();
-    read_csv(reader, |row| rows.push(row))?;
+    read_csv(reader, |row| rows.push(row.to_row()))?;
     Ok(rows)
 }
 
@@ -236,10 +236,36 @@ struct Columns {
 }
 
 impl Columns {
-    fn cell<'r>(&self, record: &'r ByteRecord, name: &str) -> Option<(usize, &'r [u8])> {
-        let slot = HEADER.iter().position(|known| *known == name)?;
+    /// The cell of `HEADER[slot]` and its index.
+    fn cell<'r>(&self, record: &'r ByteRecord, slot: usize) -> Option<(usize, &'r [u8])> {
         let index = self.index[slot]?;
         record.get(index).map(|cell| (index, cell))
+    }
+}
+
+/// A valid row, borrowed from its record (a check keeps no row).
+struct RowView<'r> {
+    login: &'r str,
+    work_location_name: &'r str,
+    area_name: &'r str,
+    date: chrono::NaiveDate,
+    position: Position,
+    comment: &'r str,
+    is_deletion: bool,
+}
+
+impl RowView<'_> {
+    fn to_row(&self) -> UserLocationRow {
+        let non_empty = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+        UserLocationRow {
+            login: self.login.to_owned(),
+            work_location_name: self.work_location_name.to_owned(),
+            area_name: non_empty(self.area_name),
+            date: self.date,
+            position: self.position,
+            comment: non_empty(self.comment),
+            is_deletion: self.is_deletion,
+        }
     }
 }
 
@@ -294,7 +320,8 @@ fn read_header(record: &ByteRecord, problems: &mut Problems) -> Option<Columns> 
         }
     }
     for required in REQUIRED {
-        if columns.cell(record, required).is_none() {
+        let slot = HEADER.iter().position(|known| *known == required);
+        if slot.and_then(|slot| columns.cell(record, slot)).is_none() {
             let misspelled = record.iter().enumerate().find_map(|(index, cell)| {
                 let name = String::from_utf8_lossy(cell);
                 (closest_header(&name) == Some(required)).then(|| (index + 1, name.into_owned()))
@@ -347,12 +374,12 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// Checks one data record; the row when it has no problem.
-fn read_record(
-    record: &ByteRecord,
+fn read_record<'r>(
+    record: &'r ByteRecord,
     line: u64,
     columns: &Columns,
     problems: &mut Problems,
-) -> Option<UserLocationRow> {
+) -> Option<RowView<'r>> {
     if record.len() != columns.count {
         let message = if record.iter().any(|cell| cell.contains(&b'\n')) {
             "a quote opened on this line is never closed: the lines after it became one cell"
@@ -368,25 +395,22 @@ fn read_record(
         return None;
     }
     let before = problems.kept.len() as u64 + problems.omitted;
-    let mut text = |name: &'static str| -> Option<(usize, String)> {
-        let (index, bytes) = columns.cell(record, name)?;
+    // The slots of `HEADER`: login, workLocationName, areaName, date,
+    // position, comment, isDeletion.
+    let mut text = |slot: usize| -> Option<(usize, &'r str)> {
+        let (index, bytes) = columns.cell(record, slot)?;
         match std::str::from_utf8(bytes) {
-            Ok(value) => Some((index + 1, value.to_owned())),
+            Ok(value) => Some((index + 1, value)),
             Err(_) => {
                 problems.not_utf8(line, bytes);
                 None
             }
         }
     };
-    let login = text("login");
-    let work_location = text("workLocationName");
-    let area = text("areaName");
-    let date = text("date");
-    let position = text("position");
-    let comment = text("comment");
-    let deletion = text("isDeletion");
+    let (login, work_location, area) = (text(0), text(1), text(2));
+    let (date, position, comment, deletion) = (text(3), text(4), text(5), text(6));
 
-    let mut required = |cell: Option<(usize, String)>, name: &'static str| match cell {
+    let mut required = |cell: Option<(usize, &'r str)>, name: &'static str| match cell {
         Some((column, value)) if value.trim().is_empty() => {
             problems.add(
                 line,
@@ -404,7 +428,7 @@ fn read_record(
     let position = required(position, "position");
 
     let date = date.and_then(|(column, value)| {
-        let parsed = parse_date(&value);
+        let parsed = parse_date(value);
         if parsed.is_none() {
             problems.add(
                 line,
@@ -416,7 +440,7 @@ fn read_record(
         parsed
     });
     let position = position.and_then(|(column, value)| {
-        let parsed = parse_position(&value);
+        let parsed = parse_position(value);
         if parsed.is_none() {
             problems.add(
                 line,
@@ -428,7 +452,7 @@ fn read_record(
         parsed
     });
     let is_deletion = match deletion {
-        Some((column, value)) => parse_bool(&value).or_else(|| {
+        Some((column, value)) => parse_bool(value).or_else(|| {
             problems.add(
                 line,
                 Some(column),
@@ -443,17 +467,14 @@ fn read_record(
     if problems.kept.len() as u64 + problems.omitted != before || problems.not_utf8.is_some() {
         return None;
     }
-    let non_empty = |cell: Option<(usize, String)>| {
-        cell.map(|(_, value)| value)
-            .filter(|value| !value.is_empty())
-    };
-    Some(UserLocationRow {
+    let text_of = |cell: Option<(usize, &'r str)>| cell.map_or("", |(_, value)| value);
+    Some(RowView {
         login: login?.1,
         work_location_name: work_location?.1,
-        area_name: non_empty(area),
+        area_name: text_of(area),
         date: date?,
         position: position?,
-        comment: non_empty(comment),
+        comment: text_of(comment),
         is_deletion: is_deletion?,
     })
 }
@@ -462,7 +483,7 @@ fn read_record(
 /// it had a BOM, or all its problems.
 fn read_csv(
     reader: impl Read,
-    mut on_row: impl FnMut(UserLocationRow),
+    mut on_row: impl FnMut(&RowView<'_>),
 ) -> Result<(bool, Vec<CsvProblem>), CsvCheckError> {
     let io = |source| CsvCheckError::Io { file: None, source };
     let mut reader = BufReader::new(reader);
@@ -500,7 +521,7 @@ fn read_csv(
             .position()
             .map_or(1, |at| csv.get_ref().line_of(at.byte()));
         last_line = line;
-        last_multiline = record.iter().any(|cell| cell.contains(&b'\n'));
+        last_multiline = memchr::memchr(b'\n', record.as_slice()).is_some();
         if !header_seen {
             header_seen = true;
             columns = read_header(&record, &mut problems);
@@ -515,7 +536,7 @@ fn read_csv(
         if let Some(columns) = &columns
             && let Some(row) = read_record(&record, line, columns, &mut problems)
         {
-            on_row(row);
+            on_row(&row);
         }
     }
     if !header_seen {

@@ -44,10 +44,7 @@ pub(crate) fn write_date(date: NaiveDate, out: &mut [u8; 10]) -> &[u8] {
 
 /// Parses a date in either documented format, `YYYY/MM/DD` or `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y/%m/%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
-        .ok()
-        .filter(|_| text.len() == 10)
+    crate::tolerant::plain_date(text)
 }
 
 /// A reader that remembers where its line breaks are, to give each CSV
@@ -94,14 +91,11 @@ impl<R: std::io::Read> std::io::Read for LineIndex<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         let count = self.inner.read(buffer)?;
         let start = self.read;
-        self.newlines.get_mut().0.extend(
-            buffer[..count]
-                .iter()
-                .enumerate()
-                .filter(|(_, byte)| **byte == b'\n')
-                .map(|(index, _)| start + index as u64),
-        );
-        let quotes = buffer[..count].iter().filter(|byte| **byte == b'"').count();
+        self.newlines
+            .get_mut()
+            .0
+            .extend(memchr::memchr_iter(b'\n', &buffer[..count]).map(|index| start + index as u64));
+        let quotes = memchr::memchr_iter(b'"', &buffer[..count]).count();
         self.odd_quotes ^= quotes % 2 == 1;
         self.read += count as u64;
         Ok(count)

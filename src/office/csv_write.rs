@@ -173,14 +173,20 @@ impl<W: Write> UserLocationCsvWriter<W> {
         buffer.push(DELIMITER);
         push_field(buffer, row.work_location_name.as_bytes());
         buffer.push(DELIMITER);
-        push_field(buffer, row.area_name.as_deref().unwrap_or_default().as_bytes());
+        push_field(
+            buffer,
+            row.area_name.as_deref().unwrap_or_default().as_bytes(),
+        );
         buffer.push(DELIMITER);
         // Digits and `/`, and a position's name: never quoted.
         buffer.extend_from_slice(write_date(row.date, &mut date));
         buffer.push(DELIMITER);
         buffer.extend_from_slice(self.positions.get(row.position).as_bytes());
         buffer.push(DELIMITER);
-        push_field(buffer, row.comment.as_deref().unwrap_or_default().as_bytes());
+        push_field(
+            buffer,
+            row.comment.as_deref().unwrap_or_default().as_bytes(),
+        );
         buffer.extend_from_slice(if row.is_deletion {
             b";true\r\n"
         } else {
