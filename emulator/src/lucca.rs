@@ -360,11 +360,35 @@ async fn misbehave(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     apply_faults(&shared.faults, request, next).await
 }
 
+/// Waits `duration`, to within a few microseconds: tokio's timer rounds a
+/// sleep up to its next millisecond tick (about 1.2 ms late here), which
+/// would make every emulated request slower than asked and a concurrency's
+/// ideal unreachable. The timer waits for all but the last 2 ms, a blocking
+/// thread sleeps all but the last 0.3 ms (its wake-up is late by up to
+/// that), and the task yields until the deadline (measured: median 0, at
+/// most 80 µs late).
+async fn precise_sleep(duration: Duration) {
+    let deadline = std::time::Instant::now() + duration;
+    let coarse = duration.saturating_sub(Duration::from_millis(2));
+    if !coarse.is_zero() {
+        tokio::time::sleep(coarse).await;
+    }
+    let rest = deadline
+        .saturating_duration_since(std::time::Instant::now())
+        .saturating_sub(Duration::from_micros(300));
+    if !rest.is_zero() {
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
+    while std::time::Instant::now() < deadline {
+        tokio::task::yield_now().await;
+    }
+}
+
 /// The latency, then the first pending fault that applies to `request`.
 pub(crate) async fn apply_faults(faults: &Faults, request: Request, next: Next) -> Response {
     let latency = faults.latency();
     if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+        precise_sleep(latency).await;
     }
     let Some(fault) = faults.take(
         request.uri().path(),

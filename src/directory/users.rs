@@ -587,31 +587,37 @@ impl BulkUpdateRequest<'_> {
             retries,
             mode,
         } = self;
-        let outcomes = futures_util::stream::iter(updates)
-            .map(|(user, patch)| async move {
-                let id = match &user {
-                    UserRef::Id(id) => Ok(*id),
-                    UserRef::Login(login) => client.find_user_id(login.clone()).send().await,
-                };
-                let result = match id {
-                    Ok(id) => {
-                        let update = client.update_user(id, patch).mode(mode);
-                        match retries {
-                            Some(retries) => update.retries(retries).send().await,
-                            None => update.send().await,
+        // Unordered, so that a slow answer does not hold a slot that a
+        // finished one could use; put back in the order given after.
+        let mut outcomes: Vec<(usize, UpdateOutcome)> =
+            futures_util::stream::iter(updates.into_iter().enumerate())
+                .map(|(index, (user, patch))| async move {
+                    let id = match &user {
+                        UserRef::Id(id) => Ok(*id),
+                        UserRef::Login(login) => client.find_user_id(login.clone()).send().await,
+                    };
+                    let result = match id {
+                        Ok(id) => {
+                            let update = client.update_user(id, patch).mode(mode);
+                            match retries {
+                                Some(retries) => update.retries(retries).send().await,
+                                None => update.send().await,
+                            }
                         }
+                        Err(error) => Err(error),
+                    };
+                    if let Err(error) = &result {
+                        tracing::warn!(?user, %error, "user not updated");
                     }
-                    Err(error) => Err(error),
-                };
-                if let Err(error) = &result {
-                    tracing::warn!(?user, %error, "user not updated");
-                }
-                UpdateOutcome { user, result }
-            })
-            .buffered(concurrency)
-            .collect()
-            .await;
-        BulkReport { outcomes }
+                    (index, UpdateOutcome { user, result })
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+        outcomes.sort_unstable_by_key(|(index, _)| *index);
+        BulkReport {
+            outcomes: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+        }
     }
 }
 
