@@ -1,7 +1,7 @@
 //! What the local server knows: its employees, work locations, the user
 //! locations imports created, and the imports themselves.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -320,7 +320,7 @@ pub(crate) struct Store {
     /// The v3 user records, as JSON objects.
     pub people: Vec<serde_json::Map<String, serde_json::Value>>,
     /// Where each user id is in `people`.
-    pub people_index: HashMap<i64, usize>,
+    pub people_index: BTreeMap<i64, usize>,
     /// Every accepted `PUT`: the user and the body.
     pub updates: Vec<(i64, serde_json::Value)>,
 }
