@@ -2,6 +2,7 @@
 //! its CSV with the server's rules, judges each row against the account,
 //! and runs the import in the background.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -99,9 +100,14 @@ pub(crate) async fn import(
     let knobs = shared.knobs();
     let duration = {
         let mut store = shared.lock();
+        // The first employee of each login, as a search in order finds it.
+        let mut logins: HashMap<&str, usize> = HashMap::new();
+        for (index, employee) in store.employees.iter().enumerate() {
+            logins.entry(employee.login.as_str()).or_insert(index);
+        }
         let verdicts = rows
             .iter()
-            .map(|row| judge(row, &store, override_existing))
+            .map(|row| judge(row, &store, &logins, override_existing))
             .collect();
         store.received.push(ReceivedImport {
             summary_id,
@@ -147,12 +153,16 @@ pub(crate) async fn import(
 }
 
 /// Judges one row against the account as it is now.
-fn judge(row: &ReceivedRow, store: &Store, override_existing: bool) -> Verdict {
-    let employee = store
-        .employees
-        .iter()
-        .find(|employee| employee.login == row.login)
-        .cloned();
+/// `logins`: each employee's position in `store.employees`.
+fn judge(
+    row: &ReceivedRow,
+    store: &Store,
+    logins: &HashMap<&str, usize>,
+    override_existing: bool,
+) -> Verdict {
+    let employee = logins
+        .get(row.login.as_str())
+        .map(|index| store.employees[*index].clone());
     let mut verdict = Verdict {
         row: row.clone(),
         employee: employee.clone(),
@@ -236,13 +246,8 @@ fn judge(row: &ReceivedRow, store: &Store, override_existing: bool) -> Verdict {
     verdict
 }
 
-fn describe(store: &Store, owner_id: i64, date: NaiveDate) -> String {
-    let name = store
-        .employees
-        .iter()
-        .find(|employee| employee.id == owner_id)
-        .map(|employee| format!("{} {}", employee.first_name, employee.last_name))
-        .unwrap_or_default();
+fn describe(names: &HashMap<i64, String>, owner_id: i64, date: NaiveDate) -> String {
+    let name = names.get(&owner_id).map_or("", String::as_str);
     format!(
         "Created user location for {name} on {}",
         date.format("%Y/%m/%d")
@@ -259,14 +264,34 @@ fn apply(
 ) -> Applied {
     let mut applied = Applied::default();
     let now = chrono::Utc::now().naive_utc();
+    // The live locations of each (owner, day), so that a row costs the same
+    // whatever the import's size: a million-row import stays linear.
+    let mut by_day: HashMap<(i64, NaiveDate), Vec<usize>> = HashMap::new();
+    for (index, location) in locations.iter().enumerate() {
+        by_day
+            .entry((location.owner_id, location.date))
+            .or_default()
+            .push(index);
+    }
+    let mut removed = vec![false; locations.len()];
+    let names: HashMap<i64, String> = store
+        .employees
+        .iter()
+        .map(|employee| {
+            (
+                employee.id,
+                format!("{} {}", employee.first_name, employee.last_name),
+            )
+        })
+        .collect();
     for (index, verdict) in job.verdicts.iter().enumerate() {
         match &verdict.effect {
             None => {}
             Some(Effect::Delete { owner_id, date }) => {
-                let before = locations.len();
-                locations
-                    .retain(|location| !(location.owner_id == *owner_id && location.date == *date));
-                applied.deleted += (before - locations.len()) as u64;
+                for at in by_day.remove(&(*owner_id, *date)).unwrap_or_default() {
+                    removed[at] = true;
+                    applied.deleted += 1;
+                }
             }
             Some(Effect::Create {
                 owner_id,
@@ -275,17 +300,26 @@ fn apply(
                 date,
                 position,
             }) => {
-                let taken = locations
+                let same_day = by_day.entry((*owner_id, *date)).or_default();
+                let taken = same_day
                     .iter()
-                    .any(|location| location.overlaps(*owner_id, *date, *position));
+                    .any(|at| locations[*at].overlaps(*owner_id, *date, *position));
                 if taken && !job.override_existing {
                     applied
                         .skipped
                         .push((index, "kept the existing user location".into()));
                     continue;
                 }
-                locations.retain(|location| !location.overlaps(*owner_id, *date, *position));
+                same_day.retain(|at| {
+                    let replaced = locations[*at].overlaps(*owner_id, *date, *position);
+                    if replaced {
+                        removed[*at] = true;
+                    }
+                    !replaced
+                });
                 *next_id += 1;
+                same_day.push(locations.len());
+                removed.push(false);
                 locations.push(StoredLocation {
                     id: *next_id,
                     owner_id: *owner_id,
@@ -295,10 +329,15 @@ fn apply(
                     position: *position,
                     created_at: now,
                 });
-                applied.created.push(describe(store, *owner_id, *date));
+                applied.created.push(describe(&names, *owner_id, *date));
             }
         }
     }
+    let mut index = 0;
+    locations.retain(|_| {
+        index += 1;
+        !removed[index - 1]
+    });
     applied
 }
 
