@@ -26,7 +26,7 @@ impl Emulator {
         let env_file = dir.join(format!("emulator-{}.env", std::process::id()));
         let _ = std::fs::remove_file(&env_file);
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let child = Command::new(cargo)
+        let mut child = Command::new(cargo)
             .args(["run", "--quiet", "--release", "-p", "roster-emulator", "--"])
             .args(["--seed-users", &seed_users.to_string()])
             .arg("--env-file")
@@ -45,6 +45,8 @@ impl Emulator {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("roster-emulator did not start");
     }
 
