@@ -22,6 +22,9 @@ pub struct ServeOptions {
     /// Also writes the variables to this file, once the servers listen.
     #[arg(long)]
     pub env_file: Option<PathBuf>,
+    /// Prints the variables as one JSON object instead of `NAME=value` lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Starts both servers, writes `--env-file` (atomically), prints
@@ -53,7 +56,17 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         write_atomically(path, &text)?;
     }
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
+    if options.json {
+        let object: serde_json::Map<String, serde_json::Value> = lucca
+            .env()
+            .into_iter()
+            .chain(docutools.env())
+            .map(|(name, value)| (name.to_owned(), value.into()))
+            .collect();
+        writeln!(stdout, "{}", serde_json::Value::Object(object))?;
+    } else {
+        stdout.write_all(text.as_bytes())?;
+    }
     stdout.flush()?;
     drop(stdout);
     eprintln!("serving the {} profile; stop with Ctrl-C", options.profile);

@@ -713,3 +713,35 @@ async fn on_a_terminal_it_asks_first_colours_tables_and_honours_no_color() {
     assert!(plain.contains("to create"), "{plain}");
     assert!(!sgr.is_match(&plain), "NO_COLOR: {plain}");
 }
+
+#[tokio::test]
+async fn serve_prints_its_variables_as_json_with_json() {
+    let shown = tokio::task::spawn_blocking(|| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["--json", "serve"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        line
+    })
+    .await
+    .unwrap();
+    let variables: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&shown).unwrap();
+    let names: Vec<&str> = variables.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "DOCUTOOLS_HOST",
+            "DOCUTOOLS_TOKEN",
+            "LUCCA_API_KEY",
+            "LUCCA_HOST"
+        ]
+    );
+}

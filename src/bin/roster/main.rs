@@ -141,9 +141,12 @@ fn main() -> ExitCode {
             Command::Spec(SpecCommand::Diff { old, new, api }) => {
                 spec::diff(old, new, api, &context)
             }
-            Command::Serve(options) => roster_emulator::serve(options)
-                .await
-                .map_err(|error| Failure::transient(format!("the local servers stopped: {error}"))),
+            Command::Serve(mut options) => {
+                options.json |= context.json;
+                roster_emulator::serve(options).await.map_err(|error| {
+                    Failure::transient(format!("the local servers stopped: {error}"))
+                })
+            }
         }
     });
     match result {
