@@ -63,6 +63,10 @@ impl ClientExtraImportExt for Client {
             existing: ExistingLocations::Keep,
             options: WaitOptions::default(),
             on_progress: None,
+            #[cfg(feature = "journal")]
+            journal: None,
+            #[cfg(feature = "journal")]
+            allow_repeat: false,
         }
     }
 }
@@ -180,6 +184,20 @@ pub enum ImportError {
         #[source]
         source: UploadError,
     },
+    /// The same file was already created for this tenant (or may have
+    /// been): nothing was sent. Allow the repeat with
+    /// [`allow_repeat`](CheckedImportRequest::allow_repeat), or resolve an
+    /// unknown outcome with [`ImportJournal::resolve`](super::ImportJournal::resolve).
+    #[cfg(feature = "journal")]
+    #[error("not created again: {earlier}")]
+    Repeated {
+        /// The earlier creation.
+        earlier: super::JournalEntry,
+    },
+    /// The import journal could not be read or written; nothing was sent.
+    #[cfg(feature = "journal")]
+    #[error(transparent)]
+    Journal(#[from] super::JournalError),
     /// Waiting for the simulation's analysis or the creation's results failed.
     #[error("waiting for the {mode:?} import failed")]
     Wait {
@@ -238,6 +256,10 @@ pub struct CheckedImportRequest<'a> {
     existing: ExistingLocations,
     options: WaitOptions,
     on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+    #[cfg(feature = "journal")]
+    journal: Option<&'a super::ImportJournal>,
+    #[cfg(feature = "journal")]
+    allow_repeat: bool,
 }
 
 impl std::fmt::Debug for CheckedImportRequest<'_> {
@@ -269,6 +291,23 @@ impl<'a> CheckedImportRequest<'a> {
         self
     }
 
+    /// Records the creation in `journal` before it leaves, and refuses it
+    /// when the same file was created for the same tenant (see
+    /// [`ImportJournal`](super::ImportJournal)).
+    #[cfg(feature = "journal")]
+    pub fn journal(mut self, journal: &'a super::ImportJournal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Creates even when the journal has the same file (a deliberate
+    /// repeat).
+    #[cfg(feature = "journal")]
+    pub fn allow_repeat(mut self) -> Self {
+        self.allow_repeat = true;
+        self
+    }
+
     /// Checks the source locally, simulates, and creates only if the
     /// analysis has no error line.
     pub async fn execute(mut self) -> Result<CheckedImport, ImportError> {
@@ -287,7 +326,90 @@ impl<'a> CheckedImportRequest<'a> {
             );
             return Ok(CheckedImport::Rejected { analysis });
         }
+        #[cfg(feature = "journal")]
+        if let Some(journal) = self.journal {
+            return self.create_journaled(journal, analysis).await;
+        }
         match self.run(ImportMode::Create).await? {
+            ImportOutcome::Results(results) => Ok(CheckedImport::Created { analysis, results }),
+            ImportOutcome::ReadPartially(results) => {
+                Ok(CheckedImport::CreatedUnread { analysis, results })
+            }
+            ImportOutcome::Analysis(_) => unreachable!("a creation ends with results"),
+        }
+    }
+
+    /// The creation, recorded in `journal` before it leaves and as it moves
+    /// on. Once sent, a journal that cannot be written is logged, never an
+    /// error: the outcome is not lost for it.
+    #[cfg(feature = "journal")]
+    async fn create_journaled(
+        mut self,
+        journal: &super::ImportJournal,
+        analysis: types::ImportAnalysis,
+    ) -> Result<CheckedImport, ImportError> {
+        use super::JournalState;
+        let mode = ImportMode::Create;
+        let upload_error = |source| ImportError::Upload { mode, source };
+        let tenant = progenitor_client::ClientInfo::baseurl(self.client).to_owned();
+        let sha256 = self
+            .source
+            .upload()
+            .await
+            .map_err(upload_error)?
+            .sha256()
+            .await
+            .map_err(|source| {
+                upload_error(UploadError::Io {
+                    path: std::path::PathBuf::from("the import file"),
+                    source,
+                })
+            })?;
+        if let Err(earlier) = journal.claim(&tenant, &sha256, self.allow_repeat)? {
+            return Err(ImportError::Repeated { earlier });
+        }
+        let moved = |state: Option<(JournalState, Option<&str>)>| {
+            if let Err(error) = journal.record(&tenant, &sha256, state) {
+                tracing::warn!(error = %error, cause = %error.source, "the import journal was not updated");
+            }
+        };
+        let sent = match self.source.upload().await {
+            Ok(upload) => {
+                self.client
+                    .import_user_locations(upload)
+                    .mode(mode)
+                    .existing(self.existing)
+                    .send()
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let started = match sent {
+            Ok(started) => started,
+            Err(error) => {
+                let applied = !matches!(
+                    error,
+                    UploadError::NotSent(_)
+                        | UploadError::Rejected(_)
+                        | UploadError::Io { .. }
+                        | UploadError::FileName(_)
+                );
+                moved(applied.then_some((JournalState::Unknown, None)));
+                return Err(upload_error(error));
+            }
+        };
+        let summary_id = started.summary_id.to_string();
+        moved(Some((JournalState::Accepted, Some(&summary_id))));
+        let mut wait = self.client.wait_for_import(started).options(self.options);
+        if let Some(callback) = self.on_progress.as_mut() {
+            wait = wait.on_progress(callback);
+        }
+        let outcome = wait
+            .execute()
+            .await
+            .map_err(|source| ImportError::Wait { mode, source })?;
+        moved(Some((JournalState::Done, None)));
+        match outcome {
             ImportOutcome::Results(results) => Ok(CheckedImport::Created { analysis, results }),
             ImportOutcome::ReadPartially(results) => {
                 Ok(CheckedImport::CreatedUnread { analysis, results })

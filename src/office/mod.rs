@@ -27,6 +27,8 @@ pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
 pub use pages::{ClientExtraPagesExt, NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
 mod import;
+#[cfg(feature = "journal")]
+pub mod journal;
 mod upload;
 mod wait;
 
@@ -35,6 +37,8 @@ pub use import::{
     CheckedImport, CheckedImportRequest, ClientExtraImportExt, CsvSource, ImportError,
     ImportUserLocations, analysis_has_errors,
 };
+#[cfg(feature = "journal")]
+pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};
 pub use upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
 };

@@ -161,6 +161,29 @@ pub struct CsvUpload {
     file_name: CsvFileName,
 }
 
+impl CsvUpload {
+    /// The SHA-256 of the bytes this upload sends, in hex (it reads them:
+    /// make a fresh upload to send).
+    #[cfg(feature = "journal")]
+    pub(crate) async fn sha256(self) -> Result<String, io::Error> {
+        use http_body_util::BodyExt;
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        let mut body = self.body;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(io::Error::other)?;
+            if let Some(data) = frame.data_ref() {
+                hasher.update(data);
+            }
+        }
+        Ok(hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect())
+    }
+}
+
 impl std::fmt::Debug for CsvUpload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CsvUpload")

@@ -21,7 +21,12 @@ async fn roster(lucca: Option<&LocalLucca>, args: &[&str]) -> Output {
 /// any output.
 async fn run(env: &[(&'static str, String)], secrets: &[String], args: &[&str]) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
-    command.args(args).env_remove("NO_COLOR");
+    command
+        .args(args)
+        .env_remove("NO_COLOR")
+        // A data directory of its own: the default import journal is never
+        // shared between runs unless a test passes `--journal`.
+        .env("XDG_DATA_HOME", fresh_dir("data"));
     for (name, _) in std::env::vars() {
         if name.starts_with("LUCCA_") || name.starts_with("DOCUTOOLS_") {
             command.env_remove(name);
@@ -60,6 +65,17 @@ fn file(name: &str, content: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, format!("\u{feff}{content}")).unwrap();
     path.display().to_string()
+}
+
+/// A new empty directory for this test process.
+fn fresh_dir(kind: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let index = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("roster-cli-{}-{kind}-{index}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// A file of `content` exactly (no BOM).
@@ -744,4 +760,123 @@ async fn serve_prints_its_variables_as_json_with_json() {
             "LUCCA_HOST"
         ]
     );
+}
+
+#[tokio::test]
+async fn two_processes_creating_the_same_file_apply_it_once() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let journal = fresh_dir("journal").join("imports.sqlite3");
+    let journal = journal.display().to_string();
+    let args = [
+        "office",
+        "import",
+        GOOD,
+        "--create",
+        "--yes",
+        "--journal",
+        &journal,
+    ];
+
+    let (one, two) = tokio::join!(roster(Some(&lucca), &args), roster(Some(&lucca), &args));
+
+    // The loser is refused: exit 1 when the winner's creation is recorded
+    // as accepted or done, 3 while it is still being sent (its outcome is
+    // unknown to the loser).
+    let (won, refused) = if one.status.code() == Some(0) {
+        (&one, &two)
+    } else {
+        (&two, &one)
+    };
+    assert_eq!(won.status.code(), Some(0), "{}", text(&won.stderr));
+    assert!(
+        matches!(refused.status.code(), Some(1 | 3)),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(
+        text(&refused.stderr).contains("not created again: an import of the same file"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let creations = lucca
+        .received_imports()
+        .iter()
+        .filter(|import| import.create)
+        .count();
+    assert_eq!(creations, 1);
+}
+
+#[tokio::test]
+async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_until_resolved() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    // The creation is handled (applied), then its answer is held.
+    lucca.faults().inject(
+        Route::Create,
+        Fault::Delay(std::time::Duration::from_secs(600)),
+    );
+    let journal = fresh_dir("journal").join("imports.sqlite3");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
+    command
+        .args(["office", "import", GOOD, "--create", "--yes", "--journal"])
+        .arg(&journal)
+        .envs(lucca.env())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut worker = command.spawn().unwrap();
+    // Wait until the server has the creation (a state, not a duration).
+    while !lucca.received_imports().iter().any(|import| import.create) {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+
+    let journal = journal.display().to_string();
+    let create = [
+        "office",
+        "import",
+        GOOD,
+        "--create",
+        "--yes",
+        "--journal",
+        &journal,
+    ];
+    let again = roster(Some(&lucca), &create).await;
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again.stderr));
+    let stderr = text(&again.stderr);
+    assert!(stderr.contains("outcome is unknown"), "{stderr}");
+    let sha256 = stderr
+        .split("roster office resolve ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+
+    let resolved = roster(
+        Some(&lucca),
+        &[
+            "office",
+            "resolve",
+            &sha256,
+            "--applied",
+            "--journal",
+            &journal,
+        ],
+    )
+    .await;
+    assert_eq!(
+        resolved.status.code(),
+        Some(0),
+        "{}",
+        text(&resolved.stderr)
+    );
+    let done = roster(Some(&lucca), &create).await;
+    assert_eq!(done.status.code(), Some(1), "{}", text(&done.stderr));
+    assert!(text(&done.stderr).contains("was applied"));
+    let creations = lucca
+        .received_imports()
+        .iter()
+        .filter(|import| import.create)
+        .count();
+    assert_eq!(creations, 1, "nothing sent again");
 }

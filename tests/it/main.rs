@@ -25,6 +25,8 @@ mod docutools;
 mod every_operation;
 mod examples;
 mod faults;
+#[cfg(feature = "journal")]
+mod journal;
 mod office_csv;
 mod office_import;
 mod office_upload;

@@ -7,7 +7,8 @@ use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvCheckError, CsvSource,
-    ExistingLocations, ImportError, ImportMode, UploadError, WaitError, check_csv_file, types,
+    ExistingLocations, ImportError, ImportJournal, ImportMode, JournalState, Resolution,
+    UploadError, WaitError, check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -42,6 +43,36 @@ pub(crate) enum OfficeCommand {
         /// `NAME.errors.csv` next to the file.
         #[arg(long, value_name = "PATH", num_args = 0..=1)]
         errors_csv: Option<Option<PathBuf>>,
+        /// The import journal (default: `roster/imports.sqlite3` in your data
+        /// directory): a creation of a file already created for this tenant
+        /// is refused.
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
+        /// Creates without the journal.
+        #[arg(long, conflicts_with = "journal")]
+        no_journal: bool,
+        /// Creates even when the journal has the same file.
+        #[arg(long)]
+        allow_repeat: bool,
+    },
+    /// The import journal: resolve a creation whose outcome was unknown,
+    /// once checked in Lucca Office.
+    Resolve {
+        /// The file's SHA-256, as the refusal printed it.
+        sha256: String,
+        /// It was applied: a repeat within 24 hours stays refused.
+        #[arg(
+            long,
+            required_unless_present = "not_applied",
+            conflicts_with = "not_applied"
+        )]
+        applied: bool,
+        /// It was not applied: the entry is forgotten.
+        #[arg(long)]
+        not_applied: bool,
+        /// The journal (default as for `import`).
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
     },
     /// Lists the account's work locations.
     WorkLocations,
@@ -65,18 +96,34 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
             replace_existing,
             yes,
             errors_csv,
+            journal,
+            no_journal,
+            allow_repeat,
         } => {
             let errors_csv =
                 errors_csv.map(|path| path.unwrap_or_else(|| crate::errors_csv::next_to(&file)));
+            let journal = if no_journal {
+                None
+            } else {
+                Some(journal_path(journal)?)
+            };
             let request = ImportRequest {
                 file,
                 create,
                 replace_existing,
                 yes,
                 errors_csv,
+                journal,
+                allow_repeat,
             };
             import(request, context).await
         }
+        OfficeCommand::Resolve {
+            sha256,
+            applied,
+            not_applied: _,
+            journal,
+        } => resolve(&sha256, applied, journal, context),
         OfficeCommand::WorkLocations => work_locations(context).await,
         OfficeCommand::UserLocations { from, to } => user_locations(from, to, context).await,
     }
@@ -137,6 +184,54 @@ struct ImportRequest {
     replace_existing: bool,
     yes: bool,
     errors_csv: Option<PathBuf>,
+    journal: Option<PathBuf>,
+    allow_repeat: bool,
+}
+
+/// The journal's path: the one given, else the data directory's.
+fn journal_path(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    given
+        .or_else(|| dirs::data_dir().map(|dir| dir.join("roster").join("imports.sqlite3")))
+        .ok_or_else(|| {
+            Failure::usage("no data directory to keep the import journal in: give --journal PATH (or --no-journal)")
+        })
+}
+
+fn open_journal(path: &std::path::Path) -> Result<ImportJournal, Failure> {
+    ImportJournal::sqlite(path).map_err(|error| Failure::usage(chain(&error)))
+}
+
+fn resolve(
+    sha256: &str,
+    applied: bool,
+    journal: Option<PathBuf>,
+    context: &Context,
+) -> Result<(), Failure> {
+    let path = journal_path(journal)?;
+    let journal = open_journal(&path)?;
+    let (_, host) = client(context)?;
+    let Some(entry) = journal
+        .entry(&host, sha256)
+        .map_err(|error| Failure::usage(chain(&error)))?
+    else {
+        return Err(Failure::usage(format!(
+            "the journal {} has no import of {sha256} to {host}",
+            path.display()
+        )));
+    };
+    let resolution = if applied {
+        Resolution::Applied
+    } else {
+        Resolution::NotApplied
+    };
+    journal
+        .resolve(&host, sha256, resolution)
+        .map_err(|error| Failure::usage(chain(&error)))?;
+    context.say(format!("resolved: {entry} -> {resolution:?}"));
+    context.document(
+        &json!({ "sha256": sha256, "tenant": host, "resolution": format!("{resolution:?}") }),
+    );
+    Ok(())
 }
 
 fn client(context: &Context) -> Result<(office::Client, String), Failure> {
@@ -181,11 +276,22 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
         ),
         request.yes,
     )?;
+    let journal = match &request.journal {
+        Some(path) => Some(open_journal(path)?),
+        None => None,
+    };
     let outcome = {
         let mut progress = None::<(ImportMode, crate::ui::Progress)>;
-        office
+        let mut checked = office
             .checked_import(CsvSource::Path(request.file.clone()))
-            .existing(existing)
+            .existing(existing);
+        if let Some(journal) = &journal {
+            checked = checked.journal(journal);
+        }
+        if request.allow_repeat {
+            checked = checked.allow_repeat();
+        }
+        checked
             .on_progress(|step| {
                 if progress.as_ref().is_none_or(|(mode, _)| *mode != step.mode) {
                     let name = match step.mode {
@@ -479,6 +585,16 @@ fn import_failure(error: ImportError) -> Failure {
         ImportError::Rows(_) | ImportError::Csv(_) => {
             Failure::refused(format!("{text}\ncheck it with `roster office check`"))
         }
+        ImportError::Repeated { earlier } => match earlier.state {
+            JournalState::Done | JournalState::Accepted => Failure::refused(format!(
+                "{text}\nnothing was sent; add --allow-repeat to create it again on purpose"
+            )),
+            _ => Failure::unknown(format!(
+                "{text}\nnothing was sent: check Lucca Office's imports, then run `roster office resolve {} --applied` (or --not-applied)",
+                earlier.sha256
+            )),
+        },
+        ImportError::Journal(_) => Failure::usage(format!("{text}\nnothing was sent")),
         ImportError::Upload { mode, source } => match source {
             UploadError::OutcomeUnknown { .. } if *mode == ImportMode::Create => {
                 Failure::unknown(format!(

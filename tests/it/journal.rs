@@ -1,0 +1,210 @@
+//! The import journal (feature `journal`): two workers racing to create the
+//! same file apply it once; a creation whose answer was lost refuses its
+//! repeat until resolved; a deliberate repeat goes through.
+
+use chrono::{Days, NaiveDate};
+use roster::office::types::Position;
+use roster::office::{
+    self, CheckedImport, ClientExtraImportExt, CsvSource, ImportError, ImportJournal, JournalState,
+    Resolution, UserLocationRow,
+};
+use roster_emulator::{Fault, LocalLucca, Route};
+
+use crate::support::{LocalConfig, fast};
+
+fn rows() -> CsvSource {
+    let day = NaiveDate::from_ymd_opt(2025, 10, 6).unwrap();
+    CsvSource::rows(vec![
+        UserLocationRow::new("jdupont", "Paris", day, Position::FullDay),
+        UserLocationRow::new(
+            "mlefevre",
+            "Nantes",
+            day + Days::new(1),
+            Position::FirstHalf,
+        ),
+    ])
+}
+
+/// The creations the server received.
+fn creations(lucca: &LocalLucca) -> usize {
+    lucca
+        .received_imports()
+        .iter()
+        .filter(|import| import.create)
+        .count()
+}
+
+fn journal_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("roster-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.sqlite3"));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+#[tokio::test]
+async fn two_workers_racing_on_the_same_file_apply_it_once() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let path = journal_path("race");
+    // Two workers: their own clients and their own handles on the journal.
+    let (first, second): (office::Client, office::Client) = (
+        lucca.config().with_rate_limit(None).client().unwrap(),
+        lucca.config().with_rate_limit(None).client().unwrap(),
+    );
+    let (journal_one, journal_two) = (
+        ImportJournal::sqlite(&path).unwrap(),
+        ImportJournal::sqlite(&path).unwrap(),
+    );
+
+    let (one, two) = tokio::join!(
+        first
+            .checked_import(rows())
+            .wait_options(fast())
+            .journal(&journal_one)
+            .execute(),
+        second
+            .checked_import(rows())
+            .wait_options(fast())
+            .journal(&journal_two)
+            .execute(),
+    );
+
+    let outcomes = [one, two];
+    let created = outcomes
+        .iter()
+        .filter(|outcome| matches!(outcome, Ok(CheckedImport::Created { .. })))
+        .count();
+    let refused: Vec<_> = outcomes
+        .iter()
+        .filter_map(|outcome| match outcome {
+            Err(ImportError::Repeated { earlier }) => Some(earlier),
+            _ => None,
+        })
+        .collect();
+    assert_eq!((created, refused.len()), (1, 1), "{outcomes:?}");
+    assert_eq!(refused[0].tenant, lucca.base_url());
+    assert_eq!(lucca.imports_applied(), 1);
+    assert_eq!(creations(&lucca), 1, "the refused worker sent no creation");
+}
+
+#[tokio::test]
+async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat_goes_through() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    let journal = ImportJournal::sqlite(journal_path("lost")).unwrap();
+    let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    lucca
+        .faults()
+        .inject(Route::Create, Fault::DropAfterHandling);
+
+    let lost = import(&office, &journal, rows()).await;
+    assert!(matches!(lost, Err(ImportError::Upload { .. })), "{lost:?}");
+    assert_eq!(creations(&lucca), 1, "sent once, its answer lost");
+
+    let again = import(&office, &journal, rows()).await;
+    let Err(ImportError::Repeated { earlier }) = again else {
+        panic!("not refused: {again:?}");
+    };
+    assert_eq!(earlier.state, JournalState::Unknown);
+    assert!(earlier.to_string().contains("may have been applied"));
+
+    // Checked in Lucca: it was applied. A repeat is now refused as done.
+    journal
+        .resolve(&earlier.tenant, &earlier.sha256, Resolution::Applied)
+        .unwrap();
+    let done = import(&office, &journal, rows()).await;
+    assert!(
+        matches!(&done, Err(ImportError::Repeated { earlier }) if earlier.state == JournalState::Done),
+        "{done:?}"
+    );
+    assert_eq!(creations(&lucca), 1);
+
+    let repeated = office
+        .checked_import(rows())
+        .wait_options(fast())
+        .journal(&journal)
+        .allow_repeat()
+        .execute()
+        .await;
+    assert!(
+        matches!(repeated, Ok(CheckedImport::Created { .. })),
+        "{repeated:?}"
+    );
+    assert_eq!(creations(&lucca), 2);
+    let entry = journal
+        .entry(&earlier.tenant, &earlier.sha256)
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.state, JournalState::Done);
+    assert!(entry.summary_id.is_some());
+}
+
+async fn import(
+    client: &office::Client,
+    journal: &ImportJournal,
+    source: CsvSource,
+) -> Result<CheckedImport, ImportError> {
+    client
+        .checked_import(source)
+        .wait_options(fast())
+        .journal(journal)
+        .execute()
+        .await
+}
+
+#[tokio::test]
+async fn another_file_or_another_tenant_is_not_a_repeat_and_a_refusal_is_forgotten() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let other = LocalLucca::start().await.unwrap();
+    // Five imports polled fast: more than Lucca's 50 requests a minute,
+    // which is not what this test is about (the clients' limiter is off too).
+    lucca.set_rate_limit(None);
+    let journal = ImportJournal::sqlite(journal_path("other")).unwrap();
+    let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let elsewhere: office::Client = other.config().with_rate_limit(None).client().unwrap();
+    assert!(matches!(
+        import(&office, &journal, rows()).await,
+        Ok(CheckedImport::Created { .. })
+    ));
+    assert!(matches!(
+        import(&elsewhere, &journal, rows()).await,
+        Ok(CheckedImport::Created { .. })
+    ));
+    let day = NaiveDate::from_ymd_opt(2025, 10, 20).unwrap();
+    let different = CsvSource::rows(vec![UserLocationRow::new(
+        "jdupont",
+        "Paris",
+        day,
+        Position::FullDay,
+    )]);
+    assert!(matches!(
+        import(&office, &journal, different).await,
+        Ok(CheckedImport::Created { .. })
+    ));
+
+    // A creation the server refused (nothing imported) leaves no entry.
+    let refused_day = NaiveDate::from_ymd_opt(2025, 11, 3).unwrap();
+    let refused = || {
+        CsvSource::rows(vec![UserLocationRow::new(
+            "pmartin",
+            "Paris",
+            refused_day,
+            Position::FullDay,
+        )])
+    };
+    lucca.faults().inject(
+        Route::Create,
+        Fault::Status {
+            status: 400,
+            retry_after: None,
+        },
+    );
+    assert!(matches!(
+        import(&office, &journal, refused()).await,
+        Err(ImportError::Upload { .. })
+    ));
+    assert!(matches!(
+        import(&office, &journal, refused()).await,
+        Ok(CheckedImport::Created { .. })
+    ));
+}
