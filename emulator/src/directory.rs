@@ -301,6 +301,8 @@ pub(crate) async fn list(
             .filter(|(name, _)| name == "id")
             .map(|(_, descending)| *descending)
             && !counted
+            // One person an id (the index would drop a duplicate).
+            && store.people_index.len() == store.people.len()
         {
             let by_id: Box<dyn Iterator<Item = &usize>> = if descending {
                 Box::new(store.people_index.values().rev())

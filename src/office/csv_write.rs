@@ -207,11 +207,14 @@ impl<W: Write> UserLocationCsvWriter<W> {
 
     /// Writes what is buffered to the output.
     fn write_buffer(&mut self) -> io::Result<()> {
-        if let Some(out) = &mut self.out {
-            out.write_all(&self.buffer)?;
-        }
+        let written = match &mut self.out {
+            Some(out) => out.write_all(&self.buffer),
+            None => Ok(()),
+        };
+        // Cleared even after a failed write, so that nothing is written
+        // twice (when the writer is dropped after the error).
         self.buffer.clear();
-        Ok(())
+        written
     }
 
     /// Flushes and returns the output.

@@ -365,12 +365,14 @@ impl<'a> CheckedImportRequest<'a> {
                     source,
                 })
             })?;
-        if let Err(earlier) = journal.claim(&tenant, &sha256, self.allow_repeat)? {
-            return Err(ImportError::Repeated { earlier });
-        }
+        let claim = match journal.claim(&tenant, &sha256, self.allow_repeat)? {
+            Ok(claim) => claim,
+            Err(earlier) => return Err(ImportError::Repeated { earlier }),
+        };
         let moved = |state: Option<(JournalState, Option<&str>)>| {
-            if let Err(error) = journal.record(&tenant, &sha256, state) {
-                tracing::warn!(error = %error, cause = %error.source, "the import journal was not updated");
+            if let Err(error) = journal.record(&tenant, &sha256, &claim, state) {
+                let cause = std::error::Error::source(&error).map(ToString::to_string);
+                tracing::warn!(%error, ?cause, "the import journal was not updated");
             }
         };
         let sent = match self.source.upload().await {

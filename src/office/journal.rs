@@ -113,15 +113,43 @@ impl fmt::Display for JournalEntry {
     }
 }
 
-/// The journal could not be read or written: nothing was sent.
+/// The journal could not be used, or refused a resolution.
 #[derive(Debug, thiserror::Error)]
-#[error("the import journal {} cannot be used", path.display())]
-pub struct JournalError {
-    /// The journal's file.
-    pub path: PathBuf,
-    /// Why.
-    #[source]
-    pub source: rusqlite::Error,
+#[non_exhaustive]
+pub enum JournalError {
+    /// The journal's file could not be read or written (before a creation:
+    /// nothing was sent).
+    #[error("the import journal {} cannot be used", path.display())]
+    Store {
+        /// The journal's file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The journal has no such import to resolve.
+    #[error("the import journal has no import of {sha256} to {tenant}")]
+    Missing {
+        /// The tenant asked for.
+        tenant: String,
+        /// The SHA-256 asked for.
+        sha256: String,
+    },
+    /// Lucca accepted or applied this import: it cannot be marked not
+    /// applied.
+    #[error("{entry}: Lucca has it, so it cannot be marked not applied")]
+    Applied {
+        /// The entry.
+        entry: Box<JournalEntry>,
+    },
+}
+
+/// A creation recorded as `sending`: the attempt, and what the journal had
+/// before it (restored if the creation surely did not leave).
+#[derive(Debug)]
+pub(crate) struct Claim {
+    attempt: String,
+    earlier: Option<JournalEntry>,
 }
 
 /// How a caller resolves an earlier creation whose outcome is unknown.
@@ -157,7 +185,7 @@ impl ImportJournal {
     /// Opens (or creates) the SQLite journal at `path`.
     pub fn sqlite(path: impl AsRef<Path>) -> Result<Self, JournalError> {
         let path = path.as_ref().to_owned();
-        let failed = |source| JournalError {
+        let failed = |source| JournalError::Store {
             path: path.clone(),
             source,
         };
@@ -179,10 +207,21 @@ impl ImportJournal {
                      state TEXT NOT NULL,
                      summary_id TEXT,
                      at TEXT NOT NULL,
+                     attempt TEXT,
                      PRIMARY KEY (tenant, sha256)
                  );",
             )
             .map_err(failed)?;
+        // A journal written before attempts were recorded gains the column.
+        let has_attempt = connection
+            .prepare("SELECT 1 FROM pragma_table_info('office_imports') WHERE name = 'attempt'")
+            .and_then(|mut statement| statement.exists([]))
+            .map_err(failed)?;
+        if !has_attempt {
+            connection
+                .execute_batch("ALTER TABLE office_imports ADD COLUMN attempt TEXT;")
+                .map_err(failed)?;
+        }
         Ok(Self {
             path,
             connection: Mutex::new(connection),
@@ -197,7 +236,7 @@ impl ImportJournal {
     }
 
     fn failed(&self, source: rusqlite::Error) -> JournalError {
-        JournalError {
+        JournalError::Store {
             path: self.path.clone(),
             source,
         }
@@ -217,57 +256,79 @@ impl ImportJournal {
         tenant: &str,
         sha256: &str,
         allow_repeat: bool,
-    ) -> Result<Result<(), JournalEntry>, JournalError> {
+    ) -> Result<Result<Claim, JournalEntry>, JournalError> {
         let mut connection = self.connection.lock();
         let failed = |source| self.failed(source);
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(failed)?;
-        if let Some(earlier) = read(&transaction, tenant, sha256).map_err(failed)? {
+        let earlier = read(&transaction, tenant, sha256).map_err(failed)?;
+        if let Some(earlier) = &earlier {
             let recent = Utc::now()
                 .signed_duration_since(earlier.at)
                 .to_std()
                 .map_or(true, |age| age < self.window);
             if !allow_repeat && (earlier.state != JournalState::Done || recent) {
-                return Ok(Err(earlier));
+                return Ok(Err(earlier.clone()));
             }
         }
+        let attempt = uuid::Uuid::new_v4().to_string();
         transaction
             .execute(
-                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at)
-                 VALUES (?1, ?2, 'sending', NULL, ?3)
+                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt)
+                 VALUES (?1, ?2, 'sending', NULL, ?3, ?4)
                  ON CONFLICT (tenant, sha256) DO UPDATE
-                 SET state = 'sending', summary_id = NULL, at = ?3",
-                params![tenant, sha256, Utc::now().to_rfc3339()],
+                 SET state = 'sending', summary_id = NULL, at = ?3, attempt = ?4",
+                params![tenant, sha256, Utc::now().to_rfc3339(), attempt],
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
-        Ok(Ok(()))
+        Ok(Ok(Claim { attempt, earlier }))
     }
 
-    /// Moves this file's entry on (`None` forgets it: it was not sent).
+    /// Moves a claimed creation on. `None`: it surely did not leave, so the
+    /// journal goes back to what it had before the claim (if no other
+    /// attempt took the entry over since). A state is written whatever the
+    /// entry holds now (even if it was resolved meanwhile): a creation that
+    /// left is never forgotten.
     pub(crate) fn record(
         &self,
         tenant: &str,
         sha256: &str,
+        claim: &Claim,
         state: Option<(JournalState, Option<&str>)>,
     ) -> Result<(), JournalError> {
         let connection = self.connection.lock();
-        let result = match state {
-            None => connection.execute(
-                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2",
-                params![tenant, sha256],
-            ),
-            Some((state, summary_id)) => connection.execute(
-                "UPDATE office_imports
-                 SET state = ?3, summary_id = COALESCE(?4, summary_id), at = ?5
-                 WHERE tenant = ?1 AND sha256 = ?2",
+        let now = Utc::now().to_rfc3339();
+        let result = match (state, &claim.earlier) {
+            (Some((state, summary_id)), _) => connection.execute(
+                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (tenant, sha256) DO UPDATE
+                 SET state = ?3, summary_id = COALESCE(?4, summary_id), at = ?5, attempt = ?6",
                 params![
                     tenant,
                     sha256,
                     state.as_str(),
                     summary_id,
-                    Utc::now().to_rfc3339()
+                    now,
+                    claim.attempt
+                ],
+            ),
+            (None, None) => connection.execute(
+                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?3",
+                params![tenant, sha256, claim.attempt],
+            ),
+            (None, Some(earlier)) => connection.execute(
+                "UPDATE office_imports SET state = ?3, summary_id = ?4, at = ?5, attempt = NULL
+                 WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?6",
+                params![
+                    tenant,
+                    sha256,
+                    earlier.state.as_str(),
+                    earlier.summary_id,
+                    earlier.at.to_rfc3339(),
+                    claim.attempt
                 ],
             ),
         };
@@ -275,17 +336,41 @@ impl ImportJournal {
     }
 
     /// Resolves an earlier creation whose outcome was unknown, once checked
-    /// in Lucca Office.
+    /// in Lucca Office: the entry as it was. `NotApplied` is refused for an
+    /// import Lucca accepted or applied.
     pub fn resolve(
         &self,
         tenant: &str,
         sha256: &str,
         resolution: Resolution,
-    ) -> Result<(), JournalError> {
+    ) -> Result<JournalEntry, JournalError> {
+        let connection = self.connection.lock();
+        let failed = |source| self.failed(source);
+        let Some(entry) = read(&connection, tenant, sha256).map_err(failed)? else {
+            return Err(JournalError::Missing {
+                tenant: tenant.to_owned(),
+                sha256: sha256.to_owned(),
+            });
+        };
         match resolution {
-            Resolution::Applied => self.record(tenant, sha256, Some((JournalState::Done, None))),
-            Resolution::NotApplied => self.record(tenant, sha256, None),
+            Resolution::Applied => connection.execute(
+                "UPDATE office_imports SET state = 'done', at = ?3 WHERE tenant = ?1 AND sha256 = ?2",
+                params![tenant, sha256, Utc::now().to_rfc3339()],
+            ),
+            Resolution::NotApplied
+                if matches!(entry.state, JournalState::Accepted | JournalState::Done) =>
+            {
+                return Err(JournalError::Applied {
+                    entry: Box::new(entry),
+                });
+            }
+            Resolution::NotApplied => connection.execute(
+                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2",
+                params![tenant, sha256],
+            ),
         }
+        .map_err(failed)?;
+        Ok(entry)
     }
 }
 

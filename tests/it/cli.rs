@@ -337,6 +337,25 @@ async fn error_lines_go_to_a_csv_of_the_file_s_own_rows_to_fix_and_resend() {
     let answer: serde_json::Value = serde_json::from_slice(&counted.stdout).unwrap();
     assert_eq!(answer["errors"][0]["line"], 2, "the knob took");
     assert_eq!(std::fs::read_to_string(&rows_counted).unwrap(), errors);
+    // One login a day: the neighbouring row of the other reading has the
+    // same login, and the day tells them apart.
+    let same_login = file(
+        "same-login.csv",
+        "login;workLocationName;date;position\r\njdupont;Paris;2025/09/22;FullDay\r\njdupont;Atlantis;2025/09/23;FullDay\r\n",
+    );
+    let picked = input.replace("with-errors.csv", "same-login.errors.csv");
+    let output = roster(
+        Some(&lucca),
+        &["office", "import", &same_login, "--errors-csv", &picked],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(&picked).unwrap();
+    assert!(
+        written.contains("\r\njdupont;Atlantis;2025/09/23;FullDay;")
+            && !written.contains("2025/09/22"),
+        "{written}"
+    );
     assert_eq!(lucca.imports_applied(), 0);
 }
 

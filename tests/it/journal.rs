@@ -119,6 +119,36 @@ async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat
     );
     assert_eq!(creations(&lucca), 1);
 
+    // A deliberate repeat the server refuses (nothing sent on): the done
+    // entry comes back, and it cannot be marked not applied.
+    lucca.faults().inject(
+        Route::Create,
+        Fault::Status {
+            status: 400,
+            retry_after: None,
+        },
+    );
+    let refused = office
+        .checked_import(rows())
+        .wait_options(fast())
+        .journal(&journal)
+        .allow_repeat()
+        .execute()
+        .await;
+    assert!(
+        matches!(refused, Err(ImportError::Upload { .. })),
+        "{refused:?}"
+    );
+    let kept = journal
+        .entry(&earlier.tenant, &earlier.sha256)
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.state, JournalState::Done, "restored, not forgotten");
+    assert!(matches!(
+        journal.resolve(&earlier.tenant, &earlier.sha256, Resolution::NotApplied),
+        Err(roster::office::JournalError::Applied { .. })
+    ));
+
     let repeated = office
         .checked_import(rows())
         .wait_options(fast())

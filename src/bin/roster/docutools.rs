@@ -144,7 +144,9 @@ fn failure(error: &DocutoolsError) -> Failure {
             }
             _ => Failure::transient(format!("{text}\ntry again later")),
         },
-        DocutoolsError::Import { source, .. } if source.not_sent() => {
+        DocutoolsError::Import { source, .. }
+            if source.not_sent() || source.status().is_some_and(|s| s.as_u16() == 429) =>
+        {
             Failure::transient(format!("{text}\ntry again later"))
         }
         DocutoolsError::Import { source, .. }

@@ -40,9 +40,15 @@ pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
         Some(header) => header.map_err(io::Error::other)?,
         None => csv::ByteRecord::new(),
     };
-    let login_column = header
-        .iter()
-        .position(|name| name.eq_ignore_ascii_case(b"login"));
+    let named = |wanted: &[u8]| {
+        header
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(wanted))
+    };
+    let columns = Columns {
+        login: named(b"login"),
+        date: named(b"date"),
+    };
     let mut by_line = HashMap::new();
     let mut rows = Vec::new();
     // The file's line a record starts on, counted from its byte offset
@@ -82,7 +88,7 @@ pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
         first.push_field(b"error");
         writer.write_byte_record(&first)?;
         for line in lines {
-            let mut row = find(line, &rows, &by_line, login_column)
+            let mut row = find(line, &rows, &by_line, &columns)
                 .cloned()
                 .unwrap_or_else(|| echoed(line, &header));
             // The input's columns, then the error.
@@ -100,12 +106,18 @@ pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
+/// Where the input's `login` and `date` are.
+struct Columns {
+    login: Option<usize>,
+    date: Option<usize>,
+}
+
 /// The input row `line` names, under either reading of `lineNumber`.
 fn find<'a>(
     line: &ErrorLine,
     rows: &'a [csv::ByteRecord],
     by_line: &HashMap<u64, usize>,
-    login_column: Option<usize>,
+    columns: &Columns,
 ) -> Option<&'a csv::ByteRecord> {
     let number = u64::try_from(line.line_number?).ok()?;
     let file_line = by_line.get(&number).map(|index| &rows[*index]);
@@ -113,11 +125,28 @@ fn find<'a>(
         .ok()
         .and_then(|n| n.checked_sub(1))
         .and_then(|index| rows.get(index));
-    let echoed = line.line.as_ref().and_then(|row| row.login.as_deref());
-    let matches = |row: &&csv::ByteRecord| match (echoed, login_column) {
-        (Some(login), Some(column)) => row.get(column) == Some(login.as_bytes()),
+    // The echoed login and day: a login usually has a row a day, so the
+    // login alone could pick the neighbouring row of the other reading.
+    let echoed = line.line.as_ref();
+    let login = echoed.and_then(|row| row.login.as_deref());
+    let day = echoed
+        .and_then(|row| row.date.as_ref())
+        .and_then(roster::EchoedDate::date);
+    let matches = |row: &&csv::ByteRecord| {
+        let same_login = match (login, columns.login) {
+            (Some(login), Some(column)) => row.get(column) == Some(login.as_bytes()),
+            _ => true,
+        };
+        let same_day = match (day, columns.date) {
+            (Some(day), Some(column)) => row
+                .get(column)
+                .and_then(|cell| std::str::from_utf8(cell).ok())
+                .and_then(|cell| roster::EchoedDate::from(cell).date())
+                .is_none_or(|cell| cell == day),
+            _ => true,
+        };
         // Nothing to tell them apart by: the file's line, as documented.
-        _ => true,
+        same_login && same_day
     };
     file_line
         .filter(matches)

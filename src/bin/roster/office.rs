@@ -7,8 +7,8 @@ use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvCheckError, CsvSource,
-    ExistingLocations, ImportError, ImportJournal, ImportMode, JournalState, Resolution,
-    UploadError, WaitError, check_csv_file, types,
+    ExistingLocations, ImportError, ImportJournal, ImportMode, JournalError, JournalState,
+    Resolution, UploadError, WaitError, check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -226,7 +226,10 @@ fn resolve(
     };
     journal
         .resolve(&host, sha256, resolution)
-        .map_err(|error| Failure::usage(chain(&error)))?;
+        .map_err(|error| match error {
+            JournalError::Store { .. } => Failure::usage(chain(&error)),
+            error => Failure::refused(chain(&error)),
+        })?;
     context.say(format!("resolved: {entry} -> {resolution:?}"));
     context.document(
         &json!({ "sha256": sha256, "tenant": host, "resolution": format!("{resolution:?}") }),
@@ -596,7 +599,9 @@ fn import_failure(error: ImportError) -> Failure {
         },
         ImportError::Journal(_) => Failure::usage(format!("{text}\nnothing was sent")),
         ImportError::Upload { mode, source } => match source {
-            UploadError::OutcomeUnknown { .. } if *mode == ImportMode::Create => {
+            UploadError::OutcomeUnknown { .. } | UploadError::NoSummaryId { .. }
+                if *mode == ImportMode::Create =>
+            {
                 Failure::unknown(format!(
                     "{text}\noutcome unknown: check Lucca Office's imports before running this again"
                 ))
