@@ -128,13 +128,7 @@ async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat
             retry_after: None,
         },
     );
-    let refused = office
-        .checked_import(rows())
-        .wait_options(fast())
-        .journal(&journal)
-        .allow_repeat()
-        .execute()
-        .await;
+    let refused = repeat(&office, &journal).await;
     assert!(
         matches!(refused, Err(ImportError::Upload { .. })),
         "{refused:?}"
@@ -149,13 +143,7 @@ async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat
         Err(roster::office::JournalError::Applied { .. })
     ));
 
-    let repeated = office
-        .checked_import(rows())
-        .wait_options(fast())
-        .journal(&journal)
-        .allow_repeat()
-        .execute()
-        .await;
+    let repeated = repeat(&office, &journal).await;
     assert!(
         matches!(repeated, Ok(CheckedImport::Created { .. })),
         "{repeated:?}"
@@ -167,6 +155,20 @@ async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat
         .unwrap();
     assert_eq!(entry.state, JournalState::Done);
     assert!(entry.summary_id.is_some());
+}
+
+/// A deliberate repeat of `rows()`.
+async fn repeat(
+    client: &office::Client,
+    journal: &ImportJournal,
+) -> Result<CheckedImport, ImportError> {
+    client
+        .checked_import(rows())
+        .wait_options(fast())
+        .journal(journal)
+        .allow_repeat()
+        .execute()
+        .await
 }
 
 async fn import(
