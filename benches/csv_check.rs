@@ -8,19 +8,15 @@
 //! each arm `RUNS` times (default 3) and prints the medians. The file is in
 //! the page cache for both arms after the first read.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{UserLocationCsvWriter, UserLocationRow, check_csv_file};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A valid import file of about `size` bytes, written once.
 fn file(size: u64) -> PathBuf {
@@ -55,42 +51,19 @@ fn file(size: u64) -> PathBuf {
     path
 }
 
-/// The peak resident memory since the last reset, in MiB (Linux).
-fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-/// Resets the peak to the current resident memory (Linux `clear_refs` 5).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
     let quick = !std::env::args().any(|arg| arg == "--bench");
     let size = if quick {
         1 << 20
     } else {
-        env_number("SIZE_MIB", 1024) << 20
+        support::env_number("SIZE_MIB", 1024) << 20
     };
-    let runs = if quick { 1 } else { env_number("RUNS", 3) };
-    let path = file(size);
+    let runs = if quick {
+        1
+    } else {
+        support::env_number("RUNS", 3)
+    };
+    let path = file(size as u64);
     let bytes = std::fs::metadata(&path).unwrap().len() as f64;
     let mib = bytes / f64::from(1 << 20);
 
@@ -114,19 +87,19 @@ fn main() {
         baseline.push(mib / started.elapsed().as_secs_f64());
         rows.0 = count;
 
-        reset_peak();
-        let before = peak_mib();
+        support::reset_peak();
+        let before = support::peak_mib();
         let started = Instant::now();
         let summary = check_csv_file(&path).unwrap();
         roster.push(mib / started.elapsed().as_secs_f64());
-        peaks.push(peak_mib() - before);
+        peaks.push(support::peak_mib() - before);
         rows.1 = summary.rows;
     }
     if only_roster {
         return;
     }
     assert_eq!(rows.0 as usize, rows.1 as usize, "both read every row");
-    let (baseline, roster) = (median(&mut baseline), median(&mut roster));
+    let (baseline, roster) = (support::median(&mut baseline), support::median(&mut roster));
     println!(
         "csv_check: {mib:.0} MiB, {} rows, median of {runs} runs",
         rows.1
@@ -137,6 +110,6 @@ fn main() {
     println!(
         "roster's peak memory: {:.1} MiB over the process's before the check; process peak {:.1} MiB",
         peaks.iter().cloned().fold(0.0, f64::max),
-        peak_mib()
+        support::peak_mib()
     );
 }

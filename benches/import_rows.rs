@@ -22,13 +22,6 @@ use roster::office::{
 /// The generated employees' logins, `user0000`….
 const EMPLOYEES: usize = 1_000;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
-
 /// `rows` rows: every employee, on consecutive days.
 fn file(rows: usize) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
@@ -59,7 +52,7 @@ async fn main() {
     let large = if quick {
         2_000
     } else {
-        env_number("ROWS", 1_000_000)
+        support::env_number("ROWS", 1_000_000)
     };
     println!("checked import from a file, the local server in its own process");
     println!(

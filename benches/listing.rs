@@ -13,20 +13,13 @@ use std::time::Instant;
 use futures_util::TryStreamExt;
 use roster::directory::{self, ClientExtraUsersExt, Fields, UserQuery};
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let quick = !std::env::args().any(|arg| arg == "--bench");
     let large = if quick {
         2_000
     } else {
-        env_number("USERS", 100_000)
+        support::env_number("USERS", 100_000)
     };
     println!("listing: users in pages of 1,000, the local server in its own process");
     println!(

@@ -17,6 +17,9 @@
 //! baseline's request with roster's reqwest settings, parsed into plain
 //! structs and into roster's models, to say where the difference lies.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -164,23 +167,19 @@ impl Arm {
     }
 }
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it once, small.
     let quick = !std::env::args().any(|arg| arg == "--bench");
-    let rounds = if quick { 3 } else { env_number("ROUNDS", 400) };
-    let block = if quick { 5 } else { env_number("BLOCK", 100) };
+    let rounds = if quick {
+        3
+    } else {
+        support::env_number("ROUNDS", 400)
+    };
+    let block = if quick {
+        5
+    } else {
+        support::env_number("BLOCK", 100)
+    };
     // `ARM=N` runs arm N alone (to profile it: `perf record`).
     let only = std::env::var("ARM")
         .ok()
@@ -282,7 +281,7 @@ fn main() {
             .zip(&times[under])
             .map(|(over, under)| over / under)
             .collect();
-        median(&mut each)
+        support::median(&mut each)
     };
     println!("per_call: {rounds} rounds of {block} calls, interleaved");
     println!("{:<40} {:>12}", "arm", "median µs");
@@ -291,7 +290,7 @@ fn main() {
     }
     for (arm, samples) in Arm::ALL.iter().zip(&times) {
         let mut samples = samples.clone();
-        println!("{:<40} {:>12.2}", arm.name(), median(&mut samples));
+        println!("{:<40} {:>12.2}", arm.name(), support::median(&mut samples));
     }
     println!(
         "ratio roster / baseline (median of rounds): {:.3}",

@@ -1,6 +1,6 @@
-//! What the end-to-end benches share: the local servers as their own
-//! process (so that the bench's memory is the client's alone), and the
-//! process's peak memory.
+//! What the benches share: the local servers as their own process (so that
+//! the bench's memory is the client's alone), the process's memory and CPU
+//! time, sizes from the environment, medians.
 
 #![allow(dead_code)]
 
@@ -127,4 +127,18 @@ pub fn cpu_seconds() -> f64 {
         (Some(user), Some(system)) => (user + system) / 100.0,
         _ => f64::NAN,
     }
+}
+
+/// The number in variable `name`, else `default`.
+pub fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The median of `values` (sorted in place).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }

@@ -240,6 +240,15 @@ pub enum CheckedImport {
     },
 }
 
+/// A creation's outcome, with the simulation's analysis.
+fn created(analysis: types::ImportAnalysis, outcome: ImportOutcome) -> CheckedImport {
+    match outcome {
+        ImportOutcome::Results(results) => CheckedImport::Created { analysis, results },
+        ImportOutcome::ReadPartially(results) => CheckedImport::CreatedUnread { analysis, results },
+        ImportOutcome::Analysis(_) => unreachable!("a creation ends with results"),
+    }
+}
+
 /// Whether an analysis reports anything that should stop the creation.
 pub fn analysis_has_errors(analysis: &types::ImportAnalysis) -> bool {
     !analysis.error_lines.is_empty()
@@ -330,13 +339,8 @@ impl<'a> CheckedImportRequest<'a> {
         if let Some(journal) = self.journal {
             return self.create_journaled(journal, analysis).await;
         }
-        match self.run(ImportMode::Create).await? {
-            ImportOutcome::Results(results) => Ok(CheckedImport::Created { analysis, results }),
-            ImportOutcome::ReadPartially(results) => {
-                Ok(CheckedImport::CreatedUnread { analysis, results })
-            }
-            ImportOutcome::Analysis(_) => unreachable!("a creation ends with results"),
-        }
+        let outcome = self.run(ImportMode::Create).await?;
+        Ok(created(analysis, outcome))
     }
 
     /// The creation, recorded in `journal` before it leaves and as it moves
@@ -375,18 +379,7 @@ impl<'a> CheckedImportRequest<'a> {
                 tracing::warn!(%error, ?cause, "the import journal was not updated");
             }
         };
-        let sent = match self.source.upload().await {
-            Ok(upload) => {
-                self.client
-                    .import_user_locations(upload)
-                    .mode(mode)
-                    .existing(self.existing)
-                    .send()
-                    .await
-            }
-            Err(error) => Err(error),
-        };
-        let started = match sent {
+        let started = match self.send(mode).await {
             Ok(started) => started,
             Err(error) => {
                 let applied = !matches!(
@@ -402,35 +395,32 @@ impl<'a> CheckedImportRequest<'a> {
         };
         let summary_id = started.summary_id.to_string();
         moved(Some((JournalState::Accepted, Some(&summary_id))));
-        let mut wait = self.client.wait_for_import(started).options(self.options);
-        if let Some(callback) = self.on_progress.as_mut() {
-            wait = wait.on_progress(callback);
-        }
-        let outcome = wait
-            .execute()
-            .await
-            .map_err(|source| ImportError::Wait { mode, source })?;
+        let outcome = self.wait(started).await?;
         moved(Some((JournalState::Done, None)));
-        match outcome {
-            ImportOutcome::Results(results) => Ok(CheckedImport::Created { analysis, results }),
-            ImportOutcome::ReadPartially(results) => {
-                Ok(CheckedImport::CreatedUnread { analysis, results })
-            }
-            ImportOutcome::Analysis(_) => unreachable!("a creation ends with results"),
-        }
+        Ok(created(analysis, outcome))
     }
 
     async fn run(&mut self, mode: ImportMode) -> Result<ImportOutcome, ImportError> {
-        let upload_error = |source| ImportError::Upload { mode, source };
-        let upload = self.source.upload().await.map_err(upload_error)?;
         let started = self
-            .client
-            .import_user_locations(upload)
+            .send(mode)
+            .await
+            .map_err(|source| ImportError::Upload { mode, source })?;
+        self.wait(started).await
+    }
+
+    /// A fresh upload of the source, sent.
+    async fn send(&self, mode: ImportMode) -> Result<ImportStarted, UploadError> {
+        self.client
+            .import_user_locations(self.source.upload().await?)
             .mode(mode)
             .existing(self.existing)
             .send()
             .await
-            .map_err(upload_error)?;
+    }
+
+    /// Waits for a sent import's analysis or results.
+    async fn wait(&mut self, started: ImportStarted) -> Result<ImportOutcome, ImportError> {
+        let mode = started.mode;
         let mut wait = self.client.wait_for_import(started).options(self.options);
         if let Some(callback) = self.on_progress.as_mut() {
             wait = wait.on_progress(callback);

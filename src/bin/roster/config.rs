@@ -80,56 +80,66 @@ impl Sources {
 
     /// Lucca's configuration (`LUCCA_HOST`, `LUCCA_API_KEY`).
     pub fn lucca(&self) -> Result<LuccaConfig, Failure> {
-        self.read("LUCCA_HOST", &["LUCCA_API_KEY"])
+        self.read("LUCCA_HOST", "LUCCA_API_KEY")?
+            .map_err(|error| missing(error, "LUCCA_HOST", "LUCCA_API_KEY"))
     }
 
     /// Docutools' configuration: a bearer token (`DOCUTOOLS_TOKEN`), else
     /// the password grant's variables.
     pub fn docutools(&self) -> Result<DocutoolsTarget, Failure> {
-        match self.read::<roster::BearerToken>("DOCUTOOLS_HOST", &["DOCUTOOLS_TOKEN"]) {
+        let (host, token) = ("DOCUTOOLS_HOST", "DOCUTOOLS_TOKEN");
+        match self.read::<roster::BearerToken>(host, token)? {
             Ok(config) => Ok(DocutoolsTarget::Token(config)),
-            Err(failure) if failure.message.contains("DOCUTOOLS_TOKEN is not set") => self
-                .read::<roster::PasswordGrant>(
-                    "DOCUTOOLS_HOST",
-                    &["DOCUTOOLS_TOKEN", "DOCUTOOLS_CLIENT_ID"],
-                )
-                .map(DocutoolsTarget::Login),
-            Err(failure) => Err(failure),
+            Err(ConfigError::MissingVariable {
+                name: "DOCUTOOLS_TOKEN",
+            }) => self
+                .read::<roster::PasswordGrant>(host, token)?
+                .map(DocutoolsTarget::Login)
+                .map_err(|error| missing(error, host, token)),
+            Err(error) => Err(missing(error, host, token)),
         }
     }
 
-    /// A configuration through the SDK's `from_vars`; `secrets` are the
-    /// variables `--api-key-file` stands for (the first) and the one a
-    /// missing-variable message points at.
-    fn read<C: Credentials>(&self, host: &str, secrets: &[&str]) -> Result<Config<C>, Failure> {
+    /// A configuration through the SDK's `from_vars`, `--host` standing for
+    /// the `host` variable and `--api-key-file` for `secret`. The outer
+    /// error: a file that cannot be read.
+    fn read<C: Credentials>(
+        &self,
+        host: &str,
+        secret: &str,
+    ) -> Result<Result<Config<C>, ConfigError>, Failure> {
         let vars = self.vars()?;
-        Config::<C>::from_vars(|name| {
+        Ok(Config::<C>::from_vars(|name| {
             if name == host && vars.host.is_some() {
                 return vars.host.clone();
             }
-            if secrets.first() == Some(&name) && vars.secret.is_some() {
+            if name == secret && vars.secret.is_some() {
                 return vars.secret.clone();
             }
             vars.file
                 .get(name)
                 .cloned()
                 .or_else(|| std::env::var(name).ok())
-        })
-        .map_err(|error| match error {
-            ConfigError::MissingVariable { name } => {
-                let flag = if name == host {
-                    "--host"
-                } else if secrets.contains(&name) {
-                    "--api-key-file"
-                } else {
-                    "--env-file"
-                };
-                Failure::usage(format!(
-                    "{name} is not set: set it, or give {flag} (or --env-file)"
-                ))
-            }
-            error => Failure::usage(chain(&error)),
-        })
+        }))
+    }
+}
+
+/// A configuration error, saying which flag would give what is missing.
+fn missing(error: ConfigError, host: &str, secret: &str) -> Failure {
+    match error {
+        ConfigError::MissingVariable { name } => {
+            let flag = if name == host {
+                "--host"
+            } else if name == secret {
+                "--api-key-file"
+            } else {
+                "--env-file"
+            };
+            Failure::usage(format!(
+                "{name} is not set: set it, or give {flag} (or --env-file)"
+            ))
+        }
+        error => Failure::usage(chain(&error)),
     }
 }
 

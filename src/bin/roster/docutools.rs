@@ -138,12 +138,7 @@ fn failure(error: &DocutoolsError) -> Failure {
     let text = chain(error);
     match error {
         DocutoolsError::Io { .. } | DocutoolsError::Delimiter(_) => Failure::usage(text),
-        DocutoolsError::Upload(http) => match http.status() {
-            Some(status) if status.is_client_error() && status.as_u16() != 429 => {
-                Failure::refused(text)
-            }
-            _ => Failure::transient(format!("{text}\ntry again later")),
-        },
+        DocutoolsError::Upload(http) => Failure::from_http(http, text),
         DocutoolsError::Import { source, .. }
             if source.not_sent() || source.status().is_some_and(|s| s.as_u16() == 429) =>
         {

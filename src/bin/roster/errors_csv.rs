@@ -8,7 +8,7 @@
 //! Lucca echoed wins; when neither matches, the row is rebuilt from the
 //! echoed line.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -49,13 +49,18 @@ pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
         login: named(b"login"),
         date: named(b"date"),
     };
-    let mut by_line = HashMap::new();
-    let mut rows = Vec::new();
+    // Only the records a line number names, under either reading, are kept.
+    let wanted: HashSet<u64> = lines
+        .iter()
+        .filter_map(|line| u64::try_from(line.line_number?).ok())
+        .collect();
+    let mut rows = Rows::default();
     // The file's line a record starts on, counted from its byte offset
     // (a quoted cell may span lines).
     let (mut counted, mut line) = (0, 1);
-    for record in records {
+    for (index, record) in records.enumerate() {
         let record = record.map_err(io::Error::other)?;
+        let data_row = index as u64 + 1;
         if let Some(position) = record.position() {
             let mut start = usize::try_from(position.byte())
                 .unwrap_or(usize::MAX)
@@ -69,9 +74,13 @@ pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
                 .filter(|byte| **byte == b'\n')
                 .count() as u64;
             counted = start;
-            by_line.insert(line, rows.len());
+            if wanted.contains(&line) {
+                rows.by_line.insert(line, record.clone());
+            }
         }
-        rows.push(record);
+        if wanted.contains(&data_row) {
+            rows.by_data_row.insert(data_row, record);
+        }
     }
 
     let mut out = Vec::new();
@@ -88,7 +97,7 @@ pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
         first.push_field(b"error");
         writer.write_byte_record(&first)?;
         for line in lines {
-            let mut row = find(line, &rows, &by_line, &columns)
+            let mut row = find(line, &rows, &columns)
                 .cloned()
                 .unwrap_or_else(|| echoed(line, &header));
             // The input's columns, then the error.
@@ -106,6 +115,14 @@ pub fn write(input: &Path, lines: &[ErrorLine], path: &Path) -> io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
+/// The input's records a line number names: by the file's line (header =
+/// 1) and by data row (first row = 1).
+#[derive(Default)]
+struct Rows {
+    by_line: HashMap<u64, csv::ByteRecord>,
+    by_data_row: HashMap<u64, csv::ByteRecord>,
+}
+
 /// Where the input's `login` and `date` are.
 struct Columns {
     login: Option<usize>,
@@ -113,18 +130,10 @@ struct Columns {
 }
 
 /// The input row `line` names, under either reading of `lineNumber`.
-fn find<'a>(
-    line: &ErrorLine,
-    rows: &'a [csv::ByteRecord],
-    by_line: &HashMap<u64, usize>,
-    columns: &Columns,
-) -> Option<&'a csv::ByteRecord> {
+fn find<'a>(line: &ErrorLine, rows: &'a Rows, columns: &Columns) -> Option<&'a csv::ByteRecord> {
     let number = u64::try_from(line.line_number?).ok()?;
-    let file_line = by_line.get(&number).map(|index| &rows[*index]);
-    let data_row = usize::try_from(number)
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .and_then(|index| rows.get(index));
+    let file_line = rows.by_line.get(&number);
+    let data_row = rows.by_data_row.get(&number);
     // The echoed login and day: a login usually has a row a day, so the
     // login alone could pick the neighbouring row of the other reading.
     let echoed = line.line.as_ref();

@@ -49,6 +49,19 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// A request that did not change anything: refused by the vendor (a 4xx
+    /// other than 429), else transient.
+    pub fn from_http(http: &roster::HttpError, text: String) -> Self {
+        match http.status() {
+            Some(status) if status.is_client_error() && status.as_u16() != 429 => {
+                Self::refused(text)
+            }
+            _ => Self::transient(format!("{text}\ntry again later")),
+        }
+    }
+}
+
 /// An error and its causes, joined by `: ` (never a secret: the SDK's errors
 /// hold none).
 pub fn chain(error: &dyn std::error::Error) -> String {

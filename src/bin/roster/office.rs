@@ -313,15 +313,19 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     };
     match outcome {
         CheckedImport::Rejected { analysis } => {
-            show_lines(&analysis.error_lines, &analysis.warning_lines, context);
-            let written = write_errors(&request, &analysis.error_lines, context)?;
-            context.document(&json!({
-                "created": false,
-                "summaryId": analysis.summary_id,
-                "errors": lines_json(&analysis.error_lines),
-                "warnings": warnings_json(&analysis.warning_lines),
-                "errorsCsv": written,
-            }));
+            let lines = report_lines(
+                &request,
+                &analysis.error_lines,
+                &analysis.warning_lines,
+                context,
+            )?;
+            context.document(&merged(
+                json!({
+                    "created": false,
+                    "summaryId": analysis.summary_id,
+                }),
+                lines,
+            ));
             Err(Failure::refused(format!(
                 "the simulation found {} error line(s): nothing was created; fix them and run again",
                 analysis.error_lines.len()
@@ -370,23 +374,27 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
                     ),
                 ],
             );
-            show_lines(&results.error_lines, &results.warning_lines, context);
-            let written = write_errors(&request, &results.error_lines, context)?;
+            let lines = report_lines(
+                &request,
+                &results.error_lines,
+                &results.warning_lines,
+                context,
+            )?;
             context.say(format!(
                 "created {} user location(s), deleted {} (import {})",
                 created.unwrap_or_default(),
                 deleted.unwrap_or_default(),
                 results.summary_id.as_deref().unwrap_or("?")
             ));
-            context.document(&json!({
-                "created": true,
-                "summaryId": results.summary_id,
-                "userLocationsCreated": created,
-                "userLocationsDeleted": deleted,
-                "errors": lines_json(&results.error_lines),
-                "warnings": warnings_json(&results.warning_lines),
-                "errorsCsv": written,
-            }));
+            context.document(&merged(
+                json!({
+                    "created": true,
+                    "summaryId": results.summary_id,
+                    "userLocationsCreated": created,
+                    "userLocationsDeleted": deleted,
+                }),
+                lines,
+            ));
             if results.error_lines.is_empty() {
                 Ok(())
             } else {
@@ -483,22 +491,26 @@ async fn simulate(
             ),
         ],
     );
-    show_lines(&analysis.error_lines, &analysis.warning_lines, context);
-    let written = write_errors(request, &analysis.error_lines, context)?;
+    let lines = report_lines(
+        request,
+        &analysis.error_lines,
+        &analysis.warning_lines,
+        context,
+    )?;
     context.say(if analysis.error_lines.is_empty() {
         "nothing was created: add --create to import"
     } else {
         "nothing was created: fix the error lines, then add --create"
     });
-    context.document(&json!({
-        "created": false,
-        "summaryId": analysis.summary_id,
-        "userLocationsToCreate": to_create,
-        "userLocationsToDelete": to_delete,
-        "errors": lines_json(&analysis.error_lines),
-        "warnings": warnings_json(&analysis.warning_lines),
-        "errorsCsv": written,
-    }));
+    context.document(&merged(
+        json!({
+            "created": false,
+            "summaryId": analysis.summary_id,
+            "userLocationsToCreate": to_create,
+            "userLocationsToDelete": to_delete,
+        }),
+        lines,
+    ));
     if analysis.error_lines.is_empty() {
         Ok(())
     } else {
@@ -521,6 +533,31 @@ fn warnings_json(lines: &[types::WarningLine]) -> Vec<Value> {
         .iter()
         .map(|line| json!({ "line": line.line_number, "warning": line.warning, "row": line.line }))
         .collect()
+}
+
+/// Shows the error and warning lines, and writes the errors CSV when asked:
+/// their fields of the JSON document (`errors`, `warnings`, `errorsCsv`).
+fn report_lines(
+    request: &ImportRequest,
+    errors: &[types::ErrorLine],
+    warnings: &[types::WarningLine],
+    context: &Context,
+) -> Result<serde_json::Map<String, Value>, Failure> {
+    show_lines(errors, warnings, context);
+    let written = write_errors(request, errors, context)?;
+    let mut fields = serde_json::Map::new();
+    fields.insert("errors".into(), lines_json(errors).into());
+    fields.insert("warnings".into(), warnings_json(warnings).into());
+    fields.insert("errorsCsv".into(), written.into());
+    Ok(fields)
+}
+
+/// `document` with `fields` added.
+fn merged(mut document: Value, fields: serde_json::Map<String, Value>) -> Value {
+    if let Some(object) = document.as_object_mut() {
+        object.extend(fields);
+    }
+    document
 }
 
 /// The error and warning lines as one table.

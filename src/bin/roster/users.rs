@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use clap::{Subcommand, ValueEnum};
 use futures_util::TryStreamExt;
-use roster::HttpError;
 use roster::directory::{
     self, ClientExtraUsersExt, DirectoryError, Fields, Range, Text, UpdateMode, UserPatch,
     UserQuery, UserRef,
@@ -110,17 +109,8 @@ fn client(context: &Context) -> Result<directory::Client, Failure> {
 fn failure(error: &DirectoryError) -> Failure {
     let text = chain(error);
     match error {
-        DirectoryError::Http(http) => http_failure(http, text),
+        DirectoryError::Http(http) => Failure::from_http(http, text),
         _ => Failure::refused(text),
-    }
-}
-
-fn http_failure(http: &HttpError, text: String) -> Failure {
-    match http.status() {
-        Some(status) if status.is_client_error() && status.as_u16() != 429 => {
-            Failure::refused(text)
-        }
-        _ => Failure::transient(format!("{text}\ntry again later")),
     }
 }
 
