@@ -688,6 +688,9 @@ async fn on_terminal(lucca: &LocalLucca, args: &str, input: &str, no_color: bool
     command
         .args(["-qec", &line, "/dev/null"])
         .env_remove("NO_COLOR")
+        // The default journal of a data directory of its own: a port reused
+        // within 24 hours must not find an earlier run's import.
+        .env("XDG_DATA_HOME", fresh_dir("tty"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped());
     if no_color {
