@@ -59,6 +59,8 @@ pub struct Config<C: Credentials> {
     limiter: Option<Arc<RateLimiter>>,
     max_response: usize,
     retries: crate::retry::Backoff,
+    #[cfg(feature = "redis")]
+    shared: Option<crate::shared::RedisStore>,
 }
 
 impl<C: Credentials<Api = crate::Docutools>> Config<C> {
@@ -87,6 +89,8 @@ impl<C: Credentials> Config<C> {
             limiter: <C::Api as Api>::RATE_LIMIT.map(|limit| Arc::new(RateLimiter::new(limit))),
             max_response: DEFAULT_MAX_RESPONSE,
             retries: crate::retry::Backoff::DEFAULT,
+            #[cfg(feature = "redis")]
+            shared: None,
         })
     }
 
@@ -127,8 +131,64 @@ impl<C: Credentials> Config<C> {
     /// configuration (and its clones), or turns it off with `None`. Lucca
     /// configurations start with [`RateLimit::LUCCA`]; Docutools with none.
     pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
-        self.limiter = limit.map(|limit| Arc::new(RateLimiter::new(limit)));
+        self.limiter = limit.map(|limit| Arc::new(self.limiter_for(limit)));
         self
+    }
+
+    /// Keeps this configuration's rate budget in `store`, shared by every
+    /// process that calls this too, for the same tenant host: every request
+    /// of every client of this configuration (and its clones) counts in one
+    /// window per host, and a `429`'s `Retry-After` holds them all back. The
+    /// limit stays the configuration's ([`RateLimit::LUCCA`] for Lucca; a
+    /// configuration without one, Docutools by default, has nothing to share
+    /// until [`with_rate_limit`](Self::with_rate_limit) sets one).
+    ///
+    /// When the store cannot be reached, calls fail with
+    /// [`HttpError::Budget`](crate::HttpError::Budget) before anything is
+    /// sent, unless the store was opened with
+    /// [`StoreDown::InProcess`](crate::shared::StoreDown::InProcess).
+    ///
+    /// ```
+    /// use roster::shared::RedisStore;
+    /// use roster::{LuccaApiKey, LuccaConfig};
+    ///
+    /// let store = RedisStore::open("redis://:hunter2@127.0.0.1:6379")?;
+    /// let config = LuccaConfig::new("https://acme.ilucca.net", LuccaApiKey::new("my-key"))?
+    ///     .with_shared_budget(&store);
+    /// assert!(config.rate_limiter().is_some_and(|limiter| limiter.is_shared()));
+    /// assert!(!format!("{config:?}").contains("hunter2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn with_shared_budget(mut self, store: &crate::shared::RedisStore) -> Self {
+        self.shared = Some(store.clone());
+        self.limiter = self
+            .limiter
+            .as_ref()
+            .map(|limiter| Arc::new(self.limiter_for(limiter.limit())));
+        self
+    }
+
+    /// A limiter for `limit`: in the shared store when there is one.
+    fn limiter_for(&self, limit: RateLimit) -> RateLimiter {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.shared {
+            let shared = crate::shared::SharedBudget::new(store, &self.tenant_host());
+            return RateLimiter::shared(limit, shared);
+        }
+        RateLimiter::new(limit)
+    }
+
+    /// The tenant's host (and port, when not the scheme's own): what a
+    /// shared budget is keyed by.
+    #[cfg(feature = "redis")]
+    fn tenant_host(&self) -> String {
+        let url = self.base_url.url();
+        let host = url.host_str().unwrap_or_default();
+        match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
     }
 
     /// The shared rate limiter, if any.
@@ -202,7 +262,8 @@ impl<C: Credentials> Config<C> {
 
 impl<C: Credentials> fmt::Debug for Config<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
+        let mut debug = f.debug_struct("Config");
+        debug
             .field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
             .field("connect_timeout", &self.connect_timeout)
@@ -211,8 +272,10 @@ impl<C: Credentials> fmt::Debug for Config<C> {
             .field(
                 "rate_limit",
                 &self.limiter.as_ref().map(|limiter| limiter.limit()),
-            )
-            .finish()
+            );
+        #[cfg(feature = "redis")]
+        debug.field("shared_budget", &self.shared);
+        debug.finish()
     }
 }
 

@@ -13,6 +13,33 @@ use reqwest::StatusCode;
 use crate::retry::retry_after;
 use crate::token::AuthError;
 
+/// A store shared by several workers (Redis) could not be used: not
+/// reached, not answering in time, or answering an error. Names the store by
+/// its address without a password.
+#[derive(Debug, thiserror::Error)]
+#[error("the shared store {store} cannot be used")]
+pub struct StoreError {
+    store: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl StoreError {
+    /// The error of the store shown as `store`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn new(store: &str, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self {
+            store: store.to_owned(),
+            source: Box::new(source),
+        }
+    }
+
+    /// The store's address, without its password.
+    pub fn store(&self) -> &str {
+        &self.store
+    }
+}
+
 /// The configuration cannot make a client: a bad base URL, a missing
 /// variable, credentials a header cannot carry. Never shows a secret.
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +167,16 @@ pub enum HttpError {
         #[source]
         source: Arc<AuthError>,
     },
+    /// The shared rate budget (a [`RedisStore`](crate::shared::RedisStore))
+    /// could not be reached; nothing was sent.
+    #[error("{operation}: the shared rate budget cannot be reached, the request was not sent")]
+    Budget {
+        /// The operation.
+        operation: &'static str,
+        /// Why.
+        #[source]
+        source: Arc<StoreError>,
+    },
     /// No connection could be made: nothing reached the server.
     #[error("{operation}: the request was not sent (no connection to the server)")]
     NotSent {
@@ -204,6 +241,7 @@ impl HttpError {
         match self {
             Self::InvalidRequest { operation, .. }
             | Self::Auth { operation, .. }
+            | Self::Budget { operation, .. }
             | Self::NotSent { operation, .. }
             | Self::NoAnswer { operation, .. }
             | Self::AnswerTooLarge { operation, .. }
@@ -249,7 +287,10 @@ impl HttpError {
     pub fn not_sent(&self) -> bool {
         matches!(
             self,
-            Self::InvalidRequest { .. } | Self::Auth { .. } | Self::NotSent { .. }
+            Self::InvalidRequest { .. }
+                | Self::Auth { .. }
+                | Self::Budget { .. }
+                | Self::NotSent { .. }
         )
     }
 
@@ -280,11 +321,20 @@ impl HttpError {
         if too_large(&source) {
             return Self::AnswerTooLarge { operation };
         }
-        if let Some(auth) = crate::transport::auth_failure(&source) {
-            return Self::Auth {
-                operation,
-                source: auth,
-            };
+        match crate::transport::unsent(&source) {
+            Some(crate::transport::Unsent::Auth(auth)) => {
+                return Self::Auth {
+                    operation,
+                    source: auth,
+                };
+            }
+            Some(crate::transport::Unsent::Budget(store)) => {
+                return Self::Budget {
+                    operation,
+                    source: store,
+                };
+            }
+            None => {}
         }
         if source.is_connect() || source.is_builder() {
             Self::NotSent { operation, source }

@@ -24,6 +24,8 @@ pub mod prelude;
 pub mod directory;
 pub mod docutools;
 pub mod office;
+#[cfg(feature = "redis")]
+pub mod shared;
 
 pub use base_url::BaseUrl;
 pub use config::{
@@ -33,7 +35,7 @@ pub use config::{
 pub use credentials::{
     Api, BearerToken, Credentials, Docutools, Lucca, LuccaApiKey, PasswordGrant,
 };
-pub use error::{ConfigError, ErrorBody, HttpError};
+pub use error::{ConfigError, ErrorBody, HttpError, StoreError};
 pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;
 pub use retry::Backoff;

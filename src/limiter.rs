@@ -1,12 +1,16 @@
 //! A client-side rate limiter: at most N requests in any sliding window,
 //! shared by every call of every client built from one configuration (Lucca
-//! counts 50 requests per minute per account, all integrations together).
+//! counts 50 requests per minute per account, all integrations together),
+//! and, with a shared budget (feature `redis`), by every process of every
+//! worker.
 
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::error::StoreError;
 
 /// A request budget: `requests` in any window of `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +40,15 @@ pub(crate) fn later(now: Instant, delay: Duration) -> Instant {
 
 /// Spaces requests so that no window of [`RateLimit::per`] holds more than
 /// [`RateLimit::requests`] of them, and holds every request back while a
-/// server's `Retry-After` runs.
+/// server's `Retry-After` runs. In this process, or, made by
+/// [`Config::with_shared_budget`](crate::Config::with_shared_budget), in
+/// Redis for every process.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: RateLimit,
     state: Mutex<Window>,
+    #[cfg(feature = "redis")]
+    shared: Option<crate::shared::SharedBudget>,
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +63,26 @@ impl RateLimiter {
         Self {
             limit,
             state: Mutex::new(Window::default()),
+            #[cfg(feature = "redis")]
+            shared: None,
         }
+    }
+
+    /// A limiter for `limit` whose window and pauses are `shared`.
+    #[cfg(feature = "redis")]
+    pub(crate) fn shared(limit: RateLimit, shared: crate::shared::SharedBudget) -> Self {
+        Self {
+            shared: Some(shared),
+            ..Self::new(limit)
+        }
+    }
+
+    /// Whether the window is kept in a shared store.
+    pub fn is_shared(&self) -> bool {
+        #[cfg(feature = "redis")]
+        return self.shared.is_some();
+        #[cfg(not(feature = "redis"))]
+        false
     }
 
     /// The budget.
@@ -63,8 +90,45 @@ impl RateLimiter {
         self.limit
     }
 
-    /// Waits until one more request fits, and counts it as sent now.
-    pub async fn acquire(&self) {
+    /// Waits until one more request fits, and counts it as sent now. Fails
+    /// only with a shared budget whose store cannot be reached (and was not
+    /// told to fall back to this process's window).
+    pub async fn acquire(&self) -> Result<(), StoreError> {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            match self.acquire_shared(shared).await {
+                Ok(()) => return Ok(()),
+                Err(error)
+                    if shared.store().store_down() == crate::shared::StoreDown::InProcess =>
+                {
+                    let cause = std::error::Error::source(&error).map(ToString::to_string);
+                    tracing::warn!(%error, ?cause, "the shared rate budget cannot be reached: counting in this process");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.acquire_here().await;
+        Ok(())
+    }
+
+    /// Waits for room in the shared window (and for this process's own
+    /// pause, which the store also has unless it was down).
+    #[cfg(feature = "redis")]
+    async fn acquire_shared(&self, shared: &crate::shared::SharedBudget) -> Result<(), StoreError> {
+        loop {
+            let paused = self.state.lock().paused_until;
+            if let Some(until) = paused.filter(|until| *until > Instant::now()) {
+                tokio::time::sleep_until(until).await;
+            }
+            match shared.admit(self.limit).await? {
+                None => return Ok(()),
+                Some(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    /// Waits for room in this process's window.
+    async fn acquire_here(&self) {
         loop {
             let wait_until = {
                 let mut window = self.state.lock();
@@ -97,11 +161,23 @@ impl RateLimiter {
         }
     }
 
-    /// Holds every request back for `delay` (a server's `Retry-After`).
-    pub fn pause_for(&self, delay: Duration) {
+    /// Holds every request back for `delay` (a server's `Retry-After`): in
+    /// this process, and in every process sharing the budget. A store that
+    /// cannot be reached is logged, not an error: this process pauses
+    /// anyway, and the next request finds the store down.
+    pub async fn pause_for(&self, delay: Duration) {
         let until = later(Instant::now(), delay);
-        let mut window = self.state.lock();
-        window.paused_until = window.paused_until.max(Some(until));
+        {
+            let mut window = self.state.lock();
+            window.paused_until = window.paused_until.max(Some(until));
+        }
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared
+            && let Err(error) = shared.pause(delay).await
+        {
+            let cause = std::error::Error::source(&error).map(ToString::to_string);
+            tracing::warn!(%error, ?cause, "the pause was not shared");
+        }
     }
 }
 
@@ -121,21 +197,21 @@ mod tests {
         let limiter = limiter(3, 1000);
         let start = Instant::now();
         for _ in 0..3 {
-            limiter.acquire().await;
+            limiter.acquire().await.unwrap();
         }
         assert_eq!(
             start.elapsed(),
             Duration::ZERO,
             "the first three fit at once"
         );
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_millis(1000));
         // The three sent at 0 ms all left the window at 1000 ms.
         for _ in 0..2 {
-            limiter.acquire().await;
+            limiter.acquire().await.unwrap();
         }
         assert_eq!(start.elapsed(), Duration::from_millis(1000));
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_millis(2000));
     }
 
@@ -145,7 +221,7 @@ mod tests {
         let start = Instant::now();
         let mut sent = Vec::new();
         for _ in 0..40 {
-            limiter.acquire().await;
+            limiter.acquire().await.unwrap();
             sent.push(start.elapsed());
         }
         for (index, at) in sent.iter().enumerate() {
@@ -165,11 +241,11 @@ mod tests {
     async fn a_pause_holds_every_request_back_until_it_ends() {
         let limiter = limiter(50, 1000);
         let start = Instant::now();
-        limiter.pause_for(Duration::from_secs(7));
-        limiter.pause_for(Duration::from_secs(2)); // a shorter pause does not shorten it
-        limiter.acquire().await;
+        limiter.pause_for(Duration::from_secs(7)).await;
+        limiter.pause_for(Duration::from_secs(2)).await; // a shorter pause does not shorten it
+        limiter.acquire().await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(7));
-        limiter.acquire().await;
+        limiter.acquire().await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(7));
     }
 }

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::error::{ErrorBody, HttpError};
+use crate::error::{ErrorBody, HttpError, StoreError};
 use crate::limiter::RateLimiter;
 use crate::retry::{Backoff, Next, Resend, Seen, decide, retry_after};
 use crate::token::{AuthError, TokenSource};
@@ -153,6 +153,7 @@ impl Answer {
 /// Why an exchange ended without an answer.
 enum Failure {
     Auth(AuthError),
+    Budget(StoreError),
     Http(reqwest::Error),
 }
 
@@ -201,7 +202,12 @@ impl Transport {
         match self.exchange(http, request, call, None).await {
             Ok(answer) => Ok(answer.into_response()),
             Err(Failure::Http(error)) => Err(error),
-            Err(Failure::Auth(error)) => Err(auth_error_as_reqwest(error).await),
+            Err(Failure::Auth(error)) => {
+                Err(unsent_as_reqwest(Unsent::Auth(Arc::new(error))).await)
+            }
+            Err(Failure::Budget(error)) => {
+                Err(unsent_as_reqwest(Unsent::Budget(Arc::new(error))).await)
+            }
         }
     }
 
@@ -219,6 +225,10 @@ impl Transport {
             .await
             .map_err(|failure| match failure {
                 Failure::Auth(error) => HttpError::Auth {
+                    operation,
+                    source: Arc::new(error),
+                },
+                Failure::Budget(error) => HttpError::Budget {
                     operation,
                     source: Arc::new(error),
                 },
@@ -287,7 +297,7 @@ impl Transport {
             };
             let used = self.authorize(&mut request).await.map_err(Failure::Auth)?;
             if let Some(limiter) = &self.limiter {
-                limiter.acquire().await;
+                limiter.acquire().await.map_err(Failure::Budget)?;
             }
             let result = match http.execute(request).await {
                 Ok(answer) => {
@@ -317,7 +327,7 @@ impl Transport {
                     && let (Some(limiter), Some(delay)) = (&self.limiter, retry_after)
                 {
                     tracing::warn!(?delay, "429 Too Many Requests: holding requests back");
-                    limiter.pause_for(delay);
+                    limiter.pause_for(delay).await;
                 }
                 if status == StatusCode::UNAUTHORIZED
                     && let Some(tokens) = &self.tokens
@@ -392,17 +402,22 @@ async fn buffer(answer: reqwest::Response, max: usize) -> reqwest::Result<Buffer
     Ok(Buffered { parts, url, body })
 }
 
-/// An [`AuthError`] carried through progenitor's `exec` hook, which can only
-/// fail with a `reqwest::Error`: the error of reading a body whose stream
-/// fails with it, so that it stays the typed source, found again by
-/// [`auth_failure`].
+/// Why a generated call was not sent, carried through progenitor's `exec`
+/// hook, which can only fail with a `reqwest::Error`: the error of reading a
+/// body whose stream fails with it, so that it stays the typed source, found
+/// again by [`unsent`].
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("no access token")]
-struct AuthFailure(#[source] Arc<AuthError>);
+pub(crate) enum Unsent {
+    /// No access token.
+    #[error("no access token")]
+    Auth(#[source] Arc<AuthError>),
+    /// The shared rate budget could not be reached.
+    #[error("the shared rate budget cannot be reached")]
+    Budget(#[source] Arc<StoreError>),
+}
 
-async fn auth_error_as_reqwest(error: AuthError) -> reqwest::Error {
-    let failure = AuthFailure(Arc::new(error));
-    let stream = futures_util::stream::once(async move { Err::<Bytes, _>(failure) });
+async fn unsent_as_reqwest(unsent: Unsent) -> reqwest::Error {
+    let stream = futures_util::stream::once(async move { Err::<Bytes, _>(unsent) });
     let answer = http::Response::new(reqwest::Body::wrap_stream(stream));
     match reqwest::Response::from(answer).bytes().await {
         Err(error) => error,
@@ -410,7 +425,7 @@ async fn auth_error_as_reqwest(error: AuthError) -> reqwest::Error {
     }
 }
 
-/// The [`AuthError`] behind a generated call's error, if that is what it is.
-pub(crate) fn auth_failure(error: &reqwest::Error) -> Option<Arc<AuthError>> {
-    crate::error::cause::<AuthFailure>(error).map(|AuthFailure(error)| Arc::clone(error))
+/// Why a generated call was not sent, if that is what its error is.
+pub(crate) fn unsent(error: &reqwest::Error) -> Option<Unsent> {
+    crate::error::cause::<Unsent>(error).cloned()
 }

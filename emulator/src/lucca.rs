@@ -55,6 +55,10 @@ struct ServerLimit {
     limit: Option<RequestLimit>,
     seen: std::collections::VecDeque<Instant>,
     refused: u64,
+    /// When the limit was turned on, and when each request it let through
+    /// came.
+    since: Option<Instant>,
+    admitted: Vec<Duration>,
 }
 
 impl ServerLimit {
@@ -72,6 +76,8 @@ impl ServerLimit {
         }
         if self.seen.len() < limit.requests as usize {
             self.seen.push_back(now);
+            let since = *self.since.get_or_insert(now);
+            self.admitted.push(now.duration_since(since));
             return Ok(());
         }
         self.refused += 1;
@@ -205,6 +211,15 @@ impl LocalLucca {
         let mut state = self.shared.limit.lock();
         state.limit = limit;
         state.seen.clear();
+        state.since = Some(Instant::now());
+        state.admitted.clear();
+    }
+
+    /// When each request the limit let through came, since the limit was
+    /// last set: what a test holds to "never more than the limit in any
+    /// window".
+    pub fn admitted_requests(&self) -> Vec<Duration> {
+        self.shared.limit.lock().admitted.clone()
     }
 
     /// How many requests the rate limit refused with 429.

@@ -369,12 +369,12 @@ impl<'a> CheckedImportRequest<'a> {
                     source,
                 })
             })?;
-        let claim = match journal.claim(&tenant, &sha256, self.allow_repeat)? {
+        let claim = match journal.claim(&tenant, &sha256, self.allow_repeat).await? {
             Ok(claim) => claim,
             Err(earlier) => return Err(ImportError::Repeated { earlier }),
         };
-        let moved = |state: Option<(JournalState, Option<&str>)>| {
-            if let Err(error) = journal.record(&tenant, &sha256, &claim, state) {
+        let moved = async |state: Option<(JournalState, Option<&str>)>| {
+            if let Err(error) = journal.record(&tenant, &sha256, &claim, state).await {
                 let cause = std::error::Error::source(&error).map(ToString::to_string);
                 tracing::warn!(%error, ?cause, "the import journal was not updated");
             }
@@ -389,14 +389,14 @@ impl<'a> CheckedImportRequest<'a> {
                         | UploadError::Io { .. }
                         | UploadError::FileName(_)
                 );
-                moved(applied.then_some((JournalState::Unknown, None)));
+                moved(applied.then_some((JournalState::Unknown, None))).await;
                 return Err(upload_error(error));
             }
         };
         let summary_id = started.summary_id.to_string();
-        moved(Some((JournalState::Accepted, Some(&summary_id))));
+        moved(Some((JournalState::Accepted, Some(&summary_id)))).await;
         let outcome = self.wait(started).await?;
-        moved(Some((JournalState::Done, None)));
+        moved(Some((JournalState::Done, None))).await;
         Ok(created(analysis, outcome))
     }
 

@@ -1,6 +1,7 @@
-//! The import journal (feature `journal`): two workers racing to create the
-//! same file apply it once; a creation whose answer was lost refuses its
-//! repeat until resolved; a deliberate repeat goes through.
+//! The import journal (feature `journal`), in SQLite and (feature `redis`)
+//! in a real `redis-server`: two workers racing to create the same file
+//! apply it once; a creation whose answer was lost refuses its repeat until
+//! resolved; a deliberate repeat goes through.
 
 use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
@@ -42,18 +43,39 @@ fn journal_path(name: &str) -> std::path::PathBuf {
     path
 }
 
+/// The journal in Redis, with a connection of its own (as another
+/// process's); the server is kept running by the test.
+#[cfg(feature = "redis")]
+fn in_redis(redis: &crate::redis_server::RedisServer) -> ImportJournal {
+    ImportJournal::redis(&roster::shared::RedisStore::open(&redis.url()).unwrap())
+}
+
 #[tokio::test]
 async fn two_workers_racing_on_the_same_file_apply_it_once() {
-    let lucca = LocalLucca::start().await.unwrap();
     let path = journal_path("race");
-    // Two workers: their own clients and their own handles on the journal.
+    race(
+        ImportJournal::sqlite(&path).unwrap(),
+        ImportJournal::sqlite(&path).unwrap(),
+    )
+    .await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn two_workers_racing_on_the_same_file_apply_it_once_in_redis() {
+    let Some(redis) = crate::redis_server::RedisServer::start("journal race") else {
+        return;
+    };
+    race(in_redis(&redis), in_redis(&redis)).await;
+}
+
+/// Two workers, with their own clients and their own handles on the
+/// journal, create the same file at once.
+async fn race(journal_one: ImportJournal, journal_two: ImportJournal) {
+    let lucca = LocalLucca::start().await.unwrap();
     let (first, second): (office::Client, office::Client) = (
         lucca.config().with_rate_limit(None).client().unwrap(),
         lucca.config().with_rate_limit(None).client().unwrap(),
-    );
-    let (journal_one, journal_two) = (
-        ImportJournal::sqlite(&path).unwrap(),
-        ImportJournal::sqlite(&path).unwrap(),
     );
 
     let (one, two) = tokio::join!(
@@ -89,9 +111,21 @@ async fn two_workers_racing_on_the_same_file_apply_it_once() {
 
 #[tokio::test]
 async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat_goes_through() {
+    lost_answer(ImportJournal::sqlite(journal_path("lost")).unwrap()).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn a_lost_answer_refuses_the_repeat_until_resolved_in_redis_too() {
+    let Some(redis) = crate::redis_server::RedisServer::start("journal lost answer") else {
+        return;
+    };
+    lost_answer(in_redis(&redis)).await;
+}
+
+async fn lost_answer(journal: ImportJournal) {
     let lucca = LocalLucca::start().await.unwrap();
     lucca.set_rate_limit(None);
-    let journal = ImportJournal::sqlite(journal_path("lost")).unwrap();
     let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
     lucca
         .faults()
@@ -111,6 +145,7 @@ async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat
     // Checked in Lucca: it was applied. A repeat is now refused as done.
     journal
         .resolve(&earlier.tenant, &earlier.sha256, Resolution::Applied)
+        .await
         .unwrap();
     let done = import(&office, &journal, rows()).await;
     assert!(
@@ -135,13 +170,26 @@ async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat
     );
     let kept = journal
         .entry(&earlier.tenant, &earlier.sha256)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(kept.state, JournalState::Done, "restored, not forgotten");
     assert!(matches!(
-        journal.resolve(&earlier.tenant, &earlier.sha256, Resolution::NotApplied),
+        journal
+            .resolve(&earlier.tenant, &earlier.sha256, Resolution::NotApplied)
+            .await,
         Err(roster::office::JournalError::Applied { .. })
     ));
+    let still = journal
+        .entry(&earlier.tenant, &earlier.sha256)
+        .await
+        .unwrap()
+        .map(|entry| entry.state);
+    assert_eq!(
+        still,
+        Some(JournalState::Done),
+        "an applied import is never forgotten"
+    );
 
     let repeated = repeat(&office, &journal).await;
     assert!(
@@ -151,6 +199,7 @@ async fn a_lost_answer_refuses_the_repeat_until_resolved_and_a_deliberate_repeat
     assert_eq!(creations(&lucca), 2);
     let entry = journal
         .entry(&earlier.tenant, &earlier.sha256)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(entry.state, JournalState::Done);
@@ -186,12 +235,24 @@ async fn import(
 
 #[tokio::test]
 async fn another_file_or_another_tenant_is_not_a_repeat_and_a_refusal_is_forgotten() {
+    not_repeats(ImportJournal::sqlite(journal_path("other")).unwrap()).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn another_file_or_another_tenant_is_not_a_repeat_in_redis_either() {
+    let Some(redis) = crate::redis_server::RedisServer::start("journal not repeats") else {
+        return;
+    };
+    not_repeats(in_redis(&redis)).await;
+}
+
+async fn not_repeats(journal: ImportJournal) {
     let lucca = LocalLucca::start().await.unwrap();
     let other = LocalLucca::start().await.unwrap();
     // Five imports polled fast: more than Lucca's 50 requests a minute,
     // which is not what this test is about (the clients' limiter is off too).
     lucca.set_rate_limit(None);
-    let journal = ImportJournal::sqlite(journal_path("other")).unwrap();
     let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
     let elsewhere: office::Client = other.config().with_rate_limit(None).client().unwrap();
     assert!(matches!(

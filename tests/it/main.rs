@@ -31,7 +31,11 @@ mod office_csv;
 mod office_import;
 mod office_upload;
 mod properties;
+#[cfg(feature = "redis")]
+mod redis_server;
 mod security;
+#[cfg(feature = "redis")]
+mod shared;
 mod snapshots;
 mod strings;
 mod support;

@@ -123,7 +123,7 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
             applied,
             not_applied: _,
             journal,
-        } => resolve(&sha256, applied, journal, context),
+        } => resolve(&sha256, applied, journal, context).await,
         OfficeCommand::WorkLocations => work_locations(context).await,
         OfficeCommand::UserLocations { from, to } => user_locations(from, to, context).await,
     }
@@ -201,7 +201,7 @@ fn open_journal(path: &std::path::Path) -> Result<ImportJournal, Failure> {
     ImportJournal::sqlite(path).map_err(|error| Failure::usage(chain(&error)))
 }
 
-fn resolve(
+async fn resolve(
     sha256: &str,
     applied: bool,
     journal: Option<PathBuf>,
@@ -212,6 +212,7 @@ fn resolve(
     let (_, host) = client(context)?;
     let Some(entry) = journal
         .entry(&host, sha256)
+        .await
         .map_err(|error| Failure::usage(chain(&error)))?
     else {
         return Err(Failure::usage(format!(
@@ -226,8 +227,9 @@ fn resolve(
     };
     journal
         .resolve(&host, sha256, resolution)
+        .await
         .map_err(|error| match error {
-            JournalError::Store { .. } => Failure::usage(chain(&error)),
+            JournalError::Store { .. } | JournalError::Shared(_) => Failure::usage(chain(&error)),
             error => Failure::refused(chain(&error)),
         })?;
     context.say(format!("resolved: {entry} -> {resolution:?}"));

@@ -10,6 +10,10 @@
 //!
 //! One machine: SQLite at a path of your choosing (several processes may
 //! share it; SQLite's lock makes the check and the record one step).
+//! Several machines (feature `redis`): Redis, through a
+//! [`RedisStore`](crate::shared::RedisStore); one Lua script makes the check
+//! and the record one step. The journal never falls back to another store:
+//! when its store cannot be used, the creation is not sent.
 //!
 //! ```no_run
 //! use roster::office::{self, CsvSource, ImportJournal};
@@ -17,6 +21,8 @@
 //!
 //! # async fn run(office: office::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! let journal = ImportJournal::sqlite("/var/lib/hr-sync/imports.sqlite3")?;
+//! // Or, shared by several machines (feature `redis`):
+//! // let journal = ImportJournal::redis(&RedisStore::open("redis://redis.internal")?);
 //! let outcome = office
 //!     .checked_import(CsvSource::Path("locations.csv".into()))
 //!     .journal(&journal)
@@ -25,13 +31,17 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "redis")]
+mod redis;
+mod sqlite;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use parking_lot::Mutex;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::error::StoreError;
 
 /// Where an earlier creation of the same file stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +66,11 @@ impl JournalState {
             Self::Done => "done",
             Self::Unknown => "unknown",
         }
+    }
+
+    /// Whether Lucca has it: an entry in this state is never forgotten.
+    fn reached_lucca(self) -> bool {
+        matches!(self, Self::Accepted | Self::Done)
     }
 
     fn parse(text: &str) -> Self {
@@ -96,6 +111,32 @@ pub struct JournalEntry {
     pub at: DateTime<Utc>,
 }
 
+impl JournalEntry {
+    /// An entry as a store holds it.
+    fn read(tenant: &str, sha256: &str, state: &str, summary_id: Option<String>, at: &str) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            sha256: sha256.to_owned(),
+            state: JournalState::parse(state),
+            summary_id: summary_id.filter(|id| !id.is_empty()),
+            // An unreadable time reads as now: the careful reading (a
+            // repeat stays refused).
+            at: DateTime::parse_from_rfc3339(at)
+                .map_or_else(|_| Utc::now(), |at| at.with_timezone(&Utc)),
+        }
+    }
+}
+
+/// Whether `earlier` refuses a creation of the same file now: while it is
+/// sending, accepted or unknown, and when done within `window`.
+fn forbids_repeat(earlier: &JournalEntry, window: Duration) -> bool {
+    let recent = Utc::now()
+        .signed_duration_since(earlier.at)
+        .to_std()
+        .map_or(true, |age| age < window);
+    earlier.state != JournalState::Done || recent
+}
+
 impl fmt::Display for JournalEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -127,6 +168,10 @@ pub enum JournalError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The journal's shared store (Redis) could not be used (before a
+    /// creation: nothing was sent).
+    #[error("the import journal cannot be used")]
+    Shared(#[source] StoreError),
     /// The journal has no such import to resolve.
     #[error("the import journal has no import of {sha256} to {tenant}")]
     Missing {
@@ -164,17 +209,25 @@ pub enum Resolution {
 
 /// The journal of Office creations; see the [module](self).
 pub struct ImportJournal {
-    path: PathBuf,
-    connection: Mutex<Connection>,
+    store: Store,
     window: Duration,
+}
+
+enum Store {
+    Sqlite(sqlite::SqliteJournal),
+    #[cfg(feature = "redis")]
+    Redis(redis::RedisJournal),
 }
 
 impl fmt::Debug for ImportJournal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ImportJournal")
-            .field("path", &self.path)
-            .field("window", &self.window)
-            .finish_non_exhaustive()
+        let mut debug = f.debug_struct("ImportJournal");
+        match &self.store {
+            Store::Sqlite(journal) => debug.field("path", &journal.path()),
+            #[cfg(feature = "redis")]
+            Store::Redis(journal) => debug.field("store", journal.store()),
+        };
+        debug.field("window", &self.window).finish_non_exhaustive()
     }
 }
 
@@ -184,49 +237,20 @@ pub const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
 impl ImportJournal {
     /// Opens (or creates) the SQLite journal at `path`.
     pub fn sqlite(path: impl AsRef<Path>) -> Result<Self, JournalError> {
-        let path = path.as_ref().to_owned();
-        let failed = |source| JournalError::Store {
-            path: path.clone(),
-            source,
-        };
-        if let Some(parent) = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-        {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let connection = Connection::open(&path).map_err(failed)?;
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(failed)?;
-        connection
-            .execute_batch(
-                "CREATE TABLE IF NOT EXISTS office_imports (
-                     tenant TEXT NOT NULL,
-                     sha256 TEXT NOT NULL,
-                     state TEXT NOT NULL,
-                     summary_id TEXT,
-                     at TEXT NOT NULL,
-                     attempt TEXT,
-                     PRIMARY KEY (tenant, sha256)
-                 );",
-            )
-            .map_err(failed)?;
-        // A journal written before attempts were recorded gains the column.
-        let has_attempt = connection
-            .prepare("SELECT 1 FROM pragma_table_info('office_imports') WHERE name = 'attempt'")
-            .and_then(|mut statement| statement.exists([]))
-            .map_err(failed)?;
-        if !has_attempt {
-            connection
-                .execute_batch("ALTER TABLE office_imports ADD COLUMN attempt TEXT;")
-                .map_err(failed)?;
-        }
         Ok(Self {
-            path,
-            connection: Mutex::new(connection),
+            store: Store::Sqlite(sqlite::SqliteJournal::open(path.as_ref())?),
             window: DEFAULT_WINDOW,
         })
+    }
+
+    /// The journal in `store`, shared by every machine that uses it
+    /// (feature `redis`). Nothing is connected until first used.
+    #[cfg(feature = "redis")]
+    pub fn redis(store: &crate::shared::RedisStore) -> Self {
+        Self {
+            store: Store::Redis(redis::RedisJournal::new(store)),
+            window: DEFAULT_WINDOW,
+        }
     }
 
     /// Sets how long a done import refuses its repeat (24 hours by default).
@@ -235,55 +259,37 @@ impl ImportJournal {
         self
     }
 
-    fn failed(&self, source: rusqlite::Error) -> JournalError {
-        JournalError::Store {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
     /// What the journal has for `tenant` and `sha256`.
-    pub fn entry(&self, tenant: &str, sha256: &str) -> Result<Option<JournalEntry>, JournalError> {
-        let connection = self.connection.lock();
-        read(&connection, tenant, sha256).map_err(|source| self.failed(source))
+    pub async fn entry(
+        &self,
+        tenant: &str,
+        sha256: &str,
+    ) -> Result<Option<JournalEntry>, JournalError> {
+        match &self.store {
+            Store::Sqlite(journal) => journal.entry(tenant, sha256),
+            #[cfg(feature = "redis")]
+            Store::Redis(journal) => journal.entry(tenant, sha256).await,
+        }
     }
 
     /// Records `sending` for this file, in one step with the check: the
     /// earlier entry when it forbids the repeat (and `allow_repeat` is not
     /// set).
-    pub(crate) fn claim(
+    pub(crate) async fn claim(
         &self,
         tenant: &str,
         sha256: &str,
         allow_repeat: bool,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
-        let mut connection = self.connection.lock();
-        let failed = |source| self.failed(source);
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failed)?;
-        let earlier = read(&transaction, tenant, sha256).map_err(failed)?;
-        if let Some(earlier) = &earlier {
-            let recent = Utc::now()
-                .signed_duration_since(earlier.at)
-                .to_std()
-                .map_or(true, |age| age < self.window);
-            if !allow_repeat && (earlier.state != JournalState::Done || recent) {
-                return Ok(Err(earlier.clone()));
+        match &self.store {
+            Store::Sqlite(journal) => journal.claim(tenant, sha256, allow_repeat, self.window),
+            #[cfg(feature = "redis")]
+            Store::Redis(journal) => {
+                journal
+                    .claim(tenant, sha256, allow_repeat, self.window)
+                    .await
             }
         }
-        let attempt = uuid::Uuid::new_v4().to_string();
-        transaction
-            .execute(
-                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt)
-                 VALUES (?1, ?2, 'sending', NULL, ?3, ?4)
-                 ON CONFLICT (tenant, sha256) DO UPDATE
-                 SET state = 'sending', summary_id = NULL, at = ?3, attempt = ?4",
-                params![tenant, sha256, Utc::now().to_rfc3339(), attempt],
-            )
-            .map_err(failed)?;
-        transaction.commit().map_err(failed)?;
-        Ok(Ok(Claim { attempt, earlier }))
     }
 
     /// Moves a claimed creation on. `None`: it surely did not leave, so the
@@ -291,111 +297,45 @@ impl ImportJournal {
     /// attempt took the entry over since). A state is written whatever the
     /// entry holds now (even if it was resolved meanwhile): a creation that
     /// left is never forgotten.
-    pub(crate) fn record(
+    pub(crate) async fn record(
         &self,
         tenant: &str,
         sha256: &str,
         claim: &Claim,
         state: Option<(JournalState, Option<&str>)>,
     ) -> Result<(), JournalError> {
-        let connection = self.connection.lock();
-        let now = Utc::now().to_rfc3339();
-        let result = match (state, &claim.earlier) {
-            (Some((state, summary_id)), _) => connection.execute(
-                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (tenant, sha256) DO UPDATE
-                 SET state = ?3, summary_id = COALESCE(?4, summary_id), at = ?5, attempt = ?6",
-                params![
-                    tenant,
-                    sha256,
-                    state.as_str(),
-                    summary_id,
-                    now,
-                    claim.attempt
-                ],
-            ),
-            (None, None) => connection.execute(
-                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?3",
-                params![tenant, sha256, claim.attempt],
-            ),
-            (None, Some(earlier)) => connection.execute(
-                "UPDATE office_imports SET state = ?3, summary_id = ?4, at = ?5, attempt = NULL
-                 WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?6",
-                params![
-                    tenant,
-                    sha256,
-                    earlier.state.as_str(),
-                    earlier.summary_id,
-                    earlier.at.to_rfc3339(),
-                    claim.attempt
-                ],
-            ),
-        };
-        result.map(drop).map_err(|source| self.failed(source))
+        match &self.store {
+            Store::Sqlite(journal) => journal.record(tenant, sha256, claim, state),
+            #[cfg(feature = "redis")]
+            Store::Redis(journal) => journal.record(tenant, sha256, claim, state).await,
+        }
     }
 
     /// Resolves an earlier creation whose outcome was unknown, once checked
     /// in Lucca Office: the entry as it was. `NotApplied` is refused for an
     /// import Lucca accepted or applied.
-    pub fn resolve(
+    pub async fn resolve(
         &self,
         tenant: &str,
         sha256: &str,
         resolution: Resolution,
     ) -> Result<JournalEntry, JournalError> {
-        let connection = self.connection.lock();
-        let failed = |source| self.failed(source);
-        let Some(entry) = read(&connection, tenant, sha256).map_err(failed)? else {
-            return Err(JournalError::Missing {
+        let entry = match &self.store {
+            Store::Sqlite(journal) => journal.resolve(tenant, sha256, resolution)?,
+            #[cfg(feature = "redis")]
+            Store::Redis(journal) => journal.resolve(tenant, sha256, resolution).await?,
+        };
+        match entry {
+            None => Err(JournalError::Missing {
                 tenant: tenant.to_owned(),
                 sha256: sha256.to_owned(),
-            });
-        };
-        match resolution {
-            Resolution::Applied => connection.execute(
-                "UPDATE office_imports SET state = 'done', at = ?3 WHERE tenant = ?1 AND sha256 = ?2",
-                params![tenant, sha256, Utc::now().to_rfc3339()],
-            ),
-            Resolution::NotApplied
-                if matches!(entry.state, JournalState::Accepted | JournalState::Done) =>
-            {
-                return Err(JournalError::Applied {
+            }),
+            Some(entry) if resolution == Resolution::NotApplied && entry.state.reached_lucca() => {
+                Err(JournalError::Applied {
                     entry: Box::new(entry),
-                });
-            }
-            Resolution::NotApplied => connection.execute(
-                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2",
-                params![tenant, sha256],
-            ),
-        }
-        .map_err(failed)?;
-        Ok(entry)
-    }
-}
-
-fn read(
-    connection: &Connection,
-    tenant: &str,
-    sha256: &str,
-) -> rusqlite::Result<Option<JournalEntry>> {
-    connection
-        .query_row(
-            "SELECT state, summary_id, at FROM office_imports WHERE tenant = ?1 AND sha256 = ?2",
-            params![tenant, sha256],
-            |row| {
-                let state: String = row.get(0)?;
-                let at: String = row.get(2)?;
-                Ok(JournalEntry {
-                    tenant: tenant.to_owned(),
-                    sha256: sha256.to_owned(),
-                    state: JournalState::parse(&state),
-                    summary_id: row.get(1)?,
-                    // An unreadable time reads as now: the careful reading.
-                    at: DateTime::parse_from_rfc3339(&at)
-                        .map_or_else(|_| Utc::now(), |at| at.with_timezone(&Utc)),
                 })
-            },
-        )
-        .optional()
+            }
+            Some(entry) => Ok(entry),
+        }
+    }
 }

@@ -1,0 +1,211 @@
+//! The journal in SQLite, for one machine: several processes may share the
+//! file; SQLite's lock makes the check and the record one step.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use parking_lot::Mutex;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Claim, JournalEntry, JournalError, JournalState, Resolution, forbids_repeat};
+
+/// An open SQLite journal.
+pub(super) struct SqliteJournal {
+    path: PathBuf,
+    connection: Mutex<Connection>,
+}
+
+impl SqliteJournal {
+    /// Opens (or creates) the journal at `path`.
+    pub(super) fn open(path: &Path) -> Result<Self, JournalError> {
+        let path = path.to_owned();
+        let failed = |source| JournalError::Store {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let connection = Connection::open(&path).map_err(failed)?;
+        connection
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(failed)?;
+        connection
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS office_imports (
+                     tenant TEXT NOT NULL,
+                     sha256 TEXT NOT NULL,
+                     state TEXT NOT NULL,
+                     summary_id TEXT,
+                     at TEXT NOT NULL,
+                     attempt TEXT,
+                     PRIMARY KEY (tenant, sha256)
+                 );",
+            )
+            .map_err(failed)?;
+        // A journal written before attempts were recorded gains the column.
+        let has_attempt = connection
+            .prepare("SELECT 1 FROM pragma_table_info('office_imports') WHERE name = 'attempt'")
+            .and_then(|mut statement| statement.exists([]))
+            .map_err(failed)?;
+        if !has_attempt {
+            connection
+                .execute_batch("ALTER TABLE office_imports ADD COLUMN attempt TEXT;")
+                .map_err(failed)?;
+        }
+        Ok(Self {
+            path,
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// The journal's file.
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn failed(&self, source: rusqlite::Error) -> JournalError {
+        JournalError::Store {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    pub(super) fn entry(
+        &self,
+        tenant: &str,
+        sha256: &str,
+    ) -> Result<Option<JournalEntry>, JournalError> {
+        let connection = self.connection.lock();
+        read(&connection, tenant, sha256).map_err(|source| self.failed(source))
+    }
+
+    pub(super) fn claim(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        allow_repeat: bool,
+        window: Duration,
+    ) -> Result<Result<Claim, JournalEntry>, JournalError> {
+        let mut connection = self.connection.lock();
+        let failed = |source| self.failed(source);
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let earlier = read(&transaction, tenant, sha256).map_err(failed)?;
+        if let Some(earlier) = &earlier
+            && !allow_repeat
+            && forbids_repeat(earlier, window)
+        {
+            return Ok(Err(earlier.clone()));
+        }
+        let attempt = uuid::Uuid::new_v4().to_string();
+        transaction
+            .execute(
+                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt)
+                 VALUES (?1, ?2, 'sending', NULL, ?3, ?4)
+                 ON CONFLICT (tenant, sha256) DO UPDATE
+                 SET state = 'sending', summary_id = NULL, at = ?3, attempt = ?4",
+                params![tenant, sha256, Utc::now().to_rfc3339(), attempt],
+            )
+            .map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+        Ok(Ok(Claim { attempt, earlier }))
+    }
+
+    pub(super) fn record(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        claim: &Claim,
+        state: Option<(JournalState, Option<&str>)>,
+    ) -> Result<(), JournalError> {
+        let connection = self.connection.lock();
+        let now = Utc::now().to_rfc3339();
+        let result = match (state, &claim.earlier) {
+            (Some((state, summary_id)), _) => connection.execute(
+                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (tenant, sha256) DO UPDATE
+                 SET state = ?3, summary_id = COALESCE(?4, summary_id), at = ?5, attempt = ?6",
+                params![
+                    tenant,
+                    sha256,
+                    state.as_str(),
+                    summary_id,
+                    now,
+                    claim.attempt
+                ],
+            ),
+            (None, None) => connection.execute(
+                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?3",
+                params![tenant, sha256, claim.attempt],
+            ),
+            (None, Some(earlier)) => connection.execute(
+                "UPDATE office_imports SET state = ?3, summary_id = ?4, at = ?5, attempt = NULL
+                 WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?6",
+                params![
+                    tenant,
+                    sha256,
+                    earlier.state.as_str(),
+                    earlier.summary_id,
+                    earlier.at.to_rfc3339(),
+                    claim.attempt
+                ],
+            ),
+        };
+        result.map(drop).map_err(|source| self.failed(source))
+    }
+
+    pub(super) fn resolve(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        resolution: Resolution,
+    ) -> Result<Option<JournalEntry>, JournalError> {
+        let mut connection = self.connection.lock();
+        let failed = |source| self.failed(source);
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let Some(entry) = read(&transaction, tenant, sha256).map_err(failed)? else {
+            return Ok(None);
+        };
+        match resolution {
+            Resolution::Applied => transaction.execute(
+                "UPDATE office_imports SET state = 'done', at = ?3 WHERE tenant = ?1 AND sha256 = ?2",
+                params![tenant, sha256, Utc::now().to_rfc3339()],
+            ),
+            Resolution::NotApplied if entry.state.reached_lucca() => Ok(0),
+            Resolution::NotApplied => transaction.execute(
+                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2",
+                params![tenant, sha256],
+            ),
+        }
+        .map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+        Ok(Some(entry))
+    }
+}
+
+fn read(
+    connection: &Connection,
+    tenant: &str,
+    sha256: &str,
+) -> rusqlite::Result<Option<JournalEntry>> {
+    connection
+        .query_row(
+            "SELECT state, summary_id, at FROM office_imports WHERE tenant = ?1 AND sha256 = ?2",
+            params![tenant, sha256],
+            |row| {
+                let state: String = row.get(0)?;
+                let at: String = row.get(2)?;
+                Ok(JournalEntry::read(tenant, sha256, &state, row.get(1)?, &at))
+            },
+        )
+        .optional()
+}

@@ -1,0 +1,213 @@
+//! Several workers, one tenant (feature `redis`): Lucca's 50 requests a
+//! minute are counted per tenant, whatever process sends them, and an import
+//! cannot be undone whichever worker sent it. A [`RedisStore`] keeps both
+//! where every worker sees them:
+//!
+//! - the rate budget: [`Config::with_shared_budget`](crate::Config::with_shared_budget)
+//!   counts every request of every client of that configuration, in every
+//!   process, in one window per tenant host (one Lua script, a sliding
+//!   window on the Redis server's clock), and the pause a `429` asks for is
+//!   a key that expires;
+//! - the import journal: [`ImportJournal::redis`](crate::office::ImportJournal::redis).
+//!
+//! When Redis cannot be reached, a call fails with
+//! [`HttpError::Budget`](crate::HttpError::Budget) before anything is sent,
+//! unless the store was opened with [`StoreDown::InProcess`]: then each
+//! process falls back to its own limiter (never to no limit). The journal
+//! never falls back.
+//!
+//! ```no_run
+//! use roster::shared::RedisStore;
+//! use roster::{LuccaConfig, office};
+//!
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = RedisStore::open("redis://redis.internal:6379")?;
+//! let office: office::Client = LuccaConfig::from_env()?.with_shared_budget(&store).client()?;
+//! # Ok(()) }
+//! ```
+
+mod budget;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+
+use crate::error::StoreError;
+
+pub(crate) use budget::SharedBudget;
+
+/// What happens to the rate budget when Redis cannot be reached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreDown {
+    /// The call fails with [`HttpError::Budget`](crate::HttpError::Budget);
+    /// nothing is sent. The default.
+    #[default]
+    Fail,
+    /// Each process counts its own requests with its in-process limiter
+    /// until Redis answers again (the processes together may then exceed the
+    /// tenant's budget, and get `429`s).
+    InProcess,
+}
+
+/// How long a connection to Redis, or one answer, may take, by default.
+pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A Redis server shared by several workers; see the [module](self). Cheap
+/// to clone: clones share one connection, opened on first use.
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: redis::Client,
+    /// The address without its password, for messages.
+    shown: String,
+    prefix: String,
+    timeout: Duration,
+    when_down: StoreDown,
+    connection: OnceCell<ConnectionManager>,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("address", &self.inner.shown)
+            .field("prefix", &self.inner.prefix)
+            .field("timeout", &self.inner.timeout)
+            .field("when_down", &self.inner.when_down)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// The Redis server at `url` (`redis://[:password@]host[:port][/db]`).
+    /// Nothing is connected yet; a URL that does not parse is an error that
+    /// does not show its password.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let shown = without_password(url);
+        let client = redis::Client::open(url).map_err(|source| StoreError::new(&shown, source))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                shown,
+                prefix: "roster".to_owned(),
+                timeout: DEFAULT_STORE_TIMEOUT,
+                when_down: StoreDown::Fail,
+                connection: OnceCell::new(),
+            }),
+        })
+    }
+
+    /// Sets what the rate budget does when Redis cannot be reached
+    /// ([`StoreDown::Fail`] unless set).
+    pub fn when_down(self, when_down: StoreDown) -> Self {
+        self.rebuilt(|inner| inner.when_down = when_down)
+    }
+
+    /// Sets the first part of every key (`roster` unless set), so that
+    /// several deployments can share one Redis.
+    pub fn with_prefix(self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        self.rebuilt(|inner| inner.prefix = prefix)
+    }
+
+    /// Sets how long connecting, or one answer, may take
+    /// ([`DEFAULT_STORE_TIMEOUT`] unless set).
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        self.rebuilt(|inner| inner.timeout = timeout)
+    }
+
+    fn rebuilt(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Inner {
+            client: self.inner.client.clone(),
+            shown: self.inner.shown.clone(),
+            prefix: self.inner.prefix.clone(),
+            timeout: self.inner.timeout,
+            when_down: self.inner.when_down,
+            connection: OnceCell::new(),
+        };
+        change(&mut inner);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The address, without its password.
+    pub fn address(&self) -> &str {
+        &self.inner.shown
+    }
+
+    /// What the rate budget does when Redis cannot be reached.
+    pub fn store_down(&self) -> StoreDown {
+        self.inner.when_down
+    }
+
+    /// The key of `name` for `tenant`: `prefix:{tenant}:name` (the tenant
+    /// in braces, so that a cluster keeps a tenant's keys together).
+    pub(crate) fn key(&self, tenant: &str, name: &str) -> String {
+        format!("{}:{{{tenant}}}:{name}", self.inner.prefix)
+    }
+
+    /// The error of `source`, naming this store.
+    pub(crate) fn failed(&self, source: redis::RedisError) -> StoreError {
+        StoreError::new(&self.inner.shown, source)
+    }
+
+    /// The shared connection, opened on first use (and again after a failed
+    /// first attempt); it reconnects by itself after that.
+    pub(crate) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let timeout = self.inner.timeout;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1);
+        self.inner
+            .connection
+            .get_or_try_init(|| {
+                ConnectionManager::new_with_config(self.inner.client.clone(), config)
+            })
+            .await
+            .cloned()
+            .map_err(|source| self.failed(source))
+    }
+
+    /// Runs `script` with `keys` and `args`.
+    pub(crate) async fn run<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::Script,
+        keys: &[&str],
+        args: &[&str],
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        let mut invocation = script.prepare_invoke();
+        for key in keys {
+            invocation.key(*key);
+        }
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|source| self.failed(source))
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        // Not a URL: nothing of it is shown, in case it holds a secret.
+        Err(_) => "(an address that is not a URL)".to_owned(),
+    }
+}
