@@ -28,7 +28,10 @@ async fn run(env: &[(&'static str, String)], secrets: &[String], args: &[&str]) 
         // shared between runs unless a test passes `--journal`.
         .env("XDG_DATA_HOME", fresh_dir("data"));
     for (name, _) in std::env::vars() {
-        if name.starts_with("LUCCA_") || name.starts_with("DOCUTOOLS_") {
+        if name.starts_with("LUCCA_")
+            || name.starts_with("DOCUTOOLS_")
+            || name.starts_with("ROSTER_")
+        {
             command.env_remove(name);
         }
     }
@@ -830,6 +833,46 @@ async fn two_processes_creating_the_same_file_apply_it_once() {
 
 #[tokio::test]
 async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_until_resolved() {
+    let journal = fresh_dir("journal").join("imports.sqlite3");
+    killed_worker(Journal {
+        args: vec!["--journal".into(), journal.display().to_string()],
+        env: Vec::new(),
+    })
+    .await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_in_redis_too() {
+    let Some(redis) = crate::redis_server::RedisServer::start("killed worker, redis") else {
+        return;
+    };
+    killed_worker(Journal {
+        args: Vec::new(),
+        env: vec![("ROSTER_REDIS_URL", redis.url())],
+    })
+    .await;
+}
+
+/// Where a test's import journal is: a SQLite file given with `--journal`,
+/// or the Redis of `ROSTER_REDIS_URL`.
+struct Journal {
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+}
+
+impl Journal {
+    /// `roster args… <journal args>` against `lucca`.
+    async fn run(&self, lucca: &LocalLucca, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(self.args.iter().map(String::as_str));
+        let mut env = lucca.env().to_vec();
+        env.extend(self.env.iter().cloned());
+        run(&env, &[lucca.api_key().to_owned()], &all).await
+    }
+}
+
+async fn killed_worker(journal: Journal) {
     let lucca = LocalLucca::start().await.unwrap();
     lucca.set_rate_limit(None);
     // The creation is handled (applied), then its answer is held.
@@ -837,12 +880,14 @@ async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_until_resolved(
         Route::Create,
         Fault::Delay(std::time::Duration::from_secs(600)),
     );
-    let journal = fresh_dir("journal").join("imports.sqlite3");
+    let create = ["office", "import", GOOD, "--create", "--yes"];
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
     command
-        .args(["office", "import", GOOD, "--create", "--yes", "--journal"])
-        .arg(&journal)
+        .args(create)
+        .args(&journal.args)
         .envs(lucca.env())
+        .envs(journal.env.iter().cloned())
+        .env("XDG_DATA_HOME", fresh_dir("data"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let mut worker = command.spawn().unwrap();
@@ -853,17 +898,7 @@ async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_until_resolved(
     worker.kill().unwrap();
     worker.wait().unwrap();
 
-    let journal = journal.display().to_string();
-    let create = [
-        "office",
-        "import",
-        GOOD,
-        "--create",
-        "--yes",
-        "--journal",
-        &journal,
-    ];
-    let again = roster(Some(&lucca), &create).await;
+    let again = journal.run(&lucca, &create).await;
     assert_eq!(again.status.code(), Some(3), "{}", text(&again.stderr));
     let stderr = text(&again.stderr);
     assert!(stderr.contains("outcome is unknown"), "{stderr}");
@@ -874,25 +909,16 @@ async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_until_resolved(
         .unwrap()
         .to_owned();
 
-    let resolved = roster(
-        Some(&lucca),
-        &[
-            "office",
-            "resolve",
-            &sha256,
-            "--applied",
-            "--journal",
-            &journal,
-        ],
-    )
-    .await;
+    let resolved = journal
+        .run(&lucca, &["office", "resolve", &sha256, "--applied"])
+        .await;
     assert_eq!(
         resolved.status.code(),
         Some(0),
         "{}",
         text(&resolved.stderr)
     );
-    let done = roster(Some(&lucca), &create).await;
+    let done = journal.run(&lucca, &create).await;
     assert_eq!(done.status.code(), Some(1), "{}", text(&done.stderr));
     assert!(text(&done.stderr).contains("was applied"));
     let creations = lucca

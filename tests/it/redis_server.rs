@@ -17,16 +17,22 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts one, or says why not (and `None`) where it is not installed.
     pub fn start(test: &str) -> Option<Self> {
-        let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
-            .into_iter()
-            .find(|path| std::path::Path::new(path).exists());
+        let binary = std::env::var_os("PATH")
+            .map(|path| {
+                std::env::split_paths(&path)
+                    .map(|dir| dir.join("redis-server"))
+                    .find(|candidate| candidate.is_file())
+            })
+            .unwrap_or_default();
         let Some(binary) = binary else {
             let why = "redis-server is not installed (`apt-get install redis-server`; .ci/run installs it)";
             assert!(
                 std::env::var_os("ROSTER_REQUIRE_REDIS").is_none(),
                 "{test}: {why}, and ROSTER_REQUIRE_REDIS is set"
             );
-            eprintln!("skipped {test}: {why}");
+            // Straight to standard error, past the test harness's capture:
+            // a skip is always said.
+            let _ = writeln!(std::io::stderr(), "skipped {test}: {why}");
             return None;
         };
         // A free port: the kernel's choice, released just before the server

@@ -1,7 +1,8 @@
 //! Where the command line's configuration comes from: `--host`, then a
 //! secret file (`--api-key-file`), then an env file (`--env-file`), then the
 //! environment, read through the SDK's own `from_vars`. Secrets never come
-//! from a flag's value.
+//! from a flag's value: so the Redis of several workers (its URL may hold a
+//! password) is `ROSTER_REDIS_URL`, in the env file or the environment.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,6 +13,10 @@ use roster::{
 
 use crate::exit::{Failure, chain};
 
+/// The variable naming the Redis that several workers share: their rate
+/// budget, and their import journal unless `--journal` says otherwise.
+pub(crate) const REDIS_VAR: &str = "ROSTER_REDIS_URL";
+
 /// The flags that say where the configuration is.
 #[derive(Debug, Default)]
 pub(crate) struct Sources {
@@ -21,6 +26,8 @@ pub(crate) struct Sources {
     pub secret_file: Option<PathBuf>,
     /// `--env-file`: `NAME=value` lines, as `roster serve --env-file` writes.
     pub env_file: Option<PathBuf>,
+    /// The Redis store, once looked up.
+    pub store: std::sync::OnceLock<Option<roster::shared::RedisStore>>,
 }
 
 /// A file's text without the BOM some editors write.
@@ -78,10 +85,38 @@ impl Sources {
         })
     }
 
-    /// Lucca's configuration (`LUCCA_HOST`, `LUCCA_API_KEY`).
+    /// Lucca's configuration (`LUCCA_HOST`, `LUCCA_API_KEY`), its rate
+    /// budget in Redis when `ROSTER_REDIS_URL` is set.
     pub fn lucca(&self) -> Result<LuccaConfig, Failure> {
-        self.read("LUCCA_HOST", "LUCCA_API_KEY")?
-            .map_err(|error| missing(error, "LUCCA_HOST", "LUCCA_API_KEY"))
+        let config = self
+            .read("LUCCA_HOST", "LUCCA_API_KEY")?
+            .map_err(|error| missing(error, "LUCCA_HOST", "LUCCA_API_KEY"))?;
+        Ok(match self.redis()? {
+            Some(store) => config.with_shared_budget(&store),
+            None => config,
+        })
+    }
+
+    /// The Redis of several workers (`ROSTER_REDIS_URL`: the env file, then
+    /// the environment), if set; one connection for the whole run.
+    pub fn redis(&self) -> Result<Option<roster::shared::RedisStore>, Failure> {
+        if let Some(store) = self.store.get() {
+            return Ok(store.clone());
+        }
+        let vars = self.vars()?;
+        let url = vars
+            .file
+            .get(REDIS_VAR)
+            .cloned()
+            .or_else(|| std::env::var(REDIS_VAR).ok())
+            .filter(|url| !url.trim().is_empty());
+        let store = url
+            .map(|url| {
+                roster::shared::RedisStore::open(url.trim())
+                    .map_err(|error| Failure::usage(format!("{REDIS_VAR}: {}", chain(&error))))
+            })
+            .transpose()?;
+        Ok(self.store.get_or_init(|| store).clone())
     }
 
     /// Docutools' configuration: a bearer token (`DOCUTOOLS_TOKEN`), else

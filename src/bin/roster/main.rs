@@ -120,6 +120,7 @@ fn main() -> ExitCode {
             host: cli.host,
             secret_file: cli.api_key_file,
             env_file: cli.env_file,
+            store: std::sync::OnceLock::new(),
         },
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -43,9 +43,10 @@ pub(crate) enum OfficeCommand {
         /// `NAME.errors.csv` next to the file.
         #[arg(long, value_name = "PATH", num_args = 0..=1)]
         errors_csv: Option<Option<PathBuf>>,
-        /// The import journal (default: `roster/imports.sqlite3` in your data
-        /// directory): a creation of a file already created for this tenant
-        /// is refused.
+        /// The import journal, a SQLite file (default: the Redis of
+        /// `ROSTER_REDIS_URL` when set, else `roster/imports.sqlite3` in your
+        /// data directory): a creation of a file already created for this
+        /// tenant is refused.
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
         /// Creates without the journal.
@@ -105,7 +106,7 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
             let journal = if no_journal {
                 None
             } else {
-                Some(journal_path(journal)?)
+                Some(journal_at(journal, context)?)
             };
             let request = ImportRequest {
                 file,
@@ -184,21 +185,55 @@ struct ImportRequest {
     replace_existing: bool,
     yes: bool,
     errors_csv: Option<PathBuf>,
-    journal: Option<PathBuf>,
+    journal: Option<JournalAt>,
     allow_repeat: bool,
 }
 
-/// The journal's path: the one given, else the data directory's.
-fn journal_path(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    given
-        .or_else(|| dirs::data_dir().map(|dir| dir.join("roster").join("imports.sqlite3")))
+/// Where the import journal is.
+enum JournalAt {
+    Sqlite(PathBuf),
+    Redis(roster::shared::RedisStore),
+}
+
+impl JournalAt {
+    fn open(&self) -> Result<ImportJournal, Failure> {
+        match self {
+            Self::Sqlite(path) => {
+                ImportJournal::sqlite(path).map_err(|error| Failure::usage(chain(&error)))
+            }
+            Self::Redis(store) => Ok(ImportJournal::redis(store)),
+        }
+    }
+}
+
+impl std::fmt::Display for JournalAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "{}", path.display()),
+            Self::Redis(store) => write!(f, "{}", store.address()),
+        }
+    }
+}
+
+/// The journal: `--journal PATH`, else the Redis of `ROSTER_REDIS_URL`, else
+/// the data directory's file.
+fn journal_at(given: Option<PathBuf>, context: &Context) -> Result<JournalAt, Failure> {
+    if let Some(path) = given {
+        return Ok(JournalAt::Sqlite(path));
+    }
+    if let Some(store) = context.sources.redis()? {
+        return Ok(JournalAt::Redis(store));
+    }
+    journal_path().map(JournalAt::Sqlite)
+}
+
+/// The data directory's journal.
+fn journal_path() -> Result<PathBuf, Failure> {
+    dirs::data_dir()
+        .map(|dir| dir.join("roster").join("imports.sqlite3"))
         .ok_or_else(|| {
             Failure::usage("no data directory to keep the import journal in: give --journal PATH (or --no-journal)")
         })
-}
-
-fn open_journal(path: &std::path::Path) -> Result<ImportJournal, Failure> {
-    ImportJournal::sqlite(path).map_err(|error| Failure::usage(chain(&error)))
 }
 
 async fn resolve(
@@ -207,8 +242,8 @@ async fn resolve(
     journal: Option<PathBuf>,
     context: &Context,
 ) -> Result<(), Failure> {
-    let path = journal_path(journal)?;
-    let journal = open_journal(&path)?;
+    let at = journal_at(journal, context)?;
+    let journal = at.open()?;
     let (_, host) = client(context)?;
     let Some(entry) = journal
         .entry(&host, sha256)
@@ -216,8 +251,7 @@ async fn resolve(
         .map_err(|error| Failure::usage(chain(&error)))?
     else {
         return Err(Failure::usage(format!(
-            "the journal {} has no import of {sha256} to {host}",
-            path.display()
+            "the journal {at} has no import of {sha256} to {host}"
         )));
     };
     let resolution = if applied {
@@ -282,7 +316,7 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
         request.yes,
     )?;
     let journal = match &request.journal {
-        Some(path) => Some(open_journal(path)?),
+        Some(at) => Some(at.open()?),
         None => None,
     };
     let outcome = {
@@ -636,6 +670,9 @@ fn import_failure(error: ImportError) -> Failure {
                 earlier.sha256
             )),
         },
+        ImportError::Journal(JournalError::Shared(_)) => {
+            Failure::transient(format!("{text}\nnothing was sent: try again later"))
+        }
         ImportError::Journal(_) => Failure::usage(format!("{text}\nnothing was sent")),
         ImportError::Upload { mode, source } => match source {
             UploadError::OutcomeUnknown { .. } | UploadError::NoSummaryId { .. }
