@@ -121,9 +121,26 @@ impl RateLimiter {
                 tokio::time::sleep_until(until).await;
             }
             match shared.admit(self.limit).await? {
-                None => return Ok(()),
+                None => {
+                    // Counted here too: should the store go down and this
+                    // process fall back to its own window, that window
+                    // already holds what it sent.
+                    self.count_here(Instant::now());
+                    return Ok(());
+                }
                 Some(wait) => tokio::time::sleep(wait).await,
             }
+        }
+    }
+
+    /// Counts a request sent at `now` in this process's window, which never
+    /// holds more than the limit.
+    #[cfg(feature = "redis")]
+    fn count_here(&self, now: Instant) {
+        let mut window = self.state.lock();
+        window.sent.push_back(now);
+        while window.sent.len() > self.limit.requests.max(1) as usize {
+            window.sent.pop_front();
         }
     }
 

@@ -44,6 +44,9 @@ end
 return 0
 ";
 
+/// A year in microseconds.
+const YEAR_US: u128 = 365 * 24 * 3600 * 1_000_000;
+
 /// One tenant's budget in a [`RedisStore`].
 #[derive(Debug, Clone)]
 pub(crate) struct SharedBudget {
@@ -73,7 +76,9 @@ impl SharedBudget {
         static SCRIPT: std::sync::LazyLock<Script> =
             std::sync::LazyLock::new(|| Script::new(ADMIT));
         let requests = limit.requests.max(1).to_string();
-        let window = limit.per.as_micros().max(1).to_string();
+        // A year at most: longer means the same, and Lua's numbers stay
+        // exact.
+        let window = limit.per.as_micros().clamp(1, YEAR_US).to_string();
         let member = uuid::Uuid::new_v4().to_string();
         let wait: u64 = self
             .store

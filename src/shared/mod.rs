@@ -71,6 +71,9 @@ struct Inner {
     timeout: Duration,
     when_down: StoreDown,
     connection: OnceCell<ConnectionManager>,
+    /// Until when the store is not asked again, after it failed to answer:
+    /// calls fail (or fall back) at once instead of each waiting for it.
+    down_until: parking_lot::Mutex<Option<std::time::Instant>>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -99,6 +102,7 @@ impl RedisStore {
                 timeout: DEFAULT_STORE_TIMEOUT,
                 when_down: StoreDown::Fail,
                 connection: OnceCell::new(),
+                down_until: parking_lot::Mutex::new(None),
             }),
         })
     }
@@ -130,6 +134,7 @@ impl RedisStore {
             timeout: self.inner.timeout,
             when_down: self.inner.when_down,
             connection: OnceCell::new(),
+            down_until: parking_lot::Mutex::new(None),
         };
         change(&mut inner);
         Self {
@@ -159,30 +164,71 @@ impl RedisStore {
     }
 
     /// The shared connection, opened on first use (and again after a failed
-    /// first attempt); it reconnects by itself after that.
-    pub(crate) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+    /// first attempt), within the store's timeout; it reconnects by itself
+    /// after that.
+    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
         let timeout = self.inner.timeout;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1);
-        self.inner
-            .connection
-            .get_or_try_init(|| {
-                ConnectionManager::new_with_config(self.inner.client.clone(), config)
-            })
-            .await
-            .cloned()
-            .map_err(|source| self.failed(source))
+            .set_number_of_retries(0);
+        let opening = self.inner.connection.get_or_try_init(|| {
+            ConnectionManager::new_with_config(self.inner.client.clone(), config)
+        });
+        match tokio::time::timeout(timeout, opening).await {
+            Ok(opened) => opened.cloned(),
+            Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into()),
+        }
     }
 
-    /// Runs `script` with `keys` and `args`.
+    /// Runs `script` with `keys` and `args`. A connection found dropped (a
+    /// Redis restarted since the last call) is opened again and the script
+    /// sent once more: every script of `roster` may run twice (a second
+    /// count only makes the budget stricter; a journal step repeats its own
+    /// attempt's). A store that failed is not asked again for its timeout.
     pub(crate) async fn run<T: redis::FromRedisValue>(
         &self,
         script: &redis::Script,
         keys: &[&str],
         args: &[&str],
     ) -> Result<T, StoreError> {
+        if let Some(until) = *self.inner.down_until.lock()
+            && std::time::Instant::now() < until
+        {
+            let recently = std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "it did not answer a moment ago (asked again after its timeout)",
+            );
+            return Err(StoreError::new(&self.inner.shown, recently));
+        }
+        let mut result = self.invoke(script, keys, args).await;
+        if result
+            .as_ref()
+            .is_err_and(redis::RedisError::is_connection_dropped)
+        {
+            result = self.invoke(script, keys, args).await;
+        }
+        let mut down_until = self.inner.down_until.lock();
+        match result {
+            Ok(answer) => {
+                *down_until = None;
+                Ok(answer)
+            }
+            Err(source) => {
+                if source.is_io_error() || source.is_timeout() || source.is_connection_refusal() {
+                    *down_until = Some(std::time::Instant::now() + self.inner.timeout);
+                }
+                Err(self.failed(source))
+            }
+        }
+    }
+
+    async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::Script,
+        keys: &[&str],
+        args: &[&str],
+    ) -> Result<T, redis::RedisError> {
         let mut connection = self.connection().await?;
         let mut invocation = script.prepare_invoke();
         for key in keys {
@@ -191,23 +237,48 @@ impl RedisStore {
         for arg in args {
             invocation.arg(*arg);
         }
-        invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|source| self.failed(source))
+        let answer = invocation.invoke_async(&mut connection);
+        match tokio::time::timeout(self.inner.timeout, answer).await {
+            Ok(answer) => answer,
+            Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into()),
+        }
     }
 }
 
-/// `url` with any password replaced by `***`, for messages.
+/// `url` with any password replaced by `***` and without its query (where
+/// a socket's URL carries `pass=`), for messages.
 fn without_password(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {
                 let _ = parsed.set_password(Some("***"));
             }
+            parsed.set_query(None);
+            parsed.set_fragment(None);
             parsed.to_string()
         }
         // Not a URL: nothing of it is shown, in case it holds a secret.
         Err(_) => "(an address that is not a URL)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_password_is_shown_in_any_form_of_address() {
+        for url in [
+            "redis://:hunter2@redis.internal:6379/2",
+            "redis://worker:hunter2@redis.internal",
+            "redis+unix:///run/redis.sock?db=1&pass=hunter2",
+            "unix:///run/redis.sock?pass=hunter2",
+        ] {
+            let store = RedisStore::open(url).unwrap();
+            let shown = format!("{store:?} {}", store.address());
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        let error = RedisStore::open("redis://:hunter2@[::1").unwrap_err();
+        assert!(!format!("{error} {error:?}").contains("hunter2"));
     }
 }

@@ -885,6 +885,7 @@ async fn killed_worker(journal: Journal) {
     command
         .args(create)
         .args(&journal.args)
+        .env_remove("ROSTER_REDIS_URL")
         .envs(lucca.env())
         .envs(journal.env.iter().cloned())
         .env("XDG_DATA_HOME", fresh_dir("data"))

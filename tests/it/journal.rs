@@ -235,7 +235,12 @@ async fn import(
 
 #[tokio::test]
 async fn another_file_or_another_tenant_is_not_a_repeat_and_a_refusal_is_forgotten() {
-    not_repeats(ImportJournal::sqlite(journal_path("other")).unwrap()).await;
+    let path = journal_path("other");
+    not_repeats(
+        ImportJournal::sqlite(&path).unwrap(),
+        ImportJournal::sqlite(&path).unwrap(),
+    )
+    .await;
 }
 
 #[cfg(feature = "redis")]
@@ -244,10 +249,13 @@ async fn another_file_or_another_tenant_is_not_a_repeat_in_redis_either() {
     let Some(redis) = crate::redis_server::RedisServer::start("journal not repeats") else {
         return;
     };
-    not_repeats(in_redis(&redis)).await;
+    not_repeats(in_redis(&redis), in_redis(&redis)).await;
 }
 
-async fn not_repeats(journal: ImportJournal) {
+/// `journal` and `again`: two handles on one journal (`again`'s window is
+/// set short).
+async fn not_repeats(journal: ImportJournal, again: ImportJournal) {
+    let short = again.with_window(std::time::Duration::from_millis(1));
     let lucca = LocalLucca::start().await.unwrap();
     let other = LocalLucca::start().await.unwrap();
     // Five imports polled fast: more than Lucca's 50 requests a minute,
@@ -298,6 +306,17 @@ async fn not_repeats(journal: ImportJournal) {
     ));
     assert!(matches!(
         import(&office, &journal, refused()).await,
+        Ok(CheckedImport::Created { .. })
+    ));
+
+    // A done import is refused within the window (24 h), and not past it
+    // (1 ms: the refused attempt's simulation alone takes longer).
+    assert!(matches!(
+        import(&office, &journal, refused()).await,
+        Err(ImportError::Repeated { .. })
+    ));
+    assert!(matches!(
+        import(&office, &short, refused()).await,
         Ok(CheckedImport::Created { .. })
     ));
 }

@@ -3,8 +3,8 @@
 //! is not installed the tests say so and skip, unless `ROSTER_REQUIRE_REDIS`
 //! is set (as `.ci/run` sets it, after installing it): then they fail.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{Ipv4Addr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     child: Child,
     port: u16,
+    binary: std::path::PathBuf,
 }
 
 impl RedisServer {
@@ -35,29 +36,30 @@ impl RedisServer {
             let _ = writeln!(std::io::stderr(), "skipped {test}: {why}");
             return None;
         };
-        // A free port: the kernel's choice, released just before the server
-        // takes it (another test taking it in between fails to start, loudly).
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|listener| listener.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let child = Command::new(binary)
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "yes",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let server = Self { child, port };
-        server.wait_until_ready();
-        Some(server)
+        // A free port: the kernel's choice, released just before the
+        // server takes it. Another process may take it in between: then
+        // this server exits, or another one answers (not with this one's
+        // process id), and a new port is tried.
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new(&binary)
+                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server starts");
+            if ready(&mut child, port) {
+                return Some(Self {
+                    child,
+                    port,
+                    binary,
+                });
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("{test}: redis-server did not start on any of five free ports");
     }
 
     /// `redis://127.0.0.1:PORT`.
@@ -65,28 +67,49 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// Answers `PING` within 10 s, or the test fails.
-    fn wait_until_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)) {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-                let mut answer = [0; 7];
-                if stream.write_all(b"PING\r\n").is_ok()
-                    && stream.read_exact(&mut answer).is_ok()
-                    && &answer == b"+PONG\r\n"
-                {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "redis-server on port {} did not answer",
-                self.port
-            );
-            std::thread::yield_now();
+    /// Stops the server and starts a new one, empty, on the same port (a
+    /// Redis restarted under the workers).
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Command::new(&self.binary)
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts again");
+        assert!(
+            ready(&mut self.child, self.port),
+            "redis-server did not start again on port {}",
+            self.port
+        );
+    }
+}
+
+/// Whether `child` answers on `port` within 10 s: it is still running, and
+/// the server there says it is this process.
+fn ready(child: &mut Child, port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+    let itself = format!("process_id:{}", child.id());
+    while Instant::now() < deadline {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return false;
+        }
+        let info = client
+            .get_connection_with_timeout(Duration::from_secs(1))
+            .and_then(|mut connection| {
+                redis::cmd("INFO")
+                    .arg("server")
+                    .query::<String>(&mut connection)
+            });
+        match info {
+            Ok(info) => return info.lines().any(|line| line.trim() == itself),
+            Err(_) => std::thread::yield_now(),
         }
     }
+    false
 }
 
 impl Drop for RedisServer {
@@ -97,8 +120,8 @@ impl Drop for RedisServer {
 }
 
 /// A loopback port nothing listens on (taken and released): where a store
-/// that cannot be reached points.
-pub fn closed_port() -> u16 {
+/// that cannot be reached points, or a new server listens.
+pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .expect("a free loopback port")

@@ -12,7 +12,7 @@ use roster::shared::{RedisStore, StoreDown};
 use roster::{Backoff, HttpError, LuccaConfig, RateLimit};
 use roster_emulator::{Fault, LocalLucca, RequestLimit, Route, Setup};
 
-use crate::redis_server::{RedisServer, closed_port};
+use crate::redis_server::RedisServer;
 use crate::support::{LocalConfig, error_chain, fast};
 
 /// Lucca's 50 requests a minute, time scaled down 150 times.
@@ -25,8 +25,26 @@ const SERVER: RequestLimit = RequestLimit {
 /// being counted and arriving.
 const CLIENT: RateLimit = RateLimit {
     requests: 50,
-    per: Duration::from_millis(480),
+    per: Duration::from_millis(560),
 };
+
+#[tokio::test]
+async fn a_redis_restarted_under_the_workers_is_used_again_at_once() {
+    let Some(mut redis) = RedisServer::start("restarted") else {
+        return;
+    };
+    let lucca = LocalLucca::start().await.unwrap();
+    let directory: directory::Client = worker(&lucca, &redis.url()).client().unwrap();
+    directory.user(416).send().await.unwrap();
+
+    redis.restart();
+
+    directory
+        .user(416)
+        .send()
+        .await
+        .expect("the dropped connection is opened again for the next call");
+}
 
 /// A worker's configuration: its own connection to the store, as a process
 /// of its own would have.
@@ -170,6 +188,23 @@ async fn a_store_that_cannot_be_reached_fails_the_call_before_anything_is_sent()
         .await
         .expect("the password is sent");
 
+    // A worker that chose to fall back, its first request counted in Redis.
+    let fallback_config = lucca
+        .config()
+        .with_rate_limit(Some(RateLimit {
+            requests: 2,
+            per: Duration::from_secs(3600),
+        }))
+        .with_shared_budget(
+            // A budget of its own (the calls above count in the tenant's).
+            &RedisStore::open(&address)
+                .unwrap()
+                .with_prefix("fallback")
+                .when_down(StoreDown::InProcess),
+        );
+    let fallback: directory::Client = fallback_config.client().unwrap();
+    fallback.user(416).send().await.unwrap();
+
     // Redis goes away: every call fails, typed, before it is sent.
     drop(redis);
     let before = received();
@@ -204,25 +239,19 @@ async fn a_store_that_cannot_be_reached_fails_the_call_before_anything_is_sent()
         assert!(!shown.contains(password), "{shown}");
     }
 
-    // Chosen: each worker counts in its own process meanwhile.
-    let fallback = RedisStore::open(&format!("redis://127.0.0.1:{}", closed_port()))
-        .unwrap()
-        .when_down(StoreDown::InProcess);
-    let config = lucca
-        .config()
-        .with_rate_limit(Some(RateLimit {
-            requests: 1,
-            per: Duration::from_secs(3600),
-        }))
-        .with_shared_budget(&fallback);
-    let directory: directory::Client = config.client().unwrap();
-    directory.user(416).send().await.unwrap();
-    let limiter = config.rate_limiter().unwrap();
+    // Chosen: each worker counts in its own window meanwhile, which already
+    // holds what it sent through Redis (2 an hour: one then, one now).
+    fallback
+        .user(416)
+        .send()
+        .await
+        .expect("counted in this process");
+    let limiter = fallback_config.rate_limiter().unwrap();
     assert!(
-        tokio::time::timeout(Duration::from_millis(200), limiter.acquire())
+        tokio::time::timeout(Duration::from_secs(1), limiter.acquire())
             .await
             .is_err(),
-        "the in-process budget (1 an hour) is spent: never unlimited"
+        "the in-process budget (2 an hour) is spent: never unlimited"
     );
 }
 

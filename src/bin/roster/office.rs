@@ -248,7 +248,10 @@ async fn resolve(
     let Some(entry) = journal
         .entry(&host, sha256)
         .await
-        .map_err(|error| Failure::usage(chain(&error)))?
+        .map_err(|error| match error {
+            JournalError::Shared(_) => Failure::transient(chain(&error)),
+            error => Failure::usage(chain(&error)),
+        })?
     else {
         return Err(Failure::usage(format!(
             "the journal {at} has no import of {sha256} to {host}"
@@ -263,7 +266,8 @@ async fn resolve(
         .resolve(&host, sha256, resolution)
         .await
         .map_err(|error| match error {
-            JournalError::Store { .. } | JournalError::Shared(_) => Failure::usage(chain(&error)),
+            JournalError::Store { .. } => Failure::usage(chain(&error)),
+            JournalError::Shared(_) => Failure::transient(chain(&error)),
             error => Failure::refused(chain(&error)),
         })?;
     context.say(format!("resolved: {entry} -> {resolution:?}"));

@@ -1,8 +1,10 @@
 //! The journal in Redis, for several machines: one hash per tenant and file,
 //! each step one Lua script (the check and the record of a claim cannot be
-//! split by another worker). The rules are the SQLite journal's, written
-//! again in Lua: a claim is refused while the earlier entry is not done, or
-//! done within the window; an accepted or done entry is never forgotten.
+//! split by another worker), dated on the Redis server's clock. The rules
+//! are the SQLite journal's, written again in Lua: a claim is refused while
+//! the earlier entry is not done, or done within the window; an accepted or
+//! done entry is never forgotten. Every script may be sent twice (after a
+//! dropped connection) with the same effect.
 
 use std::time::Duration;
 
@@ -12,67 +14,99 @@ use chrono::Utc;
 use super::{Claim, JournalEntry, JournalError, JournalState, Resolution};
 use crate::shared::RedisStore;
 
-/// KEYS: the entry. ARGV: now (milliseconds since the epoch), now (RFC
-/// 3339), the window (milliseconds), `1` when the repeat is allowed, the
-/// attempt. Answers `refused` or `claimed`, then the earlier entry's state,
-/// summary id and time when there was one.
+/// The server's time in milliseconds since the epoch: every worker's
+/// entries are dated, and compared with the window, on one clock.
+const NOW: &str = r"
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+";
+
+/// KEYS: the entry. ARGV: now (RFC 3339, shown), the window (milliseconds),
+/// `1` when the repeat is allowed, the attempt. Answers `refused` or
+/// `claimed`, then the earlier entry's state, summary id and time when there
+/// was one. The earlier entry is kept beside the claim (`prev_*`): the
+/// same attempt's claim sent again answers the same, and a creation that
+/// surely did not leave puts it back.
 const CLAIM: &str = r"
-local earlier = redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at', 'at_ms')
-if earlier[1] then
-  local at = tonumber(earlier[4])
-  local recent = (not at) or (tonumber(ARGV[1]) - at < tonumber(ARGV[3]))
-  if ARGV[4] ~= '1' and (earlier[1] ~= 'done' or recent) then
-    return {'refused', earlier[1], earlier[2] or '', earlier[3] or ''}
+local entry = redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at', 'at_ms', 'attempt',
+  'prev_state', 'prev_summary_id', 'prev_at')
+if entry[1] == 'sending' and entry[5] == ARGV[4] then
+  if entry[6] and entry[6] ~= '' then
+    return {'claimed', entry[6], entry[7] or '', entry[8] or ''}
+  end
+  return {'claimed'}
+end
+local now = now_ms()
+if entry[1] then
+  local at = tonumber(entry[4])
+  local recent = (not at) or (now - at < tonumber(ARGV[2]))
+  if ARGV[3] ~= '1' and (entry[1] ~= 'done' or recent) then
+    return {'refused', entry[1], entry[2] or '', entry[3] or ''}
   end
 end
-redis.call('HSET', KEYS[1], 'state', 'sending', 'at', ARGV[2], 'at_ms', ARGV[1], 'attempt', ARGV[5])
+redis.call('HSET', KEYS[1], 'state', 'sending', 'at', ARGV[1], 'at_ms', now, 'attempt', ARGV[4],
+  'prev_state', entry[1] or '', 'prev_summary_id', entry[2] or '', 'prev_at', entry[3] or '',
+  'prev_at_ms', entry[4] or '')
 redis.call('HDEL', KEYS[1], 'summary_id')
-if earlier[1] then
-  return {'claimed', earlier[1], earlier[2] or '', earlier[3] or ''}
+if entry[1] then
+  return {'claimed', entry[1], entry[2] or '', entry[3] or ''}
 end
 return {'claimed'}
 ";
 
 /// KEYS: the entry. ARGV: `state` (write this state whatever the entry
-/// holds), `restore` (put the earlier entry back) or `forget` (delete it),
-/// the attempt, the state, the summary id (empty for none), the time (RFC
-/// 3339), the time (milliseconds). `restore` and `forget` act only while
-/// the entry is still this attempt's.
+/// holds) or `restore` (put back what the claim found: the earlier entry,
+/// or none), the attempt, the state, the summary id (empty for none), now
+/// (RFC 3339, shown). `restore` acts only while the entry is still this
+/// attempt's claim.
 const RECORD: &str = r"
-local mine = redis.call('HGET', KEYS[1], 'attempt') == ARGV[2]
 if ARGV[1] == 'state' then
-  redis.call('HSET', KEYS[1], 'state', ARGV[3], 'at', ARGV[5], 'at_ms', ARGV[6], 'attempt', ARGV[2])
+  redis.call('HSET', KEYS[1], 'state', ARGV[3], 'at', ARGV[5], 'at_ms', now_ms(), 'attempt', ARGV[2])
   if ARGV[4] ~= '' then
     redis.call('HSET', KEYS[1], 'summary_id', ARGV[4])
   end
-elseif mine and ARGV[1] == 'forget' then
+  return 0
+end
+local entry = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'prev_state', 'prev_summary_id',
+  'prev_at', 'prev_at_ms')
+if entry[1] ~= 'sending' or entry[2] ~= ARGV[2] then
+  return 0
+end
+if not entry[3] or entry[3] == '' then
   redis.call('DEL', KEYS[1])
-elseif mine then
-  redis.call('HSET', KEYS[1], 'state', ARGV[3], 'at', ARGV[5], 'at_ms', ARGV[6])
-  redis.call('HDEL', KEYS[1], 'attempt')
-  if ARGV[4] ~= '' then
-    redis.call('HSET', KEYS[1], 'summary_id', ARGV[4])
-  else
-    redis.call('HDEL', KEYS[1], 'summary_id')
-  end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', entry[3], 'at', entry[5] or '', 'at_ms', entry[6] or '')
+redis.call('HDEL', KEYS[1], 'attempt')
+if entry[4] and entry[4] ~= '' then
+  redis.call('HSET', KEYS[1], 'summary_id', entry[4])
+else
+  redis.call('HDEL', KEYS[1], 'summary_id')
 end
 return 0
 ";
 
-/// KEYS: the entry. ARGV: `applied` or `not-applied`, now (RFC 3339), now
-/// (milliseconds). Answers the entry as it was (state, summary id, time),
-/// or nothing.
+/// KEYS: the entry. ARGV: `applied` or `not-applied`, now (RFC 3339,
+/// shown). Answers the entry as it was (state, summary id, time), or
+/// nothing.
 const RESOLVE: &str = r"
 local entry = redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at')
 if not entry[1] then
   return {}
 end
 if ARGV[1] == 'applied' then
-  redis.call('HSET', KEYS[1], 'state', 'done', 'at', ARGV[2], 'at_ms', ARGV[3])
+  redis.call('HSET', KEYS[1], 'state', 'done', 'at', ARGV[2], 'at_ms', now_ms())
 elseif entry[1] ~= 'accepted' and entry[1] ~= 'done' then
   redis.call('DEL', KEYS[1])
 end
 return {entry[1], entry[2] or '', entry[3] or ''}
+";
+
+/// KEYS: the entry. Answers its state, summary id and time.
+const ENTRY: &str = r"
+return redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at')
 ";
 
 /// The journal's scripts, loaded once.
@@ -80,13 +114,15 @@ struct Scripts {
     claim: Script,
     record: Script,
     resolve: Script,
+    entry: Script,
 }
 
 fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
-        claim: Script::new(CLAIM),
-        record: Script::new(RECORD),
-        resolve: Script::new(RESOLVE),
+        claim: Script::new(&format!("{NOW}{CLAIM}")),
+        record: Script::new(&format!("{NOW}{RECORD}")),
+        resolve: Script::new(&format!("{NOW}{RESOLVE}")),
+        entry: Script::new(ENTRY),
     });
     &SCRIPTS
 }
@@ -116,17 +152,11 @@ impl RedisJournal {
         tenant: &str,
         sha256: &str,
     ) -> Result<Option<JournalEntry>, JournalError> {
-        let mut connection = self
+        let fields: Vec<Option<String>> = self
             .store
-            .connection()
+            .run(&scripts().entry, &[&self.key(tenant, sha256)], &[])
             .await
             .map_err(JournalError::Shared)?;
-        let fields: Vec<Option<String>> = ::redis::cmd("HMGET")
-            .arg(self.key(tenant, sha256))
-            .arg(&["state", "summary_id", "at"])
-            .query_async(&mut connection)
-            .await
-            .map_err(|source| JournalError::Shared(self.store.failed(source)))?;
         Ok(entry(
             tenant,
             sha256,
@@ -141,17 +171,18 @@ impl RedisJournal {
         allow_repeat: bool,
         window: Duration,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
-        let now = Utc::now();
         let attempt = uuid::Uuid::new_v4().to_string();
-        let window = window.as_millis().min(i64::MAX as u128).to_string();
+        let window = window
+            .as_millis()
+            .min(u128::from(MAX_WINDOW_MS))
+            .to_string();
         let answer: Vec<String> = self
             .store
             .run(
                 &scripts().claim,
                 &[&self.key(tenant, sha256)],
                 &[
-                    &now.timestamp_millis().to_string(),
-                    &now.to_rfc3339(),
+                    &Utc::now().to_rfc3339(),
                     &window,
                     if allow_repeat { "1" } else { "0" },
                     &attempt,
@@ -178,16 +209,9 @@ impl RedisJournal {
         claim: &Claim,
         state: Option<(JournalState, Option<&str>)>,
     ) -> Result<(), JournalError> {
-        let now = Utc::now();
-        let (what, state, summary_id, at) = match (state, &claim.earlier) {
-            (Some((state, summary_id)), _) => ("state", state, summary_id, now),
-            (None, None) => ("forget", JournalState::Unknown, None, now),
-            (None, Some(earlier)) => (
-                "restore",
-                earlier.state,
-                earlier.summary_id.as_deref(),
-                earlier.at,
-            ),
+        let (what, state, summary_id) = match state {
+            Some((state, summary_id)) => ("state", state.as_str(), summary_id),
+            None => ("restore", "", None),
         };
         self.store
             .run::<i64>(
@@ -196,10 +220,9 @@ impl RedisJournal {
                 &[
                     what,
                     &claim.attempt,
-                    state.as_str(),
+                    state,
                     summary_id.unwrap_or_default(),
-                    &at.to_rfc3339(),
-                    &at.timestamp_millis().to_string(),
+                    &Utc::now().to_rfc3339(),
                 ],
             )
             .await
@@ -213,7 +236,6 @@ impl RedisJournal {
         sha256: &str,
         resolution: Resolution,
     ) -> Result<Option<JournalEntry>, JournalError> {
-        let now = Utc::now();
         let answer: Vec<String> = self
             .store
             .run(
@@ -224,8 +246,7 @@ impl RedisJournal {
                         Resolution::Applied => "applied",
                         Resolution::NotApplied => "not-applied",
                     },
-                    &now.to_rfc3339(),
-                    &now.timestamp_millis().to_string(),
+                    &Utc::now().to_rfc3339(),
                 ],
             )
             .await
@@ -233,6 +254,10 @@ impl RedisJournal {
         Ok(entry(tenant, sha256, answer.into_iter()))
     }
 }
+
+/// The longest window sent to Redis: a hundred years, in milliseconds
+/// (a longer one means the same, and Lua's numbers stay exact).
+const MAX_WINDOW_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// The entry of a script's answer (state, summary id, time), if it names
 /// one.
