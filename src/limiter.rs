@@ -93,55 +93,36 @@ impl RateLimiter {
     /// Waits until one more request fits, and counts it as sent now. Fails
     /// only with a shared budget whose store cannot be reached (and was not
     /// told to fall back to this process's window).
+    ///
+    /// With a shared budget, every request is counted in this process's
+    /// window too (it holds only part of what the store counts, so it never
+    /// holds a request back while the store answers): whichever way the
+    /// store comes and goes, neither window is blind to what went out.
     pub async fn acquire(&self) -> Result<(), StoreError> {
+        self.acquire_here().await;
         #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared {
-            match self.acquire_shared(shared).await {
-                Ok(()) => return Ok(()),
+            return match self.acquire_shared(shared).await {
                 Err(error)
                     if shared.store().store_down() == crate::shared::StoreDown::InProcess =>
                 {
                     let cause = std::error::Error::source(&error).map(ToString::to_string);
                     tracing::warn!(%error, ?cause, "the shared rate budget cannot be reached: counting in this process");
+                    Ok(())
                 }
-                Err(error) => return Err(error),
-            }
+                result => result,
+            };
         }
-        self.acquire_here().await;
         Ok(())
     }
 
-    /// Waits for room in the shared window (and for this process's own
-    /// pause, which the store also has unless it was down).
+    /// Waits for room in the shared window (a pause included).
     #[cfg(feature = "redis")]
     async fn acquire_shared(&self, shared: &crate::shared::SharedBudget) -> Result<(), StoreError> {
-        loop {
-            let paused = self.state.lock().paused_until;
-            if let Some(until) = paused.filter(|until| *until > Instant::now()) {
-                tokio::time::sleep_until(until).await;
-            }
-            match shared.admit(self.limit).await? {
-                None => {
-                    // Counted here too: should the store go down and this
-                    // process fall back to its own window, that window
-                    // already holds what it sent.
-                    self.count_here(Instant::now());
-                    return Ok(());
-                }
-                Some(wait) => tokio::time::sleep(wait).await,
-            }
+        while let Some(wait) = shared.admit(self.limit).await? {
+            tokio::time::sleep(wait).await;
         }
-    }
-
-    /// Counts a request sent at `now` in this process's window, which never
-    /// holds more than the limit.
-    #[cfg(feature = "redis")]
-    fn count_here(&self, now: Instant) {
-        let mut window = self.state.lock();
-        window.sent.push_back(now);
-        while window.sent.len() > self.limit.requests.max(1) as usize {
-            window.sent.pop_front();
-        }
+        Ok(())
     }
 
     /// Waits for room in this process's window.

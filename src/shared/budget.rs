@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use redis::Script;
 
-use super::RedisStore;
+use super::{RedisStore, Step};
 use crate::error::StoreError;
 use crate::limiter::RateLimit;
 
@@ -83,6 +83,7 @@ impl SharedBudget {
         let wait: u64 = self
             .store
             .run(
+                Step::Repeatable,
                 &SCRIPT,
                 &[&self.window, &self.pause],
                 &[&requests, &window, &member],
@@ -101,7 +102,7 @@ impl SharedBudget {
             .clamp(1, 365 * 24 * 3600 * 1000)
             .to_string();
         self.store
-            .run::<i64>(&SCRIPT, &[&self.pause], &[&millis])
+            .run::<i64>(Step::Repeatable, &SCRIPT, &[&self.pause], &[&millis])
             .await
             .map(drop)
     }

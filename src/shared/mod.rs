@@ -33,7 +33,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::OnceCell;
 
 use crate::error::StoreError;
 
@@ -70,10 +69,33 @@ struct Inner {
     prefix: String,
     timeout: Duration,
     when_down: StoreDown,
-    connection: OnceCell<ConnectionManager>,
+    /// The connection, opened on first use, and again after a timeout (a
+    /// socket that hangs without closing is never reconnected by itself).
+    connection: tokio::sync::Mutex<Option<ConnectionManager>>,
+    health: parking_lot::Mutex<Health>,
+}
+
+/// Whether the store answered lately.
+#[derive(Debug, Default)]
+struct Health {
     /// Until when the store is not asked again, after it failed to answer:
     /// calls fail (or fall back) at once instead of each waiting for it.
-    down_until: parking_lot::Mutex<Option<std::time::Instant>>,
+    down_until: Option<std::time::Instant>,
+    /// When a call that answered started last.
+    last_ok: Option<std::time::Instant>,
+}
+
+/// How a script is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Sent again once after a dropped connection (it has the same effect
+    /// twice); not sent while the store is marked down.
+    Repeatable,
+    /// Like `Repeatable`, but sent even while the store is marked down: a
+    /// journal's record after a creation left is always tried.
+    Record,
+    /// Sent once: a second run would answer otherwise (a resolution).
+    Once,
 }
 
 impl fmt::Debug for RedisStore {
@@ -101,8 +123,8 @@ impl RedisStore {
                 prefix: "roster".to_owned(),
                 timeout: DEFAULT_STORE_TIMEOUT,
                 when_down: StoreDown::Fail,
-                connection: OnceCell::new(),
-                down_until: parking_lot::Mutex::new(None),
+                connection: tokio::sync::Mutex::new(None),
+                health: parking_lot::Mutex::new(Health::default()),
             }),
         })
     }
@@ -133,8 +155,8 @@ impl RedisStore {
             prefix: self.inner.prefix.clone(),
             timeout: self.inner.timeout,
             when_down: self.inner.when_down,
-            connection: OnceCell::new(),
-            down_until: parking_lot::Mutex::new(None),
+            connection: tokio::sync::Mutex::new(None),
+            health: parking_lot::Mutex::new(Health::default()),
         };
         change(&mut inner);
         Self {
@@ -163,38 +185,47 @@ impl RedisStore {
         StoreError::new(&self.inner.shown, source)
     }
 
-    /// The shared connection, opened on first use (and again after a failed
-    /// first attempt), within the store's timeout; it reconnects by itself
-    /// after that.
+    /// The shared connection, opened on first use (and again after a
+    /// failed attempt or a timeout), within the store's timeout; it
+    /// reconnects by itself after a dropped connection.
     async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
         let timeout = self.inner.timeout;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(0);
-        let opening = self.inner.connection.get_or_try_init(|| {
-            ConnectionManager::new_with_config(self.inner.client.clone(), config)
-        });
+        let opening = async {
+            let mut connection = self.inner.connection.lock().await;
+            if let Some(open) = &*connection {
+                return Ok(open.clone());
+            }
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(timeout))
+                .set_response_timeout(Some(timeout))
+                .set_number_of_retries(0);
+            let open =
+                ConnectionManager::new_with_config(self.inner.client.clone(), config).await?;
+            *connection = Some(open.clone());
+            Ok(open)
+        };
         match tokio::time::timeout(timeout, opening).await {
-            Ok(opened) => opened.cloned(),
+            Ok(opened) => opened,
             Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into()),
         }
     }
 
-    /// Runs `script` with `keys` and `args`. A connection found dropped (a
-    /// Redis restarted since the last call) is opened again and the script
-    /// sent once more: every script of `roster` may run twice (a second
-    /// count only makes the budget stricter; a journal step repeats its own
-    /// attempt's). A store that failed is not asked again for its timeout.
+    /// Runs `script` with `keys` and `args`, as `step` says. A connection
+    /// found dropped (a Redis restarted since the last call) is opened
+    /// again and a repeatable script sent once more: a second count only
+    /// makes the budget stricter, and a journal step repeats its own
+    /// attempt's. A store that failed is not asked again for its timeout,
+    /// unless something answered since the failing call started.
     pub(crate) async fn run<T: redis::FromRedisValue>(
         &self,
+        step: Step,
         script: &redis::Script,
         keys: &[&str],
         args: &[&str],
     ) -> Result<T, StoreError> {
-        if let Some(until) = *self.inner.down_until.lock()
-            && std::time::Instant::now() < until
-        {
+        let started = std::time::Instant::now();
+        let down = self.inner.health.lock().down_until;
+        if step != Step::Record && down.is_some_and(|until| started < until) {
             let recently = std::io::Error::new(
                 std::io::ErrorKind::NotConnected,
                 "it did not answer a moment ago (asked again after its timeout)",
@@ -202,21 +233,31 @@ impl RedisStore {
             return Err(StoreError::new(&self.inner.shown, recently));
         }
         let mut result = self.invoke(script, keys, args).await;
-        if result
-            .as_ref()
-            .is_err_and(redis::RedisError::is_connection_dropped)
+        if step != Step::Once
+            && result
+                .as_ref()
+                .is_err_and(redis::RedisError::is_connection_dropped)
         {
             result = self.invoke(script, keys, args).await;
         }
-        let mut down_until = self.inner.down_until.lock();
         match result {
             Ok(answer) => {
-                *down_until = None;
+                let mut health = self.inner.health.lock();
+                health.down_until = None;
+                health.last_ok = health.last_ok.max(Some(started));
                 Ok(answer)
             }
             Err(source) => {
+                if source.is_timeout() {
+                    // The socket may hang for good: the next call opens
+                    // another.
+                    *self.inner.connection.lock().await = None;
+                }
                 if source.is_io_error() || source.is_timeout() || source.is_connection_refusal() {
-                    *down_until = Some(std::time::Instant::now() + self.inner.timeout);
+                    let mut health = self.inner.health.lock();
+                    if health.last_ok.is_none_or(|ok| ok < started) {
+                        health.down_until = started.checked_add(self.inner.timeout);
+                    }
                 }
                 Err(self.failed(source))
             }

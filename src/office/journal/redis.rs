@@ -3,8 +3,8 @@
 //! split by another worker), dated on the Redis server's clock. The rules
 //! are the SQLite journal's, written again in Lua: a claim is refused while
 //! the earlier entry is not done, or done within the window; an accepted or
-//! done entry is never forgotten. Every script may be sent twice (after a
-//! dropped connection) with the same effect.
+//! done entry is never forgotten. Every script but the resolution's may be
+//! sent twice (after a dropped connection) with the same effect.
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use ::redis::Script;
 use chrono::Utc;
 
 use super::{Claim, JournalEntry, JournalError, JournalState, Resolution};
-use crate::shared::RedisStore;
+use crate::shared::{RedisStore, Step};
 
 /// The server's time in milliseconds since the epoch: every worker's
 /// entries are dated, and compared with the window, on one clock.
@@ -154,7 +154,12 @@ impl RedisJournal {
     ) -> Result<Option<JournalEntry>, JournalError> {
         let fields: Vec<Option<String>> = self
             .store
-            .run(&scripts().entry, &[&self.key(tenant, sha256)], &[])
+            .run(
+                Step::Repeatable,
+                &scripts().entry,
+                &[&self.key(tenant, sha256)],
+                &[],
+            )
             .await
             .map_err(JournalError::Shared)?;
         Ok(entry(
@@ -179,6 +184,7 @@ impl RedisJournal {
         let answer: Vec<String> = self
             .store
             .run(
+                Step::Repeatable,
                 &scripts().claim,
                 &[&self.key(tenant, sha256)],
                 &[
@@ -215,6 +221,7 @@ impl RedisJournal {
         };
         self.store
             .run::<i64>(
+                Step::Record,
                 &scripts().record,
                 &[&self.key(tenant, sha256)],
                 &[
@@ -239,6 +246,7 @@ impl RedisJournal {
         let answer: Vec<String> = self
             .store
             .run(
+                Step::Once,
                 &scripts().resolve,
                 &[&self.key(tenant, sha256)],
                 &[

@@ -142,12 +142,13 @@ impl SqliteJournal {
                 ],
             ),
             (None, None) => connection.execute(
-                "DELETE FROM office_imports WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?3",
+                "DELETE FROM office_imports
+                 WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?3 AND state = 'sending'",
                 params![tenant, sha256, claim.attempt],
             ),
             (None, Some(earlier)) => connection.execute(
                 "UPDATE office_imports SET state = ?3, summary_id = ?4, at = ?5, attempt = NULL
-                 WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?6",
+                 WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?6 AND state = 'sending'",
                 params![
                     tenant,
                     sha256,
