@@ -52,17 +52,8 @@ fn file(size: u64) -> PathBuf {
 }
 
 fn main() {
-    let quick = !std::env::args().any(|arg| arg == "--bench");
-    let size = if quick {
-        1 << 20
-    } else {
-        support::env_number("SIZE_MIB", 1024) << 20
-    };
-    let runs = if quick {
-        1
-    } else {
-        support::env_number("RUNS", 3)
-    };
+    let size = support::sized("SIZE_MIB", 1024, 1) << 20;
+    let runs = support::sized("RUNS", 3, 1);
     let path = file(size as u64);
     let bytes = std::fs::metadata(&path).unwrap().len() as f64;
     let mib = bytes / f64::from(1 << 20);

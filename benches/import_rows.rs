@@ -48,12 +48,7 @@ fn file(rows: usize) -> PathBuf {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let quick = !std::env::args().any(|arg| arg == "--bench");
-    let large = if quick {
-        2_000
-    } else {
-        support::env_number("ROWS", 1_000_000)
-    };
+    let large = support::sized("ROWS", 1_000_000, 2_000);
     println!("checked import from a file, the local server in its own process");
     println!(
         "{:>9} | {:>9} | {:>8} | {:>12} | {:>26}",

@@ -15,12 +15,7 @@ use roster::directory::{self, ClientExtraUsersExt, Fields, UserQuery};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let quick = !std::env::args().any(|arg| arg == "--bench");
-    let large = if quick {
-        2_000
-    } else {
-        support::env_number("USERS", 100_000)
-    };
+    let large = support::sized("USERS", 100_000, 2_000);
     println!("listing: users in pages of 1,000, the local server in its own process");
     println!(
         "{:>8} | {:>8} | {:>10} | {:>14} | {:>26}",

@@ -168,18 +168,8 @@ impl Arm {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` runs it once, small.
-    let quick = !std::env::args().any(|arg| arg == "--bench");
-    let rounds = if quick {
-        3
-    } else {
-        support::env_number("ROUNDS", 400)
-    };
-    let block = if quick {
-        5
-    } else {
-        support::env_number("BLOCK", 100)
-    };
+    let rounds = support::sized("ROUNDS", 400, 3);
+    let block = support::sized("BLOCK", 100, 5);
     // `ARM=N` runs arm N alone (to profile it: `perf record`).
     let only = std::env::var("ARM")
         .ok()

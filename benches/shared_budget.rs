@@ -45,17 +45,8 @@ const OPEN: RateLimit = RateLimit {
 };
 
 fn main() {
-    let quick = !std::env::args().any(|arg| arg == "--bench");
-    let rounds = if quick {
-        3
-    } else {
-        support::env_number("ROUNDS", 200)
-    };
-    let block = if quick {
-        5
-    } else {
-        support::env_number("BLOCK", 100)
-    };
+    let rounds = support::sized("ROUNDS", 200, 3);
+    let block = support::sized("BLOCK", 100, 5);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .unwrap()

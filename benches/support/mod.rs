@@ -73,27 +73,20 @@ impl Drop for Emulator {
 
 /// The peak resident memory since the last reset, in MiB (Linux).
 pub fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
+    status_mib("VmHWM:")
 }
 
 /// The resident memory now, in MiB (Linux).
 pub fn resident_mib() -> f64 {
+    status_mib("VmRSS:")
+}
+
+/// The `field` of `/proc/self/status` (in kB there), in MiB.
+fn status_mib(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| {
             value
                 .trim()
@@ -129,8 +122,13 @@ pub fn cpu_seconds() -> f64 {
     }
 }
 
-/// The number in variable `name`, else `default`.
-pub fn env_number(name: &str, default: usize) -> usize {
+/// A bench's size: `quick` when run by `cargo test --benches` (once, small:
+/// `cargo bench` passes `--bench`), else the number in variable `name`, else
+/// `default`.
+pub fn sized(name: &str, default: usize, quick: usize) -> usize {
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return quick;
+    }
     std::env::var(name)
         .ok()
         .and_then(|value| value.parse().ok())

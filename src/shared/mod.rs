@@ -180,11 +180,6 @@ impl RedisStore {
         format!("{}:{{{tenant}}}:{name}", self.inner.prefix)
     }
 
-    /// The error of `source`, naming this store.
-    pub(crate) fn failed(&self, source: redis::RedisError) -> StoreError {
-        StoreError::new(&self.inner.shown, source)
-    }
-
     /// The shared connection, opened on first use (and again after a
     /// failed attempt or a timeout), within the store's timeout; it
     /// reconnects by itself after a dropped connection.
@@ -259,7 +254,7 @@ impl RedisStore {
                         health.down_until = started.checked_add(self.inner.timeout);
                     }
                 }
-                Err(self.failed(source))
+                Err(StoreError::new(&self.inner.shown, source))
             }
         }
     }

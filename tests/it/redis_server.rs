@@ -42,13 +42,7 @@ impl RedisServer {
         // process id), and a new port is tried.
         for _ in 0..5 {
             let port = free_port();
-            let mut child = Command::new(&binary)
-                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-                .args(["--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server starts");
+            let mut child = spawn(&binary, port);
             if ready(&mut child, port) {
                 return Some(Self {
                     child,
@@ -72,19 +66,24 @@ impl RedisServer {
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = Command::new(&self.binary)
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts again");
+        self.child = spawn(&self.binary, self.port);
         assert!(
             ready(&mut self.child, self.port),
             "redis-server did not start again on port {}",
             self.port
         );
     }
+}
+
+/// `redis-server` on loopback `port`, keeping nothing on disk.
+fn spawn(binary: &std::path::Path, port: u16) -> Child {
+    Command::new(binary)
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts")
 }
 
 /// Whether `child` answers on `port` within 10 s: it is still running, and
@@ -119,9 +118,9 @@ impl Drop for RedisServer {
     }
 }
 
-/// A loopback port nothing listens on (taken and released): where a store
-/// that cannot be reached points, or a new server listens.
-pub fn free_port() -> u16 {
+/// A loopback port nothing listens on (taken and released), where a new
+/// server listens.
+fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .expect("a free loopback port")

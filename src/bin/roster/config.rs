@@ -42,6 +42,16 @@ struct Vars {
     file: HashMap<String, String>,
 }
 
+impl Vars {
+    /// `name` from the env file, else the environment.
+    fn get(&self, name: &str) -> Option<String> {
+        self.file
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    }
+}
+
 impl Sources {
     fn vars(&self) -> Result<Vars, Failure> {
         let secret = match &self.secret_file {
@@ -104,12 +114,7 @@ impl Sources {
             return Ok(store.clone());
         }
         let vars = self.vars()?;
-        let url = vars
-            .file
-            .get(REDIS_VAR)
-            .cloned()
-            .or_else(|| std::env::var(REDIS_VAR).ok())
-            .filter(|url| !url.trim().is_empty());
+        let url = vars.get(REDIS_VAR).filter(|url| !url.trim().is_empty());
         let store = url
             .map(|url| {
                 roster::shared::RedisStore::open(url.trim())
@@ -151,10 +156,7 @@ impl Sources {
             if name == secret && vars.secret.is_some() {
                 return vars.secret.clone();
             }
-            vars.file
-                .get(name)
-                .cloned()
-                .or_else(|| std::env::var(name).ok())
+            vars.get(name)
         }))
     }
 }

@@ -245,36 +245,37 @@ async fn resolve(
     let at = journal_at(journal, context)?;
     let journal = at.open()?;
     let (_, host) = client(context)?;
-    let Some(entry) = journal
-        .entry(&host, sha256)
-        .await
-        .map_err(|error| match error {
-            JournalError::Shared(_) => Failure::transient(chain(&error)),
-            error => Failure::usage(chain(&error)),
-        })?
-    else {
-        return Err(Failure::usage(format!(
-            "the journal {at} has no import of {sha256} to {host}"
-        )));
-    };
     let resolution = if applied {
         Resolution::Applied
     } else {
         Resolution::NotApplied
     };
-    journal
+    let entry = journal
         .resolve(&host, sha256, resolution)
         .await
         .map_err(|error| match error {
-            JournalError::Store { .. } => Failure::usage(chain(&error)),
-            JournalError::Shared(_) => Failure::transient(chain(&error)),
-            error => Failure::refused(chain(&error)),
+            JournalError::Missing { .. } => Failure::usage(format!(
+                "the journal {at} has no import of {sha256} to {host}"
+            )),
+            JournalError::Applied { .. } => Failure::refused(chain(&error)),
+            error => journal_failure(&error, ""),
         })?;
     context.say(format!("resolved: {entry} -> {resolution:?}"));
     context.document(
         &json!({ "sha256": sha256, "tenant": host, "resolution": format!("{resolution:?}") }),
     );
     Ok(())
+}
+
+/// A journal that cannot be used: its store down is transient (try again
+/// later), a file that cannot be used is the configuration's; `then` says
+/// what became of the request.
+fn journal_failure(error: &JournalError, then: &str) -> Failure {
+    let text = chain(error);
+    match error {
+        JournalError::Shared(_) => Failure::transient(format!("{text}{then}: try again later")),
+        _ => Failure::usage(format!("{text}{then}")),
+    }
 }
 
 fn client(context: &Context) -> Result<(office::Client, String), Failure> {
@@ -674,10 +675,7 @@ fn import_failure(error: ImportError) -> Failure {
                 earlier.sha256
             )),
         },
-        ImportError::Journal(JournalError::Shared(_)) => {
-            Failure::transient(format!("{text}\nnothing was sent: try again later"))
-        }
-        ImportError::Journal(_) => Failure::usage(format!("{text}\nnothing was sent")),
+        ImportError::Journal(error) => journal_failure(error, "\nnothing was sent"),
         ImportError::Upload { mode, source } => match source {
             UploadError::OutcomeUnknown { .. } | UploadError::NoSummaryId { .. }
                 if *mode == ImportMode::Create =>
@@ -708,22 +706,12 @@ fn import_failure(error: ImportError) -> Failure {
 
 async fn work_locations(context: &Context) -> Result<(), Failure> {
     let (office, _) = client(context)?;
-    let mut places = std::pin::pin!(office.all_work_locations().execute());
-    let mut rows = Vec::new();
-    while let Some(place) = places
-        .try_next()
-        .await
-        .map_err(|error| Failure::transient(chain(&error)))?
-    {
-        if crate::ui::stdout_gone() {
-            break;
-        }
-        if context.json {
-            json_line(&place);
-            continue;
-        }
-        rows.push((
-            Tone::Plain,
+    let places = office
+        .all_work_locations()
+        .execute()
+        .map_err(|error| Failure::transient(chain(&error)));
+    context
+        .listing(&["id", "name", "type", "active"], places, |place| {
             vec![
                 place.id.to_string(),
                 place.name.clone(),
@@ -731,11 +719,9 @@ async fn work_locations(context: &Context) -> Result<(), Failure> {
                 place
                     .is_active
                     .map_or_else(String::new, |active| active.to_string()),
-            ],
-        ));
-    }
-    context.table(&["id", "name", "type", "active"], rows);
-    Ok(())
+            ]
+        })
+        .await
 }
 
 async fn user_locations(
@@ -750,50 +736,33 @@ async fn user_locations(
     }
     let (office, _) = client(context)?;
     // The listing has no date filter: the days are kept here.
-    let mut stream = std::pin::pin!(office.all_user_locations().execute());
-    let mut rows = Vec::new();
-    while let Some(location) = stream
-        .try_next()
+    let locations = office
+        .all_user_locations()
+        .execute()
+        .map_err(|error| Failure::transient(chain(&error)))
+        .try_filter(move |location| {
+            let kept = from.is_none_or(|from| location.date >= from)
+                && to.is_none_or(|to| location.date <= to);
+            std::future::ready(kept)
+        });
+    context
+        .listing(
+            &["id", "user", "date", "position", "work location", "status"],
+            locations,
+            |location| {
+                vec![
+                    location.id.to_string(),
+                    location.owner_id.to_string(),
+                    location.date.to_string(),
+                    location.position.to_string(),
+                    location.work_location_id.to_string(),
+                    location
+                        .status
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                ]
+            },
+        )
         .await
-        .map_err(|error| Failure::transient(chain(&error)))?
-    {
-        if from.is_some_and(|from| location.date < from) || to.is_some_and(|to| location.date > to)
-        {
-            continue;
-        }
-        if crate::ui::stdout_gone() {
-            break;
-        }
-        if context.json {
-            json_line(&location);
-            continue;
-        }
-        rows.push((
-            Tone::Plain,
-            vec![
-                location.id.to_string(),
-                location.owner_id.to_string(),
-                location.date.to_string(),
-                location.position.to_string(),
-                location.work_location_id.to_string(),
-                location
-                    .status
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-            ],
-        ));
-    }
-    context.table(
-        &["id", "user", "date", "position", "work location", "status"],
-        rows,
-    );
-    Ok(())
-}
-
-/// One item of a listing as a JSON line.
-pub(crate) fn json_line(item: &impl serde::Serialize) {
-    if let Ok(text) = serde_json::to_string(item) {
-        crate::ui::emit(text);
-    }
 }

@@ -118,6 +118,34 @@ impl Context {
         }
     }
 
+    /// Shows a listing as it arrives: one JSON line per item with `--json`,
+    /// else a table of `row(item)` once it ends. It stops early when
+    /// standard output's reader goes away.
+    pub async fn listing<T: serde::Serialize>(
+        &self,
+        header: &[&str],
+        items: impl futures_util::Stream<Item = Result<T, Failure>>,
+        row: impl Fn(&T) -> Vec<String>,
+    ) -> Result<(), Failure> {
+        use futures_util::TryStreamExt;
+        let mut items = std::pin::pin!(items);
+        let mut rows = Vec::new();
+        while let Some(item) = items.try_next().await? {
+            if stdout_gone() {
+                break;
+            }
+            if self.json {
+                if let Ok(text) = serde_json::to_string(&item) {
+                    emit(text);
+                }
+                continue;
+            }
+            rows.push((Tone::Plain, row(&item)));
+        }
+        self.table(header, rows);
+        Ok(())
+    }
+
     /// A table for a person: boxed on a terminal, plain aligned columns
     /// otherwise. `tone` may colour a row (on a terminal without
     /// `NO_COLOR`).

@@ -12,7 +12,6 @@ use roster::directory::{
 use serde_json::{Value, json};
 
 use crate::exit::{Failure, chain};
-use crate::office::json_line;
 use crate::ui::{Context, Tone};
 
 #[derive(Debug, Subcommand)]
@@ -135,34 +134,27 @@ async fn list(query: UserQuery, fields: Vec<String>, context: &Context) -> Resul
         .iter()
         .fold(Fields::new().with("id"), |fields, name| fields.with(name));
     let directory = client(context)?;
-    let mut users = std::pin::pin!(directory.users(query.fields(selection)).execute());
-    let mut rows = Vec::new();
-    while let Some(user) = users.try_next().await.map_err(|error| failure(&error))? {
-        if crate::ui::stdout_gone() {
-            break;
-        }
-        let record = serde_json::to_value(&user).unwrap_or_default();
-        if context.json {
-            let picked: serde_json::Map<String, Value> = shown
+    // Each user as the fields asked for, in that order (JSON or a row).
+    let users = directory
+        .users(query.fields(selection))
+        .execute()
+        .map_err(|error| failure(&error))
+        .map_ok(|user| {
+            let record = serde_json::to_value(&user).unwrap_or_default();
+            shown
                 .iter()
                 .map(|name| {
-                    (
-                        name.clone(),
-                        record.get(name).cloned().unwrap_or(Value::Null),
-                    )
+                    let value = record.get(name).cloned().unwrap_or(Value::Null);
+                    (name.clone(), value)
                 })
-                .collect();
-            json_line(&picked);
-            continue;
-        }
-        rows.push((
-            Tone::Plain,
-            shown.iter().map(|name| cell(record.get(name))).collect(),
-        ));
-    }
+                .collect::<serde_json::Map<String, Value>>()
+        });
     let header: Vec<&str> = shown.iter().map(String::as_str).collect();
-    context.table(&header, rows);
-    Ok(())
+    context
+        .listing(&header, users, |picked| {
+            shown.iter().map(|name| cell(picked.get(name))).collect()
+        })
+        .await
 }
 
 /// The columns `users sync` keeps in step: text fields, set or (for those

@@ -293,8 +293,9 @@ impl ImportJournal {
     }
 
     /// Moves a claimed creation on. `None`: it surely did not leave, so the
-    /// journal goes back to what it had before the claim (if no other
-    /// attempt took the entry over since). A state is written whatever the
+    /// journal goes back to what it had before the claim (if the entry is
+    /// still this attempt's `sending` claim: neither another attempt nor a
+    /// resolution took it over since). A state is written whatever the
     /// entry holds now (even if it was resolved meanwhile): a creation that
     /// left is never forgotten.
     pub(crate) async fn record(
