@@ -20,6 +20,10 @@ pub(crate) enum Resend {
     /// A read (`GET`): repeated on a lost answer and on 408, 429, 500, 502,
     /// 503, 504 (Lucca calls 500 "maybe" transient).
     Read,
+    /// A page of a listing: a read, except that a `408` (Lucca aborts
+    /// requests over 5 s) is handed back at once, for the pager to ask a
+    /// smaller page rather than the same one again.
+    Page,
     /// An idempotent write (Lucca's `PUT`): repeated on a lost answer and on
     /// 408, 429, 502, 503, 504, but not on a 500, which may have half-applied it.
     IdempotentWrite,
@@ -38,11 +42,12 @@ impl Resend {
 
     /// Whether a failure without an answer, or `status`, is worth another try.
     fn transient(self, status: Option<StatusCode>) -> bool {
-        let repeatable = matches!(self, Self::Read | Self::IdempotentWrite);
+        let repeatable = matches!(self, Self::Read | Self::Page | Self::IdempotentWrite);
         match status.map(|status| status.as_u16()) {
             None => repeatable,
-            Some(408 | 429 | 502 | 503 | 504) => repeatable,
-            Some(500) => self == Self::Read,
+            Some(408) => matches!(self, Self::Read | Self::IdempotentWrite),
+            Some(429 | 502 | 503 | 504) => repeatable,
+            Some(500) => matches!(self, Self::Read | Self::Page),
             Some(_) => false,
         }
     }
@@ -205,6 +210,10 @@ mod tests {
         for (status, hint, read, write) in table {
             let seen = answer(status, hint);
             assert_eq!(decide(Read, 1, 3, seen, false), read, "GET {status}");
+            // A page is a read, but a 408 goes back to the pager, which
+            // asks a smaller page.
+            let page = if status == 408 { Next::Done } else { read };
+            assert_eq!(decide(Page, 1, 3, seen, false), page, "page {status}");
             assert_eq!(
                 decide(IdempotentWrite, 1, 3, seen, false),
                 write,

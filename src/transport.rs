@@ -97,6 +97,18 @@ impl Call {
     pub(crate) fn operation(&self) -> &'static str {
         self.operation
     }
+
+    /// The path template (from the spec's operation table, for generated
+    /// operations).
+    pub(crate) fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// The same call, resent as `resend` allows.
+    pub(crate) const fn resend(mut self, resend: Resend) -> Self {
+        self.resend = resend;
+        self
+    }
 }
 
 /// Makes the request again when it cannot be cloned (a multipart body).

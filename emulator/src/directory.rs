@@ -56,6 +56,8 @@ pub(crate) fn record(employee: &Employee) -> Map<String, Value> {
         }],
         "habilitedRoles": [],
         "extendedData": {},
+        // The local tenant defines one extension field.
+        "e_costCenter": Value::Null,
     });
     object(value)
 }
@@ -172,15 +174,82 @@ fn selection_of(query: &Query_) -> Result<Selection, Rejection> {
         .map_err(|message| Rejection::new(StatusCode::BAD_REQUEST, message))
 }
 
-fn text_matches(value: Option<&Value>, condition: &str) -> bool {
+/// The properties of a user the reference page documents (seed `002`).
+const DOCUMENTED_PROPERTIES: [&str; 55] = [
+    "id", "name", "url", "displayName", "modifiedAt", "firstName", "lastName", "login", "mail",
+    "dtContractStart", "dtContractEnd", "birthDate", "employeeNumber", "legalEntityId",
+    "legalEntity", "departmentId", "department", "managerId", "manager", "manager2Id",
+    "calendarId", "calendar", "cultureID", "culture", "picture", "rolePrincipalId",
+    "rolePrincipal", "habilitedRoles", "userWorkCycles", "cspId", "nationalityId",
+    "seniorityDate", "insuranceNumber", "address", "directLine", "jobTitle", "gender",
+    "personalEmail", "personalMobile", "professionalMobile", "allowsElectronicPayslip", "quote",
+    "personalCard", "corporateCard", "bankName", "rib", "iban", "bic", "frenchCarTaxHorsePower",
+    "frenchMotocyclesTaxHorsePower", "unitSellPrice", "profile_figgo", "fullTimeEquivalent",
+    "theoreticalRemuneration", "extendedData",
+];
+
+/// With [`Knobs::unknown_fields_refused`], `400` for a top-level `fields`
+/// name that is no documented property, `collection.count`, nor a field
+/// the tenant has (its `e_*` and `userAxisValues_*`).
+fn check_names(selection: &Selection, store: &Store, knobs: &Knobs) -> Result<(), Rejection> {
+    if !knobs.unknown_fields_refused {
+        return Ok(());
+    }
+    let known = |name: &str| {
+        let other_casing = name.strip_suffix("Id").map(|stem| format!("{stem}ID"));
+        name == "collection.count"
+            || DOCUMENTED_PROPERTIES
+                .iter()
+                .any(|property| *property == name || Some(*property) == other_casing.as_deref())
+            || store
+                .people
+                .first()
+                .is_some_and(|person| person.contains_key(name))
+    };
+    match selection.0.iter().find(|(name, _)| !known(name)) {
+        Some((name, _)) => Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            format!("unknown field `{name}` in fields"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A text filter: `notequal,`, `like,`, or an equality; with
+/// [`Knobs::login_lists`] an equality is split on `,` into an `IN`.
+fn text_matches(value: Option<&Value>, condition: &str, lists: bool) -> bool {
     let value = value.and_then(Value::as_str).unwrap_or_default();
     if let Some(other) = condition.strip_prefix("notequal,") {
         value != other
     } else if let Some(part) = condition.strip_prefix("like,") {
         value.to_lowercase().contains(&part.to_lowercase())
+    } else if lists {
+        condition.split(',').any(|wanted| wanted == value)
     } else {
         value == condition
     }
+}
+
+/// An id filter: a list (`1,2,3`, an `IN`) or a comparison
+/// (`greaterthan,5`, `lessthan,`, `…orequal,`), as the v3 grammar reads
+/// every filter.
+fn id_matches(id: i64, condition: &str) -> Result<bool, String> {
+    let number = |text: &str| {
+        text.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("`{condition}` is not an id filter"))
+    };
+    let mut parts = condition.splitn(2, ',');
+    let matches = match (parts.next(), parts.next()) {
+        (Some("greaterthan"), Some(bound)) => id > number(bound)?,
+        (Some("greaterthanorequal"), Some(bound)) => id >= number(bound)?,
+        (Some("lessthan"), Some(bound)) => id < number(bound)?,
+        (Some("lessthanorequal"), Some(bound)) => id <= number(bound)?,
+        _ => condition
+            .split(',')
+            .any(|wanted| wanted.trim() == id.to_string()),
+    };
+    Ok(matches)
 }
 
 fn date_matches(value: Option<&Value>, condition: &str) -> Result<bool, String> {
@@ -234,7 +303,12 @@ fn is_former(record: &Map<String, Value>, today: &str) -> bool {
         .is_some_and(|end| end.get(..10).unwrap_or(end) < today)
 }
 
-fn filter(record: &Map<String, Value>, query: &Query_, today: &str) -> Result<bool, Rejection> {
+fn filter(
+    record: &Map<String, Value>,
+    query: &Query_,
+    today: &str,
+    knobs: &Knobs,
+) -> Result<bool, Rejection> {
     let reject = |message| Rejection::new(StatusCode::BAD_REQUEST, message);
     if query.get("formerEmployees").map(String::as_str) != Some("true") && is_former(record, today)
     {
@@ -242,10 +316,10 @@ fn filter(record: &Map<String, Value>, query: &Query_, today: &str) -> Result<bo
     }
     for (name, condition) in query {
         let keep = match name.as_str() {
-            "login" | "mail" => text_matches(record.get(name), condition),
+            "login" | "mail" => text_matches(record.get(name), condition, knobs.login_lists),
             "id" => {
-                let id = record.get("id").map(Value::to_string).unwrap_or_default();
-                condition.split(',').any(|wanted| wanted.trim() == id)
+                let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+                id_matches(id, condition).map_err(reject)?
             }
             "dtContractStart" | "dtContractEnd" | "modifiedAt" => {
                 date_matches(record.get(name), condition).map_err(reject)?
@@ -284,12 +358,22 @@ pub(crate) async fn list(
     let listed = (|| {
         let selection = selection_of(&query)?;
         let (offset, limit) = paging(&query)?;
+        if knobs.timeout_rows.is_some_and(|rows| limit > rows) {
+            return Err(Rejection::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request took over 5 s and was aborted".to_owned(),
+            ));
+        }
+        let offset = if knobs.ignore_offset { 0 } else { offset };
+        let limit = knobs.page_cap.map_or(limit, |cap| limit.min(cap));
         let store = shared.lock();
+        check_names(&selection, &store, &knobs)?;
         let today = today();
         let counted = selection
             .0
             .iter()
             .any(|(name, _)| name == "collection.count");
+        let count_alone = counted && selection.0.len() == 1 && knobs.count_alone;
         let order = query.get("orderBy").map(|order| {
             let (name, direction) = order.split_once(',').unwrap_or((order.as_str(), "asc"));
             (name.to_owned(), direction.eq_ignore_ascii_case("desc"))
@@ -313,7 +397,7 @@ pub(crate) async fn list(
             let mut skipped = 0;
             for index in by_id {
                 let person = &store.people[*index];
-                if !filter(person, &query, &today)? {
+                if !filter(person, &query, &today, &knobs)? {
                     continue;
                 }
                 if skipped < offset {
@@ -329,7 +413,7 @@ pub(crate) async fn list(
         }
         let mut matching = Vec::new();
         for person in &store.people {
-            if filter(person, &query, &today)? {
+            if filter(person, &query, &today, &knobs)? {
                 matching.push(person);
             }
         }
@@ -352,7 +436,11 @@ pub(crate) async fn list(
             .take(limit)
             .map(|person| select(person, &selection))
             .collect();
-        let mut data = json!({ "items": items });
+        let mut data = if count_alone {
+            json!({})
+        } else {
+            json!({ "items": items })
+        };
         if counted {
             data["count"] = json!(matching.len());
         }

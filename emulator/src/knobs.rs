@@ -192,6 +192,29 @@ pub struct Knobs {
     /// Docutools' upload limit, "3.2MB": 3,200,000 bytes (the decimal
     /// reading) or 3,355,443 (3.2 MiB).
     pub docutools_max_file: usize,
+    /// Lucca v3 answers carry a `header` object (`generated`, `principal`)
+    /// beside `data`, as Lucca's v3 framework writes them (the reference
+    /// page shows `data` alone).
+    pub v3_header: bool,
+    /// `fields=collection.count` asked alone answers `count` without
+    /// `items` (the framework's reading); off, `items` come too.
+    pub count_alone: bool,
+    /// A `fields` name that is no property of a user (nor an extension
+    /// field the tenant has) answers `400`, as the v3 framework does; off,
+    /// it is left out of the answer.
+    pub unknown_fields_refused: bool,
+    /// Lists serve at most this many users a page, whatever `paging` asks
+    /// (a server that caps below the asked limit).
+    pub page_cap: Option<usize>,
+    /// Lists ignore the offset of `paging` and always start at the first
+    /// user.
+    pub ignore_offset: bool,
+    /// A list page asking for more users than this answers `408`, as Lucca
+    /// aborts requests over 5 s.
+    pub timeout_rows: Option<usize>,
+    /// `login=a,b` (and `mail=`) is an `IN`, as every filter of the v3
+    /// grammar splits on `,`; off, the value is compared whole.
+    pub login_lists: bool,
 }
 
 /// "3.2MB" read as decimal megabytes.
@@ -219,6 +242,13 @@ impl Default for Knobs {
             cut_creation_answer: false,
             headers: Headers::Ignored,
             docutools_max_file: DOCUTOOLS_LIMIT_DECIMAL,
+            v3_header: false,
+            count_alone: false,
+            unknown_fields_refused: false,
+            page_cap: None,
+            ignore_offset: false,
+            timeout_rows: None,
+            login_lists: true,
         }
     }
 }

@@ -30,6 +30,10 @@ pub(crate) struct Shared {
     import_duration: Mutex<Duration>,
     limit: Mutex<ServerLimit>,
     knobs: Mutex<Knobs>,
+    /// Requests received, by operation (`GET /api/v3/users`).
+    requests: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// The query string of each request, by operation, oldest first.
+    queries: Mutex<Vec<(String, String)>>,
 }
 
 /// A request budget: at most `requests` in any window of `per`.
@@ -150,6 +154,8 @@ impl LocalLucca {
             import_duration: Mutex::new(setup.import_duration),
             limit: Mutex::new(ServerLimit::default()),
             knobs: Mutex::new(knobs),
+            requests: Mutex::default(),
+            queries: Mutex::default(),
         });
         let server = serve::spawn(router(Arc::clone(&shared)), port).await?;
         tracing::info!(url = %server.base_url(), "local Lucca server started");
@@ -227,6 +233,49 @@ impl LocalLucca {
         self.shared.limit.lock().refused
     }
 
+    /// How many requests the server received, by operation: the method and
+    /// the route (`GET /api/v3/users`, `PUT /api/v3/users/{id}`), or the
+    /// path for a route it does not have. Every request counts, refused or
+    /// not.
+    pub fn requests_by_operation(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared.requests.lock().clone()
+    }
+
+    /// How many requests the server received for `operation` (as
+    /// [`requests_by_operation`](Self::requests_by_operation) names it).
+    pub fn requests_of(&self, operation: &str) -> u64 {
+        self.shared
+            .requests
+            .lock()
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many requests the server received in all.
+    pub fn requests_total(&self) -> u64 {
+        self.shared.requests.lock().values().sum()
+    }
+
+    /// The query strings (as sent, still encoded) of the requests for
+    /// `operation`, oldest first.
+    pub fn received_queries(&self, operation: &str) -> Vec<String> {
+        self.shared
+            .queries
+            .lock()
+            .iter()
+            .filter(|(name, _)| name == operation)
+            .map(|(_, query)| query.clone())
+            .collect()
+    }
+
+    /// Forgets the counts of [`requests_by_operation`](Self::requests_by_operation)
+    /// and the [`received_queries`](Self::received_queries).
+    pub fn reset_request_counts(&self) {
+        self.shared.requests.lock().clear();
+        self.shared.queries.lock().clear();
+    }
+
     /// Every accepted user update: the user's id and the JSON body sent.
     pub fn received_updates(&self) -> Vec<(i64, serde_json::Value)> {
         self.shared.lock().updates.clone()
@@ -287,7 +336,21 @@ fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             misbehave,
         ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&shared), count))
         .with_state(shared)
+}
+
+/// Counts the request under its operation.
+async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| request.uri().path().to_owned(), |path| path.as_str().to_owned());
+    let operation = format!("{} {route}", request.method());
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    *shared.requests.lock().entry(operation.clone()).or_default() += 1;
+    shared.queries.lock().push((operation, query));
+    next.run(request).await
 }
 
 /// Names the request nobody expected, so a test failure says what was sent.

@@ -59,6 +59,17 @@ impl Knobs {
             (_, _, value) => value,
         };
         self.walk(api, None, &mut value);
+        if api == Api::Directory
+            && self.v3_header
+            && let Value::Object(map) = &mut value
+            && map.contains_key("data")
+        {
+            let generated = canonical(chrono::Utc::now().naive_utc());
+            map.insert(
+                "header".into(),
+                serde_json::json!({ "generated": generated, "principal": "local-lucca-key", "culture": "fr-FR" }),
+            );
+        }
         value
     }
 

@@ -754,3 +754,146 @@ async fn docutools_query_booleans_are_true_or_false() {
     let created: Value = import("true").await.unwrap().json().await.unwrap();
     assert_eq!(created.as_array().map(Vec::len), Some(1));
 }
+
+/// The ids of a v3 list answer.
+fn ids(answer: &Value) -> Vec<i64> {
+    answer["data"]["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {answer}"))
+        .iter()
+        .map(|user| user["id"].as_i64().unwrap())
+        .collect()
+}
+
+const USERS: &str = "/api/v3/users?fields=id,login&orderBy=id,asc";
+
+#[tokio::test]
+async fn v3_header_beside_data_or_none() {
+    let lucca = Lucca::start().await;
+    let plain = lucca.get(USERS).await;
+    assert_eq!(plain.get("header"), None);
+
+    lucca.turn(|knobs| knobs.v3_header = true);
+    let headed = lucca.get(USERS).await;
+    assert!(headed["header"]["generated"].is_string(), "{headed}");
+    assert_eq!(headed["data"], plain["data"]);
+    let one = lucca.get(USER).await;
+    assert!(one["header"].is_object() && one["data"]["id"] == 416, "{one}");
+}
+
+#[tokio::test]
+async fn count_asked_alone_with_or_without_items() {
+    let lucca = Lucca::start().await;
+    let path = "/api/v3/users?fields=collection.count";
+    let both = lucca.get(path).await;
+    assert_eq!(both["data"]["count"], 4);
+    assert!(both["data"]["items"].is_array());
+
+    lucca.turn(|knobs| knobs.count_alone = true);
+    let alone = lucca.get(path).await;
+    assert_eq!(alone["data"], json!({ "count": 4 }));
+    let with_id = lucca.get("/api/v3/users?fields=id,collection.count").await;
+    assert_eq!(ids(&with_id).len(), 4, "asked with a property, items come");
+}
+
+#[tokio::test]
+async fn unknown_field_names_left_out_or_refused() {
+    let lucca = Lucca::start().await;
+    let path = "/api/v3/users?fields=id,noSuchField";
+    assert_eq!(lucca.get(path).await["data"]["items"][0], json!({ "id": 416 }));
+
+    lucca.turn(|knobs| knobs.unknown_fields_refused = true);
+    assert_eq!(lucca.status(path).await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        lucca.status("/api/v3/users?fields=id,e_noSuchExtension").await,
+        StatusCode::BAD_REQUEST
+    );
+    for known in ["id,e_costCenter", "id,cultureId,manager[id,name]", "collection.count"] {
+        assert_eq!(
+            lucca.status(&format!("/api/v3/users?fields={known}")).await,
+            StatusCode::OK,
+            "{known}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_served_as_asked_or_capped() {
+    let lucca = Lucca::start().await;
+    let path = format!("{USERS}&paging=0,1000");
+    assert_eq!(ids(&lucca.get(&path).await), [416, 417, 418, 419]);
+
+    lucca.turn(|knobs| knobs.page_cap = Some(3));
+    assert_eq!(ids(&lucca.get(&path).await), [416, 417, 418]);
+    assert_eq!(
+        ids(&lucca.get(&format!("{USERS}&paging=3,1000")).await),
+        [419]
+    );
+}
+
+#[tokio::test]
+async fn offset_honoured_or_ignored() {
+    let lucca = Lucca::start().await;
+    let path = format!("{USERS}&paging=2,2");
+    assert_eq!(ids(&lucca.get(&path).await), [418, 419]);
+
+    lucca.turn(|knobs| knobs.ignore_offset = true);
+    assert_eq!(ids(&lucca.get(&path).await), [416, 417]);
+}
+
+#[tokio::test]
+async fn heavy_pages_answer_408_past_a_row_bound() {
+    let lucca = Lucca::start().await;
+    let heavy = format!("{USERS}&paging=0,1000");
+    assert_eq!(lucca.status(&heavy).await, StatusCode::OK);
+
+    lucca.turn(|knobs| knobs.timeout_rows = Some(500));
+    assert_eq!(lucca.status(&heavy).await, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(
+        lucca.status(&format!("{USERS}&paging=0,500")).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn login_lists_are_an_in_or_compared_whole() {
+    let lucca = Lucca::start().await;
+    let path = format!("{USERS}&login=jdupont,pmartin");
+    assert_eq!(ids(&lucca.get(&path).await), [416, 418]);
+    assert_eq!(
+        ids(&lucca.get(&format!("{USERS}&id=416,419")).await),
+        [416, 419]
+    );
+    assert_eq!(
+        ids(&lucca.get(&format!("{USERS}&id=greaterthan,417")).await),
+        [418, 419],
+        "the grammar's comparisons apply to ids too"
+    );
+
+    lucca.turn(|knobs| knobs.login_lists = false);
+    assert_eq!(ids(&lucca.get(&path).await), Vec::<i64>::new());
+    assert_eq!(
+        ids(&lucca.get(&format!("{USERS}&login=jdupont")).await),
+        [416]
+    );
+}
+
+#[tokio::test]
+async fn requests_are_counted_by_operation() {
+    let lucca = Lucca::start().await;
+    lucca.get(USERS).await;
+    lucca.get(USERS).await;
+    lucca.get(USER).await;
+    assert_eq!(lucca.status("/api/v3/nothing").await, StatusCode::NOT_FOUND);
+    assert_eq!(lucca.server.requests_of("GET /api/v3/users"), 2);
+    assert_eq!(lucca.server.requests_of("GET /api/v3/users/{id}"), 1);
+    assert_eq!(lucca.server.requests_of("GET /api/v3/nothing"), 1);
+    assert_eq!(lucca.server.requests_total(), 4);
+    assert_eq!(
+        lucca.server.received_queries("GET /api/v3/users"),
+        ["fields=id,login&orderBy=id,asc"; 2]
+    );
+    lucca.server.reset_request_counts();
+    assert!(lucca.server.received_queries("GET /api/v3/users").is_empty());
+    assert_eq!(lucca.server.requests_total(), 0);
+}

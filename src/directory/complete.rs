@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use crate::VendorDateTime;
 
 /// Which reading of the `PUT` an update follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum UpdateMode {
     /// The users guide's reading: only the touched fields are sent. One
@@ -58,7 +59,7 @@ pub(crate) fn missing_required(body: &Map<String, Value>) -> Vec<&'static str> {
 }
 
 /// A field of a user as read, in either casing of an id key.
-fn read<'a>(user: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub(crate) fn read<'a>(user: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     user.get(name).or_else(|| {
         if let Some(stem) = name.strip_suffix("ID") {
             return user.get(&format!("{stem}Id"));

@@ -15,15 +15,25 @@ crate::generated_api!("directory", crate::credentials::Lucca);
 
 mod complete;
 mod fields;
+mod pager;
 mod patch;
 mod query;
+mod sync;
 mod users;
 
 pub use complete::{REQUIRED_FIELDS, UpdateMode};
 pub use fields::{Fields, FieldsError};
 pub use patch::{CountryCode, CultureId, ExtensionKey, Extensions, PatchError, UserPatch};
-pub use query::{FilterValue, MAX_PAGE, OrderBy, Range, Text, UserQuery};
+pub use query::{
+    CommaInValue, FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text,
+    UserQuery,
+};
 pub use users::{
     BulkReport, BulkUpdateRequest, ClientExtraUsersExt, DirectoryError, FindUserIdRequest,
     GetUserRequest, ListUsersRequest, UpdateOutcome, UpdateUserRequest, UserRef, parse_enveloped,
+};
+pub use sync::{
+    ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest, Reading,
+    RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin,
+    UserChange,
 };

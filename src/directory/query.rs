@@ -114,6 +114,103 @@ impl OrderBy {
 /// The largest page the API serves.
 pub const MAX_PAGE: u32 = 1000;
 
+/// The longest query string a list request carries by default (4 KiB): a
+/// long `id=` or `login=` list is split into several requests under it, far
+/// below the 8 KB of headers Lucca allows (`431` beyond), whatever else the
+/// request carries.
+pub const MAX_QUERY_BYTES: usize = 4096;
+
+/// The most values one filter takes: Lucca's v3 grammar refuses more than
+/// 1000 in one `IN`.
+pub const MAX_LIST_VALUES: usize = 1000;
+
+/// The query parameters of `GET /api/v3/users`, as the spec names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Param {
+    Fields,
+    Paging,
+    FormerEmployees,
+    Id,
+    Login,
+    Mail,
+    DtContractStart,
+    DtContractEnd,
+    ModifiedAt,
+    OrderBy,
+}
+
+impl Param {
+    /// Its name in the query string.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Fields => "fields",
+            Self::Paging => "paging",
+            Self::FormerEmployees => "formerEmployees",
+            Self::Id => "id",
+            Self::Login => "login",
+            Self::Mail => "mail",
+            Self::DtContractStart => "dtContractStart",
+            Self::DtContractEnd => "dtContractEnd",
+            Self::ModifiedAt => "modifiedAt",
+            Self::OrderBy => "orderBy",
+        }
+    }
+}
+
+/// A filter value that cannot be sent: Lucca splits every filter value on
+/// `,`, so a value holding one would be read as several. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {parameter} value {value:?} holds a `,`, which Lucca reads as a list separator; nothing was sent")]
+pub struct CommaInValue {
+    /// The query parameter.
+    pub parameter: &'static str,
+    /// The value.
+    pub value: String,
+}
+
+/// The length of `pairs` as a query string, encoded as it is sent.
+pub(crate) fn encoded_len(pairs: &[(&'static str, String)]) -> usize {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        query.append_pair(name, value);
+    }
+    query.finish().len()
+}
+
+/// Splits `values` into lists whose query, beside `base`, stays within
+/// `bound` bytes and [`MAX_LIST_VALUES`] values (one value a list at least).
+pub(crate) fn chunk_values(
+    values: &[String],
+    parameter: Param,
+    base: &[(&'static str, String)],
+    bound: usize,
+) -> Vec<Vec<String>> {
+    let fixed = encoded_len(base) + parameter.name().len() + 2;
+    let mut chunks: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut length = fixed;
+    for value in values {
+        // The value, encoded, and its separator (`,` is sent as `%2C`).
+        let cost = url::form_urlencoded::byte_serialize(value.as_bytes())
+            .map(str::len)
+            .sum::<usize>()
+            + if current.is_empty() { 0 } else { 3 };
+        if !current.is_empty() && (length + cost > bound || current.len() >= MAX_LIST_VALUES) {
+            chunks.push(std::mem::take(&mut current));
+            length = fixed;
+            current.push(value.clone());
+            length += cost - 3;
+            continue;
+        }
+        length += cost;
+        current.push(value.clone());
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
 /// Which users to list, which properties to get, how many a page.
 ///
 /// ```
@@ -136,9 +233,11 @@ pub struct UserQuery {
     pub(crate) contract_end: Option<Range<NaiveDate>>,
     pub(crate) modified_at: Option<Range<NaiveDateTime>>,
     pub(crate) ids: Option<Vec<i64>>,
+    pub(crate) logins: Option<Vec<String>>,
     pub(crate) order_by: OrderBy,
     pub(crate) former_employees: bool,
     pub(crate) page_size: u32,
+    pub(crate) max_query_bytes: usize,
 }
 
 impl Default for UserQuery {
@@ -151,9 +250,11 @@ impl Default for UserQuery {
             contract_end: None,
             modified_at: None,
             ids: None,
+            logins: None,
             order_by: OrderBy::IdAscending,
             former_employees: false,
             page_size: MAX_PAGE,
+            max_query_bytes: MAX_QUERY_BYTES,
         }
     }
 }
@@ -170,9 +271,21 @@ impl UserQuery {
         self
     }
 
-    /// A condition on the login.
+    /// A condition on the login (replaces [`logins`](Self::logins)).
     pub fn login(mut self, login: Text) -> Self {
         self.login = Some(login);
+        self.logins = None;
+        self
+    }
+
+    /// Only the users with these logins (`login=a,b,c`, an `IN` in Lucca's
+    /// v3 grammar; none at all when empty); replaces [`login`](Self::login).
+    /// A long list is read in several requests, each under
+    /// [`max_query_bytes`](Self::max_query_bytes). A login holding a `,`
+    /// cannot be sent ([`CommaInValue`]).
+    pub fn logins(mut self, logins: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.logins = Some(logins.into_iter().map(Into::into).collect());
+        self.login = None;
         self
     }
 
@@ -202,7 +315,8 @@ impl UserQuery {
 
     /// Only these users (`id=1,2,3`; none at all when empty); this also
     /// reaches users `GET /api/v3/users/{id}` refuses for the caller's
-    /// access rights.
+    /// access rights. A long list is read in several requests, each under
+    /// [`max_query_bytes`](Self::max_query_bytes).
     pub fn ids(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
         self.ids = Some(ids.into_iter().collect());
         self
@@ -231,29 +345,66 @@ impl UserQuery {
         self.page_size
     }
 
-    /// The filter parameters, as (name, value) pairs.
-    pub(crate) fn filters(&self) -> Vec<(&'static str, String)> {
+    /// The longest query string one request may carry
+    /// ([`MAX_QUERY_BYTES`] by default): `id` and `login` lists are split
+    /// into requests under it.
+    pub fn max_query_bytes(mut self, bytes: usize) -> Self {
+        self.max_query_bytes = bytes;
+        self
+    }
+
+    /// The filters, each under its own parameter (`id` and `login` lists
+    /// left out: [`list`](Self::list) says which one is set), or the first
+    /// value holding a `,`.
+    pub(crate) fn filters(&self) -> Result<Vec<(Param, String)>, CommaInValue> {
+        let text = |parameter: Param, text: &Text| {
+            let value = match text {
+                Text::Is(value) | Text::IsNot(value) | Text::Like(value) => value,
+            };
+            if value.contains(',') {
+                return Err(CommaInValue {
+                    parameter: parameter.name(),
+                    value: value.clone(),
+                });
+            }
+            Ok((parameter, text.render()))
+        };
         let mut pairs = Vec::new();
         if let Some(login) = &self.login {
-            pairs.push(("login", login.render()));
+            pairs.push(text(Param::Login, login)?);
         }
         if let Some(mail) = &self.mail {
-            pairs.push(("mail", mail.render()));
+            pairs.push(text(Param::Mail, mail)?);
         }
         if let Some(range) = &self.contract_start {
-            pairs.push(("dtContractStart", range.render()));
+            pairs.push((Param::DtContractStart, range.render()));
         }
         if let Some(range) = &self.contract_end {
-            pairs.push(("dtContractEnd", range.render()));
+            pairs.push((Param::DtContractEnd, range.render()));
         }
         if let Some(range) = &self.modified_at {
-            pairs.push(("modifiedAt", range.render()));
+            pairs.push((Param::ModifiedAt, range.render()));
         }
-        if let Some(ids) = &self.ids {
-            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-            pairs.push(("id", ids.join(",")));
-        }
-        pairs.push(("orderBy", self.order_by.render()));
-        pairs
+        pairs.push((Param::OrderBy, self.order_by.render()));
+        Ok(pairs)
     }
+
+    /// The list filter, if any: `id` or `login` and its values (`id` wins
+    /// when both are set), or the first login holding a `,`.
+    pub(crate) fn list(&self) -> Result<Option<(Param, Vec<String>)>, CommaInValue> {
+        if let Some(ids) = &self.ids {
+            return Ok(Some((Param::Id, ids.iter().map(i64::to_string).collect())));
+        }
+        let Some(logins) = &self.logins else {
+            return Ok(None);
+        };
+        if let Some(login) = logins.iter().find(|login| login.contains(',')) {
+            return Err(CommaInValue {
+                parameter: Param::Login.name(),
+                value: login.clone(),
+            });
+        }
+        Ok(Some((Param::Login, logins.clone())))
+    }
+
 }

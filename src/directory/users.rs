@@ -4,14 +4,13 @@
 //! updates at once. Each is a builder: `send()` sends one request,
 //! `execute()` runs a flow of several.
 
-use std::collections::HashSet;
-
 use futures_util::{Stream, StreamExt};
 use progenitor_client::ClientInfo;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Client;
+use super::pager::{Pager, Record, typed};
 use super::complete::{UpdateMode, complete_body, missing_required, read_selection};
 use super::fields::{Fields, FieldsError};
 use super::patch::{Extensions, PatchError, UserPatch};
@@ -36,6 +35,22 @@ pub enum DirectoryError {
     /// The `fields` selection cannot be sent.
     #[error("invalid fields selection")]
     Fields(#[from] FieldsError),
+    /// A filter value holds a `,`, which Lucca reads as a list separator;
+    /// nothing was sent.
+    #[error(transparent)]
+    CommaInValue(#[from] super::query::CommaInValue),
+    /// A listing could not go on: the server kept answering users already
+    /// given (it ignores the offset) and the order is not by id, so the
+    /// pager cannot go on by id either.
+    #[error(
+        "the listing stopped after {given} user(s) of {total:?}: the server repeats pages (it ignores the offset); order by id to read them all"
+    )]
+    IncompleteListing {
+        /// Users given.
+        given: u64,
+        /// The total the server announced, if any.
+        total: Option<u64>,
+    },
     /// A user id must be 1 or more; nothing was sent.
     #[error("{id} is not a user id (ids start at 1)")]
     InvalidId {
@@ -327,42 +342,25 @@ pub struct ListUsersRequest<'a> {
 }
 
 impl<'a> ListUsersRequest<'a> {
-    /// The users, page after page (`paging=offset,limit`), each once; the
-    /// stream ends after the first short page, or with the first error.
+    /// The users, page after page (`paging=offset,limit`), each once, as
+    /// the [pager](super::pager) reads them; the stream ends with the first
+    /// error.
     pub fn execute(self) -> impl Stream<Item = Result<types::User, DirectoryError>> + Send + 'a {
-        struct Paging {
-            offset: u64,
-            done: bool,
-            seen: HashSet<i64>,
-        }
-        let start = Paging {
-            offset: 0,
-            done: false,
-            seen: HashSet::new(),
-        };
         let Self { client, query } = self;
-        futures_util::stream::try_unfold(start, move |mut paging| {
-            let query = query.clone();
-            async move {
-                if paging.done {
-                    return Ok(None);
-                }
-                let page = client.users_page(&query, paging.offset).await?;
-                let count = page.len() as u64;
-                paging.offset += count;
-                paging.done = count < u64::from(query.page_size);
-                let fresh: Vec<types::User> = page
-                    .into_iter()
-                    .filter(|user| user.id.is_none_or(|id| paging.seen.insert(id)))
-                    .collect();
-                Ok(Some((
-                    futures_util::stream::iter(fresh.into_iter().map(Ok)),
-                    paging,
-                )))
-            }
+        let start = Pager::new(client, &query).map(Some);
+        futures_util::stream::try_unfold(start, |pager| async move {
+            let mut pager = match pager {
+                Ok(Some(pager)) => pager,
+                Ok(None) => return Ok(None),
+                Err(error) => return Err(error),
+            };
+            Ok(pager
+                .next_page()
+                .await?
+                .map(|page| (page, Ok(Some(pager)))))
         })
-        .map(|page: Result<_, DirectoryError>| match page {
-            Ok(users) => users.left_stream(),
+        .map(|page: Result<Vec<Record>, DirectoryError>| match page {
+            Ok(records) => futures_util::stream::iter(records.into_iter().map(typed)).left_stream(),
             Err(error) => futures_util::stream::once(async { Err(error) }).right_stream(),
         })
         .flatten()
@@ -482,13 +480,29 @@ impl UpdateUserRequest<'_> {
                 body
             }
         };
+        client.put_user_body(id, body, mode, retries, &fields).await
+    }
+}
+
+impl Client {
+    /// `PUT /api/v3/users/{id}` with `body` as it is (a patch's changes, or
+    /// a complete body); a refused partial body that lacks required fields
+    /// is [`DirectoryError::PartialRefused`].
+    pub(crate) async fn put_user_body(
+        &self,
+        id: i64,
+        body: serde_json::Map<String, Value>,
+        mode: UpdateMode,
+        retries: Option<Backoff>,
+        fields: &Fields,
+    ) -> Result<types::User, DirectoryError> {
         let call = match retries {
             Some(retries) => UPDATE_CALL.retries(retries),
             None => UPDATE_CALL,
         };
-        let mut request = client
+        let mut request = self
             .client()
-            .put(format!("{}/api/v3/users/{id}", client.baseurl()))
+            .put(format!("{}/api/v3/users/{id}", self.baseurl()))
             .json(&body);
         if !fields.is_empty() {
             request = request.query(&[("fields", fields.to_query()?)]);
@@ -496,9 +510,9 @@ impl UpdateUserRequest<'_> {
         let request = request
             .build()
             .map_err(|error| HttpError::from_reqwest(call.operation(), error))?;
-        let answer = client
+        let answer = self
             .inner()
-            .send(client.client(), request, call, None)
+            .send(self.client(), request, call, None)
             .await
             .map_err(|source| {
                 // Refused for lacking required fields: a 400 whose body says
@@ -618,40 +632,5 @@ impl BulkUpdateRequest<'_> {
         BulkReport {
             outcomes: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
         }
-    }
-}
-
-impl Client {
-    /// One page of users from `offset`.
-    async fn users_page(
-        &self,
-        query: &UserQuery,
-        offset: u64,
-    ) -> Result<Vec<types::User>, DirectoryError> {
-        if query.ids.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new());
-        }
-        let mut call = self
-            .list_users()
-            .paging(format!("{offset},{}", query.page_size))
-            .former_employees(query.former_employees);
-        if !query.fields.is_empty() {
-            call = call.fields(query.fields.to_query()?);
-        }
-        for (name, value) in query.filters() {
-            call = match name {
-                "login" => call.login(value),
-                "mail" => call.mail(value),
-                "dtContractStart" => call.dt_contract_start(value),
-                "dtContractEnd" => call.dt_contract_end(value),
-                "id" => call.id(value),
-                "orderBy" => call.order_by(value),
-                _ => call.modified_at(value),
-            };
-        }
-        let list = enveloped("list_users", call.send().await, |answer| {
-            answer.into_inner().data
-        })?;
-        Ok(list.items)
     }
 }

@@ -40,6 +40,7 @@ mod snapshots;
 mod strings;
 mod support;
 mod surface_report;
+mod sync;
 mod tolerance;
 mod variants;
 mod waiting;

@@ -1,0 +1,203 @@
+//! The desired state of a sync: records keyed by login, read from an HR
+//! export (a CSV file whose header names the API's fields) or built in
+//! code.
+
+use std::path::{Path, PathBuf};
+
+use super::SyncError;
+use super::column::Column;
+
+/// One wanted user: a login and the cells of its columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Wanted {
+    /// Where it came from: the file's line, or the record's number (from 1)
+    /// when built in code.
+    pub(crate) line: u64,
+    pub(crate) login: String,
+    /// One cell a column, in the columns' order.
+    pub(crate) cells: Vec<String>,
+}
+
+/// The users a sync should leave in Lucca: a login each, and the value of
+/// each column (the API's field names; an empty cell clears the field).
+///
+/// ```
+/// use roster::directory::DesiredUsers;
+///
+/// let mut desired = DesiredUsers::with_columns(["jobTitle", "manager", "dtContractEnd"])?;
+/// desired.push("jdupont", ["Lead", "mlefevre", ""])?; // no contract end
+/// assert_eq!(desired.len(), 1);
+/// assert!(DesiredUsers::with_columns(["jobTitel"]).is_err());
+/// # Ok::<(), roster::directory::SyncError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredUsers {
+    pub(crate) source: Option<PathBuf>,
+    /// Each column: its name, what it is, and its place in the header
+    /// (from 1; the login's column counted).
+    pub(crate) columns: Vec<(String, Column, usize)>,
+    pub(crate) rows: Vec<Wanted>,
+}
+
+impl DesiredUsers {
+    /// No user yet, with these columns (besides the login), each checked.
+    pub fn with_columns(
+        columns: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Self, SyncError> {
+        let columns = columns
+            .into_iter()
+            .enumerate()
+            .map(|(index, name)| column(None, index + 2, name.as_ref()))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            source: None,
+            columns,
+            rows: Vec::new(),
+        })
+    }
+
+    /// Adds a user: its login and one cell a column, in the columns' order.
+    pub fn push(
+        &mut self,
+        login: impl Into<String>,
+        cells: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<(), SyncError> {
+        let cells: Vec<String> = cells.into_iter().map(Into::into).collect();
+        let line = self.rows.len() as u64 + 1;
+        if cells.len() != self.columns.len() {
+            return Err(SyncError::CellCount {
+                line,
+                expected: self.columns.len(),
+                found: cells.len(),
+            });
+        }
+        self.rows.push(Wanted {
+            line,
+            login: login.into(),
+            cells,
+        });
+        Ok(())
+    }
+
+    /// How many users (rows).
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The columns besides `login`, as named.
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|(name, ..)| name.as_str())
+    }
+
+    /// Reads an HR export: UTF-8 (a BOM is skipped), `;` or `,` separated
+    /// (the header line says which), a `login` column and the API's field
+    /// names as the other columns. A column no document names, a line that
+    /// does not read, or a missing `login` column is an error that says
+    /// where; nothing is read from Lucca.
+    pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self, SyncError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| SyncError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut desired = Self::from_csv(&bytes, Some(path))?;
+        desired.source = Some(path.to_owned());
+        Ok(desired)
+    }
+
+    /// Reads an export from its bytes (see [`from_csv_path`](Self::from_csv_path)).
+    pub fn from_csv_bytes(bytes: &[u8]) -> Result<Self, SyncError> {
+        Self::from_csv(bytes, None)
+    }
+
+    fn from_csv(bytes: &[u8], file: Option<&Path>) -> Result<Self, SyncError> {
+        let file = file.map(Path::to_owned);
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let first_line = body.split(|byte| *byte == b'\n').next().unwrap_or_default();
+        let delimiter = if first_line.contains(&b';') { b';' } else { b',' };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(body);
+        let located = |error: csv::Error| {
+            let line = error.position().map_or(1, csv::Position::line);
+            SyncError::Csv {
+                file: file.clone(),
+                line,
+                source: error,
+            }
+        };
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(located)?
+            .iter()
+            .map(|name| name.trim().to_owned())
+            .collect();
+        let Some(login_column) = header.iter().position(|name| name == "login") else {
+            return Err(SyncError::NoLoginColumn {
+                file,
+                columns: header,
+            });
+        };
+        let columns = header
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != login_column)
+            .map(|(index, name)| column(file.clone(), index + 1, name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(located)?;
+            let line = record.position().map_or(0, csv::Position::line);
+            let cell = |index: usize| record.get(index).unwrap_or_default().trim().to_owned();
+            rows.push(Wanted {
+                line,
+                login: cell(login_column),
+                cells: (0..header.len())
+                    .filter(|index| *index != login_column)
+                    .map(cell)
+                    .collect(),
+            });
+        }
+        Ok(Self {
+            source: None,
+            columns,
+            rows,
+        })
+    }
+}
+
+/// The column named `name`, at `column` (from 1) of the header.
+fn column(
+    file: Option<PathBuf>,
+    column: usize,
+    name: &str,
+) -> Result<(String, Column, usize), SyncError> {
+    match Column::named(name) {
+        Some(known) => Ok((name.to_owned(), known, column)),
+        None => {
+            let names: Vec<&str> = Column::names().collect();
+            let hint = strsim_closest(name, &names);
+            Err(SyncError::UnknownColumn {
+                file,
+                column,
+                name: name.to_owned(),
+                hint,
+            })
+        }
+    }
+}
+
+/// The documented name closest to `name`, if close.
+fn strsim_closest(name: &str, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), *candidate))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate.to_owned())
+}

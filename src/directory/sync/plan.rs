@@ -1,0 +1,473 @@
+//! `plan()`: read Lucca in bulk (only the compared fields), diff locally,
+//! and say what applying would change and cost.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use progenitor_client::ClientInfo;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::super::Client;
+use super::super::complete::{REQUIRED_FIELDS, UpdateMode, read};
+use super::super::fields::Fields;
+use super::super::pager::{Pager, Record};
+use super::super::query::{MAX_PAGE, MAX_QUERY_BYTES, Param, UserQuery, chunk_values};
+use super::SyncError;
+use super::column::Column;
+use super::desired::DesiredUsers;
+
+/// How the plan read Lucca.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum Strategy {
+    /// Nothing to read (no login in the export).
+    Nothing,
+    /// Every user of the tenant, a page of 1000 at a time.
+    Listing,
+    /// Only the export's logins (and managers'), as `login=a,b,…` lists.
+    LoginLists,
+}
+
+/// What the plan read, how, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reading {
+    /// The way chosen.
+    pub strategy: Strategy,
+    /// Requests the reading took.
+    pub requests: u32,
+    /// Why this way (the cost of each).
+    pub reason: String,
+}
+
+/// One field to change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChange {
+    /// The API's field name (`managerId` for a `manager` column).
+    pub field: String,
+    /// What Lucca holds now (`null` when nothing).
+    pub now: Value,
+    /// What will be sent (`null` clears).
+    pub wanted: Value,
+}
+
+/// One user to update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserChange {
+    /// The login.
+    pub login: String,
+    /// The user's id.
+    pub id: i64,
+    /// The export's line (or the record's number when built in code).
+    pub line: u64,
+    /// `modifiedAt` when read: the complete mode refuses to write if it moved.
+    pub modified_at: Option<String>,
+    /// The differing fields.
+    pub fields: Vec<FieldChange>,
+}
+
+/// A login of the export that no Lucca user has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnknownLogin {
+    /// The login.
+    pub login: String,
+    /// Its line.
+    pub line: u64,
+}
+
+/// A login the export names more than once: none of its rows is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateLogin {
+    /// The login.
+    pub login: String,
+    /// Its lines.
+    pub lines: Vec<u64>,
+}
+
+/// A cell that cannot be sent: that field of that user is left as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusedValue {
+    /// The row's login.
+    pub login: String,
+    /// Its line.
+    pub line: u64,
+    /// The column (from 1).
+    pub column: usize,
+    /// The column's name.
+    pub field: String,
+    /// The cell.
+    pub value: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// What applying the plan costs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cost {
+    /// Requests `apply()` sends.
+    pub requests: u32,
+    /// About how long that takes at the configuration's rate (none without
+    /// one).
+    pub seconds: f64,
+    /// The rate, as `50 per 63 s` (none without a limit).
+    pub rate: Option<String>,
+}
+
+/// What a sync would change, read from Lucca and compared locally.
+/// Serializes to JSON; `apply()` sends exactly its changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncPlan {
+    /// The tenant (base URL) it was read from; it applies only there.
+    pub tenant: String,
+    /// The reading of the `PUT` it applies with.
+    pub mode: UpdateMode,
+    /// How Lucca was read.
+    pub reading: Reading,
+    /// The users to update, in the export's order.
+    pub changes: Vec<UserChange>,
+    /// Logins no user has.
+    pub unknown_logins: Vec<UnknownLogin>,
+    /// Logins named more than once.
+    pub duplicate_logins: Vec<DuplicateLogin>,
+    /// Cells that cannot be sent.
+    pub refused: Vec<RefusedValue>,
+    /// Users found with nothing to change.
+    pub untouched: usize,
+    /// What applying costs.
+    pub cost: Cost,
+}
+
+impl SyncPlan {
+    /// Whether applying changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The cost in a sentence: `3 updates: 4 requests, about 5 s at 50 per 63 s`.
+    pub fn cost_line(&self) -> String {
+        let updates = self.changes.len();
+        let rate = match &self.cost.rate {
+            Some(rate) => format!(", about {} at {rate}", seconds(self.cost.seconds)),
+            None => String::new(),
+        };
+        format!(
+            "{updates} update{}: {} request{}{rate}",
+            if updates == 1 { "" } else { "s" },
+            self.cost.requests,
+            if self.cost.requests == 1 { "" } else { "s" },
+        )
+    }
+}
+
+/// `5 s`, `3 min 20 s`.
+fn seconds(total: f64) -> String {
+    let whole = total.ceil() as u64;
+    if whole < 60 {
+        format!("{whole} s")
+    } else {
+        format!("{} min {} s", whole / 60, whole % 60)
+    }
+}
+
+/// A plan of a sync: made by [`Client::plan_sync`](super::super::Client::plan_sync).
+#[derive(Debug)]
+pub struct PlanSyncRequest<'a> {
+    client: &'a Client,
+    desired: DesiredUsers,
+    mode: UpdateMode,
+}
+
+impl Client {
+    /// Plans a sync of `desired` with Lucca: reads the compared fields in
+    /// bulk (a listing or login lists, whichever costs fewer requests),
+    /// compares locally, and returns the [`SyncPlan`]; nothing is written.
+    ///
+    /// ```no_run
+    /// use roster::directory::{self, DesiredUsers};
+    ///
+    /// # async fn run(directory: directory::Client) -> Result<(), roster::directory::SyncError> {
+    /// let desired = DesiredUsers::from_csv_path("employees.csv")?;
+    /// let plan = directory.plan_sync(desired).execute().await?;
+    /// println!("{}", plan.cost_line());
+    /// let report = directory.apply_sync(&plan).execute().await?;
+    /// println!("{} updated", report.succeeded().count());
+    /// # Ok(()) }
+    /// ```
+    pub fn plan_sync(&self, desired: DesiredUsers) -> PlanSyncRequest<'_> {
+        PlanSyncRequest {
+            client: self,
+            desired,
+            mode: UpdateMode::default(),
+        }
+    }
+}
+
+impl PlanSyncRequest<'_> {
+    /// The reading of the `PUT` the plan is applied with (partial by
+    /// default); its cost counts the complete mode's fresh reads.
+    pub fn mode(mut self, mode: UpdateMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Reads Lucca and compares.
+    pub async fn execute(self) -> Result<SyncPlan, SyncError> {
+        let Self {
+            client,
+            desired,
+            mode,
+        } = self;
+        let mut refused = Vec::new();
+        let mut lines: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for row in &desired.rows {
+            let problem = if row.login.is_empty() {
+                Some("the login is empty")
+            } else if row.login.contains(',') {
+                Some("a login holding `,` cannot be looked up (Lucca reads it as a list)")
+            } else {
+                lines.entry(&row.login).or_default().push(row.line);
+                None
+            };
+            if let Some(problem) = problem {
+                refused.push(RefusedValue {
+                    login: row.login.clone(),
+                    line: row.line,
+                    column: 1,
+                    field: "login".into(),
+                    value: row.login.clone(),
+                    problem: problem.into(),
+                });
+            }
+        }
+        let manager = desired
+            .columns
+            .iter()
+            .position(|(_, column, _)| *column == Column::Manager);
+        let managers: BTreeSet<&str> = manager
+            .into_iter()
+            .flat_map(|index| desired.rows.iter().map(move |row| row.cells[index].as_str()))
+            .filter(|login| !login.is_empty() && !login.contains(','))
+            .collect();
+        let wanted_logins: BTreeSet<&str> = lines.keys().copied().chain(managers).collect();
+
+        let mut fields = Fields::new().with("id").with("login").with("modifiedAt");
+        let mut keys = BTreeSet::new();
+        for (_, column, _) in &desired.columns {
+            if keys.insert(column.key().to_owned()) {
+                fields = fields.with(column.key());
+            }
+        }
+        let (records, reading) = read_users(client, &fields, &wanted_logins).await?;
+        let by_login: HashMap<&str, &Record> = records
+            .iter()
+            .filter_map(|record| Some((record.get("login")?.as_str()?, record)))
+            .collect();
+
+        let mut changes = Vec::new();
+        let mut unknown_logins = Vec::new();
+        let mut untouched = 0;
+        for row in &desired.rows {
+            if lines.get(row.login.as_str()).is_none_or(|lines| lines.len() != 1) {
+                continue;
+            }
+            let Some(record) = by_login.get(row.login.as_str()) else {
+                unknown_logins.push(UnknownLogin {
+                    login: row.login.clone(),
+                    line: row.line,
+                });
+                continue;
+            };
+            let mut differing = Vec::new();
+            for ((name, column, at), cell) in desired.columns.iter().zip(&row.cells) {
+                let current = read(record, column.key());
+                let wanted = match column {
+                    Column::Manager if cell.is_empty() => Ok(Value::Null),
+                    Column::Manager => by_login
+                        .get(cell.as_str())
+                        .and_then(|manager| manager.get("id").cloned())
+                        .ok_or_else(|| format!("no user has the login {cell:?}")),
+                    column => column.wanted(cell, current),
+                };
+                match wanted {
+                    Ok(wanted) if !column.same(current, &wanted) => differing.push(FieldChange {
+                        field: column.key().to_owned(),
+                        now: current.cloned().unwrap_or(Value::Null),
+                        wanted,
+                    }),
+                    Ok(_) => {}
+                    Err(problem) => refused.push(RefusedValue {
+                        login: row.login.clone(),
+                        line: row.line,
+                        column: *at,
+                        field: name.clone(),
+                        value: cell.clone(),
+                        problem,
+                    }),
+                }
+            }
+            if differing.is_empty() {
+                untouched += 1;
+                continue;
+            }
+            changes.push(UserChange {
+                login: row.login.clone(),
+                id: record.get("id").and_then(Value::as_i64).unwrap_or_default(),
+                line: row.line,
+                modified_at: record
+                    .get("modifiedAt")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                fields: differing,
+            });
+        }
+        refused.sort_by_key(|value| (value.line, value.column));
+        let duplicate_logins = lines
+            .into_iter()
+            .filter(|(_, lines)| lines.len() > 1)
+            .map(|(login, lines)| DuplicateLogin {
+                login: login.to_owned(),
+                lines,
+            })
+            .collect();
+        let requests = apply_requests(&changes, mode);
+        let rate = client.inner().limiter().map(|limiter| limiter.limit());
+        Ok(SyncPlan {
+            tenant: client.baseurl().to_owned(),
+            mode,
+            reading,
+            changes,
+            unknown_logins,
+            duplicate_logins,
+            refused,
+            untouched,
+            cost: Cost {
+                requests,
+                seconds: rate.map_or(0.0, |rate| {
+                    f64::from(requests) * rate.per.as_secs_f64() / f64::from(rate.requests.max(1))
+                }),
+                rate: rate.map(|rate| format!("{} per {} s", rate.requests, rate.per.as_secs())),
+            },
+        })
+    }
+}
+
+/// What the complete mode reads before writing: the required fields, the
+/// id and `modifiedAt`.
+pub(super) fn complete_fields() -> Fields {
+    REQUIRED_FIELDS
+        .into_iter()
+        .chain(["id", "modifiedAt"])
+        .fold(Fields::new(), Fields::with)
+}
+
+/// The requests `apply()` sends for `changes`: one `PUT` a user, and in
+/// complete mode the fresh reads in `id=` lists before them.
+fn apply_requests(changes: &[UserChange], mode: UpdateMode) -> u32 {
+    let puts = changes.len();
+    let reads = if mode == UpdateMode::Complete && !changes.is_empty() {
+        let ids: Vec<String> = changes.iter().map(|change| change.id.to_string()).collect();
+        let base = [
+            ("fields", format!("{},collection.count", complete_fields())),
+            ("paging", format!("0,{MAX_PAGE}")),
+            ("formerEmployees", "true".to_owned()),
+            ("orderBy", "id,asc".to_owned()),
+        ];
+        chunk_values(&ids, Param::Id, &base, MAX_QUERY_BYTES).len()
+    } else {
+        0
+    };
+    u32::try_from(puts + reads).unwrap_or(u32::MAX)
+}
+
+/// Reads the users with `fields`: by login lists when they take one
+/// request, else whichever of a listing and login lists takes fewer (the
+/// listing's first page says the tenant's size).
+async fn read_users(
+    client: &Client,
+    fields: &Fields,
+    logins: &BTreeSet<&str>,
+) -> Result<(Vec<Record>, Reading), SyncError> {
+    if logins.is_empty() {
+        let reading = Reading {
+            strategy: Strategy::Nothing,
+            requests: 0,
+            reason: "the export names no login".into(),
+        };
+        return Ok((Vec::new(), reading));
+    }
+    let by_login = UserQuery::new()
+        .fields(fields.clone())
+        .former_employees(true)
+        .logins(logins.iter().copied());
+    let mut lists = Pager::new(client, &by_login)?;
+    let list_requests = lists.lists() as u64;
+    let listing_query = UserQuery::new()
+        .fields(fields.clone())
+        .former_employees(true);
+    if list_requests <= 1 {
+        let records = drain(&mut lists, Vec::new()).await?;
+        if records.is_empty() && logins.len() > 1 {
+            // A server that compares `login=a,b` whole finds nobody: read
+            // the tenant instead.
+            let mut listing = Pager::new(client, &listing_query)?;
+            let records = drain(&mut listing, Vec::new()).await?;
+            let reading = Reading {
+                strategy: Strategy::Listing,
+                requests: lists.requests() + listing.requests(),
+                reason: format!(
+                    "a login list of {} found nobody (the server may not read lists): read every user",
+                    logins.len()
+                ),
+            };
+            return Ok((records, reading));
+        }
+        let reading = Reading {
+            strategy: Strategy::LoginLists,
+            requests: lists.requests(),
+            reason: format!("{} login(s) fit in one list request", logins.len()),
+        };
+        return Ok((records, reading));
+    }
+    let mut listing = Pager::new(client, &listing_query)?;
+    let first = listing.next_page().await?.unwrap_or_default();
+    let total = listing.total().unwrap_or(first.len() as u64);
+    let pages = total.div_ceil(u64::from(MAX_PAGE)).max(1);
+    if pages <= list_requests {
+        let records = drain(&mut listing, first).await?;
+        let reading = Reading {
+            strategy: Strategy::Listing,
+            requests: listing.requests(),
+            reason: format!(
+                "{} login(s) of a tenant of {total}: a listing takes {pages} request(s), login lists {list_requests}",
+                logins.len()
+            ),
+        };
+        return Ok((records, reading));
+    }
+    let records = drain(&mut lists, Vec::new()).await?;
+    let reading = Reading {
+        strategy: Strategy::LoginLists,
+        requests: listing.requests() + lists.requests(),
+        reason: format!(
+            "{} login(s) of a tenant of {total}: login lists take {list_requests} request(s), a listing {pages} (its first page told the size)",
+            logins.len()
+        ),
+    };
+    Ok((records, reading))
+}
+
+/// Every remaining page of `pager`, after `records`.
+async fn drain(pager: &mut Pager<'_>, mut records: Vec<Record>) -> Result<Vec<Record>, SyncError> {
+    while let Some(page) = pager.next_page().await? {
+        records.extend(page);
+    }
+    Ok(records)
+}
