@@ -36,7 +36,7 @@ pub use credentials::{
     Api, BearerToken, Credentials, Docutools, Lucca, LuccaApiKey, PasswordGrant,
 };
 pub use error::{ConfigError, ErrorBody, HttpError, StoreError};
-pub use limiter::{RateLimit, RateLimiter};
+pub use limiter::{RateLimit, RateLimitError, RateLimiter};
 pub use open::Open;
 pub use retry::Backoff;
 pub use token::{AuthError, TokenSource};

@@ -31,6 +31,64 @@ impl RateLimit {
     };
 }
 
+impl RateLimit {
+    /// `requests` a minute: a share of a tenant's budget, such as 20 of
+    /// Lucca's 50 so that the tenant's other integrations keep the rest.
+    pub const fn per_minute(requests: u32) -> Self {
+        Self {
+            requests,
+            per: Duration::from_secs(60),
+        }
+    }
+
+    /// Requests a second, on average.
+    pub fn rate(&self) -> f64 {
+        f64::from(self.requests) / self.per.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+/// A rate that does not read as `N/min`, `N/s`, `N/h` or `N/SECONDSs`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a rate: write it as 20/min, 1/s, 600/h or 50/63s")]
+pub struct RateLimitError(pub String);
+
+impl std::str::FromStr for RateLimit {
+    type Err = RateLimitError;
+
+    /// `20/min`, `1/s`, `600/h`, `50/63s`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wrong = || RateLimitError(text.to_owned());
+        let (count, window) = text.trim().split_once('/').ok_or_else(wrong)?;
+        let requests: u32 = count.trim().parse().map_err(|_| wrong())?;
+        let window = window.trim();
+        let seconds = match window {
+            "s" | "sec" | "second" => 1,
+            "min" | "m" | "minute" => 60,
+            "h" | "hour" => 3600,
+            other => other
+                .strip_suffix('s')
+                .and_then(|number| number.parse::<u64>().ok())
+                .ok_or_else(wrong)?,
+        };
+        if requests == 0 || seconds == 0 {
+            return Err(wrong());
+        }
+        Ok(Self {
+            requests,
+            per: Duration::from_secs(seconds),
+        })
+    }
+}
+
+impl std::fmt::Display for RateLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.per.as_secs() {
+            60 if self.per.subsec_nanos() == 0 => write!(f, "{} a minute", self.requests),
+            _ => write!(f, "{} per {:?}", self.requests, self.per),
+        }
+    }
+}
+
 /// `delay` after `now`, or a year after it when the clock cannot go that far
 /// (a `Duration` a server or a caller chose may be far larger).
 pub(crate) fn later(now: Instant, delay: Duration) -> Instant {
@@ -182,6 +240,19 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_read_as_written() {
+        let rate = |text: &str| text.parse::<RateLimit>();
+        assert_eq!(rate("20/min"), Ok(RateLimit::per_minute(20)));
+        assert_eq!(rate(" 1/s").unwrap().per, Duration::from_secs(1));
+        assert_eq!(rate("600/h").unwrap().per, Duration::from_secs(3600));
+        assert_eq!(rate("50/63s"), Ok(RateLimit::LUCCA));
+        for wrong in ["20", "0/min", "20/fortnight", "x/min", "5/0s"] {
+            assert!(rate(wrong).is_err(), "{wrong}");
+        }
+        assert_eq!(RateLimit::per_minute(20).to_string(), "20 a minute");
+    }
 
     fn limiter(requests: u32, per_ms: u64) -> RateLimiter {
         RateLimiter::new(RateLimit {

@@ -26,6 +26,8 @@ pub(crate) struct Sources {
     pub secret_file: Option<PathBuf>,
     /// `--env-file`: `NAME=value` lines, as `roster serve --env-file` writes.
     pub env_file: Option<PathBuf>,
+    /// `--rate`: a share of Lucca's budget.
+    pub rate: Option<roster::RateLimit>,
     /// The Redis store, once looked up.
     pub store: std::sync::OnceLock<Option<roster::shared::RedisStore>>,
 }
@@ -101,6 +103,15 @@ impl Sources {
         let config = self
             .read("LUCCA_HOST", "LUCCA_API_KEY")?
             .map_err(|error| missing(error, "LUCCA_HOST", "LUCCA_API_KEY"))?;
+        let config = match self.rate {
+            Some(rate) if rate.rate() > roster::RateLimit::per_minute(50).rate() => {
+                return Err(Failure::usage(format!(
+                    "--rate {rate} is more than Lucca allows a tenant (50 a minute)"
+                )));
+            }
+            Some(rate) => config.with_rate_limit(Some(rate)),
+            None => config,
+        };
         Ok(match self.redis()? {
             Some(store) => config.with_shared_budget(&store),
             None => config,

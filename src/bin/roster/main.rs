@@ -63,6 +63,11 @@ struct Cli {
     /// `roster serve --env-file` writes, say).
     #[arg(long, global = true)]
     env_file: Option<PathBuf>,
+    /// A share of the tenant's Lucca budget for this run (`20/min`), so
+    /// that its other integrations keep the rest; at most Lucca's own 50 a
+    /// minute, which is the default.
+    #[arg(long, global = true)]
+    rate: Option<roster::RateLimit>,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,6 +125,7 @@ fn main() -> ExitCode {
             host: cli.host,
             secret_file: cli.api_key_file,
             env_file: cli.env_file,
+            rate: cli.rate,
             store: std::sync::OnceLock::new(),
         },
     );

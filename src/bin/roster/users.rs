@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use clap::{Subcommand, ValueEnum};
 use futures_util::TryStreamExt;
 use roster::directory::{
-    self, ClientExtraUsersExt, DirectoryError, Fields, Range, Text, UpdateMode, UserPatch,
-    UserQuery, UserRef,
+    self, ClientExtraUsersExt, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError,
+    Text, UpdateMode, UserQuery,
 };
 use serde_json::{Value, json};
 
@@ -41,10 +41,13 @@ pub(crate) enum UsersCommand {
         #[arg(long, value_delimiter = ',')]
         fields: Vec<String>,
     },
-    /// Compares users with an HR export (`login` and the columns to keep
-    /// in step) and, with `--apply`, updates what differs.
+    /// Plans the sync of Lucca's users with an HR export: reads Lucca in
+    /// bulk, shows what differs and what applying costs; with `--apply`,
+    /// sends only the differences.
     Sync {
-        /// The export: a `,` or `;` separated CSV with a `login` column.
+        /// The export: a `,` or `;` separated CSV, a `login` column and the
+        /// API's field names (`jobTitle`, `departmentId`, `dtContractEnd`,
+        /// `manager` as a login, `e_*`…); an empty cell clears.
         file: PathBuf,
         /// Sends the updates (else only shows them).
         #[arg(long)]
@@ -157,310 +160,149 @@ async fn list(query: UserQuery, fields: Vec<String>, context: &Context) -> Resul
         .await
 }
 
-/// The columns `users sync` keeps in step: text fields, set or (for those
-/// Lucca lets go empty) cleared by an empty cell.
-const SYNCED: &[&str] = &[
-    "firstName",
-    "lastName",
-    "mail",
-    "jobTitle",
-    "employeeNumber",
-    "directLine",
-    "professionalMobile",
-    "personalEmail",
-    "personalMobile",
-    "address",
-    "quote",
-];
-
-/// `patch` with `key` set to `value`, or cleared when `value` is empty.
-fn set(patch: UserPatch, key: &str, value: &str) -> Result<UserPatch, String> {
-    let clear = value.is_empty();
-    Ok(match (key, clear) {
-        ("firstName" | "lastName" | "mail", true) => {
-            return Err(format!("{key} cannot be cleared"));
-        }
-        ("firstName", _) => patch.first_name(value),
-        ("lastName", _) => patch.last_name(value),
-        ("mail", _) => patch.mail(value),
-        ("jobTitle", true) => patch.clear_job_title(),
-        ("jobTitle", _) => patch.job_title(value),
-        ("employeeNumber", true) => patch.clear_employee_number(),
-        ("employeeNumber", _) => patch.employee_number(value),
-        ("directLine", true) => patch.clear_direct_line(),
-        ("directLine", _) => patch.direct_line(value),
-        ("professionalMobile", true) => patch.clear_professional_mobile(),
-        ("professionalMobile", _) => patch.professional_mobile(value),
-        ("personalEmail", true) => patch.clear_personal_email(),
-        ("personalEmail", _) => patch.personal_email(value),
-        ("personalMobile", true) => patch.clear_personal_mobile(),
-        ("personalMobile", _) => patch.personal_mobile(value),
-        ("address", true) => patch.clear_address(),
-        ("address", _) => patch.address(value),
-        ("quote", true) => patch.clear_quote(),
-        ("quote", _) => patch.quote(value),
-        _ => return Err(format!("{key} is not a column `users sync` keeps in step")),
-    })
-}
-
-/// One row of the export.
-struct Wanted {
-    line: u64,
-    login: String,
-    values: Vec<(String, String)>,
-}
-
-/// Reads the export: every problem with its line and column, or the rows.
-fn read_export(path: &Path) -> Result<Vec<Wanted>, Failure> {
-    let shown = path.display();
-    let bytes = std::fs::read(path)
-        .map_err(|error| Failure::usage(format!("cannot read {shown}: {error}")))?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let first_line = body.split(|byte| *byte == b'\n').next().unwrap_or_default();
-    let delimiter = if first_line.contains(&b';') {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(body);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|error| Failure::refused(format!("{shown}:line 1: {error}")))?
-        .iter()
-        .map(|name| name.trim().to_owned())
-        .collect();
-    let mut problems = Vec::new();
-    let Some(login_column) = header.iter().position(|name| name == "login") else {
-        return Err(Failure::refused(format!(
-            "{shown}:line 1: no `login` column (columns: {})",
-            header.join(", ")
-        )));
-    };
-    for (index, name) in header.iter().enumerate() {
-        if index != login_column && !SYNCED.contains(&name.as_str()) {
-            problems.push(format!(
-                "{shown}:line 1, column {} ({name}): not a column `users sync` keeps in step; it takes login and {}",
-                index + 1,
-                SYNCED.join(", ")
-            ));
-        }
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                let line = error.position().map_or(0, csv::Position::line);
-                problems.push(format!("{shown}:line {line}: {error}"));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, csv::Position::line);
-        let login = record.get(login_column).unwrap_or_default().trim();
-        if login.is_empty() {
-            problems.push(format!(
-                "{shown}:line {line}, column {} (login): empty",
-                login_column + 1
-            ));
-            continue;
-        }
-        let values = header
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| *index != login_column)
-            .map(|(index, name)| {
-                (
-                    name.clone(),
-                    record.get(index).unwrap_or_default().trim().to_owned(),
-                )
-            })
-            .collect();
-        rows.push(Wanted {
-            line,
-            login: login.to_owned(),
-            values,
-        });
-    }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        for problem in &problems {
-            crate::ui::emit_err(problem);
-        }
-        Err(Failure::refused(format!(
-            "{} problem(s) in {shown}: nothing was compared",
-            problems.len()
-        )))
+fn mode(mode: Mode) -> UpdateMode {
+    match mode {
+        Mode::Partial => UpdateMode::Partial,
+        Mode::Complete => UpdateMode::Complete,
     }
 }
 
-async fn sync(path: &Path, apply: bool, mode: Mode, context: &Context) -> Result<(), Failure> {
-    let wanted = read_export(path)?;
+/// The exit code of a sync error: the export's problems are the input's.
+fn sync_failure(error: &SyncError) -> Failure {
+    match error {
+        SyncError::Directory(error) => failure(error),
+        SyncError::Read { .. } => Failure::usage(chain(error)),
+        _ => Failure::refused(format!("{}\nnothing was read from Lucca", chain(error))),
+    }
+}
+
+/// A JSON value as a table cell (`∅` for nothing).
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Null => "∅".to_owned(),
+        other => cell(Some(other)),
+    }
+}
+
+/// Plans the sync of the export with Lucca, shows the plan and its cost,
+/// and with `--apply` applies it.
+async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> Result<(), Failure> {
+    let desired = DesiredUsers::from_csv_path(path).map_err(|error| sync_failure(&error))?;
     let directory = client(context)?;
-    let selection = SYNCED
-        .iter()
-        .fold(Fields::new().with("id").with("login"), |fields, name| {
-            fields.with(*name)
-        });
-
-    let mut differences = Vec::new();
-    let mut updates = Vec::new();
-    let mut logins = Vec::new();
-    let mut unknown = Vec::new();
-    let mut refused = Vec::new();
-    let mut unchanged = 0;
-    let mut bar = context.progress("comparing");
-    for (index, row) in wanted.iter().enumerate() {
-        bar.set(u8::try_from(index * 100 / wanted.len().max(1)).unwrap_or(100));
-        let id = match directory.find_user_id(&row.login).send().await {
-            Ok(id) => id,
-            Err(DirectoryError::UnknownLogin { .. }) => {
-                unknown.push(row.login.clone());
-                continue;
-            }
-            Err(error) => return Err(failure(&error)),
-        };
-        let user = directory
-            .user(id)
-            .fields(selection.clone())
-            .send()
-            .await
-            .map_err(|error| failure(&error))?;
-        let record = serde_json::to_value(&user).unwrap_or_default();
-        let mut patch = UserPatch::new();
-        let mut changed = false;
-        for (key, value) in &row.values {
-            let current = cell(record.get(key));
-            if current == *value {
-                continue;
-            }
-            match set(patch.clone(), key, value) {
-                Ok(next) => patch = next,
-                Err(problem) => {
-                    refused.push(format!("line {}: {}: {problem}", row.line, row.login));
-                    continue;
-                }
-            }
-            changed = true;
-            differences.push((row.login.clone(), id, key.clone(), current, value.clone()));
-        }
-        if changed {
-            updates.push((UserRef::Id(id), patch));
-            logins.push(row.login.clone());
-        } else {
-            unchanged += 1;
-        }
-    }
-    drop(bar);
+    let plan = directory
+        .plan_sync(desired)
+        .mode(mode(mode_flag))
+        .execute()
+        .await
+        .map_err(|error| sync_failure(&error))?;
 
     context.table(
         &["login", "id", "field", "now", "wanted"],
-        differences
+        plan.changes
             .iter()
-            .map(|(login, id, key, now, wanted)| {
-                (
-                    Tone::Plain,
-                    vec![
-                        login.clone(),
-                        id.to_string(),
-                        key.clone(),
-                        now.clone(),
-                        wanted.clone(),
-                    ],
-                )
+            .flat_map(|change| {
+                change.fields.iter().map(|field| {
+                    (
+                        Tone::Plain,
+                        vec![
+                            change.login.clone(),
+                            change.id.to_string(),
+                            field.field.clone(),
+                            shown(&field.now),
+                            shown(&field.wanted),
+                        ],
+                    )
+                })
             })
             .collect::<Vec<_>>(),
     );
-    for login in &unknown {
-        context.say(format!("{login}: no such login in Lucca"));
+    for unknown in &plan.unknown_logins {
+        context.say(format!("line {}: {}: no such login in Lucca", unknown.line, unknown.login));
     }
-    for problem in &refused {
-        context.say(problem);
+    for duplicate in &plan.duplicate_logins {
+        context.say(format!(
+            "lines {:?}: {} is named more than once: left as it is",
+            duplicate.lines, duplicate.login
+        ));
     }
+    for refused in &plan.refused {
+        context.say(format!(
+            "{}:{}, column {} ({}): {:?}: {}",
+            path.display(),
+            refused.line,
+            refused.column,
+            refused.field,
+            refused.value,
+            refused.problem
+        ));
+    }
+    context.say(format!(
+        "read {} with {} request(s): {}",
+        match plan.reading.strategy {
+            Strategy::Listing => "every user",
+            Strategy::LoginLists => "the export's logins",
+            _ => "nothing",
+        },
+        plan.reading.requests,
+        plan.reading.reason
+    ));
+    context.say(format!(
+        "{} ({} unchanged){}",
+        plan.cost_line(),
+        plan.untouched,
+        if apply || plan.is_empty() {
+            ""
+        } else {
+            "; add --apply to send them"
+        }
+    ));
 
     let mut applied = Vec::new();
-    let mut failed = 0;
-    if apply && !updates.is_empty() {
-        let mode = match mode {
-            Mode::Partial => UpdateMode::Partial,
-            Mode::Complete => UpdateMode::Complete,
-        };
+    if apply && !plan.is_empty() {
         let mut bar = context.progress("updating");
         bar.set(0);
-        let report = directory.bulk_update(updates).mode(mode).execute().await;
+        let report = directory
+            .apply_sync(&plan)
+            .execute()
+            .await
+            .map_err(|error| sync_failure(&error))?;
         drop(bar);
-        for (outcome, login) in report.outcomes.iter().zip(&logins) {
-            let (tone, result) = match &outcome.result {
-                Ok(_) => (Tone::Good, None),
-                Err(error) => {
-                    failed += 1;
-                    (Tone::Bad, Some(chain(error)))
-                }
-            };
-            applied.push((tone, login.clone(), outcome.user.clone(), result));
-        }
+        applied = report
+            .outcomes
+            .into_iter()
+            .map(|outcome| (outcome.login, outcome.id, outcome.result.err().map(|error| chain(&error))))
+            .collect();
         context.table(
-            &["login", "user", "result"],
+            &["login", "id", "result"],
             applied
                 .iter()
-                .map(|(tone, login, user, result)| {
-                    (
-                        *tone,
-                        vec![
-                            login.clone(),
-                            user_text(user),
-                            result.clone().unwrap_or_else(|| "updated".into()),
-                        ],
-                    )
+                .map(|(login, id, error)| {
+                    let tone = if error.is_some() { Tone::Bad } else { Tone::Good };
+                    let result = error.clone().unwrap_or_else(|| "updated".into());
+                    (tone, vec![login.clone(), id.to_string(), result])
                 })
                 .collect::<Vec<_>>(),
         );
     }
-    let to_update = logins.len();
-    let updated = applied.len() - failed;
-    context.say(format!(
-        "{} row(s): {unchanged} unchanged, {to_update} to update, {updated} updated, {failed} failed, {} not in Lucca{}",
-        wanted.len(),
-        unknown.len(),
-        if apply || to_update == 0 {
-            ""
-        } else {
-            " (add --apply to send the updates)"
-        }
-    ));
-    context.document(&json!({
-        "rows": wanted.len(),
-        "unchanged": unchanged,
-        "differences": differences
-            .iter()
-            .map(|(login, id, key, now, wanted)| json!({
-                "login": login, "id": id, "field": key, "now": now, "wanted": wanted,
-            }))
-            .collect::<Vec<_>>(),
-        "applied": applied
-            .iter()
-            .map(|(_, login, user, result)| json!({
-                "login": login, "user": user_text(user), "updated": result.is_none(), "error": result,
-            }))
-            .collect::<Vec<_>>(),
-        "unknownLogins": unknown,
-        "refused": refused,
-    }));
-    if failed > 0 || !unknown.is_empty() || !refused.is_empty() {
+    let failed = applied.iter().filter(|(.., error)| error.is_some()).count();
+    let mut document = serde_json::to_value(&plan).unwrap_or_default();
+    if apply {
+        document["applied"] = Value::Array(
+            applied
+                .iter()
+                .map(|(login, id, error)| {
+                    json!({ "login": login, "id": id, "updated": error.is_none(), "error": error })
+                })
+                .collect(),
+        );
+    }
+    context.document(&document);
+    let unknown = plan.unknown_logins.len();
+    let refused = plan.refused.len() + plan.duplicate_logins.len();
+    if failed > 0 || unknown > 0 || refused > 0 {
         return Err(Failure::refused(format!(
-            "{failed} update(s) failed, {} login(s) unknown, {} value(s) refused: see above",
-            unknown.len(),
-            refused.len()
+            "{failed} update(s) failed, {unknown} login(s) unknown, {refused} value(s) or row(s) refused: see above"
         )));
     }
     Ok(())
-}
-
-fn user_text(user: &UserRef) -> String {
-    match user {
-        UserRef::Id(id) => id.to_string(),
-        UserRef::Login(login) => login.clone(),
-    }
 }

@@ -116,7 +116,7 @@ pub struct Cost {
     /// About how long that takes at the configuration's rate (none without
     /// one).
     pub seconds: f64,
-    /// The rate, as `50 per 63 s` (none without a limit).
+    /// The rate, as `20 a minute` (none without a limit).
     pub rate: Option<String>,
 }
 
@@ -151,7 +151,7 @@ impl SyncPlan {
         self.changes.is_empty()
     }
 
-    /// The cost in a sentence: `3 updates: 4 requests, about 5 s at 50 per 63 s`.
+    /// The cost in a sentence: `3 updates: 4 requests, about 5 s at 50 a minute`.
     pub fn cost_line(&self) -> String {
         let updates = self.changes.len();
         let rate = match &self.cost.rate {
@@ -353,7 +353,7 @@ impl PlanSyncRequest<'_> {
                 seconds: rate.map_or(0.0, |rate| {
                     f64::from(requests) * rate.per.as_secs_f64() / f64::from(rate.requests.max(1))
                 }),
-                rate: rate.map(|rate| format!("{} per {} s", rate.requests, rate.per.as_secs())),
+                rate: rate.map(|rate| rate.to_string()),
             },
         })
     }
