@@ -30,13 +30,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let value = |name: &str| {
         args.iter()
             .position(|arg| arg == name)
-            .map(|index| args.get(index + 1).cloned().ok_or(format!("{name} needs a value")))
+            .map(|index| {
+                args.get(index + 1)
+                    .cloned()
+                    .ok_or(format!("{name} needs a value"))
+            })
             .transpose()
     };
     let mode = match value("--mode")?.as_deref() {
         None | Some("partial") => UpdateMode::Partial,
         Some("complete") => UpdateMode::Complete,
-        Some(other) => return Err(format!("--mode takes partial or complete, not {other:?}").into()),
+        Some(other) => {
+            return Err(format!("--mode takes partial or complete, not {other:?}").into());
+        }
     };
     let desired = match value("--csv")? {
         Some(path) => DesiredUsers::from_csv_path(path)?,
@@ -61,9 +67,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
         println!("line {}: {} is not in Lucca", unknown.line, unknown.login);
     }
     for refused in &plan.refused {
-        println!("line {}, column {} ({}): {}", refused.line, refused.column, refused.field, refused.problem);
+        println!(
+            "line {}, column {} ({}): {}",
+            refused.line, refused.column, refused.field, refused.problem
+        );
     }
-    println!("Read: {:?}, {} request(s) ({})", plan.reading.strategy, plan.reading.requests, plan.reading.reason);
+    println!(
+        "Read: {:?}, {} request(s) ({})",
+        plan.reading.strategy, plan.reading.requests, plan.reading.reason
+    );
     println!("Plan: {}", plan.cost_line());
 
     if local.is_none() && !flag("--apply") {

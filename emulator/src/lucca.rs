@@ -345,7 +345,10 @@ async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| request.uri().path().to_owned(), |path| path.as_str().to_owned());
+        .map_or_else(
+            || request.uri().path().to_owned(),
+            |path| path.as_str().to_owned(),
+        );
     let operation = format!("{} {route}", request.method());
     let query = request.uri().query().unwrap_or_default().to_owned();
     *shared.requests.lock().entry(operation.clone()).or_default() += 1;

@@ -778,7 +778,10 @@ async fn v3_header_beside_data_or_none() {
     assert!(headed["header"]["generated"].is_string(), "{headed}");
     assert_eq!(headed["data"], plain["data"]);
     let one = lucca.get(USER).await;
-    assert!(one["header"].is_object() && one["data"]["id"] == 416, "{one}");
+    assert!(
+        one["header"].is_object() && one["data"]["id"] == 416,
+        "{one}"
+    );
 }
 
 #[tokio::test]
@@ -800,15 +803,24 @@ async fn count_asked_alone_with_or_without_items() {
 async fn unknown_field_names_left_out_or_refused() {
     let lucca = Lucca::start().await;
     let path = "/api/v3/users?fields=id,noSuchField";
-    assert_eq!(lucca.get(path).await["data"]["items"][0], json!({ "id": 416 }));
+    assert_eq!(
+        lucca.get(path).await["data"]["items"][0],
+        json!({ "id": 416 })
+    );
 
     lucca.turn(|knobs| knobs.unknown_fields_refused = true);
     assert_eq!(lucca.status(path).await, StatusCode::BAD_REQUEST);
     assert_eq!(
-        lucca.status("/api/v3/users?fields=id,e_noSuchExtension").await,
+        lucca
+            .status("/api/v3/users?fields=id,e_noSuchExtension")
+            .await,
         StatusCode::BAD_REQUEST
     );
-    for known in ["id,e_costCenter", "id,cultureId,manager[id,name]", "collection.count"] {
+    for known in [
+        "id,e_costCenter",
+        "id,cultureId,manager[id,name]",
+        "collection.count",
+    ] {
         assert_eq!(
             lucca.status(&format!("/api/v3/users?fields={known}")).await,
             StatusCode::OK,
@@ -894,6 +906,11 @@ async fn requests_are_counted_by_operation() {
         ["fields=id,login&orderBy=id,asc"; 2]
     );
     lucca.server.reset_request_counts();
-    assert!(lucca.server.received_queries("GET /api/v3/users").is_empty());
+    assert!(
+        lucca
+            .server
+            .received_queries("GET /api/v3/users")
+            .is_empty()
+    );
     assert_eq!(lucca.server.requests_total(), 0);
 }

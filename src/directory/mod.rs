@@ -28,12 +28,11 @@ pub use query::{
     CommaInValue, FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text,
     UserQuery,
 };
+pub use sync::{
+    ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest, Reading,
+    RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin, UserChange,
+};
 pub use users::{
     BulkReport, BulkUpdateRequest, ClientExtraUsersExt, DirectoryError, FindUserIdRequest,
     GetUserRequest, ListUsersRequest, UpdateOutcome, UpdateUserRequest, UserRef, parse_enveloped,
-};
-pub use sync::{
-    ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest, Reading,
-    RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin,
-    UserChange,
 };

@@ -117,7 +117,8 @@ impl<'a> Pager<'a> {
             fields,
             filters,
             former_employees: query.former_employees,
-            by_id: query.order_by == OrderBy::IdAscending && !matches!(query.list()?, Some((Param::Id, _))),
+            by_id: query.order_by == OrderBy::IdAscending
+                && !matches!(query.list()?, Some((Param::Id, _))),
             lists,
             current: None,
             offset: 0,
@@ -264,7 +265,10 @@ impl<'a> Pager<'a> {
         };
         let mut pairs: Vec<(&'static str, String)> = vec![
             (Param::Fields.name(), fields),
-            (Param::Paging.name(), format!("{},{}", self.offset, self.limit)),
+            (
+                Param::Paging.name(),
+                format!("{},{}", self.offset, self.limit),
+            ),
             (
                 Param::FormerEmployees.name(),
                 self.former_employees.to_string(),

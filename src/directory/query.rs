@@ -160,7 +160,9 @@ impl Param {
 /// A filter value that cannot be sent: Lucca splits every filter value on
 /// `,`, so a value holding one would be read as several. Nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the {parameter} value {value:?} holds a `,`, which Lucca reads as a list separator; nothing was sent")]
+#[error(
+    "the {parameter} value {value:?} holds a `,`, which Lucca reads as a list separator; nothing was sent"
+)]
 pub struct CommaInValue {
     /// The query parameter.
     pub parameter: &'static str,
@@ -406,5 +408,4 @@ impl UserQuery {
         }
         Ok(Some((Param::Login, logins.clone())))
     }
-
 }

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Client;
-use super::pager::{Pager, Record, typed};
 use super::complete::{UpdateMode, complete_body, missing_required, read_selection};
 use super::fields::{Fields, FieldsError};
+use super::pager::{Pager, Record, typed};
 use super::patch::{Extensions, PatchError, UserPatch};
 use super::query::UserQuery;
 use super::types;
@@ -354,10 +354,7 @@ impl<'a> ListUsersRequest<'a> {
                 Ok(None) => return Ok(None),
                 Err(error) => return Err(error),
             };
-            Ok(pager
-                .next_page()
-                .await?
-                .map(|page| (page, Ok(Some(pager)))))
+            Ok(pager.next_page().await?.map(|page| (page, Ok(Some(pager)))))
         })
         .map(|page: Result<Vec<Record>, DirectoryError>| match page {
             Ok(records) => futures_util::stream::iter(records.into_iter().map(typed)).left_stream(),

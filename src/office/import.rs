@@ -238,6 +238,15 @@ pub enum CheckedImport {
         /// What could be read of the results, and the raw answer.
         results: PartialOutcome,
     },
+    /// The journal held this file's creation as accepted or done (an
+    /// earlier run that stopped while waiting, say): nothing was sent, and
+    /// this is that import's outcome, waited for from its `summaryId`.
+    Resumed {
+        /// The earlier creation, as the journal had it.
+        earlier: Box<super::JournalEntry>,
+        /// Its results (or what could be read of them).
+        outcome: ImportOutcome,
+    },
 }
 
 /// A creation's outcome, with the simulation's analysis.
@@ -321,6 +330,13 @@ impl<'a> CheckedImportRequest<'a> {
     /// analysis has no error line.
     pub async fn execute(mut self) -> Result<CheckedImport, ImportError> {
         self.source.check().await?;
+        #[cfg(feature = "journal")]
+        if let Some(journal) = self.journal
+            && !self.allow_repeat
+            && let Some(resumed) = self.resume(journal).await?
+        {
+            return Ok(resumed);
+        }
         let analysis = match self.run(ImportMode::Simulate).await? {
             ImportOutcome::Analysis(analysis) => analysis,
             ImportOutcome::ReadPartially(analysis) => {
@@ -343,18 +359,13 @@ impl<'a> CheckedImportRequest<'a> {
         Ok(created(analysis, outcome))
     }
 
-    /// The creation, recorded in `journal` before it leaves and as it moves
-    /// on. Once sent, a journal that cannot be written is logged, never an
-    /// error: the outcome is not lost for it.
+    /// The tenant and the SHA-256 of the file as sent.
     #[cfg(feature = "journal")]
-    async fn create_journaled(
-        mut self,
-        journal: &super::ImportJournal,
-        analysis: types::ImportAnalysis,
-    ) -> Result<CheckedImport, ImportError> {
-        use super::JournalState;
-        let mode = ImportMode::Create;
-        let upload_error = |source| ImportError::Upload { mode, source };
+    async fn fingerprint(&self) -> Result<(String, String), ImportError> {
+        let upload_error = |source| ImportError::Upload {
+            mode: ImportMode::Create,
+            source,
+        };
         let tenant = progenitor_client::ClientInfo::baseurl(self.client).to_owned();
         let sha256 = self
             .source
@@ -369,7 +380,71 @@ impl<'a> CheckedImportRequest<'a> {
                     source,
                 })
             })?;
-        let claim = match journal.claim(&tenant, &sha256, self.allow_repeat).await? {
+        Ok((tenant, sha256))
+    }
+
+    /// When the journal holds this file's creation as accepted or done (in
+    /// its window) with a `summaryId`: that import's outcome, waited for
+    /// without sending anything; the entry is then marked done.
+    #[cfg(feature = "journal")]
+    async fn resume(
+        &mut self,
+        journal: &super::ImportJournal,
+    ) -> Result<Option<CheckedImport>, ImportError> {
+        use super::JournalState;
+        let (tenant, sha256) = self.fingerprint().await?;
+        let Some(earlier) = journal.entry(&tenant, &sha256).await? else {
+            return Ok(None);
+        };
+        let summary_id = earlier
+            .summary_id
+            .as_deref()
+            .and_then(|id| id.parse::<uuid::Uuid>().ok());
+        let resumable = matches!(earlier.state, JournalState::Accepted | JournalState::Done)
+            && journal.forbids(&earlier);
+        let (true, Some(summary_id)) = (resumable, summary_id) else {
+            return Ok(None);
+        };
+        tracing::info!(%summary_id, state = %earlier.state, "resuming the import the journal holds");
+        let started = ImportStarted {
+            summary_id,
+            mode: ImportMode::Create,
+        };
+        let outcome = self.wait(started).await?;
+        if earlier.state == JournalState::Accepted
+            && let Err(error) = journal
+                .resolve(&tenant, &sha256, super::Resolution::Applied)
+                .await
+        {
+            tracing::warn!(%error, "the import journal was not updated");
+        }
+        Ok(Some(CheckedImport::Resumed {
+            earlier: Box::new(earlier),
+            outcome,
+        }))
+    }
+
+    /// The creation, recorded in `journal` before it leaves and as it moves
+    /// on. Once sent, a journal that cannot be written is logged, never an
+    /// error: the outcome is not lost for it.
+    #[cfg(feature = "journal")]
+    async fn create_journaled(
+        mut self,
+        journal: &super::ImportJournal,
+        analysis: types::ImportAnalysis,
+    ) -> Result<CheckedImport, ImportError> {
+        use super::JournalState;
+        let mode = ImportMode::Create;
+        let upload_error = |source| ImportError::Upload { mode, source };
+        let (tenant, sha256) = self.fingerprint().await?;
+        let file = match &self.source {
+            CsvSource::Path(path) => Some(path.display().to_string()),
+            _ => None,
+        };
+        let claim = match journal
+            .claim(&tenant, &sha256, self.allow_repeat, file.as_deref())
+            .await?
+        {
             Ok(claim) => claim,
             Err(earlier) => return Err(ImportError::Repeated { earlier }),
         };

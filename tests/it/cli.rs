@@ -441,27 +441,68 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
         "employees.csv",
         "login,firstName,jobTitle\njdupont,Jean,Head of support\nmlefevre,Mariette,\n",
     );
-    let dry = roster(Some(&lucca), &["users", "sync", &export, "--json"]).await;
+    // The plan as a table with its cost; nothing written.
+    let shown = roster(Some(&lucca), &["users", "sync", &export]).await;
+    assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
+    let table = text(&shown.stdout);
+    assert!(
+        table.contains("jdupont")
+            && table.contains("Head of support")
+            && table.contains("Mariette"),
+        "{table}"
+    );
+    assert!(
+        table.contains("2 updates: 2 requests, about 3 s at 50 per 63s"),
+        "the cost before anything is written: {table}"
+    );
+    let dry = roster(
+        Some(&lucca),
+        &["users", "sync", &export, "--json", "--rate", "20/min"],
+    )
+    .await;
     assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
-    let fields: Vec<(&str, &str)> = report["differences"]
+    let plan: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    let fields: Vec<(&str, &str)> = plan["changes"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|change| {
-            (
-                change["login"].as_str().unwrap(),
-                change["field"].as_str().unwrap(),
-            )
+        .flat_map(|change| {
+            change["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |field| {
+                    (
+                        change["login"].as_str().unwrap(),
+                        field["field"].as_str().unwrap(),
+                    )
+                })
         })
         .collect();
     assert_eq!(fields, [("jdupont", "jobTitle"), ("mlefevre", "firstName")]);
+    assert_eq!(plan["cost"]["requests"], 2);
+    assert_eq!(
+        plan["cost"]["rate"], "20 a minute",
+        "--rate is the plan's rate"
+    );
+    assert_eq!(plan["cost"]["seconds"], 6.0);
+    assert_eq!(plan["reading"]["requests"], 1);
     assert!(
         lucca.received_updates().is_empty(),
         "a dry run sends nothing"
     );
+    let greedy = roster(
+        Some(&lucca),
+        &["users", "sync", &export, "--rate", "60/min"],
+    )
+    .await;
+    assert_eq!(greedy.status.code(), Some(2), "more than Lucca allows");
 
-    let applied = roster(Some(&lucca), &["users", "sync", &export, "--apply"]).await;
+    let applied = roster(
+        Some(&lucca),
+        &["users", "sync", &export, "--apply", "--json"],
+    )
+    .await;
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
     let bodies: Vec<(i64, serde_json::Value)> = lucca.received_updates();
     assert_eq!(
@@ -471,23 +512,168 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
             (417, serde_json::json!({ "firstName": "Mariette" })),
         ]
     );
-    assert!(text(&applied.stdout).contains("2 updated, 0 failed"));
+    let report: serde_json::Value = serde_json::from_slice(&applied.stdout).unwrap();
+    assert_eq!(report["applied"].as_array().unwrap().len(), 2);
+    assert!(
+        report["applied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|user| user["updated"] == true)
+    );
 
     let again = roster(Some(&lucca), &["users", "sync", &export, "--json"]).await;
     let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
-    assert_eq!(report["unchanged"], 2, "in step now");
+    assert_eq!(report["untouched"], 2, "in step now");
+    assert_eq!(report["changes"], serde_json::json!([]));
 
     let unknown = file("unknown-login.csv", "login,firstName\nnobody,X\n");
     let refused = roster(Some(&lucca), &["users", "sync", &unknown]).await;
     assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stdout).contains("line 2: nobody: no such login"));
     let bad_column = file("bad-column.csv", "login,salary\njdupont,1\n");
     let bad = roster(Some(&lucca), &["users", "sync", &bad_column]).await;
     assert_eq!(bad.status.code(), Some(1));
     assert!(
-        text(&bad.stderr).contains("line 1, column 2 (salary)"),
+        text(&bad.stderr).contains(":1, column 2: `salary` is no field of a Lucca user"),
         "{}",
         text(&bad.stderr)
     );
+}
+
+#[tokio::test]
+async fn a_creation_killed_while_waiting_is_resumed_by_the_same_command() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    lucca.set_import_duration(std::time::Duration::from_secs(2));
+    let journal_path = fresh_dir("resume").join("imports.sqlite3");
+    let journal_arg = journal_path.display().to_string();
+    let create = [
+        "office",
+        "import",
+        GOOD,
+        "--create",
+        "--yes",
+        "--journal",
+        &journal_arg,
+    ];
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(create)
+        .env_remove("ROSTER_REDIS_URL")
+        .envs(lucca.env())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Until the journal holds the creation as accepted: the worker is then
+    // waiting for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        assert!(
+            worker.try_wait().unwrap().is_none(),
+            "the worker ended early"
+        );
+        assert!(std::time::Instant::now() < deadline, "never accepted");
+        if journal_path.exists() {
+            let journal = roster::office::ImportJournal::sqlite(&journal_path).unwrap();
+            let entries = journal.entries().await.unwrap();
+            if entries
+                .first()
+                .is_some_and(|entry| entry.state == roster::office::JournalState::Accepted)
+            {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+
+    let again = roster(Some(&lucca), &create).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let shown = text(&again.stdout);
+    assert!(shown.contains("resumed, nothing sent again"), "{shown}");
+    assert!(shown.contains("created 2 user location(s)"), "{shown}");
+    let creations = lucca
+        .received_imports()
+        .iter()
+        .filter(|import| import.create)
+        .count();
+    assert_eq!(creations, 1, "one creation at the server");
+    assert_eq!(lucca.user_locations().len(), 2);
+
+    // The journal lists it, done, with its file and summaryId.
+    let listed = roster(
+        Some(&lucca),
+        &["office", "journal", "--journal", &journal_arg, "--json"],
+    )
+    .await;
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let entries: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 1);
+    let entry = &entries[0];
+    assert_eq!(entry["state"], "done");
+    assert_eq!(entry["file"], GOOD);
+    assert_eq!(entry["tenant"], lucca.base_url());
+    assert_eq!(entry["sha256"].as_str().unwrap().len(), 64);
+    let summary_id = entry["summaryId"].as_str().unwrap().to_owned();
+    let table = roster(
+        Some(&lucca),
+        &["office", "journal", "--journal", &journal_arg],
+    )
+    .await;
+    assert!(
+        text(&table.stdout).contains(&summary_id),
+        "{}",
+        text(&table.stdout)
+    );
+
+    // Its status, from the summaryId alone.
+    let status = roster(Some(&lucca), &["office", "status", &summary_id, "--json"]).await;
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let outcome: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(
+        (
+            outcome["created"].clone(),
+            outcome["userLocationsCreated"].clone()
+        ),
+        (serde_json::json!(true), serde_json::json!(2))
+    );
+
+    // A third run resumes again (done within the window): still one creation.
+    let third = roster(Some(&lucca), &create).await;
+    assert_eq!(third.status.code(), Some(0), "{}", text(&third.stderr));
+    assert_eq!(
+        lucca
+            .received_imports()
+            .iter()
+            .filter(|import| import.create)
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn office_status_shows_a_simulation_s_analysis() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let simulated = roster(Some(&lucca), &["office", "import", GOOD, "--json"]).await;
+    assert_eq!(
+        simulated.status.code(),
+        Some(0),
+        "{}",
+        text(&simulated.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&simulated.stdout).unwrap();
+    let summary_id = answer["summaryId"].as_str().unwrap();
+    let status = roster(Some(&lucca), &["office", "status", summary_id]).await;
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    assert!(
+        text(&status.stdout).contains("2 user location(s) to create, 0 error line(s)"),
+        "{}",
+        text(&status.stdout)
+    );
+    let unknown = roster(Some(&lucca), &["office", "status", "not-an-id"]).await;
+    assert_eq!(unknown.status.code(), Some(2));
 }
 
 #[tokio::test]

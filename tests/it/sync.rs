@@ -36,7 +36,11 @@ async fn tenant(count: usize) -> (LocalLucca, directory::Client) {
 fn export(count: usize, changed: &[usize]) -> Vec<u8> {
     let mut csv = String::from("login;firstName;lastName;mail;employeeNumber;jobTitle\n");
     for index in 0..count {
-        let title = if changed.contains(&index) { "Engineer" } else { "" };
+        let title = if changed.contains(&index) {
+            "Engineer"
+        } else {
+            ""
+        };
         csv.push_str(&format!(
             "user{index:04};Test;User {index:04};user{index:04}@example.test;{:06};{title}\n",
             1000 + index
@@ -52,15 +56,27 @@ async fn a_sync_of_1000_employees_with_10_differences_applies_exactly_those_10()
     let (lucca, directory) = tenant(1000).await;
     let desired = DesiredUsers::from_csv_bytes(&export(1000, &TEN)).unwrap();
 
-    let plan = directory.plan_sync(desired.clone()).execute().await.unwrap();
+    let plan = directory
+        .plan_sync(desired.clone())
+        .execute()
+        .await
+        .unwrap();
     assert_eq!(plan.changes.len(), 10, "{:?}", plan.changes);
     assert_eq!(plan.untouched, 990);
-    assert_eq!(plan.reading.strategy, Strategy::Listing, "{}", plan.reading.reason);
+    assert_eq!(
+        plan.reading.strategy,
+        Strategy::Listing,
+        "{}",
+        plan.reading.reason
+    );
     assert_eq!(plan.cost.requests, 10);
     let change = &plan.changes[0];
     assert_eq!((change.login.as_str(), change.id), ("user0003", 1003));
     assert_eq!(change.fields[0].field, "jobTitle");
-    assert_eq!((&change.fields[0].now, &change.fields[0].wanted), (&Value::Null, &json!("Engineer")));
+    assert_eq!(
+        (&change.fields[0].now, &change.fields[0].wanted),
+        (&Value::Null, &json!("Engineer"))
+    );
     assert_eq!(lucca.requests_of(PUT), 0, "planning writes nothing");
 
     let report = directory.apply_sync(&plan).execute().await.unwrap();
@@ -77,7 +93,11 @@ async fn a_sync_of_1000_employees_with_10_differences_applies_exactly_those_10()
         "only the differing field is sent"
     );
     let total = lucca.requests_total();
-    assert!(total <= 1 + 10 + 1, "{total} requests: {:?}", lucca.requests_by_operation());
+    assert!(
+        total <= 1 + 10 + 1,
+        "{total} requests: {:?}",
+        lucca.requests_by_operation()
+    );
 
     // A re-run is a no-op.
     let again = directory.plan_sync(desired).execute().await.unwrap();
@@ -98,7 +118,11 @@ async fn the_complete_mode_reads_the_changed_users_in_one_list_and_refuses_a_mov
     assert_eq!(plan.cost.requests, 11, "10 PUTs and one fresh read");
 
     // Someone changes user0097 between the plan and its application.
-    let bystander = lucca.config().with_rate_limit(None).client::<directory::Client>().unwrap();
+    let bystander = lucca
+        .config()
+        .with_rate_limit(None)
+        .client::<directory::Client>()
+        .unwrap();
     bystander
         .update_user(1097, directory::UserPatch::new().quote("moved"))
         .send()
@@ -117,7 +141,12 @@ async fn the_complete_mode_reads_the_changed_users_in_one_list_and_refuses_a_mov
     ));
     let person = lucca.person(1097).unwrap();
     assert_eq!(person["jobTitle"], Value::Null, "not overwritten");
-    assert_eq!(lucca.requests_of(LIST), 1, "{:?}", lucca.received_queries(LIST));
+    assert_eq!(
+        lucca.requests_of(LIST),
+        1,
+        "{:?}",
+        lucca.received_queries(LIST)
+    );
     assert_eq!(lucca.requests_of(PUT), 9);
     let updates = lucca.received_updates();
     let body = &updates.last().unwrap().1;
@@ -130,16 +159,26 @@ async fn five_employees_of_1000_are_read_with_one_list_request() {
     let (lucca, directory) = tenant(1000).await;
     let mut desired = DesiredUsers::with_columns(["jobTitle"]).unwrap();
     for index in [5, 50, 500, 750, 998] {
-        desired.push(format!("user{index:04}"), ["Engineer"]).unwrap();
+        desired
+            .push(format!("user{index:04}"), ["Engineer"])
+            .unwrap();
     }
     let plan = directory.plan_sync(desired).execute().await.unwrap();
-    assert_eq!(plan.reading.strategy, Strategy::LoginLists, "{}", plan.reading.reason);
+    assert_eq!(
+        plan.reading.strategy,
+        Strategy::LoginLists,
+        "{}",
+        plan.reading.reason
+    );
     assert_eq!(plan.reading.requests, 1);
     assert_eq!(lucca.requests_total(), 1);
     assert_eq!(plan.changes.len(), 5);
     let query = &lucca.received_queries(LIST)[0];
     assert!(query.contains("login=user0005%2Cuser0050"), "{query}");
-    assert!(query.contains("fields=id%2Clogin%2CmodifiedAt%2CjobTitle"), "only the compared fields: {query}");
+    assert!(
+        query.contains("fields=id%2Clogin%2CmodifiedAt%2CjobTitle"),
+        "only the compared fields: {query}"
+    );
 }
 
 #[tokio::test]
@@ -157,13 +196,26 @@ async fn a_plan_says_unknown_and_repeated_logins_refused_cells_managers_and_exte
     let plan = directory.plan_sync(desired).execute().await.unwrap();
 
     assert_eq!(plan.unknown_logins.len(), 1);
-    assert_eq!((plan.unknown_logins[0].login.as_str(), plan.unknown_logins[0].line), ("nobody", 4));
+    assert_eq!(
+        (
+            plan.unknown_logins[0].login.as_str(),
+            plan.unknown_logins[0].line
+        ),
+        ("nobody", 4)
+    );
     assert_eq!(plan.duplicate_logins.len(), 1);
     assert_eq!(plan.duplicate_logins[0].lines, [6, 7]);
     let refused: Vec<_> = plan
         .refused
         .iter()
-        .map(|value| (value.login.as_str(), value.line, value.column, value.field.as_str()))
+        .map(|value| {
+            (
+                value.login.as_str(),
+                value.line,
+                value.column,
+                value.field.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         refused,
@@ -192,15 +244,24 @@ async fn a_plan_says_unknown_and_repeated_logins_refused_cells_managers_and_exte
     let report = directory.apply_sync(&plan).execute().await.unwrap();
     assert_eq!(report.succeeded().count(), 1);
     let person = lucca.person(416).unwrap();
-    assert_eq!((&person["managerId"], &person["e_costCenter"]), (&json!(417), &json!("CC-42")));
+    assert_eq!(
+        (&person["managerId"], &person["e_costCenter"]),
+        (&json!(417), &json!("CC-42"))
+    );
     let text = serde_json::to_value(&plan).unwrap();
-    assert_eq!(text["changes"][0]["fields"][0]["wanted"], 417, "the plan is JSON");
+    assert_eq!(
+        text["changes"][0]["fields"][0]["wanted"], 417,
+        "the plan is JSON"
+    );
 }
 
 #[tokio::test]
 async fn an_empty_cell_clears_and_a_column_no_document_names_is_refused_before_any_read() {
     let error = DesiredUsers::from_csv_bytes(b"login;jobTitel\njdupont;Lead\n").unwrap_err();
-    assert!(matches!(error, SyncError::UnknownColumn { column: 2, .. }), "{error:?}");
+    assert!(
+        matches!(error, SyncError::UnknownColumn { column: 2, .. }),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
         "line 1, column 2: `jobTitel` is no field of a Lucca user (did you mean `jobTitle`?)"
@@ -246,7 +307,12 @@ async fn a_server_that_compares_login_lists_whole_is_read_by_listing() {
     desired.push("user0001", ["Lead"]).unwrap();
     desired.push("user0002", ["Lead"]).unwrap();
     let plan = directory.plan_sync(desired).execute().await.unwrap();
-    assert_eq!(plan.reading.strategy, Strategy::Listing, "{}", plan.reading.reason);
+    assert_eq!(
+        plan.reading.strategy,
+        Strategy::Listing,
+        "{}",
+        plan.reading.reason
+    );
     assert_eq!(plan.changes.len(), 2);
     assert!(plan.unknown_logins.is_empty());
 }
@@ -279,7 +345,11 @@ async fn the_pager_ends_with_every_user_once_against_a_server_that_ignores_the_o
     let ids = all_ids(&directory, UserQuery::new().page_size(10)).await;
     assert_each_once(&ids, 25);
     // A full page of repeats, then by id: 10, 10 (repeated), 10, 5.
-    assert!(lucca.requests_of(LIST) <= 5, "{:?}", lucca.received_queries(LIST));
+    assert!(
+        lucca.requests_of(LIST) <= 5,
+        "{:?}",
+        lucca.received_queries(LIST)
+    );
 }
 
 #[tokio::test]
@@ -290,7 +360,11 @@ async fn the_pager_goes_on_past_pages_a_server_caps() {
     lucca.set_knobs(knobs);
     let ids = all_ids(&directory, UserQuery::new()).await;
     assert_each_once(&ids, 25);
-    assert_eq!(lucca.requests_of(LIST), 4, "7 + 7 + 7 + 4, no empty page asked");
+    assert_eq!(
+        lucca.requests_of(LIST),
+        4,
+        "7 + 7 + 7 + 4, no empty page asked"
+    );
 }
 
 #[tokio::test]
@@ -304,11 +378,22 @@ async fn a_page_answered_408_is_halved_and_the_listing_is_complete() {
     let pagings: Vec<String> = lucca
         .received_queries(LIST)
         .iter()
-        .filter_map(|query| query.split('&').find(|pair| pair.starts_with("paging=")).map(str::to_owned))
+        .filter_map(|query| {
+            query
+                .split('&')
+                .find(|pair| pair.starts_with("paging="))
+                .map(str::to_owned)
+        })
         .collect();
     assert_eq!(
         pagings,
-        ["paging=0%2C1000", "paging=0%2C500", "paging=0%2C250", "paging=250%2C250", "paging=500%2C250"]
+        [
+            "paging=0%2C1000",
+            "paging=0%2C500",
+            "paging=0%2C250",
+            "paging=250%2C250",
+            "paging=500%2C250"
+        ]
     );
 }
 
@@ -316,7 +401,11 @@ async fn a_page_answered_408_is_halved_and_the_listing_is_complete() {
 async fn a_long_id_list_is_split_under_the_bound() {
     let (lucca, directory) = tenant(400).await;
     let ids: Vec<i64> = (1000..1400).collect();
-    let read = all_ids(&directory, UserQuery::new().ids(ids.clone()).max_query_bytes(1024)).await;
+    let read = all_ids(
+        &directory,
+        UserQuery::new().ids(ids.clone()).max_query_bytes(1024),
+    )
+    .await;
     assert_each_once(&read, 400);
     let queries = lucca.received_queries(LIST);
     assert!(queries.len() >= 3, "{} requests", queries.len());
@@ -326,7 +415,12 @@ async fn a_long_id_list_is_split_under_the_bound() {
     // The default bound, 4 KiB: fewer requests, each under it.
     lucca.reset_request_counts();
     assert_each_once(&all_ids(&directory, UserQuery::new().ids(ids)).await, 400);
-    assert!(lucca.received_queries(LIST).iter().all(|query| query.len() <= 4096));
+    assert!(
+        lucca
+            .received_queries(LIST)
+            .iter()
+            .all(|query| query.len() <= 4096)
+    );
     assert_eq!(lucca.requests_of(LIST), 1);
 }
 
@@ -338,8 +432,16 @@ async fn a_comma_in_a_value_is_a_typed_error_and_nothing_is_sent() {
         UserQuery::new().login(Text::Is("a,b".into())),
         UserQuery::new().mail(Text::Like("x,y".into())),
     ] {
-        let error = directory.users(query).execute().try_collect::<Vec<_>>().await.unwrap_err();
-        assert!(matches!(error, DirectoryError::CommaInValue(_)), "{error:?}");
+        let error = directory
+            .users(query)
+            .execute()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, DirectoryError::CommaInValue(_)),
+            "{error:?}"
+        );
     }
     assert_eq!(lucca.requests_total(), 0);
 }
@@ -349,12 +451,30 @@ async fn every_user_query_filter_reaches_its_own_query_parameter() {
     let day = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
     let moment = NaiveDateTime::parse_from_str("2020-01-01T00:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
     let cases: [(&str, UserQuery); 7] = [
-        ("login=jdupont", UserQuery::new().login(Text::Is("jdupont".into()))),
-        ("login=jdupont%2Cpmartin", UserQuery::new().logins(["jdupont", "pmartin"])),
-        ("mail=like%2C%40example", UserQuery::new().mail(Text::Like("@example".into()))),
-        ("dtContractStart=since%2C2020-01-01", UserQuery::new().contract_start(Range::Since(day))),
-        ("dtContractEnd=null", UserQuery::new().contract_end(Range::Null)),
-        ("modifiedAt=greaterthan%2C2020-01-01T00%3A00%3A00", UserQuery::new().modified_at(Range::After(moment))),
+        (
+            "login=jdupont",
+            UserQuery::new().login(Text::Is("jdupont".into())),
+        ),
+        (
+            "login=jdupont%2Cpmartin",
+            UserQuery::new().logins(["jdupont", "pmartin"]),
+        ),
+        (
+            "mail=like%2C%40example",
+            UserQuery::new().mail(Text::Like("@example".into())),
+        ),
+        (
+            "dtContractStart=since%2C2020-01-01",
+            UserQuery::new().contract_start(Range::Since(day)),
+        ),
+        (
+            "dtContractEnd=null",
+            UserQuery::new().contract_end(Range::Null),
+        ),
+        (
+            "modifiedAt=greaterthan%2C2020-01-01T00%3A00%3A00",
+            UserQuery::new().modified_at(Range::After(moment)),
+        ),
         ("id=416%2C417", UserQuery::new().ids([416, 417])),
     ];
     let lucca = LocalLucca::start().await.unwrap();
@@ -367,10 +487,19 @@ async fn every_user_query_filter_reaches_its_own_query_parameter() {
         let pairs: Vec<&str> = sent[0].split('&').collect();
         assert!(pairs.contains(&expected), "{expected} not in {}", sent[0]);
         let name = expected.split('=').next().unwrap();
-        let filters = ["login", "mail", "dtContractStart", "dtContractEnd", "modifiedAt", "id"];
+        let filters = [
+            "login",
+            "mail",
+            "dtContractStart",
+            "dtContractEnd",
+            "modifiedAt",
+            "id",
+        ];
         for other in filters.iter().filter(|other| **other != name) {
             assert!(
-                !pairs.iter().any(|pair| pair.starts_with(&format!("{other}="))),
+                !pairs
+                    .iter()
+                    .any(|pair| pair.starts_with(&format!("{other}="))),
                 "{expected} also sent {other}: {}",
                 sent[0]
             );
@@ -381,13 +510,18 @@ async fn every_user_query_filter_reaches_its_own_query_parameter() {
 #[tokio::test]
 async fn a_former_employee_named_by_the_export_is_found() {
     let mut setup = Setup::default();
-    setup.employees.push(Employee::new(500, "gone", "Old", "Timer"));
+    setup
+        .employees
+        .push(Employee::new(500, "gone", "Old", "Timer"));
     let lucca = LocalLucca::start_with(setup).await.unwrap();
     let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
     directory
-        .update_user(500, directory::UserPatch::new().contract_end(
-            NaiveDateTime::parse_from_str("2001-01-01T00:00:00", "%Y-%m-%dT%H:%M:%S").unwrap(),
-        ))
+        .update_user(
+            500,
+            directory::UserPatch::new().contract_end(
+                NaiveDateTime::parse_from_str("2001-01-01T00:00:00", "%Y-%m-%dT%H:%M:%S").unwrap(),
+            ),
+        )
         .send()
         .await
         .unwrap();

@@ -75,6 +75,19 @@ pub(crate) enum OfficeCommand {
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
     },
+    /// Shows an import's progress, then its results (a creation) or its
+    /// analysis (a simulation), waiting for it to finish.
+    Status {
+        /// The import's `summaryId`.
+        summary_id: uuid::Uuid,
+    },
+    /// Lists the import journal: each creation's file, SHA-256, tenant,
+    /// state, `summaryId` and when.
+    Journal {
+        /// The journal (default as for `import`).
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
+    },
     /// Lists the account's work locations.
     WorkLocations,
     /// Lists user locations, optionally of some days only.
@@ -125,6 +138,8 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
             not_applied: _,
             journal,
         } => resolve(&sha256, applied, journal, context).await,
+        OfficeCommand::Status { summary_id } => status(summary_id, context).await,
+        OfficeCommand::Journal { journal } => list_journal(journal, context).await,
         OfficeCommand::WorkLocations => work_locations(context).await,
         OfficeCommand::UserLocations { from, to } => user_locations(from, to, context).await,
     }
@@ -265,6 +280,193 @@ async fn resolve(
         &json!({ "sha256": sha256, "tenant": host, "resolution": format!("{resolution:?}") }),
     );
     Ok(())
+}
+
+/// `office journal`: the entries, newest first.
+async fn list_journal(journal: Option<PathBuf>, context: &Context) -> Result<(), Failure> {
+    let at = journal_at(journal, context)?;
+    let entries = at
+        .open()?
+        .entries()
+        .await
+        .map_err(|error| journal_failure(&error, ""))?;
+    let rows: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "file": entry.file,
+                "sha256": entry.sha256,
+                "tenant": entry.tenant,
+                "state": entry.state.name(),
+                "summaryId": entry.summary_id,
+                "at": entry.at.to_rfc3339(),
+            })
+        })
+        .collect();
+    context.table(
+        &["file", "sha256", "tenant", "state", "summaryId", "at"],
+        entries.iter().map(|entry| {
+            let tone = match entry.state {
+                JournalState::Done => Tone::Good,
+                JournalState::Accepted => Tone::Plain,
+                _ => Tone::Bad,
+            };
+            (
+                tone,
+                vec![
+                    entry.file.clone().unwrap_or_default(),
+                    entry.sha256.clone(),
+                    entry.tenant.clone(),
+                    entry.state.name().to_owned(),
+                    entry.summary_id.clone().unwrap_or_default(),
+                    entry.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                ],
+            )
+        }),
+    );
+    context.document(&Value::Array(rows));
+    Ok(())
+}
+
+/// `office status`: waits for the import and shows its results, or its
+/// analysis when it is a simulation.
+async fn status(summary_id: uuid::Uuid, context: &Context) -> Result<(), Failure> {
+    let (office, _) = client(context)?;
+    let mut outcome = None;
+    for mode in [ImportMode::Create, ImportMode::Simulate] {
+        let mut bar = context.progress("waiting");
+        let waited = office
+            .wait_for_import(office::ImportStarted { summary_id, mode })
+            .on_progress(|step| bar.set(step.percent))
+            .execute()
+            .await;
+        match waited {
+            // A simulation has no results (and a creation no analysis).
+            Err(WaitError::Http { source, .. } | WaitError::OutcomeFailed { source, .. })
+                if mode == ImportMode::Create
+                    && source.status().is_some_and(|status| status.as_u16() == 400) => {}
+            other => {
+                outcome = Some(other);
+                break;
+            }
+        }
+    }
+    let outcome = outcome
+        .unwrap_or_else(|| unreachable!("the simulation's wait always answers"))
+        .map_err(|source| {
+            Failure::transient(chain(&ImportError::Wait {
+                mode: ImportMode::Create,
+                source,
+            }))
+        })?;
+    show_outcome(summary_id.to_string(), outcome, None, context)
+}
+
+/// An import's results (or analysis) as a table, a line and a JSON
+/// document; `analysis` is the simulation's, when this run made one.
+fn show_outcome(
+    summary_id: String,
+    outcome: office::ImportOutcome,
+    analysis: Option<&types::ImportAnalysis>,
+    context: &Context,
+) -> Result<(), Failure> {
+    macro_rules! summary {
+        ($summary:expr) => {
+            $summary.as_ref().and_then(|summary| summary.count)
+        };
+    }
+    let results = match outcome {
+        office::ImportOutcome::Results(results) => results,
+        office::ImportOutcome::Analysis(analysis) => {
+            let to_create = summary!(analysis.valid_user_locations_to_create_summary);
+            context.say(format!(
+                "simulation {summary_id}: {} user location(s) to create, {} error line(s)",
+                count(to_create),
+                analysis.error_lines.len()
+            ));
+            context.document(&json!({
+                "created": false,
+                "summaryId": summary_id,
+                "userLocationsToCreate": to_create,
+                "errorLines": lines_json(&analysis.error_lines),
+            }));
+            return Ok(());
+        }
+        office::ImportOutcome::ReadPartially(results) => {
+            context.document(&json!({
+                "created": true,
+                "summaryId": results.summary_id.to_string(),
+                "userLocationsCreated": results.created,
+                "raw": results.raw,
+            }));
+            context.say(format!(
+                "the import {} was applied; its results read only partially ({} created)",
+                results.summary_id,
+                count(results.created.and_then(|n| i32::try_from(n).ok()))
+            ));
+            return Ok(());
+        }
+    };
+    let created = summary!(results.user_locations_created_summary);
+    let deleted = summary!(results.user_locations_deleted_summary);
+    let mut rows = vec![
+        (
+            Tone::Good,
+            "created",
+            created,
+            analysis.and_then(|a| summary!(a.valid_user_locations_to_create_summary)),
+        ),
+        (
+            Tone::Plain,
+            "deleted",
+            deleted,
+            analysis.and_then(|a| summary!(a.user_locations_to_delete_summary)),
+        ),
+    ];
+    rows.push((
+        Tone::Bad,
+        "error lines",
+        i32::try_from(results.error_lines.len()).ok(),
+        analysis.and_then(|a| i32::try_from(a.error_lines.len()).ok()),
+    ));
+    let header: &[&str] = if analysis.is_some() {
+        &["", "simulated", "applied"]
+    } else {
+        &["", "applied"]
+    };
+    context.table(
+        header,
+        rows.into_iter().map(|(tone, name, applied, simulated)| {
+            let mut cells = vec![name.to_owned()];
+            if analysis.is_some() {
+                cells.push(count(simulated));
+            }
+            cells.push(count(applied));
+            (tone, cells)
+        }),
+    );
+    context.say(format!(
+        "created {} user location(s), deleted {} (import {})",
+        created.unwrap_or_default(),
+        deleted.unwrap_or_default(),
+        results.summary_id.as_deref().unwrap_or(&summary_id)
+    ));
+    context.document(&json!({
+        "created": true,
+        "summaryId": results.summary_id,
+        "userLocationsCreated": created,
+        "userLocationsDeleted": deleted,
+        "errorLines": lines_json(&results.error_lines),
+        "warningLines": warnings_json(&results.warning_lines),
+    }));
+    if results.error_lines.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::refused(format!(
+            "the import was applied, and Lucca refused {} line(s): fix them and send only those again",
+            results.error_lines.len()
+        )))
+    }
 }
 
 /// A journal that cannot be used: its store down is transient (try again
@@ -444,6 +646,18 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
                     results.error_lines.len()
                 )))
             }
+        }
+        CheckedImport::Resumed { earlier, outcome } => {
+            context.say(format!(
+                "this file's creation was {} at {}: resumed, nothing sent again",
+                match earlier.state {
+                    JournalState::Done => "applied",
+                    _ => "accepted",
+                },
+                earlier.at.format("%Y-%m-%d %H:%M:%S UTC")
+            ));
+            let summary_id = earlier.summary_id.clone().unwrap_or_default();
+            show_outcome(summary_id, outcome, None, context)
         }
         CheckedImport::AnalysisUnread { analysis } => Err(Failure::refused(format!(
             "the simulation's analysis could not be read ({}): nothing was created",
@@ -668,7 +882,7 @@ fn import_failure(error: ImportError) -> Failure {
         }
         ImportError::Repeated { earlier } => match earlier.state {
             JournalState::Done | JournalState::Accepted => Failure::refused(format!(
-                "{text}\nnothing was sent; add --allow-repeat to create it again on purpose"
+                "{text}\nnothing was sent: see it with `roster office status SUMMARY_ID` (the id Lucca Office shows for it), or `roster office journal`"
             )),
             _ => Failure::unknown(format!(
                 "{text}\nnothing was sent: check Lucca Office's imports, then run `roster office resolve {} --applied` (or --not-applied)",

@@ -217,7 +217,10 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
             .collect::<Vec<_>>(),
     );
     for unknown in &plan.unknown_logins {
-        context.say(format!("line {}: {}: no such login in Lucca", unknown.line, unknown.login));
+        context.say(format!(
+            "line {}: {}: no such login in Lucca",
+            unknown.line, unknown.login
+        ));
     }
     for duplicate in &plan.duplicate_logins {
         context.say(format!(
@@ -270,14 +273,24 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
         applied = report
             .outcomes
             .into_iter()
-            .map(|outcome| (outcome.login, outcome.id, outcome.result.err().map(|error| chain(&error))))
+            .map(|outcome| {
+                (
+                    outcome.login,
+                    outcome.id,
+                    outcome.result.err().map(|error| chain(&error)),
+                )
+            })
             .collect();
         context.table(
             &["login", "id", "result"],
             applied
                 .iter()
                 .map(|(login, id, error)| {
-                    let tone = if error.is_some() { Tone::Bad } else { Tone::Good };
+                    let tone = if error.is_some() {
+                        Tone::Bad
+                    } else {
+                        Tone::Good
+                    };
                     let result = error.clone().unwrap_or_else(|| "updated".into());
                     (tone, vec![login.clone(), id.to_string(), result])
                 })

@@ -37,12 +37,16 @@ pub struct SyncReport {
 impl SyncReport {
     /// The users updated.
     pub fn succeeded(&self) -> impl Iterator<Item = &SyncOutcome> {
-        self.outcomes.iter().filter(|outcome| outcome.result.is_ok())
+        self.outcomes
+            .iter()
+            .filter(|outcome| outcome.result.is_ok())
     }
 
     /// The users not updated, with why.
     pub fn failed(&self) -> impl Iterator<Item = &SyncOutcome> {
-        self.outcomes.iter().filter(|outcome| outcome.result.is_err())
+        self.outcomes
+            .iter()
+            .filter(|outcome| outcome.result.is_err())
     }
 }
 

@@ -93,10 +93,7 @@ const OPEN_OBJECTS: [&str; 2] = ["fullTimeEquivalent", "theoreticalRemuneration"
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Column {
     /// A documented field, by its JSON name.
-    Field {
-        key: &'static str,
-        kind: KindOf,
-    },
+    Field { key: &'static str, kind: KindOf },
     /// `manager`: the manager's login, written as `managerId`.
     Manager,
     /// A tenant's extension field (`e_*`).
@@ -237,7 +234,11 @@ fn parse(kind: Kind, cell: &str) -> Result<Value, String> {
                 .map_err(|_| format!("{cell:?} is not a culture id (LCID)"))?;
             json!(CultureId::new(number).map_err(|error| error.problem)?.get())
         }
-        Kind::Country => json!(CountryCode::new(cell).map_err(|error| error.problem)?.as_str()),
+        Kind::Country => json!(
+            CountryCode::new(cell)
+                .map_err(|error| error.problem)?
+                .as_str()
+        ),
         Kind::Gender => {
             let gender: Gender = cell
                 .parse()
@@ -267,7 +268,9 @@ fn extension_value(cell: &str, current: Option<&Value>) -> Value {
         Some(Value::Number(_)) => cell
             .parse::<serde_json::Number>()
             .map_or_else(|_| json!(cell), Value::Number),
-        Some(Value::Bool(_)) => cell.parse::<bool>().map_or_else(|_| json!(cell), Value::Bool),
+        Some(Value::Bool(_)) => cell
+            .parse::<bool>()
+            .map_or_else(|_| json!(cell), Value::Bool),
         _ => json!(cell),
     }
 }

@@ -119,7 +119,11 @@ impl DesiredUsers {
         let file = file.map(Path::to_owned);
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let first_line = body.split(|byte| *byte == b'\n').next().unwrap_or_default();
-        let delimiter = if first_line.contains(&b';') { b';' } else { b',' };
+        let delimiter = if first_line.contains(&b';') {
+            b';'
+        } else {
+            b','
+        };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .from_reader(body);

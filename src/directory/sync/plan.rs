@@ -253,7 +253,12 @@ impl PlanSyncRequest<'_> {
             .position(|(_, column, _)| *column == Column::Manager);
         let managers: BTreeSet<&str> = manager
             .into_iter()
-            .flat_map(|index| desired.rows.iter().map(move |row| row.cells[index].as_str()))
+            .flat_map(|index| {
+                desired
+                    .rows
+                    .iter()
+                    .map(move |row| row.cells[index].as_str())
+            })
             .filter(|login| !login.is_empty() && !login.contains(','))
             .collect();
         let wanted_logins: BTreeSet<&str> = lines.keys().copied().chain(managers).collect();
@@ -275,7 +280,10 @@ impl PlanSyncRequest<'_> {
         let mut unknown_logins = Vec::new();
         let mut untouched = 0;
         for row in &desired.rows {
-            if lines.get(row.login.as_str()).is_none_or(|lines| lines.len() != 1) {
+            if lines
+                .get(row.login.as_str())
+                .is_none_or(|lines| lines.len() != 1)
+            {
                 continue;
             }
             let Some(record) = by_login.get(row.login.as_str()) else {

@@ -59,6 +59,11 @@ pub enum JournalState {
 }
 
 impl JournalState {
+    /// Its name: `sending`, `accepted`, `done` or `unknown`.
+    pub fn name(self) -> &'static str {
+        self.as_str()
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Sending => "sending",
@@ -109,6 +114,9 @@ pub struct JournalEntry {
     pub summary_id: Option<String>,
     /// When it was recorded (sent, or last moved on).
     pub at: DateTime<Utc>,
+    /// The file it was created from, when the journal knows it (a path;
+    /// none for rows built in code).
+    pub file: Option<String>,
 }
 
 impl JournalEntry {
@@ -123,6 +131,7 @@ impl JournalEntry {
             // repeat stays refused).
             at: DateTime::parse_from_rfc3339(at)
                 .map_or_else(|_| Utc::now(), |at| at.with_timezone(&Utc)),
+            file: None,
         }
     }
 }
@@ -180,6 +189,9 @@ pub enum JournalError {
         /// The SHA-256 asked for.
         sha256: String,
     },
+    /// The Redis journal is not listed (its entries are read one at a time).
+    #[error("the import journal in Redis cannot be listed; list a SQLite journal (--journal PATH)")]
+    NotListed,
     /// Lucca accepted or applied this import: it cannot be marked not
     /// applied.
     #[error("{entry}: Lucca has it, so it cannot be marked not applied")]
@@ -259,6 +271,22 @@ impl ImportJournal {
         self
     }
 
+    /// Whether `earlier` still refuses a repeat (it is not done, or done
+    /// within the window).
+    pub(crate) fn forbids(&self, earlier: &JournalEntry) -> bool {
+        forbids_repeat(earlier, self.window)
+    }
+
+    /// Every entry, newest first (the SQLite journal; the Redis journal is
+    /// read one entry at a time with [`entry`](Self::entry)).
+    pub async fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
+        match &self.store {
+            Store::Sqlite(journal) => journal.entries(),
+            #[cfg(feature = "redis")]
+            Store::Redis(_) => Err(JournalError::NotListed),
+        }
+    }
+
     /// What the journal has for `tenant` and `sha256`.
     pub async fn entry(
         &self,
@@ -280,9 +308,12 @@ impl ImportJournal {
         tenant: &str,
         sha256: &str,
         allow_repeat: bool,
+        file: Option<&str>,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
         match &self.store {
-            Store::Sqlite(journal) => journal.claim(tenant, sha256, allow_repeat, self.window),
+            Store::Sqlite(journal) => {
+                journal.claim(tenant, sha256, allow_repeat, self.window, file)
+            }
             #[cfg(feature = "redis")]
             Store::Redis(journal) => {
                 journal

@@ -47,15 +47,20 @@ impl SqliteJournal {
                  );",
             )
             .map_err(failed)?;
-        // A journal written before attempts were recorded gains the column.
-        let has_attempt = connection
-            .prepare("SELECT 1 FROM pragma_table_info('office_imports') WHERE name = 'attempt'")
-            .and_then(|mut statement| statement.exists([]))
-            .map_err(failed)?;
-        if !has_attempt {
-            connection
-                .execute_batch("ALTER TABLE office_imports ADD COLUMN attempt TEXT;")
+        // A journal written before attempts (or files) were recorded gains
+        // the column.
+        for column in ["attempt", "file"] {
+            let has = connection
+                .prepare("SELECT 1 FROM pragma_table_info('office_imports') WHERE name = ?1")
+                .and_then(|mut statement| statement.exists([column]))
                 .map_err(failed)?;
+            if !has {
+                connection
+                    .execute_batch(&format!(
+                        "ALTER TABLE office_imports ADD COLUMN {column} TEXT;"
+                    ))
+                    .map_err(failed)?;
+            }
         }
         Ok(Self {
             path,
@@ -84,12 +89,36 @@ impl SqliteJournal {
         read(&connection, tenant, sha256).map_err(|source| self.failed(source))
     }
 
+    /// Every entry, newest first.
+    pub(super) fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
+        let connection = self.connection.lock();
+        let listed = connection
+            .prepare(
+                "SELECT tenant, sha256, state, summary_id, at, file FROM office_imports
+                 ORDER BY at DESC",
+            )
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| {
+                        let (tenant, sha256, state, at): (String, String, String, String) =
+                            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(4)?);
+                        let mut entry =
+                            JournalEntry::read(&tenant, &sha256, &state, row.get(3)?, &at);
+                        entry.file = row.get(5)?;
+                        Ok(entry)
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        listed.map_err(|source| self.failed(source))
+    }
+
     pub(super) fn claim(
         &self,
         tenant: &str,
         sha256: &str,
         allow_repeat: bool,
         window: Duration,
+        file: Option<&str>,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
         let mut connection = self.connection.lock();
         let failed = |source| self.failed(source);
@@ -106,11 +135,12 @@ impl SqliteJournal {
         let attempt = uuid::Uuid::new_v4().to_string();
         transaction
             .execute(
-                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt)
-                 VALUES (?1, ?2, 'sending', NULL, ?3, ?4)
+                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt, file)
+                 VALUES (?1, ?2, 'sending', NULL, ?3, ?4, ?5)
                  ON CONFLICT (tenant, sha256) DO UPDATE
-                 SET state = 'sending', summary_id = NULL, at = ?3, attempt = ?4",
-                params![tenant, sha256, Utc::now().to_rfc3339(), attempt],
+                 SET state = 'sending', summary_id = NULL, at = ?3, attempt = ?4,
+                     file = COALESCE(?5, file)",
+                params![tenant, sha256, Utc::now().to_rfc3339(), attempt, file],
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
