@@ -176,6 +176,17 @@ async fn main() -> Result<(), Box<dyn Error>> {
             print_analysis(&analysis);
             print_results(&results);
         }
+        CheckedImport::Resumed {
+            summary_id,
+            outcome,
+        } => {
+            println!(
+                "This file was already created (import {summary_id}); nothing was sent again."
+            );
+            if let roster::office::ImportOutcome::Results(results) = outcome {
+                print_results(&results);
+            }
+        }
         CheckedImport::AnalysisUnread { analysis } => {
             println!(
                 "The analysis of {} could not be read ({}): nothing was created.",

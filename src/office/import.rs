@@ -242,8 +242,8 @@ pub enum CheckedImport {
     /// earlier run that stopped while waiting, say): nothing was sent, and
     /// this is that import's outcome, waited for from its `summaryId`.
     Resumed {
-        /// The earlier creation, as the journal had it.
-        earlier: Box<super::JournalEntry>,
+        /// The earlier creation's `summaryId`.
+        summary_id: uuid::Uuid,
         /// Its results (or what could be read of them).
         outcome: ImportOutcome,
     },
@@ -419,7 +419,7 @@ impl<'a> CheckedImportRequest<'a> {
             tracing::warn!(%error, "the import journal was not updated");
         }
         Ok(Some(CheckedImport::Resumed {
-            earlier: Box::new(earlier),
+            summary_id,
             outcome,
         }))
     }

@@ -309,12 +309,15 @@ async fn not_repeats(journal: ImportJournal, again: ImportJournal) {
         Ok(CheckedImport::Created { .. })
     ));
 
-    // A done import is refused within the window (24 h), and not past it
-    // (1 ms: the refused attempt's simulation alone takes longer).
+    // A done import is resumed within the window (24 h): its outcome read
+    // again, nothing sent; and created again past it (1 ms: the refused
+    // attempt's simulation alone takes longer).
+    let before = lucca.received_imports().len();
     assert!(matches!(
         import(&office, &journal, refused()).await,
-        Err(ImportError::Repeated { .. })
+        Ok(CheckedImport::Resumed { .. })
     ));
+    assert_eq!(lucca.received_imports().len(), before, "nothing sent");
     assert!(matches!(
         import(&office, &short, refused()).await,
         Ok(CheckedImport::Created { .. })

@@ -332,8 +332,8 @@ async fn list_journal(journal: Option<PathBuf>, context: &Context) -> Result<(),
 /// analysis when it is a simulation.
 async fn status(summary_id: uuid::Uuid, context: &Context) -> Result<(), Failure> {
     let (office, _) = client(context)?;
-    let mut outcome = None;
-    for mode in [ImportMode::Create, ImportMode::Simulate] {
+    let mut mode = ImportMode::Create;
+    let outcome = loop {
         let mut bar = context.progress("waiting");
         let waited = office
             .wait_for_import(office::ImportStarted { summary_id, mode })
@@ -341,24 +341,18 @@ async fn status(summary_id: uuid::Uuid, context: &Context) -> Result<(), Failure
             .execute()
             .await;
         match waited {
-            // A simulation has no results (and a creation no analysis).
+            // A simulation has no results: its analysis, then.
             Err(WaitError::Http { source, .. } | WaitError::OutcomeFailed { source, .. })
                 if mode == ImportMode::Create
-                    && source.status().is_some_and(|status| status.as_u16() == 400) => {}
-            other => {
-                outcome = Some(other);
-                break;
+                    && source.status().is_some_and(|status| status.as_u16() == 400) =>
+            {
+                mode = ImportMode::Simulate;
             }
+            other => break other,
         }
-    }
-    let outcome = outcome
-        .unwrap_or_else(|| unreachable!("the simulation's wait always answers"))
-        .map_err(|source| {
-            Failure::transient(chain(&ImportError::Wait {
-                mode: ImportMode::Create,
-                source,
-            }))
-        })?;
+    };
+    let outcome =
+        outcome.map_err(|source| Failure::transient(chain(&ImportError::Wait { mode, source })))?;
     show_outcome(summary_id.to_string(), outcome, None, context)
 }
 
@@ -647,17 +641,14 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
                 )))
             }
         }
-        CheckedImport::Resumed { earlier, outcome } => {
+        CheckedImport::Resumed {
+            summary_id,
+            outcome,
+        } => {
             context.say(format!(
-                "this file's creation was {} at {}: resumed, nothing sent again",
-                match earlier.state {
-                    JournalState::Done => "applied",
-                    _ => "accepted",
-                },
-                earlier.at.format("%Y-%m-%d %H:%M:%S UTC")
+                "this file was already created (import {summary_id}): resumed, nothing sent again"
             ));
-            let summary_id = earlier.summary_id.clone().unwrap_or_default();
-            show_outcome(summary_id, outcome, None, context)
+            show_outcome(summary_id.to_string(), outcome, None, context)
         }
         CheckedImport::AnalysisUnread { analysis } => Err(Failure::refused(format!(
             "the simulation's analysis could not be read ({}): nothing was created",
