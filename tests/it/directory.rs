@@ -108,7 +108,9 @@ async fn filters_are_sent_as_lucca_expects() {
         pairs,
         [
             ("dtContractStart", "between,2024-01-01,2024-06-30"),
-            ("fields", "id,manager[id,name]"),
+            // The first page also asks the total, so the pager knows where
+            // the listing ends.
+            ("fields", "id,manager[id,name],collection.count"),
             ("formerEmployees", "true"),
             ("login", "notequal,admin"),
             ("mail", "like,@corp.com"),
