@@ -27,6 +27,7 @@ use bytes::Bytes;
 ///     CheckedImport::Created { results, .. } => println!("{:?}", results.user_locations_created_summary),
 ///     CheckedImport::AnalysisUnread { analysis } => println!("not created: {}", analysis.error),
 ///     CheckedImport::CreatedUnread { results, .. } => println!("APPLIED, {:?} created", results.created),
+///     CheckedImport::Resumed { summary_id, .. } => println!("created before as {summary_id}"),
 /// }
 /// # Ok(()) }
 /// ```
