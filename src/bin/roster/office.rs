@@ -654,20 +654,12 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             "the simulation's analysis could not be read ({}): nothing was created",
             chain(&analysis.error)
         ))),
-        CheckedImport::CreatedUnread { results, .. } => {
-            context.document(&json!({
-                "created": true,
-                "summaryId": results.summary_id.to_string(),
-                "userLocationsCreated": results.created,
-                "raw": results.raw,
-            }));
-            context.say(format!(
-                "the import {} was applied; its results read only partially ({} created)",
-                results.summary_id,
-                count(results.created.and_then(|n| i32::try_from(n).ok()))
-            ));
-            Ok(())
-        }
+        CheckedImport::CreatedUnread { results, .. } => show_outcome(
+            results.summary_id.to_string(),
+            office::ImportOutcome::ReadPartially(results),
+            None,
+            context,
+        ),
     }
 }
 
