@@ -97,7 +97,10 @@ impl<'a> Pager<'a> {
             .into_iter()
             .map(|(param, value)| (param.name(), value))
             .collect();
-        let lists = match query.list()? {
+        let list = query.list()?;
+        // Going on by id needs the id filter free.
+        let by_id = query.order_by == OrderBy::IdAscending && !matches!(list, Some((Param::Id, _)));
+        let lists = match list {
             None => VecDeque::from([None]),
             Some((param, values)) => {
                 // The longest page and the count, so that the bound holds
@@ -117,8 +120,7 @@ impl<'a> Pager<'a> {
             fields,
             filters,
             former_employees: query.former_employees,
-            by_id: query.order_by == OrderBy::IdAscending
-                && !matches!(query.list()?, Some((Param::Id, _))),
+            by_id,
             lists,
             current: None,
             offset: 0,

@@ -10,10 +10,9 @@ use super::super::Client;
 use super::super::complete::{UpdateMode, complete_body};
 use super::super::fields::Fields;
 use super::super::pager::{Pager, Record};
-use super::super::query::UserQuery;
 use super::super::users::DirectoryError;
 use super::SyncError;
-use super::plan::{SyncPlan, UserChange, complete_fields};
+use super::plan::{SyncPlan, UserChange, fresh_query};
 
 /// What applying did for one user.
 #[derive(Debug)]
@@ -127,11 +126,7 @@ async fn read_fresh(
     client: &Client,
     changes: &[UserChange],
 ) -> Result<HashMap<i64, Record>, SyncError> {
-    let query = UserQuery::new()
-        .fields(complete_fields())
-        .former_employees(true)
-        .ids(changes.iter().map(|change| change.id));
-    let mut pager = Pager::new(client, &query)?;
+    let mut pager = Pager::new(client, &fresh_query(changes))?;
     let mut fresh = HashMap::new();
     while let Some(page) = pager.next_page().await? {
         for record in page {

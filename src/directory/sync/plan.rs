@@ -11,7 +11,7 @@ use super::super::Client;
 use super::super::complete::{REQUIRED_FIELDS, UpdateMode, read};
 use super::super::fields::Fields;
 use super::super::pager::{Pager, Record};
-use super::super::query::{MAX_PAGE, MAX_QUERY_BYTES, Param, UserQuery, chunk_values};
+use super::super::query::{MAX_PAGE, UserQuery};
 use super::SyncError;
 use super::column::Column;
 use super::desired::DesiredUsers;
@@ -345,7 +345,7 @@ impl PlanSyncRequest<'_> {
                 lines,
             })
             .collect();
-        let requests = apply_requests(&changes, mode);
+        let requests = apply_requests(client, &changes, mode)?;
         let rate = client.inner().limiter().map(|limiter| limiter.limit());
         Ok(SyncPlan {
             tenant: client.baseurl().to_owned(),
@@ -376,23 +376,28 @@ pub(super) fn complete_fields() -> Fields {
         .fold(Fields::new(), Fields::with)
 }
 
+/// The complete mode's fresh read of the changed users: the required
+/// fields, the id and `modifiedAt`, in `id=` lists.
+pub(super) fn fresh_query(changes: &[UserChange]) -> UserQuery {
+    UserQuery::new()
+        .fields(complete_fields())
+        .former_employees(true)
+        .ids(changes.iter().map(|change| change.id))
+}
+
 /// The requests `apply()` sends for `changes`: one `PUT` a user, and in
-/// complete mode the fresh reads in `id=` lists before them.
-fn apply_requests(changes: &[UserChange], mode: UpdateMode) -> u32 {
-    let puts = changes.len();
+/// complete mode the fresh reads (the same query's lists) before them.
+fn apply_requests(
+    client: &Client,
+    changes: &[UserChange],
+    mode: UpdateMode,
+) -> Result<u32, SyncError> {
     let reads = if mode == UpdateMode::Complete && !changes.is_empty() {
-        let ids: Vec<String> = changes.iter().map(|change| change.id.to_string()).collect();
-        let base = [
-            ("fields", format!("{},collection.count", complete_fields())),
-            ("paging", format!("0,{MAX_PAGE}")),
-            ("formerEmployees", "true".to_owned()),
-            ("orderBy", "id,asc".to_owned()),
-        ];
-        chunk_values(&ids, Param::Id, &base, MAX_QUERY_BYTES).len()
+        Pager::new(client, &fresh_query(changes))?.lists()
     } else {
         0
     };
-    u32::try_from(puts + reads).unwrap_or(u32::MAX)
+    Ok(u32::try_from(changes.len() + reads).unwrap_or(u32::MAX))
 }
 
 /// Reads the users with `fields`: by login lists when they take one
