@@ -255,6 +255,8 @@ pub struct ReceivedImport {
     pub content_type: Option<String>,
     /// The file's bytes.
     pub file: bytes::Bytes,
+    /// The SHA-256 of the file's bytes, in hex.
+    pub sha256: String,
     /// The rows the server read from it.
     pub rows: Vec<ReceivedRow>,
 }

@@ -192,6 +192,10 @@ pub struct Knobs {
     /// Docutools' upload limit, "3.2MB": 3,200,000 bytes (the decimal
     /// reading) or 3,355,443 (3.2 MiB).
     pub docutools_max_file: usize,
+    /// Lucca's platform limit on a request's payload: "payloads over 100 MB
+    /// get `413`" (read as 100,000,000 bytes). An Office import over it is
+    /// answered `413`.
+    pub office_max_upload: usize,
     /// Lucca v3 answers carry a `header` object (`generated`, `principal`)
     /// beside `data`, as Lucca's v3 framework writes them (the reference
     /// page shows `data` alone).
@@ -218,6 +222,10 @@ pub struct Knobs {
 }
 
 /// "3.2MB" read as decimal megabytes.
+/// Lucca's platform limit, "100 MB", read as decimal megabytes.
+pub const OFFICE_LIMIT: usize = 100_000_000;
+
+/// Docutools' limit, "3.2MB", read as decimal megabytes.
 pub const DOCUTOOLS_LIMIT_DECIMAL: usize = 3_200_000;
 /// "3.2MB" read as mebibytes.
 pub const DOCUTOOLS_LIMIT_BINARY: usize = 3_355_443;
@@ -242,6 +250,7 @@ impl Default for Knobs {
             cut_creation_answer: false,
             headers: Headers::Ignored,
             docutools_max_file: DOCUTOOLS_LIMIT_DECIMAL,
+            office_max_upload: OFFICE_LIMIT,
             v3_header: false,
             count_alone: false,
             unknown_fields_refused: false,

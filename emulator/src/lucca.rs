@@ -34,6 +34,24 @@ pub(crate) struct Shared {
     requests: Mutex<std::collections::BTreeMap<String, u64>>,
     /// The query string of each request, by operation, oldest first.
     queries: Mutex<Vec<(String, String)>>,
+    /// Called with each import request received, before it is answered.
+    on_import: Mutex<Option<ImportHook>>,
+}
+
+/// A test's hook on each import received.
+#[derive(Clone)]
+pub(crate) struct ImportHook(Arc<dyn Fn(&ReceivedImport) + Send + Sync>);
+
+impl ImportHook {
+    pub(crate) fn call(&self, received: &ReceivedImport) {
+        (self.0)(received);
+    }
+}
+
+impl std::fmt::Debug for ImportHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ImportHook")
+    }
 }
 
 /// A request budget: at most `requests` in any window of `per`.
@@ -103,6 +121,11 @@ impl Shared {
     pub(crate) fn knobs(&self) -> Knobs {
         self.knobs.lock().clone()
     }
+
+    /// The hook on imports received, if a test set one.
+    pub(crate) fn import_hook(&self) -> Option<ImportHook> {
+        self.on_import.lock().clone()
+    }
 }
 
 /// A running local Lucca server. Stops when dropped.
@@ -156,6 +179,7 @@ impl LocalLucca {
             knobs: Mutex::new(knobs),
             requests: Mutex::default(),
             queries: Mutex::default(),
+            on_import: Mutex::default(),
         });
         let server = serve::spawn(router(Arc::clone(&shared)), port).await?;
         tracing::info!(url = %server.base_url(), "local Lucca server started");
@@ -203,6 +227,13 @@ impl LocalLucca {
     /// How many creations (`create=true`) the server has applied.
     pub fn imports_applied(&self) -> u64 {
         self.shared.lock().imports_applied
+    }
+
+    /// Calls `hook` with each import request received, before it is
+    /// answered (a test rewrites the file on disk when the simulation
+    /// arrives, say).
+    pub fn on_import(&self, hook: impl Fn(&ReceivedImport) + Send + Sync + 'static) {
+        *self.shared.on_import.lock() = Some(ImportHook(Arc::new(hook)));
     }
 
     /// The import requests received, oldest first.
@@ -322,7 +353,7 @@ fn router(shared: Arc<Shared>) -> Router {
             get(directory::get).put(directory::update),
         )
         .fallback(unexpected)
-        .layer(DefaultBodyLimit::max(office_import::MAX_UPLOAD))
+        .layer(DefaultBodyLimit::max(office_import::MAX_BODY))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             authenticate,

@@ -22,9 +22,10 @@ use crate::respond::{Rejection, error};
 use crate::serve;
 use crate::shape::Api;
 
-/// Lucca answers 413 to payloads over 100 MB (the platform's documented
-/// limit, read as decimal megabytes).
-pub(crate) const MAX_UPLOAD: usize = 100_000_000;
+/// What the server reads of a request body at most: past the platform's
+/// limit (a knob), it answers 413 itself; this bound only keeps a runaway
+/// body out of memory.
+pub(crate) const MAX_BODY: usize = 1 << 30;
 
 #[derive(Deserialize)]
 pub(crate) struct ImportQuery {
@@ -52,8 +53,19 @@ fn required_bool(value: Option<&str>, name: &str) -> Result<bool, Rejection> {
 pub(crate) async fn import(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<ImportQuery>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
+    let limit = shared.knobs().office_max_upload;
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request exceeds the platform's limit of {limit} bytes"),
+        );
+    }
     let create = match required_bool(query.create.as_deref(), "create") {
         Ok(value) => value,
         Err(rejection) => return rejection.into_response(),
@@ -92,6 +104,12 @@ pub(crate) async fn import(
             "no file part (named `files`, or after its file name)",
         );
     };
+    if bytes.len() > limit {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the file exceeds the platform's limit of {limit} bytes"),
+        );
+    }
     let rows = match read_rows(&bytes) {
         Ok(rows) => rows,
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
@@ -109,6 +127,13 @@ pub(crate) async fn import(
             .iter()
             .map(|row| judge(row, &store, &logins, override_existing))
             .collect();
+        let sha256 = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect()
+        };
         store.received.push(ReceivedImport {
             summary_id,
             create,
@@ -116,6 +141,7 @@ pub(crate) async fn import(
             file_name,
             content_type,
             file: bytes,
+            sha256,
             rows,
         });
         let duration = shared.import_duration();
@@ -133,6 +159,12 @@ pub(crate) async fn import(
         );
         duration
     };
+    if let Some(hook) = shared.import_hook() {
+        let received = shared.lock().received.last().cloned();
+        if let Some(received) = received {
+            hook.call(&received);
+        }
+    }
     let runs = matches!(
         knobs.import_fate,
         ImportFate::Completes | ImportFate::OutcomeFails(_)

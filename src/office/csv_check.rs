@@ -114,7 +114,7 @@ impl CsvCheckError {
         }
     }
 
-    fn with_file(self, path: &Path) -> Self {
+    pub(crate) fn with_file(self, path: &Path) -> Self {
         match self {
             Self::Invalid {
                 problems, omitted, ..

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Client;
-use super::csv_check::{CsvCheckError, check_csv, check_csv_file};
+use super::csv_check::{CsvCheckError, CsvSummary};
 use super::csv_write::{CsvWriteError, validate_row};
 use super::row::UserLocationRow;
+use super::snapshot::{ENVELOPE_MARGIN, ImportPart, PLATFORM_LIMIT, Snapshot, SnapshotError};
 use super::types;
 use super::upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, send_import,
@@ -64,6 +65,7 @@ impl ClientExtraImportExt for Client {
             existing: ExistingLocations::Keep,
             options: WaitOptions::default(),
             on_progress: None,
+            part_limit: PLATFORM_LIMIT,
             #[cfg(feature = "journal")]
             journal: None,
             #[cfg(feature = "journal")]
@@ -101,7 +103,9 @@ impl ImportUserLocations<'_> {
     }
 }
 
-/// An import file that can be sent twice (simulation, then creation).
+/// An import file for a checked import. Whatever it is, it is taken once
+/// (a snapshot, hashed as it is taken) and everything after reads the
+/// snapshot: see [`CheckedImportRequest::prepare`].
 #[derive(Debug, Clone)]
 pub enum CsvSource {
     /// Typed rows.
@@ -123,46 +127,31 @@ impl CsvSource {
         Self::Bytes(super::upload::transcode_windows_1252(bytes))
     }
 
-    /// Checks the source locally, before anything is sent.
-    async fn check(&self) -> Result<(), ImportError> {
-        match self {
-            Self::Rows(rows) => rows
-                .iter()
-                .zip(1..)
-                .try_for_each(|(row, number)| validate_row(row, number))
-                .map_err(ImportError::Rows),
-            Self::Path(path) => {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || check_csv_file(path))
-                    .await
-                    .map_err(|error| {
-                        ImportError::Csv(CsvCheckError::Io {
-                            file: None,
-                            source: std::io::Error::other(error),
-                        })
-                    })?
-                    .map(drop)
-                    .map_err(ImportError::Csv)
-            }
-            Self::Bytes(bytes) => check_csv(bytes.as_ref())
-                .map(drop)
-                .map_err(ImportError::Csv),
-        }
-    }
-
-    /// A fresh upload of the source.
-    async fn upload(&self) -> Result<CsvUpload, UploadError> {
-        match self {
-            Self::Rows(rows) => {
-                let rows = Arc::clone(rows);
-                let count = rows.len();
-                Ok(CsvUpload::from_rows(
-                    (0..count).map(move |index| rows[index].clone()),
-                ))
-            }
-            Self::Path(path) => CsvUpload::from_path(path).await,
-            Self::Bytes(bytes) => Ok(CsvUpload::from_bytes(bytes.clone())),
-        }
+    /// Takes the source once and checks the snapshot, before anything is
+    /// sent (on a blocking thread: a file may be large).
+    async fn snapshot(self) -> Result<(Snapshot, CsvSummary), ImportError> {
+        let taken = tokio::task::spawn_blocking(move || {
+            let snapshot = match self {
+                Self::Rows(rows) => {
+                    rows.iter()
+                        .zip(1..)
+                        .try_for_each(|(row, number)| validate_row(row, number))
+                        .map_err(ImportError::Rows)?;
+                    Snapshot::of_rows(&rows)?
+                }
+                Self::Path(path) => Snapshot::of_file(&path)?,
+                Self::Bytes(bytes) => Snapshot::of_bytes(bytes),
+            };
+            let summary = snapshot.check().map_err(ImportError::Csv)?;
+            Ok::<_, ImportError>((snapshot, summary))
+        })
+        .await;
+        taken.map_err(|error| {
+            ImportError::Snapshot(SnapshotError::Io {
+                path: None,
+                source: std::io::Error::other(error),
+            })
+        })?
     }
 }
 
@@ -176,6 +165,10 @@ pub enum ImportError {
     /// The file has problems; nothing was sent.
     #[error("the import file has problems; nothing was sent")]
     Csv(#[source] CsvCheckError),
+    /// The file could not be taken once, whole and unchanged; nothing was
+    /// sent.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
     /// Sending the simulation or the creation failed.
     #[error("sending the {mode:?} import failed")]
     Upload {
@@ -208,12 +201,32 @@ pub enum ImportError {
         #[source]
         source: WaitError,
     },
+    /// A file in parts stopped after some of its parts were created: those
+    /// **were applied**; the part that failed, and those after it, say
+    /// nothing more than `source` does.
+    #[error(
+        "part {part} of {of} failed after {} part(s) were created (applied: {})",
+        applied.len(),
+        applied.iter().map(|created| created.part.number.to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    PartlyCreated {
+        /// The parts created, in order.
+        applied: Vec<CreatedPart>,
+        /// The part that failed (1 for the first).
+        part: usize,
+        /// How many parts the file has.
+        of: usize,
+        /// Why it failed (it says whether that part may exist).
+        #[source]
+        source: Box<ImportError>,
+    },
 }
 
 /// What a checked import did.
 #[derive(Debug)]
 pub enum CheckedImport {
-    /// The simulation found errors: nothing was created.
+    /// The simulation found errors: nothing was created. (For a file in
+    /// parts: every part's analysis, merged, with line numbers of the file.)
     Rejected {
         /// The simulation's analysis, with its error lines.
         analysis: types::ImportAnalysis,
@@ -248,6 +261,29 @@ pub enum CheckedImport {
         /// Its results (or what could be read of them).
         outcome: ImportOutcome,
     },
+    /// A file over the platform's limit, created in parts: every part was
+    /// simulated clean before the first was created, then each was created
+    /// in order.
+    CreatedInParts {
+        /// The simulations' analyses, merged (line numbers of the file).
+        analysis: types::ImportAnalysis,
+        /// Each part's creation (or the earlier one the journal resumed).
+        parts: Vec<CreatedPart>,
+    },
+}
+
+/// One part of a file in parts, created.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CreatedPart {
+    /// Which part.
+    pub part: ImportPart,
+    /// Its creation's `summaryId`.
+    pub summary_id: uuid::Uuid,
+    /// Its results (line numbers of the part's own file).
+    pub outcome: ImportOutcome,
+    /// Whether it was created by an earlier run (found in the journal).
+    pub resumed: bool,
 }
 
 /// A creation's outcome, with the simulation's analysis.
@@ -268,6 +304,56 @@ pub fn analysis_has_errors(analysis: &types::ImportAnalysis) -> bool {
             .is_some_and(|summary| !summary.trim().is_empty())
 }
 
+/// The analyses of a file's parts as one: counts added, lines numbered as
+/// in the whole file (a part's line `n` is the file's `n` plus the rows
+/// before the part), the first global error kept.
+fn merge_analyses(analyses: Vec<(u64, types::ImportAnalysis)>) -> types::ImportAnalysis {
+    let shift = |line: Option<i32>, by: u64| {
+        line.map(|line| line.saturating_add(i32::try_from(by).unwrap_or(i32::MAX)))
+    };
+    let add = |total: &mut Option<types::Count>, count: Option<&types::Count>| {
+        if let Some(count) = count.and_then(|count| count.count) {
+            let total = total.get_or_insert_with(types::Count::default);
+            total.count = Some(total.count.unwrap_or_default().saturating_add(count));
+        }
+    };
+    let mut merged = types::ImportAnalysis::default();
+    for (rows_before, analysis) in analyses {
+        merged
+            .error_lines
+            .extend(analysis.error_lines.into_iter().map(|mut line| {
+                line.line_number = shift(line.line_number, rows_before);
+                line
+            }));
+        merged
+            .warning_lines
+            .extend(analysis.warning_lines.into_iter().map(|mut line| {
+                line.line_number = shift(line.line_number, rows_before);
+                line
+            }));
+        if let Some(part) = analysis.valid_user_locations_to_create_summary {
+            let total = merged
+                .valid_user_locations_to_create_summary
+                .get_or_insert_with(types::DescribedCount::default);
+            total.count = match (total.count, part.count) {
+                (Some(total), Some(count)) => Some(total.saturating_add(count)),
+                (total, count) => total.or(count),
+            };
+            total.descriptions.extend(part.descriptions);
+        }
+        add(
+            &mut merged.user_locations_to_delete_summary,
+            analysis.user_locations_to_delete_summary.as_ref(),
+        );
+        merged.global_error_summary = merged
+            .global_error_summary
+            .or(analysis.global_error_summary);
+        merged.error_file_uri = merged.error_file_uri.or(analysis.error_file_uri);
+        merged.summary_id = merged.summary_id.or(analysis.summary_id);
+    }
+    merged
+}
+
 /// A checked import: made by [`ClientExtraImportExt::checked_import`].
 pub struct CheckedImportRequest<'a> {
     client: &'a Client,
@@ -275,6 +361,7 @@ pub struct CheckedImportRequest<'a> {
     existing: ExistingLocations,
     options: WaitOptions,
     on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+    part_limit: u64,
     #[cfg(feature = "journal")]
     journal: Option<&'a super::ImportJournal>,
     #[cfg(feature = "journal")]
@@ -287,6 +374,7 @@ impl std::fmt::Debug for CheckedImportRequest<'_> {
             .field("source", &self.source)
             .field("existing", &self.existing)
             .field("options", &self.options)
+            .field("part_limit", &self.part_limit)
             .finish_non_exhaustive()
     }
 }
@@ -298,7 +386,7 @@ impl<'a> CheckedImportRequest<'a> {
         self
     }
 
-    /// Sets the waiter's delays and deadline (for each of the two waits).
+    /// Sets the waiter's delays and deadline (for each wait).
     pub fn wait_options(mut self, options: WaitOptions) -> Self {
         self.options = options;
         self
@@ -307,6 +395,13 @@ impl<'a> CheckedImportRequest<'a> {
     /// Calls `callback` as the simulation, then the creation, progress.
     pub fn on_progress(mut self, callback: impl FnMut(Progress) + Send + 'a) -> Self {
         self.on_progress = Some(Box::new(callback));
+        self
+    }
+
+    /// The largest request a part may be, envelope included (the default
+    /// is Lucca's [`PLATFORM_LIMIT`]): a larger file is sent in parts.
+    pub fn part_limit(mut self, bytes: u64) -> Self {
+        self.part_limit = bytes;
         self
     }
 
@@ -327,23 +422,112 @@ impl<'a> CheckedImportRequest<'a> {
         self
     }
 
-    /// Checks the source locally, simulates, and creates only if the
-    /// analysis has no error line.
+    /// Takes the file once (in memory, or a private copy for a large one,
+    /// hashed as it is taken), checks that snapshot and cuts it into parts
+    /// under the limit. Nothing is sent: the summary is what a confirmation
+    /// can show, and [`PreparedImport::execute`] sends exactly these bytes.
+    pub async fn prepare(self) -> Result<PreparedImport<'a>, ImportError> {
+        let (snapshot, summary) = self.source.clone().snapshot().await?;
+        let limit = self.part_limit.saturating_sub(ENVELOPE_MARGIN).max(1);
+        let parts = {
+            let snapshot = snapshot.clone();
+            tokio::task::spawn_blocking(move || snapshot.parts(limit))
+                .await
+                .map_err(|error| SnapshotError::Io {
+                    path: None,
+                    source: std::io::Error::other(error),
+                })??
+        };
+        Ok(PreparedImport {
+            request: self,
+            snapshot,
+            summary,
+            parts,
+        })
+    }
+
+    /// [`prepare`](Self::prepare), then [`PreparedImport::execute`].
+    pub async fn execute(self) -> Result<CheckedImport, ImportError> {
+        self.prepare().await?.execute().await
+    }
+}
+
+/// A checked import whose file was taken and checked: nothing sent yet.
+pub struct PreparedImport<'a> {
+    request: CheckedImportRequest<'a>,
+    snapshot: Snapshot,
+    summary: CsvSummary,
+    parts: Vec<ImportPart>,
+}
+
+impl std::fmt::Debug for PreparedImport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedImport")
+            .field("request", &self.request)
+            .field("summary", &self.summary)
+            .field("parts", &self.parts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedImport<'_> {
+    /// What the check found: rows, deletions, warnings.
+    pub fn summary(&self) -> &CsvSummary {
+        &self.summary
+    }
+
+    /// The SHA-256 of the whole file as sent (hex).
+    pub fn sha256(&self) -> &str {
+        self.snapshot.sha256()
+    }
+
+    /// The parts it is sent in (one, unless the file is over the limit).
+    pub fn parts(&self) -> &[ImportPart] {
+        &self.parts
+    }
+
+    /// Simulates every part, stops if an analysis has errors, and otherwise
+    /// creates the parts in order and waits for their results.
     pub async fn execute(mut self) -> Result<CheckedImport, ImportError> {
-        self.source.check().await?;
+        let parts = std::mem::take(&mut self.parts);
+        let mut resumed = Vec::new();
         #[cfg(feature = "journal")]
-        if let Some(journal) = self.journal
-            && !self.allow_repeat
-            && let Some(resumed) = self.resume(journal).await?
+        if let Some(journal) = self.request.journal
+            && !self.request.allow_repeat
         {
-            return Ok(resumed);
-        }
-        let analysis = match self.run(ImportMode::Simulate).await? {
-            ImportOutcome::Analysis(analysis) => analysis,
-            ImportOutcome::ReadPartially(analysis) => {
-                return Ok(CheckedImport::AnalysisUnread { analysis });
+            for part in &parts {
+                resumed.push(self.resumable(journal, part).await?);
             }
-            ImportOutcome::Results(_) => unreachable!("a simulation ends with an analysis"),
+        }
+        resumed.resize(parts.len(), None);
+        if let ([part], [Some(summary_id)]) = (&parts[..], &resumed[..]) {
+            let outcome = self.resume(part, *summary_id).await?;
+            return Ok(CheckedImport::Resumed {
+                summary_id: *summary_id,
+                outcome,
+            });
+        }
+        let mut analyses = Vec::new();
+        for (part, _) in parts
+            .iter()
+            .zip(&resumed)
+            .filter(|(_, resumed)| resumed.is_none())
+        {
+            let analysis = match self.run(part, ImportMode::Simulate).await? {
+                ImportOutcome::Analysis(analysis) => analysis,
+                ImportOutcome::ReadPartially(analysis) => {
+                    return Ok(CheckedImport::AnalysisUnread { analysis });
+                }
+                ImportOutcome::Results(_) => unreachable!("a simulation ends with an analysis"),
+            };
+            analyses.push((part.first_row, analysis));
+        }
+        let analysis = match analyses.len() {
+            1 if parts.len() == 1 => analyses
+                .pop()
+                .map(|(_, analysis)| analysis)
+                .unwrap_or_default(),
+            _ => merge_analyses(analyses),
         };
         if analysis_has_errors(&analysis) {
             tracing::info!(
@@ -352,110 +536,146 @@ impl<'a> CheckedImportRequest<'a> {
             );
             return Ok(CheckedImport::Rejected { analysis });
         }
-        #[cfg(feature = "journal")]
-        if let Some(journal) = self.journal {
-            return self.create_journaled(journal, analysis).await;
+        let of = parts.len();
+        let mut applied: Vec<CreatedPart> = Vec::new();
+        for (part, resumed) in parts.into_iter().zip(resumed) {
+            let number = part.number;
+            let step = match resumed {
+                Some(summary_id) => self
+                    .resume(&part, summary_id)
+                    .await
+                    .map(|outcome| (summary_id, outcome, true)),
+                None => self
+                    .create(&part)
+                    .await
+                    .map(|(id, outcome)| (id, outcome, false)),
+            };
+            match step {
+                Ok((summary_id, outcome, resumed)) => applied.push(CreatedPart {
+                    part,
+                    summary_id,
+                    outcome,
+                    resumed,
+                }),
+                Err(source) if of > 1 => {
+                    return Err(ImportError::PartlyCreated {
+                        applied,
+                        part: number,
+                        of,
+                        source: Box::new(source),
+                    });
+                }
+                Err(error) => return Err(error),
+            }
         }
-        let outcome = self.run(ImportMode::Create).await?;
-        Ok(created(analysis, outcome))
+        if of == 1
+            && let Some(created_part) = applied.pop()
+        {
+            return Ok(created(analysis, created_part.outcome));
+        }
+        Ok(CheckedImport::CreatedInParts {
+            analysis,
+            parts: applied,
+        })
     }
 
-    /// The tenant and the SHA-256 of the file as sent.
+    /// The `summaryId` of `part`'s creation, when the journal holds it as
+    /// accepted or done (in its window).
     #[cfg(feature = "journal")]
-    async fn fingerprint(&self) -> Result<(String, String), ImportError> {
-        let upload_error = |source| ImportError::Upload {
-            mode: ImportMode::Create,
-            source,
-        };
-        let tenant = progenitor_client::ClientInfo::baseurl(self.client).to_owned();
-        let sha256 = self
-            .source
-            .upload()
-            .await
-            .map_err(upload_error)?
-            .sha256()
-            .await
-            .map_err(|source| {
-                upload_error(UploadError::Io {
-                    path: std::path::PathBuf::from("the import file"),
-                    source,
-                })
-            })?;
-        Ok((tenant, sha256))
-    }
-
-    /// When the journal holds this file's creation as accepted or done (in
-    /// its window) with a `summaryId`: that import's outcome, waited for
-    /// without sending anything; the entry is then marked done.
-    #[cfg(feature = "journal")]
-    async fn resume(
-        &mut self,
+    async fn resumable(
+        &self,
         journal: &super::ImportJournal,
-    ) -> Result<Option<CheckedImport>, ImportError> {
+        part: &ImportPart,
+    ) -> Result<Option<uuid::Uuid>, ImportError> {
         use super::JournalState;
-        let (tenant, sha256) = self.fingerprint().await?;
-        let Some(earlier) = journal.entry(&tenant, &sha256).await? else {
+        let Some(earlier) = journal.entry(&self.tenant(), &part.sha256).await? else {
             return Ok(None);
         };
-        let summary_id = earlier
-            .summary_id
-            .as_deref()
-            .and_then(|id| id.parse::<uuid::Uuid>().ok());
         let resumable = matches!(earlier.state, JournalState::Accepted | JournalState::Done)
             && journal.forbids(&earlier);
-        let (true, Some(summary_id)) = (resumable, summary_id) else {
-            return Ok(None);
-        };
-        tracing::info!(%summary_id, state = %earlier.state, "resuming the import the journal holds");
+        Ok(earlier
+            .summary_id
+            .as_deref()
+            .and_then(|id| id.parse::<uuid::Uuid>().ok())
+            .filter(|_| resumable))
+    }
+
+    fn tenant(&self) -> String {
+        progenitor_client::ClientInfo::baseurl(self.request.client).to_owned()
+    }
+
+    /// The outcome of `part`'s earlier creation, waited for without sending
+    /// anything; its journal entry is then marked done.
+    async fn resume(
+        &mut self,
+        part: &ImportPart,
+        summary_id: uuid::Uuid,
+    ) -> Result<ImportOutcome, ImportError> {
+        tracing::info!(%summary_id, part = part.number, "resuming the import the journal holds");
         let started = ImportStarted {
             summary_id,
             mode: ImportMode::Create,
         };
         let outcome = self.wait(started).await?;
-        if earlier.state == JournalState::Accepted
+        #[cfg(feature = "journal")]
+        if let Some(journal) = self.request.journal
             && let Err(error) = journal
-                .resolve(&tenant, &sha256, super::Resolution::Applied)
+                .resolve(&self.tenant(), &part.sha256, super::Resolution::Applied)
                 .await
         {
-            tracing::warn!(%error, "the import journal was not updated");
+            tracing::debug!(%error, "the import journal was not updated");
         }
-        Ok(Some(CheckedImport::Resumed {
-            summary_id,
-            outcome,
-        }))
+        Ok(outcome)
     }
 
-    /// The creation, recorded in `journal` before it leaves and as it moves
-    /// on. Once sent, a journal that cannot be written is logged, never an
-    /// error: the outcome is not lost for it.
+    /// The creation of `part`, recorded in the journal (when there is one)
+    /// before it leaves and as it moves on. Once sent, a journal that
+    /// cannot be written is logged, never an error: the outcome is not lost
+    /// for it.
+    async fn create(
+        &mut self,
+        part: &ImportPart,
+    ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
+        let mode = ImportMode::Create;
+        #[cfg(feature = "journal")]
+        if let Some(journal) = self.request.journal {
+            return self.create_journaled(journal, part).await;
+        }
+        let started = self
+            .send(part, mode)
+            .await
+            .map_err(|source| ImportError::Upload { mode, source })?;
+        Ok((started.summary_id, self.wait(started).await?))
+    }
+
     #[cfg(feature = "journal")]
     async fn create_journaled(
-        mut self,
+        &mut self,
         journal: &super::ImportJournal,
-        analysis: types::ImportAnalysis,
-    ) -> Result<CheckedImport, ImportError> {
+        part: &ImportPart,
+    ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
         use super::JournalState;
         let mode = ImportMode::Create;
-        let upload_error = |source| ImportError::Upload { mode, source };
-        let (tenant, sha256) = self.fingerprint().await?;
-        let file = match &self.source {
-            CsvSource::Path(path) => Some(path.display().to_string()),
-            _ => None,
-        };
+        let tenant = self.tenant();
+        let sha256 = &part.sha256;
+        let file = self.snapshot.origin().map(|path| match part.of {
+            1 => path.display().to_string(),
+            of => format!("{} (part {} of {of})", path.display(), part.number),
+        });
         let claim = match journal
-            .claim(&tenant, &sha256, self.allow_repeat, file.as_deref())
+            .claim(&tenant, sha256, self.request.allow_repeat, file.as_deref())
             .await?
         {
             Ok(claim) => claim,
             Err(earlier) => return Err(ImportError::Repeated { earlier }),
         };
         let moved = async |state: Option<(JournalState, Option<&str>)>| {
-            if let Err(error) = journal.record(&tenant, &sha256, &claim, state).await {
+            if let Err(error) = journal.record(&tenant, sha256, &claim, state).await {
                 let cause = std::error::Error::source(&error).map(ToString::to_string);
                 tracing::warn!(%error, ?cause, "the import journal was not updated");
             }
         };
-        let started = match self.send(mode).await {
+        let started = match self.send(part, mode).await {
             Ok(started) => started,
             Err(error) => {
                 let applied = !matches!(
@@ -466,30 +686,52 @@ impl<'a> CheckedImportRequest<'a> {
                         | UploadError::FileName(_)
                 );
                 moved(applied.then_some((JournalState::Unknown, None))).await;
-                return Err(upload_error(error));
+                return Err(ImportError::Upload {
+                    mode,
+                    source: error,
+                });
             }
         };
         let summary_id = started.summary_id.to_string();
         moved(Some((JournalState::Accepted, Some(&summary_id)))).await;
         let outcome = self.wait(started).await?;
         moved(Some((JournalState::Done, None))).await;
-        Ok(created(analysis, outcome))
+        Ok((started.summary_id, outcome))
     }
 
-    async fn run(&mut self, mode: ImportMode) -> Result<ImportOutcome, ImportError> {
+    async fn run(
+        &mut self,
+        part: &ImportPart,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome, ImportError> {
         let started = self
-            .send(mode)
+            .send(part, mode)
             .await
             .map_err(|source| ImportError::Upload { mode, source })?;
         self.wait(started).await
     }
 
-    /// A fresh upload of the source, sent.
-    async fn send(&self, mode: ImportMode) -> Result<ImportStarted, UploadError> {
-        self.client
-            .import_user_locations(self.source.upload().await?)
+    /// `part` of the snapshot, sent.
+    async fn send(
+        &self,
+        part: &ImportPart,
+        mode: ImportMode,
+    ) -> Result<ImportStarted, UploadError> {
+        let upload = self
+            .snapshot
+            .upload(part)
+            .map_err(|source| UploadError::Io {
+                path: self
+                    .snapshot
+                    .origin()
+                    .map_or_else(|| PathBuf::from("the import file"), ToOwned::to_owned),
+                source,
+            })?;
+        self.request
+            .client
+            .import_user_locations(upload)
             .mode(mode)
-            .existing(self.existing)
+            .existing(self.request.existing)
             .send()
             .await
     }
@@ -497,8 +739,12 @@ impl<'a> CheckedImportRequest<'a> {
     /// Waits for a sent import's analysis or results.
     async fn wait(&mut self, started: ImportStarted) -> Result<ImportOutcome, ImportError> {
         let mode = started.mode;
-        let mut wait = self.client.wait_for_import(started).options(self.options);
-        if let Some(callback) = self.on_progress.as_mut() {
+        let mut wait = self
+            .request
+            .client
+            .wait_for_import(started)
+            .options(self.request.options);
+        if let Some(callback) = self.request.on_progress.as_mut() {
             wait = wait.on_progress(callback);
         }
         wait.execute()

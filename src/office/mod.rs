@@ -29,16 +29,20 @@ pub use row::UserLocationRow;
 mod import;
 #[cfg(feature = "journal")]
 pub mod journal;
+mod snapshot;
 mod upload;
 mod wait;
 
 pub use crate::file_name::{CsvFileName, FileNameError};
 pub use import::{
-    CheckedImport, CheckedImportRequest, ClientExtraImportExt, CsvSource, ImportError,
-    ImportUserLocations, analysis_has_errors,
+    CheckedImport, CheckedImportRequest, ClientExtraImportExt, CreatedPart, CsvSource, ImportError,
+    ImportUserLocations, PreparedImport, analysis_has_errors,
 };
 #[cfg(feature = "journal")]
 pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};
+pub use snapshot::{
+    ENVELOPE_MARGIN, FileStamp, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError,
+};
 pub use upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
 };

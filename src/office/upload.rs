@@ -162,25 +162,17 @@ pub struct CsvUpload {
 }
 
 impl CsvUpload {
-    /// The SHA-256 of the bytes this upload sends, in hex (it reads them:
-    /// make a fresh upload to send).
-    #[cfg(feature = "journal")]
-    pub(crate) async fn sha256(self) -> Result<String, io::Error> {
-        use http_body_util::BodyExt;
-        use sha2::{Digest, Sha256};
-        let mut hasher = Sha256::new();
-        let mut body = self.body;
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(io::Error::other)?;
-            if let Some(data) = frame.data_ref() {
-                hasher.update(data);
-            }
+    /// An upload of `body`, exactly `length` bytes when given.
+    pub(crate) fn from_body(
+        body: reqwest::Body,
+        length: Option<u64>,
+        file_name: CsvFileName,
+    ) -> Self {
+        Self {
+            body,
+            length,
+            file_name,
         }
-        Ok(hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect())
     }
 }
 

@@ -36,6 +36,7 @@ mod redis_server;
 mod security;
 #[cfg(feature = "redis")]
 mod shared;
+mod snapshot;
 mod snapshots;
 mod strings;
 mod support;

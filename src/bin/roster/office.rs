@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvCheckError, CsvSource,
     ExistingLocations, ImportError, ImportJournal, ImportMode, JournalError, JournalState,
-    Resolution, UploadError, WaitError, check_csv_file, types,
+    Resolution, SnapshotError, UploadError, WaitError, check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -492,62 +492,53 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     if !request.create {
         return simulate(&office, &request, existing, context).await;
     }
-    // What the confirmation can say before anything leaves: the rows, the
-    // days they cover, and whether existing locations are replaced.
-    let summary = check_csv_file(&request.file).map_err(|error| match error {
-        CsvCheckError::Io { source, .. } => {
-            Failure::usage(format!("cannot read {}: {source}", request.file.display()))
-        }
-        error => Failure::refused(format!(
-            "{}\nnothing was sent: check it with `roster office check`",
-            chain(&error)
-        )),
-    })?;
+    let journal = match &request.journal {
+        Some(at) => Some(at.open()?),
+        None => None,
+    };
+    let mut progress = None::<(ImportMode, crate::ui::Progress)>;
+    let mut checked = office
+        .checked_import(CsvSource::Path(request.file.clone()))
+        .existing(existing)
+        .on_progress(|step| {
+            if progress.as_ref().is_none_or(|(mode, _)| *mode != step.mode) {
+                let name = match step.mode {
+                    ImportMode::Simulate => "simulating",
+                    _ => "creating",
+                };
+                progress = Some((step.mode, context.progress(name)));
+            }
+            if let Some((_, bar)) = &mut progress {
+                bar.set(step.percent);
+            }
+        });
+    if let Some(journal) = &journal {
+        checked = checked.journal(journal);
+    }
+    if request.allow_repeat {
+        checked = checked.allow_repeat();
+    }
+    // The file is taken once and checked: the confirmation says what the
+    // snapshot holds, and exactly those bytes are simulated and created.
+    let prepared = checked.prepare().await.map_err(import_failure)?;
     let replaced = if request.replace_existing {
         ", replacing the user locations that exist on those days"
     } else {
         ", keeping the user locations that exist"
     };
+    let parts = match prepared.parts().len() {
+        1 => String::new(),
+        parts => format!(" in {parts} parts (over Lucca's 100 MB limit)"),
+    };
     context.confirm(
         &format!(
-            "Creating {} user location(s) from {} on {host}{replaced}",
-            summary.rows,
+            "Creating {} user location(s) from {}{parts} on {host}{replaced}",
+            prepared.summary().rows,
             request.file.display(),
         ),
         request.yes,
     )?;
-    let journal = match &request.journal {
-        Some(at) => Some(at.open()?),
-        None => None,
-    };
-    let outcome = {
-        let mut progress = None::<(ImportMode, crate::ui::Progress)>;
-        let mut checked = office
-            .checked_import(CsvSource::Path(request.file.clone()))
-            .existing(existing);
-        if let Some(journal) = &journal {
-            checked = checked.journal(journal);
-        }
-        if request.allow_repeat {
-            checked = checked.allow_repeat();
-        }
-        checked
-            .on_progress(|step| {
-                if progress.as_ref().is_none_or(|(mode, _)| *mode != step.mode) {
-                    let name = match step.mode {
-                        ImportMode::Simulate => "simulating",
-                        _ => "creating",
-                    };
-                    progress = Some((step.mode, context.progress(name)));
-                }
-                if let Some((_, bar)) = &mut progress {
-                    bar.set(step.percent);
-                }
-            })
-            .execute()
-            .await
-            .map_err(import_failure)?
-    };
+    let outcome = prepared.execute().await.map_err(import_failure)?;
     match outcome {
         CheckedImport::Rejected { analysis } => {
             let lines = report_lines(
@@ -650,6 +641,7 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             ));
             show_outcome(summary_id.to_string(), outcome, None, context)
         }
+        CheckedImport::CreatedInParts { parts, .. } => show_parts(parts, context),
         CheckedImport::AnalysisUnread { analysis } => Err(Failure::refused(format!(
             "the simulation's analysis could not be read ({}): nothing was created",
             chain(&analysis.error)
@@ -660,6 +652,82 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             None,
             context,
         ),
+    }
+}
+
+/// A file created in parts: a row per part and the totals.
+fn show_parts(parts: Vec<office::CreatedPart>, context: &Context) -> Result<(), Failure> {
+    let mut rows = Vec::new();
+    let mut documents = Vec::new();
+    let (mut created, mut deleted, mut refused) = (0_i64, 0_i64, 0_usize);
+    for part in parts {
+        let (made, removed, errors) = match &part.outcome {
+            office::ImportOutcome::Results(results) => (
+                results
+                    .user_locations_created_summary
+                    .as_ref()
+                    .and_then(|summary| summary.count)
+                    .map(i64::from),
+                results
+                    .user_locations_deleted_summary
+                    .as_ref()
+                    .and_then(|summary| summary.count)
+                    .map(i64::from),
+                Some(results.error_lines.len()),
+            ),
+            office::ImportOutcome::ReadPartially(results) => {
+                (results.created, results.deleted, results.error_lines)
+            }
+            office::ImportOutcome::Analysis(_) => (None, None, None),
+        };
+        created += made.unwrap_or_default();
+        deleted += removed.unwrap_or_default();
+        refused += errors.unwrap_or_default();
+        let shown = |value: Option<i64>| value.map_or_else(|| "?".to_owned(), |n| n.to_string());
+        rows.push((
+            if errors.unwrap_or_default() > 0 {
+                Tone::Bad
+            } else {
+                Tone::Good
+            },
+            vec![
+                format!("{} of {}", part.part.number, part.part.of),
+                part.summary_id.to_string(),
+                shown(made),
+                shown(removed),
+                errors.map_or_else(|| "?".to_owned(), |n| n.to_string()),
+            ],
+        ));
+        documents.push(json!({
+            "part": part.part.number,
+            "summaryId": part.summary_id,
+            "resumed": part.resumed,
+            "sha256": part.part.sha256,
+            "userLocationsCreated": made,
+            "userLocationsDeleted": removed,
+            "errorLines": errors,
+        }));
+    }
+    context.table(
+        &["part", "import", "created", "deleted", "error lines"],
+        rows,
+    );
+    context.say(format!(
+        "created {created} user location(s), deleted {deleted}, in {} parts",
+        documents.len()
+    ));
+    context.document(&json!({
+        "created": true,
+        "parts": documents,
+        "userLocationsCreated": created,
+        "userLocationsDeleted": deleted,
+    }));
+    if refused == 0 {
+        Ok(())
+    } else {
+        Err(Failure::refused(format!(
+            "the import was applied, and Lucca refused {refused} line(s): see each part with `roster office status SUMMARY_ID`"
+        )))
     }
 }
 
@@ -873,6 +941,11 @@ fn import_failure(error: ImportError) -> Failure {
             )),
         },
         ImportError::Journal(error) => journal_failure(error, "\nnothing was sent"),
+        ImportError::Snapshot(SnapshotError::Changed { .. }) => Failure::transient(text),
+        ImportError::Snapshot(_) => Failure::usage(text),
+        ImportError::PartlyCreated { .. } => Failure::unknown(format!(
+            "{text}\nrun the same command again: the parts applied are resumed from the journal, never sent twice"
+        )),
         ImportError::Upload { mode, source } => match source {
             UploadError::OutcomeUnknown { .. } | UploadError::NoSummaryId { .. }
                 if *mode == ImportMode::Create =>
