@@ -59,6 +59,7 @@ pub struct Config<C: Credentials> {
     limiter: Option<Arc<RateLimiter>>,
     max_response: usize,
     retries: crate::retry::Backoff,
+    operation_timeout: Option<Duration>,
     #[cfg(feature = "redis")]
     shared: Option<crate::shared::RedisStore>,
 }
@@ -89,6 +90,7 @@ impl<C: Credentials> Config<C> {
             limiter: <C::Api as Api>::RATE_LIMIT.map(|limit| Arc::new(RateLimiter::new(limit))),
             max_response: DEFAULT_MAX_RESPONSE,
             retries: crate::retry::Backoff::DEFAULT,
+            operation_timeout: None,
             #[cfg(feature = "redis")]
             shared: None,
         })
@@ -115,6 +117,20 @@ impl<C: Credentials> Config<C> {
             return Err(ConfigError::ZeroTimeout { which: "request" });
         }
         self.timeout = timeout;
+        Ok(self)
+    }
+
+    /// Sets how long one call may take in all, its retries, their delays and
+    /// its wait for the rate limit included (as smithy's operation timeout):
+    /// a `Retry-After` that would pass it is handed back as the `429` or
+    /// `503` it came with, not slept; a rate-limit wait that would pass it
+    /// is [`HttpError::DeadlinePassed`](crate::HttpError::DeadlinePassed),
+    /// and nothing is sent. None by default.
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Result<Self, ConfigError> {
+        if timeout.is_zero() {
+            return Err(ConfigError::ZeroTimeout { which: "operation" });
+        }
+        self.operation_timeout = Some(timeout);
         Ok(self)
     }
 
@@ -302,7 +318,8 @@ impl<C: Credentials> Config<C> {
     /// ```
     pub fn client<T: ApiClient<Api = C::Api>>(&self) -> Result<T, ConfigError> {
         let http = self.http_client()?;
-        let transport = Transport::new(self.limiter.clone(), self.max_response, self.retries);
+        let transport = Transport::new(self.limiter.clone(), self.max_response, self.retries)
+            .with_operation_timeout(self.operation_timeout);
         let tokens = self
             .credentials
             .token_source(&self.base_url, &http, transport.clone());

@@ -177,6 +177,15 @@ pub enum HttpError {
         #[source]
         source: Arc<StoreError>,
     },
+    /// The call's deadline (its operation timeout, or the waiter's
+    /// `max_wait`) came while it waited for the rate limit: nothing was sent.
+    #[error(
+        "{operation}: the call's deadline came before it could be sent (rate limit), the request was not sent"
+    )]
+    DeadlinePassed {
+        /// The operation.
+        operation: &'static str,
+    },
     /// No connection could be made: nothing reached the server.
     #[error("{operation}: the request was not sent (no connection to the server)")]
     NotSent {
@@ -242,6 +251,7 @@ impl HttpError {
             Self::InvalidRequest { operation, .. }
             | Self::Auth { operation, .. }
             | Self::Budget { operation, .. }
+            | Self::DeadlinePassed { operation }
             | Self::NotSent { operation, .. }
             | Self::NoAnswer { operation, .. }
             | Self::AnswerTooLarge { operation, .. }
@@ -290,6 +300,7 @@ impl HttpError {
             Self::InvalidRequest { .. }
                 | Self::Auth { .. }
                 | Self::Budget { .. }
+                | Self::DeadlinePassed { .. }
                 | Self::NotSent { .. }
         )
     }
@@ -334,6 +345,9 @@ impl HttpError {
                     source: store,
                 };
             }
+            Some(crate::transport::Unsent::Deadline) => {
+                return Self::DeadlinePassed { operation };
+            }
             None => {}
         }
         if source.is_connect() || source.is_builder() {
@@ -344,10 +358,7 @@ impl HttpError {
     }
 
     /// The error of a generated call of `operation`.
-    pub(crate) fn generated<E>(
-        operation: &'static str,
-        error: progenitor_client::Error<E>,
-    ) -> Self {
+    pub fn generated<E>(operation: &'static str, error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error;
         match error {
             Error::InvalidRequest(reason) | Error::Custom(reason) => {

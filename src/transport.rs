@@ -36,6 +36,33 @@ pub struct Transport {
     tokens: Option<Arc<TokenSource>>,
     max_response: usize,
     retries: Backoff,
+    operation_timeout: Option<std::time::Duration>,
+}
+
+/// What the caller of a call sets for the calls made within a future (the
+/// waiter: its deadline, and no transport retry, since it owns its
+/// schedule). Carried in a task-local, so generated calls see it too.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scope {
+    /// No call made within goes on past it.
+    pub(crate) deadline: Option<Instant>,
+    /// Tries calls again with these rather than the client's.
+    pub(crate) retries: Option<Backoff>,
+}
+
+tokio::task_local! {
+    static SCOPE: Scope;
+}
+
+impl Scope {
+    /// Runs `future` with this scope over every call it makes.
+    pub(crate) async fn run<F: std::future::Future>(self, future: F) -> F::Output {
+        SCOPE.scope(self, future).await
+    }
+
+    fn current() -> Self {
+        SCOPE.try_with(|scope| *scope).unwrap_or_default()
+    }
 }
 
 impl Default for Transport {
@@ -166,6 +193,8 @@ impl Answer {
 enum Failure {
     Auth(AuthError),
     Budget(StoreError),
+    /// The deadline came while waiting for the rate limit.
+    Deadline,
     Http(reqwest::Error),
 }
 
@@ -180,7 +209,14 @@ impl Transport {
             tokens: None,
             max_response,
             retries,
+            operation_timeout: None,
         }
+    }
+
+    /// The same transport, each call bounded by `timeout` in all.
+    pub(crate) fn with_operation_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.operation_timeout = timeout;
+        self
     }
 
     /// The same transport, obtaining tokens from `tokens`.
@@ -220,6 +256,7 @@ impl Transport {
             Err(Failure::Budget(error)) => {
                 Err(unsent_as_reqwest(Unsent::Budget(Arc::new(error))).await)
             }
+            Err(Failure::Deadline) => Err(unsent_as_reqwest(Unsent::Deadline).await),
         }
     }
 
@@ -244,6 +281,7 @@ impl Transport {
                     operation,
                     source: Arc::new(error),
                 },
+                Failure::Deadline => HttpError::DeadlinePassed { operation },
                 Failure::Http(error) => HttpError::from_reqwest(operation, error),
             })?;
         let Buffered { parts, body, .. } = answer;
@@ -292,7 +330,16 @@ impl Transport {
         rebuild: Option<Rebuild<'_>>,
         span: &tracing::Span,
     ) -> Result<Buffered, Failure> {
-        let backoff = call.retries.unwrap_or(self.retries);
+        let scope = Scope::current();
+        let backoff = scope.retries.or(call.retries).unwrap_or(self.retries);
+        let deadline = match (
+            scope.deadline,
+            self.operation_timeout
+                .map(|timeout| crate::limiter::later(Instant::now(), timeout)),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let may_resend =
             call.resend != Resend::Never && (backoff.attempts > 1 || self.tokens.is_some());
         request.headers_mut().remove(API_VERSION);
@@ -307,9 +354,22 @@ impl Transport {
                     .or_else(|| rebuild.and_then(|make| make())),
                 false => None,
             };
-            let used = self.authorize(&mut request).await.map_err(Failure::Auth)?;
+            // The limiter first: a long wait for it must not outlive the
+            // token's refresh margin.
             if let Some(limiter) = &self.limiter {
-                limiter.acquire().await.map_err(Failure::Budget)?;
+                match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline, limiter.acquire())
+                        .await
+                        .map_err(|_| Failure::Deadline)?,
+                    None => limiter.acquire().await,
+                }
+                .map_err(Failure::Budget)?;
+            }
+            let used = self.authorize(&mut request).await.map_err(Failure::Auth)?;
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let timeout = request.timeout_mut();
+                *timeout = Some(timeout.map_or(left, |own| own.min(left)));
             }
             let result = match http.execute(request).await {
                 Ok(answer) => {
@@ -359,6 +419,17 @@ impl Transport {
                 }
                 Next::Retry(hint) => {
                     let delay = backoff.delay(attempt - 1).max(hint.unwrap_or_default());
+                    if deadline.is_some_and(|deadline| {
+                        crate::limiter::later(Instant::now(), delay) >= deadline
+                    }) {
+                        tracing::warn!(
+                            attempt,
+                            ?seen,
+                            ?delay,
+                            "the next try would pass the call's deadline; handing back what came"
+                        );
+                        return result.map_err(Failure::Http);
+                    }
                     tracing::warn!(attempt, ?seen, ?delay, "transient failure; trying again");
                     tokio::time::sleep(delay).await;
                 }
@@ -426,6 +497,9 @@ pub(crate) enum Unsent {
     /// The shared rate budget could not be reached.
     #[error("the shared rate budget cannot be reached")]
     Budget(#[source] Arc<StoreError>),
+    /// The call's deadline came while it waited for the rate limit.
+    #[error("the call's deadline came before it could be sent")]
+    Deadline,
 }
 
 async fn unsent_as_reqwest(unsent: Unsent) -> reqwest::Error {

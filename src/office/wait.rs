@@ -29,6 +29,11 @@ pub struct WaitOptions {
     /// [`WaitError::Stalled`] or [`WaitError::OutcomeFailed`]; `None` waits
     /// until `max_wait`.
     pub stall_after: Option<Duration>,
+    /// How long a `404` or `409` on the progress, analysis or results is
+    /// polled again rather than final: after the import's answer, and
+    /// again once the progress is 100. The documents do not say when a
+    /// `summaryId` becomes visible, nor when its outcome does.
+    pub visibility_grace: Duration,
 }
 
 impl Default for WaitOptions {
@@ -43,6 +48,7 @@ impl Default for WaitOptions {
             max_delay: Duration::from_secs(30),
             max_wait: Duration::from_secs(30 * 60),
             stall_after: Some(Duration::from_secs(5 * 60)),
+            visibility_grace: Duration::from_secs(30),
         }
     }
 }
@@ -289,6 +295,9 @@ struct Poller {
     /// When the progress last changed (or, once it is 100, when the outcome
     /// was first asked for): the stall clock.
     last_change: Instant,
+    /// Since when a `404` or `409` may mean "not visible yet": the wait's
+    /// start, then the progress reaching 100.
+    grace_from: Instant,
 }
 
 /// What the waiter is waiting for.
@@ -329,16 +338,25 @@ impl<'a> WaitForImport<'a> {
             last_progress: None,
             last_error: None,
             last_change: now,
+            grace_from: now,
+        };
+        // Each poll is the waiter's own: no transport retry (the schedule
+        // is here), and nothing past the deadline.
+        let scope = crate::transport::Scope {
+            deadline: Some(poller.schedule.deadline),
+            retries: Some(crate::retry::Backoff::NONE),
         };
         let summary_id = self.started.summary_id;
         let id = summary_id.to_string();
         loop {
             poller.polls += 1;
-            let answer = self
-                .client
-                .get_office_api_imports_user_locations_progress()
-                .summary_id(&id)
-                .send()
+            let answer = scope
+                .run(
+                    self.client
+                        .get_office_api_imports_user_locations_progress()
+                        .summary_id(&id)
+                        .send(),
+                )
                 .await
                 .map_err(|error| {
                     HttpError::generated("get_office_api_imports_user_locations_progress", error)
@@ -373,15 +391,18 @@ impl<'a> WaitForImport<'a> {
             self.sleep(&mut poller, hint).await?;
         }
         poller.last_change = Instant::now();
+        poller.grace_from = poller.last_change;
         loop {
             poller.polls += 1;
             let mode = self.started.mode;
             let outcome = match mode {
-                ImportMode::Simulate => self
-                    .client
-                    .get_office_api_imports_user_locations_analysis()
-                    .summary_id(&id)
-                    .send()
+                ImportMode::Simulate => scope
+                    .run(
+                        self.client
+                            .get_office_api_imports_user_locations_analysis()
+                            .summary_id(&id)
+                            .send(),
+                    )
                     .await
                     .map(|answer| ImportOutcome::Analysis(answer.into_inner()))
                     .map_err(|error| {
@@ -390,11 +411,13 @@ impl<'a> WaitForImport<'a> {
                             error,
                         )
                     }),
-                ImportMode::Create => self
-                    .client
-                    .get_office_api_imports_user_locations_results()
-                    .summary_id(&id)
-                    .send()
+                ImportMode::Create => scope
+                    .run(
+                        self.client
+                            .get_office_api_imports_user_locations_results()
+                            .summary_id(&id)
+                            .send(),
+                    )
                     .await
                     .map(|answer| ImportOutcome::Results(answer.into_inner()))
                     .map_err(|error| {
@@ -489,9 +512,29 @@ impl<'a> WaitForImport<'a> {
         poller: &mut Poller,
         error: HttpError,
     ) -> Result<Option<Duration>, WaitError> {
-        let next = error
-            .seen()
-            .map(|seen| decide(Resend::Read, 1, u32::MAX, seen, false));
+        if let HttpError::DeadlinePassed { .. } = error {
+            let now = Instant::now();
+            return Err(WaitError::ExceededMaxWait {
+                summary_id: self.started.summary_id,
+                max_wait: self.options.max_wait,
+                elapsed: now - poller.schedule.started_at,
+                polls: poller.polls,
+                last_progress: poller.last_progress,
+                last_error: poller.last_error.take(),
+            });
+        }
+        // Not visible yet: within the grace period, a 404 or 409 is polled
+        // again.
+        let unseen = error
+            .status()
+            .is_some_and(|status| matches!(status.as_u16(), 404 | 409))
+            && poller.grace_from.elapsed() < self.options.visibility_grace;
+        let next = match unseen {
+            true => Some(Next::Retry(None)),
+            false => error
+                .seen()
+                .map(|seen| decide(Resend::Read, 1, u32::MAX, seen, false)),
+        };
         match next {
             Some(Next::Retry(hint)) => {
                 tracing::warn!(summary_id = %self.started.summary_id, %error, "transient error while waiting");
@@ -544,6 +587,7 @@ mod tests {
             max_delay: Duration::from_secs(8),
             max_wait: Duration::from_secs(60),
             stall_after: None,
+            visibility_grace: Duration::ZERO,
         }
     }
 

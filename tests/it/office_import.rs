@@ -572,16 +572,20 @@ async fn the_waiter_honours_retry_after() {
 }
 
 #[tokio::test]
-async fn the_waiter_stops_at_once_on_an_error_waiting_cannot_mend() {
+async fn the_waiter_stops_on_an_error_waiting_cannot_mend() {
     let (_lucca, office) = local().await;
     let unknown = ImportStarted {
         summary_id: uuid::Uuid::new_v4(),
         mode: ImportMode::Simulate,
     };
 
+    // A 404 is final once the summary had time to become visible.
     let error = office
         .wait_for_import(unknown)
-        .options(fast())
+        .options(WaitOptions {
+            visibility_grace: Duration::ZERO,
+            ..fast()
+        })
         .execute()
         .await
         .unwrap_err();

@@ -231,3 +231,164 @@ async fn an_analysis_that_does_not_read_creates_nothing_and_says_so() {
         "the creation was never sent"
     );
 }
+
+/// Starts an import of `mode` on a client built from `config`.
+async fn started(office: &office::Client, mode: ImportMode) -> roster::office::ImportStarted {
+    office
+        .import_user_locations(CsvUpload::from_rows(rows()))
+        .mode(mode)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_of_an_hour_ends_a_wait_at_its_max_wait() {
+    let (lucca, _) = server(ImportFate::Completes).await;
+    // The client's own defaults: retries, and the rate limiter a 429 pauses.
+    let office = lucca.config().client().unwrap();
+    let started = started(&office, ImportMode::Simulate).await;
+    lucca.faults().inject_n(
+        Route::Progress,
+        Fault::Status {
+            status: 429,
+            retry_after: Some("3600".into()),
+        },
+        10,
+    );
+    let options = WaitOptions {
+        max_wait: Duration::from_secs(60),
+        stall_after: None,
+        ..WaitOptions::default()
+    };
+    let start = tokio::time::Instant::now();
+
+    let error = office
+        .wait_for_import(started)
+        .options(options)
+        .execute()
+        .await
+        .unwrap_err();
+
+    let waited = start.elapsed();
+    assert!(
+        matches!(error, WaitError::ExceededMaxWait { max_wait, .. } if max_wait == options.max_wait),
+        "{error:?}"
+    );
+    assert!(
+        waited >= Duration::from_secs(60) && waited < Duration::from_secs(61),
+        "ended after {waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_generated_call_with_an_operation_timeout_hands_back_a_long_retry_after() {
+    let (lucca, _) = server(ImportFate::Completes).await;
+    let office = lucca
+        .config()
+        .with_operation_timeout(Duration::from_secs(60))
+        .unwrap()
+        .client()
+        .unwrap();
+    let started = started(&office, ImportMode::Simulate).await;
+    let id = started.summary_id.to_string();
+    lucca.faults().inject(
+        Route::Progress,
+        Fault::Status {
+            status: 429,
+            retry_after: Some("3600".into()),
+        },
+    );
+    let progress = || async {
+        office
+            .get_office_api_imports_user_locations_progress()
+            .summary_id(&id)
+            .send()
+            .await
+            .map_err(|error| HttpError::generated("progress", error))
+    };
+    let start = tokio::time::Instant::now();
+
+    // The 429 comes back at once, with its Retry-After, rather than slept.
+    let error = progress().await.unwrap_err();
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(429));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+
+    // The next call waits for the paused rate limit until its deadline,
+    // and nothing is sent.
+    let sent = lucca.faults().requests(Route::Progress);
+    let error = progress().await.unwrap_err();
+    assert!(
+        matches!(error, HttpError::DeadlinePassed { .. }) && error.not_sent(),
+        "{error:?}"
+    );
+    assert_eq!(lucca.faults().requests(Route::Progress), sent);
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(60) && waited < Duration::from_secs(61),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_summary_not_visible_yet_is_waited_for_and_read() {
+    let (lucca, office) = server(ImportFate::Completes).await;
+    let started = started(&office, ImportMode::Create).await;
+    lucca.faults().inject_n(
+        Route::Progress,
+        Fault::Status {
+            status: 404,
+            retry_after: None,
+        },
+        2,
+    );
+
+    let outcome = office.wait_for_import(started).execute().await.unwrap();
+
+    assert!(matches!(outcome, ImportOutcome::Results(_)), "{outcome:?}");
+    assert_eq!(lucca.faults().pending(), 0, "both 404s were seen");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outcome_not_visible_yet_at_progress_100_is_waited_for_and_read() {
+    let (lucca, office) = server(ImportFate::Completes).await;
+    let started = started(&office, ImportMode::Simulate).await;
+    lucca.faults().inject_n(
+        Route::Analysis,
+        Fault::Status {
+            status: 409,
+            retry_after: None,
+        },
+        2,
+    );
+
+    let outcome = office.wait_for_import(started).execute().await.unwrap();
+
+    assert!(matches!(outcome, ImportOutcome::Analysis(_)), "{outcome:?}");
+    assert_eq!(lucca.faults().pending(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_summary_still_unknown_after_the_grace_period_ends_the_wait() {
+    let (_lucca, office) = server(ImportFate::Completes).await;
+    let unknown = roster::office::ImportStarted {
+        summary_id: uuid::Uuid::new_v4(),
+        mode: ImportMode::Create,
+    };
+    let start = tokio::time::Instant::now();
+
+    let error = office.wait_for_import(unknown).execute().await.unwrap_err();
+
+    let grace = WaitOptions::default().visibility_grace;
+    let WaitError::Http { source, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(source.status().map(|status| status.as_u16()), Some(404));
+    assert!(start.elapsed() >= grace, "{:?}", start.elapsed());
+    assert!(start.elapsed() < grace * 2, "{:?}", start.elapsed());
+}
