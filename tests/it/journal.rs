@@ -323,3 +323,40 @@ async fn not_repeats(journal: ImportJournal, again: ImportJournal) {
         Ok(CheckedImport::Created { .. })
     ));
 }
+
+/// SQLite waits for another process's lock (up to its busy timeout): on a
+/// blocking thread, so that the runtime's timers go on meanwhile, even on a
+/// current-thread runtime, and the lock's release is seen.
+#[test]
+fn a_journal_locked_by_another_process_does_not_stop_the_runtime() {
+    let path = journal_path("locked");
+    let journal = ImportJournal::sqlite(&path).unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        released.recv().unwrap();
+        other.execute_batch("COMMIT;").unwrap();
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // The timer is what releases the lock: if the journal's read held
+        // the only thread, it would fire only after the read gave up.
+        let timer = async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            release.send(()).unwrap();
+            std::time::Instant::now()
+        };
+        let read = async {
+            let entry = journal.entry("https://tenant", "0123").await;
+            (entry, std::time::Instant::now())
+        };
+        let (fired, (entry, read)) = tokio::join!(timer, read);
+        assert!(entry.is_ok(), "{entry:?}");
+        assert!(fired <= read, "the timer fired while the journal waited");
+    });
+    holder.join().unwrap();
+}

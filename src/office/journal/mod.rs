@@ -37,6 +37,7 @@ mod sqlite;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -177,6 +178,16 @@ pub enum JournalError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The blocking thread a SQLite call runs on stopped without an answer
+    /// (it panicked, or the runtime shut down).
+    #[error("the import journal {} stopped while in use", path.display())]
+    Thread {
+        /// The journal's file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: tokio::task::JoinError,
+    },
     /// The journal's shared store (Redis) could not be used (before a
     /// creation: nothing was sent).
     #[error("the import journal cannot be used")]
@@ -203,7 +214,7 @@ pub enum JournalError {
 
 /// A creation recorded as `sending`: the attempt, and what the journal had
 /// before it (restored if the creation surely did not leave).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Claim {
     attempt: String,
     earlier: Option<JournalEntry>,
@@ -226,7 +237,9 @@ pub struct ImportJournal {
 }
 
 enum Store {
-    Sqlite(sqlite::SqliteJournal),
+    /// Called on a blocking thread (see [`off_runtime`]): SQLite waits up
+    /// to its busy timeout for a lock another process holds.
+    Sqlite(Arc<sqlite::SqliteJournal>),
     #[cfg(feature = "redis")]
     Redis(redis::RedisJournal),
 }
@@ -250,7 +263,7 @@ impl ImportJournal {
     /// Opens (or creates) the SQLite journal at `path`.
     pub fn sqlite(path: impl AsRef<Path>) -> Result<Self, JournalError> {
         Ok(Self {
-            store: Store::Sqlite(sqlite::SqliteJournal::open(path.as_ref())?),
+            store: Store::Sqlite(Arc::new(sqlite::SqliteJournal::open(path.as_ref())?)),
             window: DEFAULT_WINDOW,
         })
     }
@@ -281,7 +294,7 @@ impl ImportJournal {
     /// read one entry at a time with [`entry`](Self::entry)).
     pub async fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
         match &self.store {
-            Store::Sqlite(journal) => journal.entries(),
+            Store::Sqlite(journal) => off_runtime(journal, |journal| journal.entries()).await,
             #[cfg(feature = "redis")]
             Store::Redis(_) => Err(JournalError::NotListed),
         }
@@ -294,7 +307,10 @@ impl ImportJournal {
         sha256: &str,
     ) -> Result<Option<JournalEntry>, JournalError> {
         match &self.store {
-            Store::Sqlite(journal) => journal.entry(tenant, sha256),
+            Store::Sqlite(journal) => {
+                let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
+                off_runtime(journal, move |journal| journal.entry(&tenant, &sha256)).await
+            }
             #[cfg(feature = "redis")]
             Store::Redis(journal) => journal.entry(tenant, sha256).await,
         }
@@ -312,7 +328,12 @@ impl ImportJournal {
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
         match &self.store {
             Store::Sqlite(journal) => {
-                journal.claim(tenant, sha256, allow_repeat, self.window, file)
+                let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
+                let (window, file) = (self.window, file.map(str::to_owned));
+                off_runtime(journal, move |journal| {
+                    journal.claim(&tenant, &sha256, allow_repeat, window, file.as_deref())
+                })
+                .await
             }
             #[cfg(feature = "redis")]
             Store::Redis(journal) => {
@@ -337,7 +358,15 @@ impl ImportJournal {
         state: Option<(JournalState, Option<&str>)>,
     ) -> Result<(), JournalError> {
         match &self.store {
-            Store::Sqlite(journal) => journal.record(tenant, sha256, claim, state),
+            Store::Sqlite(journal) => {
+                let (tenant, sha256, claim) = (tenant.to_owned(), sha256.to_owned(), claim.clone());
+                let state = state.map(|(state, id)| (state, id.map(str::to_owned)));
+                off_runtime(journal, move |journal| {
+                    let state = state.as_ref().map(|(state, id)| (*state, id.as_deref()));
+                    journal.record(&tenant, &sha256, &claim, state)
+                })
+                .await
+            }
             #[cfg(feature = "redis")]
             Store::Redis(journal) => journal.record(tenant, sha256, claim, state).await,
         }
@@ -353,7 +382,13 @@ impl ImportJournal {
         resolution: Resolution,
     ) -> Result<JournalEntry, JournalError> {
         let entry = match &self.store {
-            Store::Sqlite(journal) => journal.resolve(tenant, sha256, resolution)?,
+            Store::Sqlite(journal) => {
+                let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
+                off_runtime(journal, move |journal| {
+                    journal.resolve(&tenant, &sha256, resolution)
+                })
+                .await?
+            }
             #[cfg(feature = "redis")]
             Store::Redis(journal) => journal.resolve(tenant, sha256, resolution).await?,
         };
@@ -370,4 +405,18 @@ impl ImportJournal {
             Some(entry) => Ok(entry),
         }
     }
+}
+
+/// Runs a SQLite call on a blocking thread, so that a lock held by another
+/// process (waited on up to the busy timeout) never stalls the async
+/// runtime, not even a current-thread one.
+async fn off_runtime<T: Send + 'static>(
+    journal: &Arc<sqlite::SqliteJournal>,
+    work: impl FnOnce(&sqlite::SqliteJournal) -> Result<T, JournalError> + Send + 'static,
+) -> Result<T, JournalError> {
+    let journal = Arc::clone(journal);
+    let path = journal.path().to_owned();
+    tokio::task::spawn_blocking(move || work(&journal))
+        .await
+        .unwrap_or_else(|source| Err(JournalError::Thread { path, source }))
 }
