@@ -567,25 +567,12 @@ async fn a_creation_killed_while_waiting_is_resumed_by_the_same_command() {
         .unwrap();
     // Until the journal holds the creation as accepted: the worker is then
     // waiting for it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        assert!(
-            worker.try_wait().unwrap().is_none(),
-            "the worker ended early"
-        );
-        assert!(std::time::Instant::now() < deadline, "never accepted");
-        if journal_path.exists() {
-            let journal = roster::office::ImportJournal::sqlite(&journal_path).unwrap();
-            let entries = journal.entries().await.unwrap();
-            if entries
-                .first()
-                .is_some_and(|entry| entry.state == roster::office::JournalState::Accepted)
-            {
-                break;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    until(
+        &mut worker,
+        "the journal holds the creation as accepted",
+        async || journal_state(&journal_path).await == Some(roster::office::JournalState::Accepted),
+    )
+    .await;
     worker.kill().unwrap();
     worker.wait().unwrap();
 
@@ -1079,9 +1066,10 @@ async fn killed_worker(journal: Journal) {
         .stderr(std::process::Stdio::null());
     let mut worker = command.spawn().unwrap();
     // Wait until the server has the creation (a state, not a duration).
-    while !lucca.received_imports().iter().any(|import| import.create) {
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    until(&mut worker, "the server has the creation", async || {
+        lucca.received_imports().iter().any(|import| import.create)
+    })
+    .await;
     worker.kill().unwrap();
     worker.wait().unwrap();
 
@@ -1114,4 +1102,122 @@ async fn killed_worker(journal: Journal) {
         .filter(|import| import.create)
         .count();
     assert_eq!(creations, 1, "nothing sent again");
+}
+
+/// Polls `ready` until it holds while `child` runs: fails if the child ends
+/// first, or after 30 s.
+async fn until(child: &mut std::process::Child, what: &str, mut ready: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !ready().await {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the child ended ({status}) before {what}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not after 30 s: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// The state of the newest entry of the SQLite journal at `path`, if any.
+async fn journal_state(path: &std::path::Path) -> Option<roster::office::JournalState> {
+    if !path.exists() {
+        return None;
+    }
+    let journal = roster::office::ImportJournal::sqlite(path).ok()?;
+    let entries = journal.entries().await.ok()?;
+    entries.first().map(|entry| entry.state)
+}
+
+/// `roster office import GOOD --create --yes --journal …`, sent SIGINT once
+/// `ready` holds; its output, and the journal's file.
+async fn interrupted_import(
+    lucca: &LocalLucca,
+    name: &str,
+    what: &str,
+    ready: impl AsyncFnMut(&std::path::Path) -> bool,
+) -> (Output, std::path::PathBuf) {
+    let mut ready = ready;
+    let journal_path = fresh_dir(name).join("imports.sqlite3");
+    let journal_arg = journal_path.display().to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args([
+            "office",
+            "import",
+            GOOD,
+            "--create",
+            "--yes",
+            "--journal",
+            &journal_arg,
+        ])
+        .env_remove("ROSTER_REDIS_URL")
+        .envs(lucca.env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    until(&mut child, what, async || ready(&journal_path).await).await;
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    (output, journal_path)
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_before_the_creation_left_sends_nothing_and_exits_130() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    lucca.set_import_duration(std::time::Duration::from_secs(30));
+    let (output, journal_path) = interrupted_import(
+        &lucca,
+        "interrupted-simulation",
+        "the server has the simulation",
+        async |_| !lucca.received_imports().is_empty(),
+    )
+    .await;
+
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("nothing was created"), "{stderr}");
+    assert!(lucca.received_imports().iter().all(|import| !import.create));
+    assert_eq!(journal_state(&journal_path).await, None);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_after_the_creation_left_says_what_the_journal_holds_and_exits_130() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    lucca.set_import_duration(std::time::Duration::from_secs(3));
+    let (output, journal_path) = interrupted_import(
+        &lucca,
+        "interrupted-creation",
+        "the journal holds the creation as accepted",
+        async |path| journal_state(path).await == Some(roster::office::JournalState::Accepted),
+    )
+    .await;
+
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("after the creation left"), "{stderr}");
+    assert!(stderr.contains("`accepted`"), "{stderr}");
+    assert!(stderr.contains("roster office status"), "{stderr}");
+    assert_eq!(
+        journal_state(&journal_path).await,
+        Some(roster::office::JournalState::Accepted)
+    );
+    let creations = lucca
+        .received_imports()
+        .iter()
+        .filter(|import| import.create)
+        .count();
+    assert_eq!(creations, 1);
 }

@@ -9,6 +9,8 @@ pub const USAGE: u8 = 2;
 pub const UNKNOWN: u8 = 3;
 /// A transient failure that a retry may mend.
 pub const TRANSIENT: u8 = 4;
+/// Interrupted (Ctrl-C, SIGINT): 128 + 2, as shells report it.
+pub const INTERRUPTED: u8 = 130;
 
 /// Why a command failed: its exit code and a message for a person.
 #[derive(Debug)]
@@ -44,6 +46,13 @@ impl Failure {
     pub fn transient(message: impl Into<String>) -> Self {
         Self {
             code: TRANSIENT,
+            message: message.into(),
+        }
+    }
+
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        Self {
+            code: INTERRUPTED,
             message: message.into(),
         }
     }

@@ -538,7 +538,25 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
         ),
         request.yes,
     )?;
-    let outcome = prepared.execute().await.map_err(import_failure)?;
+    // What the journal holds for each part before anything leaves: after a
+    // Ctrl-C, what changed is what this run did.
+    let keys: Vec<String> = prepared
+        .parts()
+        .iter()
+        .map(|part| part.sha256.clone())
+        .collect();
+    let mut before = Vec::new();
+    if let Some(journal) = &journal {
+        for sha256 in &keys {
+            before.push(journal.entry(&host, sha256).await.ok().flatten());
+        }
+    }
+    let outcome = tokio::select! {
+        outcome = prepared.execute() => outcome.map_err(import_failure)?,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(interrupted(journal.as_ref(), &host, &keys, &before).await);
+        }
+    };
     match outcome {
         CheckedImport::Rejected { analysis } => {
             let lines = report_lines(
@@ -653,6 +671,49 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             context,
         ),
     }
+}
+
+/// What a Ctrl-C left: nothing sent, or (from the journal) a creation that
+/// left, and what to run next. Exit 130 either way.
+async fn interrupted(
+    journal: Option<&ImportJournal>,
+    host: &str,
+    keys: &[String],
+    before: &[Option<office::JournalEntry>],
+) -> Failure {
+    let mut left = Vec::new();
+    if let Some(journal) = journal {
+        for (index, sha256) in keys.iter().enumerate() {
+            let now = journal.entry(host, sha256).await.ok().flatten();
+            let earlier = before.get(index).cloned().flatten();
+            let changed = match (&now, &earlier) {
+                (Some(now), Some(earlier)) => now.state != earlier.state || now.at != earlier.at,
+                (now, _) => now.is_some(),
+            };
+            if let (true, Some(entry)) = (changed, now) {
+                left.push(entry);
+            }
+        }
+    }
+    let Some(entry) = left.last() else {
+        return Failure::interrupted(
+            "interrupted before the creation left: nothing was created (a simulation creates nothing)",
+        );
+    };
+    let next = match (entry.state, entry.summary_id.as_deref()) {
+        (JournalState::Accepted | JournalState::Done, Some(id)) => format!(
+            "Lucca accepted it (import {id}): it is being applied; follow it with `roster office status {id}`, or run the same command again to resume it"
+        ),
+        _ => format!(
+            "no answer came: it may have been applied; check Lucca Office's imports, then run `roster office resolve {} --applied` (or --not-applied)",
+            entry.sha256
+        ),
+    };
+    Failure::interrupted(format!(
+        "interrupted after the creation left: the journal holds it as `{}` ({})\n{next}",
+        entry.state.name(),
+        entry.state
+    ))
 }
 
 /// A file created in parts: a row per part and the totals.
