@@ -103,6 +103,7 @@ pub(crate) struct Call {
     path: &'static str,
     resend: Resend,
     retries: Option<Backoff>,
+    stream: bool,
 }
 
 impl Call {
@@ -112,7 +113,15 @@ impl Call {
             path,
             resend,
             retries: None,
+            stream: false,
         }
+    }
+
+    /// A success's body is handed back unread, to be read as a stream (an
+    /// import's outcome, of any size); an error's is read whole as always.
+    pub(crate) const fn streamed(mut self) -> Self {
+        self.stream = true;
+        self
     }
 
     /// Tries it again with `retries` rather than the client's.
@@ -146,6 +155,9 @@ pub(crate) struct Buffered {
     parts: http::response::Parts,
     url: url::Url,
     body: Bytes,
+    /// A success to a [streamed](Call::streamed) call: its body, unread
+    /// (`body` is then empty).
+    open: Option<reqwest::Body>,
 }
 
 impl Buffered {
@@ -196,6 +208,24 @@ enum Failure {
     /// The deadline came while waiting for the rate limit.
     Deadline,
     Http(reqwest::Error),
+}
+
+impl Failure {
+    /// The failure as the error of a handwritten call of `operation`.
+    fn into_http(self, operation: &'static str) -> HttpError {
+        match self {
+            Self::Auth(error) => HttpError::Auth {
+                operation,
+                source: Arc::new(error),
+            },
+            Self::Budget(error) => HttpError::Budget {
+                operation,
+                source: Arc::new(error),
+            },
+            Self::Deadline => HttpError::DeadlinePassed { operation },
+            Self::Http(error) => HttpError::from_reqwest(operation, error),
+        }
+    }
 }
 
 impl Transport {
@@ -272,19 +302,17 @@ impl Transport {
         let answer = self
             .exchange(http, request, call, rebuild)
             .await
-            .map_err(|failure| match failure {
-                Failure::Auth(error) => HttpError::Auth {
-                    operation,
-                    source: Arc::new(error),
-                },
-                Failure::Budget(error) => HttpError::Budget {
-                    operation,
-                    source: Arc::new(error),
-                },
-                Failure::Deadline => HttpError::DeadlinePassed { operation },
-                Failure::Http(error) => HttpError::from_reqwest(operation, error),
-            })?;
-        let Buffered { parts, body, .. } = answer;
+            .map_err(|failure| failure.into_http(operation))?;
+        let Buffered {
+            parts, body, open, ..
+        } = answer;
+        let body = match open {
+            Some(open) => http_body_util::BodyExt::collect(open)
+                .await
+                .map_err(|error| HttpError::from_reqwest(operation, error))?
+                .to_bytes(),
+            None => body,
+        };
         if !parts.status.is_success() {
             return Err(HttpError::Status {
                 operation,
@@ -294,6 +322,30 @@ impl Transport {
             });
         }
         Ok(Answer { operation, body })
+    }
+
+    /// Sends a handwritten read whose success is read as a stream: its body,
+    /// unread; an error status is an error, with its body.
+    pub(crate) async fn open(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        call: Call,
+    ) -> Result<reqwest::Body, HttpError> {
+        let operation = call.operation;
+        let answer = self
+            .exchange(http, request, call.streamed(), None)
+            .await
+            .map_err(|failure| failure.into_http(operation))?;
+        match answer.open {
+            Some(body) => Ok(body),
+            None => Err(HttpError::Status {
+                operation,
+                status: answer.parts.status,
+                retry_after: retry_after(&answer.parts.headers, SystemTime::now()),
+                body: ErrorBody::new(answer.body),
+            }),
+        }
     }
 
     /// Sends `request` until [`decide`] says done, in one span.
@@ -372,6 +424,17 @@ impl Transport {
                 *timeout = Some(timeout.map_or(left, |own| own.min(left)));
             }
             let result = match http.execute(request).await {
+                Ok(answer) if call.stream && answer.status().is_success() => {
+                    span.record("status", answer.status().as_u16());
+                    let url = answer.url().clone();
+                    let (parts, body) = http::Response::<reqwest::Body>::from(answer).into_parts();
+                    return Ok(Buffered {
+                        parts,
+                        url,
+                        body: Bytes::new(),
+                        open: Some(body),
+                    });
+                }
                 Ok(answer) => {
                     span.record("status", answer.status().as_u16());
                     buffer(answer, self.max_response).await
@@ -477,12 +540,22 @@ async fn buffer(answer: reqwest::Response, max: usize) -> reqwest::Result<Buffer
     let (parts, body) = http::Response::<reqwest::Body>::from(answer).into_parts();
     if declared {
         let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
-        return Ok(Buffered { parts, url, body });
+        return Ok(Buffered {
+            parts,
+            url,
+            body,
+            open: None,
+        });
     }
     let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, max));
     let reading = with_url(http::Response::new(limited), &url);
     let body = reqwest::Response::from(reading).bytes().await?;
-    Ok(Buffered { parts, url, body })
+    Ok(Buffered {
+        parts,
+        url,
+        body,
+        open: None,
+    })
 }
 
 /// Why a generated call was not sent, carried through progenitor's `exec`

@@ -66,6 +66,7 @@ impl ClientExtraImportExt for Client {
             options: WaitOptions::default(),
             on_progress: None,
             part_limit: PLATFORM_LIMIT,
+            keep_descriptions: super::KEPT_DESCRIPTIONS,
             #[cfg(feature = "journal")]
             journal: None,
             #[cfg(feature = "journal")]
@@ -362,6 +363,7 @@ pub struct CheckedImportRequest<'a> {
     options: WaitOptions,
     on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
     part_limit: u64,
+    keep_descriptions: usize,
     #[cfg(feature = "journal")]
     journal: Option<&'a super::ImportJournal>,
     #[cfg(feature = "journal")]
@@ -395,6 +397,14 @@ impl<'a> CheckedImportRequest<'a> {
     /// Calls `callback` as the simulation, then the creation, progress.
     pub fn on_progress(mut self, callback: impl FnMut(Progress) + Send + 'a) -> Self {
         self.on_progress = Some(Box::new(callback));
+        self
+    }
+
+    /// Keeps at most `count` descriptions of each summary of the analyses
+    /// and results (default [`KEPT_DESCRIPTIONS`](super::KEPT_DESCRIPTIONS));
+    /// their counts count them all.
+    pub fn keep_descriptions(mut self, count: usize) -> Self {
+        self.keep_descriptions = count;
         self
     }
 
@@ -743,7 +753,8 @@ impl PreparedImport<'_> {
             .request
             .client
             .wait_for_import(started)
-            .options(self.request.options);
+            .options(self.request.options)
+            .keep_descriptions(self.request.keep_descriptions);
         if let Some(callback) = self.request.on_progress.as_mut() {
             wait = wait.on_progress(callback);
         }

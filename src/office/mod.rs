@@ -29,6 +29,7 @@ pub use row::UserLocationRow;
 mod import;
 #[cfg(feature = "journal")]
 pub mod journal;
+mod outcome;
 mod snapshot;
 mod upload;
 mod wait;
@@ -40,6 +41,7 @@ pub use import::{
 };
 #[cfg(feature = "journal")]
 pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};
+pub use outcome::KEPT_DESCRIPTIONS;
 pub use snapshot::{
     ENVELOPE_MARGIN, FileStamp, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError,
 };

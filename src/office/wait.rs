@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::Client;
+use super::outcome::{Descriptions, KEPT_DESCRIPTIONS, read_outcome};
 use super::types;
 use super::upload::{ImportMode, ImportStarted};
 use crate::error::HttpError;
@@ -240,6 +241,8 @@ pub struct WaitForImport<'a> {
     started: ImportStarted,
     options: WaitOptions,
     on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+    keep_descriptions: usize,
+    on_description: Option<Box<dyn FnMut(&str) + Send + 'a>>,
 }
 
 impl std::fmt::Debug for WaitForImport<'_> {
@@ -314,7 +317,24 @@ impl<'a> WaitForImport<'a> {
             started,
             options: WaitOptions::default(),
             on_progress: None,
+            keep_descriptions: KEPT_DESCRIPTIONS,
+            on_description: None,
         }
+    }
+
+    /// Keeps at most `count` descriptions of each summary of the outcome
+    /// (default [`KEPT_DESCRIPTIONS`]); the summary's `count` still counts
+    /// them all. The outcome is read as a stream: its size never matters.
+    pub fn keep_descriptions(mut self, count: usize) -> Self {
+        self.keep_descriptions = count;
+        self
+    }
+
+    /// Calls `callback` with every description of the outcome's summaries,
+    /// in order, as they are read (each user location created, say).
+    pub fn on_description(mut self, callback: impl FnMut(&str) + Send + 'a) -> Self {
+        self.on_description = Some(Box::new(callback));
+        self
     }
 
     /// Sets the delays and the deadline.
@@ -395,35 +415,18 @@ impl<'a> WaitForImport<'a> {
         loop {
             poller.polls += 1;
             let mode = self.started.mode;
-            let outcome = match mode {
-                ImportMode::Simulate => scope
-                    .run(
-                        self.client
-                            .get_office_api_imports_user_locations_analysis()
-                            .summary_id(&id)
-                            .send(),
-                    )
-                    .await
-                    .map(|answer| ImportOutcome::Analysis(answer.into_inner()))
-                    .map_err(|error| {
-                        HttpError::generated(
-                            "get_office_api_imports_user_locations_analysis",
-                            error,
-                        )
-                    }),
-                ImportMode::Create => scope
-                    .run(
-                        self.client
-                            .get_office_api_imports_user_locations_results()
-                            .summary_id(&id)
-                            .send(),
-                    )
-                    .await
-                    .map(|answer| ImportOutcome::Results(answer.into_inner()))
-                    .map_err(|error| {
-                        HttpError::generated("get_office_api_imports_user_locations_results", error)
-                    }),
+            let mut descriptions = Descriptions {
+                keep: self.keep_descriptions,
+                each: self.on_description.as_deref_mut(),
             };
+            let outcome = scope
+                .run(read_outcome(
+                    self.client,
+                    summary_id,
+                    mode,
+                    &mut descriptions,
+                ))
+                .await;
             let error = match outcome {
                 Ok(outcome) => return Ok(outcome),
                 Err(error @ HttpError::InvalidAnswer { .. }) => {

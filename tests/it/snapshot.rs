@@ -281,3 +281,40 @@ async fn a_creation_refused_on_part_two_reports_part_one_applied_and_a_rerun_fin
     assert_eq!(parts[0].summary_id, applied_id);
     assert_eq!(creations(&lucca), 2, "part 1 was not sent again");
 }
+
+#[tokio::test]
+async fn an_outcome_larger_than_the_answer_bound_is_read_as_a_stream() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_import_duration(Duration::from_millis(20));
+    // Answers read whole may be 4 KiB at most; the results of 300 rows,
+    // with a description each, are far larger.
+    let office: office::Client = lucca
+        .config()
+        .with_max_response_size(4096)
+        .client()
+        .unwrap();
+    let started = office
+        .import_user_locations(office::CsvUpload::from_rows(rows(300)))
+        .mode(office::ImportMode::Create)
+        .send()
+        .await
+        .unwrap();
+    let mut described = Vec::new();
+    let outcome = office
+        .wait_for_import(started)
+        .options(fast())
+        .keep_descriptions(10)
+        .on_description(|text| described.push(text.to_owned()))
+        .execute()
+        .await
+        .unwrap();
+
+    let office::ImportOutcome::Results(results) = outcome else {
+        panic!("expected typed results, got {outcome:?}");
+    };
+    let created = results.user_locations_created_summary.unwrap();
+    assert_eq!(created.count, Some(300), "the count counts them all");
+    assert_eq!(created.descriptions.len(), 10, "ten kept");
+    assert_eq!(described.len(), 300, "every description passed on");
+    assert_eq!(&described[..10], &created.descriptions[..]);
+}

@@ -1,0 +1,261 @@
+//! Reading an import's analysis or results as a stream: a million-row
+//! import's answer holds a description of every user location, hundreds of
+//! megabytes. Counts, error lines and warning lines are kept; descriptions
+//! go to a callback and are kept up to a bound. So the outcome of an import
+//! of any size is read, in flat memory, and never lost to the answer bound.
+
+use std::fmt;
+use std::io::{self, BufReader, Read};
+
+use futures_util::TryStreamExt;
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::upload::ImportMode;
+use super::wait::ImportOutcome;
+use super::{Client, types};
+use crate::error::HttpError;
+use crate::retry::Resend;
+use crate::transport::Operation;
+
+/// How many descriptions of each summary an outcome keeps by default (the
+/// rest are counted by the summary's `count`, and passed to the callback).
+pub const KEPT_DESCRIPTIONS: usize = 1000;
+
+/// How much of an outcome that is not JSON is kept, to show.
+const HEAD: usize = 64 * 1024;
+
+/// What becomes of the descriptions of an outcome's summaries.
+pub(crate) struct Descriptions<'a, 'f> {
+    /// Kept in the outcome, per summary.
+    pub(crate) keep: usize,
+    /// Called with each, in order.
+    pub(crate) each: Option<&'a mut (dyn FnMut(&str) + Send + 'f)>,
+}
+
+impl fmt::Debug for Descriptions<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Descriptions")
+            .field("keep", &self.keep)
+            .field("each", &self.each.is_some())
+            .finish()
+    }
+}
+
+/// Reads the analysis (of a simulation) or the results (of a creation) of
+/// `summary_id` as a stream.
+pub(crate) async fn read_outcome(
+    client: &Client,
+    summary_id: uuid::Uuid,
+    mode: ImportMode,
+    descriptions: &mut Descriptions<'_, '_>,
+) -> Result<ImportOutcome, HttpError> {
+    use progenitor_client::ClientInfo;
+    let operation = match mode {
+        ImportMode::Simulate => "get_office_api_imports_user_locations_analysis",
+        ImportMode::Create => "get_office_api_imports_user_locations_results",
+    };
+    let call = Operation::call(super::OPERATIONS, operation, "GET").resend(Resend::Read);
+    let id = summary_id.to_string();
+    let request = client
+        .client()
+        .get(format!("{}{}", client.baseurl(), call.path()))
+        .query(&[("summaryId", id.as_str())])
+        .build()
+        .map_err(|error| HttpError::from_reqwest(operation, error))?;
+    let body = client.inner().open(client.client(), request, call).await?;
+    let stream = http_body_util::BodyDataStream::new(body).map_err(io::Error::other);
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(1024);
+    let keep = descriptions.keep;
+    let pass = descriptions.each.is_some();
+    let parse = tokio::task::spawn_blocking(move || {
+        let mut head = Head::new(reader);
+        let parsed = {
+            let mut json = serde_json::Deserializer::from_reader(BufReader::new(&mut head));
+            Trimmed {
+                keep,
+                sender: pass.then_some(&sender),
+            }
+            .deserialize(&mut json)
+            .and_then(|value| json.end().map(|()| value))
+        };
+        (parsed, head.kept)
+    });
+    while let Some(description) = receiver.recv().await {
+        if let Some(each) = descriptions.each.as_mut() {
+            each(&description);
+        }
+    }
+    let (parsed, head) = parse.await.map_err(|error| HttpError::InvalidAnswer {
+        operation,
+        body: bytes::Bytes::new(),
+        source: serde_json::Error::io(io::Error::other(error)),
+    })?;
+    let value = parsed.map_err(|source| HttpError::InvalidAnswer {
+        operation,
+        body: bytes::Bytes::from(head),
+        source,
+    })?;
+    use serde::Deserialize;
+    let typed = match mode {
+        ImportMode::Simulate => {
+            types::ImportAnalysis::deserialize(&value).map(ImportOutcome::Analysis)
+        }
+        ImportMode::Create => types::ImportResults::deserialize(&value).map(ImportOutcome::Results),
+    };
+    typed.map_err(|source| HttpError::InvalidAnswer {
+        operation,
+        body: bytes::Bytes::from(serde_json::to_vec(&value).unwrap_or_default()),
+        source,
+    })
+}
+
+/// A reader that keeps the first [`HEAD`] bytes it reads, to show an answer
+/// that is not JSON.
+struct Head<R> {
+    inner: R,
+    kept: Vec<u8>,
+}
+
+impl<R> Head<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for Head<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        let room = HEAD.saturating_sub(self.kept.len()).min(read);
+        self.kept.extend_from_slice(&buffer[..room]);
+        Ok(read)
+    }
+}
+
+/// A JSON value, read as it comes, in which every array under a
+/// `descriptions` key keeps its first `keep` strings (each is also sent to
+/// `sender`, when there is one).
+#[derive(Clone, Copy)]
+struct Trimmed<'s> {
+    keep: usize,
+    sender: Option<&'s tokio::sync::mpsc::Sender<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Trimmed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Trimmed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an import's analysis or results")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = if key == "descriptions" {
+                map.next_value_seed(Kept(self))?
+            } else {
+                map.next_value_seed(self)?
+            };
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// A `descriptions` value: its first strings kept, each sent on.
+struct Kept<'s>(Trimmed<'s>);
+
+impl<'de> DeserializeSeed<'de> for Kept<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Kept<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of descriptions")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let Trimmed { keep, sender } = self.0;
+        let mut kept = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.0)? {
+            if let (Some(sender), Value::String(text)) = (sender, &item) {
+                // The receiver only goes away with the whole read.
+                let _ = sender.blocking_send(text.clone());
+            }
+            if kept.len() < keep {
+                kept.push(item);
+            }
+        }
+        Ok(Value::Array(kept))
+    }
+}
