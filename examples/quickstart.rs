@@ -187,6 +187,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 print_results(&results);
             }
         }
+        CheckedImport::CreatedInParts { analysis, parts } => {
+            // A file over Lucca's 100 MB: every part simulated, then each created.
+            print_analysis(&analysis);
+            for part in parts {
+                println!(
+                    "Part {} of {}: import {}",
+                    part.part.number, part.part.of, part.summary_id
+                );
+                if let roster::office::ImportOutcome::Results(results) = part.outcome {
+                    print_results(&results);
+                }
+            }
+        }
         CheckedImport::AnalysisUnread { analysis } => {
             println!(
                 "The analysis of {} could not be read ({}): nothing was created.",

@@ -11,6 +11,7 @@ mod config;
 mod credentials;
 mod error;
 mod file_name;
+mod file_stamp;
 mod generated;
 mod limiter;
 mod open;

@@ -123,10 +123,19 @@ pub(crate) async fn import(
         for (index, employee) in store.employees.iter().enumerate() {
             logins.entry(employee.login.as_str()).or_insert(index);
         }
+        // Each employee's user locations by day, so that a large file is
+        // judged in time linear in its rows.
+        let mut days: HashMap<(i64, NaiveDate), Vec<&StoredLocation>> = HashMap::new();
+        for location in &store.locations {
+            days.entry((location.owner_id, location.date))
+                .or_default()
+                .push(location);
+        }
         let verdicts = rows
             .iter()
-            .map(|row| judge(row, &store, &logins, override_existing))
+            .map(|row| judge(row, &store, &logins, &days, override_existing))
             .collect();
+        drop(days);
         let sha256 = {
             use sha2::Digest;
             sha2::Sha256::digest(&bytes)
@@ -190,6 +199,7 @@ fn judge(
     row: &ReceivedRow,
     store: &Store,
     logins: &HashMap<&str, usize>,
+    days: &HashMap<(i64, NaiveDate), Vec<&StoredLocation>>,
     override_existing: bool,
 ) -> Verdict {
     let employee = logins
@@ -222,16 +232,15 @@ fn judge(
         verdict.error = Some("DayPart is invalid".into());
         return verdict;
     };
-    let existing = store
-        .locations
+    let on_day = days
+        .get(&(employee.id, date))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let existing = on_day
         .iter()
         .any(|location| location.overlaps(employee.id, date, position));
     if is_deletion {
-        if !store
-            .locations
-            .iter()
-            .any(|location| location.owner_id == employee.id && location.date == date)
-        {
+        if on_day.is_empty() {
             verdict.warning = Some((
                 "There is no user location to delete on this day".into(),
                 false,

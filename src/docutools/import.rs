@@ -46,6 +46,20 @@ pub enum DocutoolsError {
         /// The limit.
         limit: usize,
     },
+    /// The file changed (its size or modification time) while it was
+    /// read: an export still writing it, say. Nothing was sent.
+    #[error(
+        "{} changed while it was read ({before} then {after}): nothing was sent; run again once it is complete",
+        path.display()
+    )]
+    Changed {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its size and modification time before.
+        before: crate::file_stamp::FileStamp,
+        /// And after.
+        after: crate::file_stamp::FileStamp,
+    },
     /// The file could not be read.
     #[error("cannot read {}", path.display())]
     Io {
@@ -140,18 +154,38 @@ impl UsersCsv {
         })
     }
 
-    /// The file at `path`, named after it.
+    /// The file at `path`, named after it, read once: every part
+    /// [`split`](Self::split) makes, and every upload, is of these bytes. A
+    /// file that changes while it is read is [`DocutoolsError::Changed`].
     pub async fn from_path(
         path: impl AsRef<Path>,
         encoding: CsvEncoding,
     ) -> Result<Self, DocutoolsError> {
         let path = path.as_ref();
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|source| DocutoolsError::Io {
+        let io_error = |source| DocutoolsError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let owned = path.to_owned();
+        let read = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut file = std::fs::File::open(&owned)?;
+            let before = crate::file_stamp::FileStamp::of(&file.metadata()?);
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)?;
+            let changed = before.changed(&file, &owned, bytes.len() as u64)?;
+            Ok::<_, std::io::Error>((bytes, changed))
+        })
+        .await
+        .map_err(|error| io_error(std::io::Error::other(error)))?;
+        let (bytes, changed) = read.map_err(io_error)?;
+        if let Some((before, after)) = changed {
+            return Err(DocutoolsError::Changed {
                 path: path.to_owned(),
-                source,
-            })?;
+                before,
+                after,
+            });
+        }
         let csv = Self::from_bytes(&bytes, encoding)?;
         match path.file_name().and_then(|name| name.to_str()) {
             Some(name) => Ok(csv.with_file_name(CsvFileName::new(name)?)),

@@ -131,7 +131,9 @@ impl CsvSource {
     /// Takes the source once and checks the snapshot, before anything is
     /// sent (on a blocking thread: a file may be large).
     async fn snapshot(self) -> Result<(Snapshot, CsvSummary), ImportError> {
-        let taken = tokio::task::spawn_blocking(move || {
+        // Boxed below at once, to cross the thread.
+        #[allow(clippy::result_large_err)]
+        let take = move || -> Result<(Snapshot, CsvSummary), ImportError> {
             let snapshot = match self {
                 Self::Rows(rows) => {
                     rows.iter()
@@ -144,15 +146,16 @@ impl CsvSource {
                 Self::Bytes(bytes) => Snapshot::of_bytes(bytes),
             };
             let summary = snapshot.check().map_err(ImportError::Csv)?;
-            Ok::<_, ImportError>((snapshot, summary))
-        })
-        .await;
-        taken.map_err(|error| {
+            Ok((snapshot, summary))
+        };
+        let taken = tokio::task::spawn_blocking(move || take().map_err(Box::new)).await;
+        let taken = taken.map_err(|error| {
             ImportError::Snapshot(SnapshotError::Io {
                 path: None,
                 source: std::io::Error::other(error),
             })
-        })?
+        })?;
+        taken.map_err(|error| *error)
     }
 }
 
@@ -610,6 +613,7 @@ impl PreparedImport<'_> {
             .filter(|_| resumable))
     }
 
+    #[cfg(feature = "journal")]
     fn tenant(&self) -> String {
         progenitor_client::ClientInfo::baseurl(self.request.client).to_owned()
     }

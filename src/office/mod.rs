@@ -35,6 +35,7 @@ mod upload;
 mod wait;
 
 pub use crate::file_name::{CsvFileName, FileNameError};
+pub use crate::file_stamp::FileStamp;
 pub use import::{
     CheckedImport, CheckedImportRequest, ClientExtraImportExt, CreatedPart, CsvSource, ImportError,
     ImportUserLocations, PreparedImport, analysis_has_errors,
@@ -42,9 +43,7 @@ pub use import::{
 #[cfg(feature = "journal")]
 pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};
 pub use outcome::KEPT_DESCRIPTIONS;
-pub use snapshot::{
-    ENVELOPE_MARGIN, FileStamp, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError,
-};
+pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError};
 pub use upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
 };

@@ -7,7 +7,6 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -18,6 +17,7 @@ use super::csv_write::UserLocationCsvWriter;
 use super::row::UserLocationRow;
 use super::upload::CsvUpload;
 use crate::file_name::CsvFileName;
+use crate::file_stamp::FileStamp;
 
 /// Lucca answers `413` to payloads over 100 MB (Lucca's API reference,
 /// "Rate limits and sizes"; see `../shared/api-facts.md`), read as decimal
@@ -94,34 +94,6 @@ pub enum SnapshotError {
     },
 }
 
-/// A file's size and modification time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileStamp {
-    /// Bytes.
-    pub length: u64,
-    /// Modification time, when the platform gives one.
-    pub modified: Option<SystemTime>,
-}
-
-impl std::fmt::Display for FileStamp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} bytes", self.length)?;
-        if let Some(modified) = self.modified {
-            write!(f, ", modified {}", httpdate::fmt_http_date(modified))?;
-        }
-        Ok(())
-    }
-}
-
-impl FileStamp {
-    fn of(metadata: &std::fs::Metadata) -> Self {
-        Self {
-            length: metadata.len(),
-            modified: metadata.modified().ok(),
-        }
-    }
-}
-
 /// Bytes being taken: in memory until [`IN_MEMORY`], then on disk, hashed
 /// as they come.
 struct Spool {
@@ -140,6 +112,13 @@ impl Spool {
             hasher: Sha256::new(),
             length: 0,
             bound,
+        }
+    }
+
+    fn with_capacity(bound: u64, capacity: usize) -> Self {
+        Self {
+            memory: Vec::with_capacity(capacity),
+            ..Self::new(bound)
         }
     }
 
@@ -195,7 +174,12 @@ impl Snapshot {
         };
         let mut file = File::open(path).map_err(io_error)?;
         let before = FileStamp::of(&file.metadata().map_err(io_error)?);
-        let mut spool = Spool::new(IN_MEMORY);
+        // A file known to be large goes to disk from its first byte (no
+        // 16 MiB buffer on the way); a small one is read into one buffer.
+        let mut spool = match before.length > IN_MEMORY {
+            true => Spool::new(0),
+            false => Spool::with_capacity(IN_MEMORY, before.length as usize + BOM.len()),
+        };
         let mut head = [0_u8; 3];
         let mut read = 0;
         while read < head.len() {
@@ -209,20 +193,12 @@ impl Snapshot {
         }
         spool.write_all(&head[..read]).map_err(io_error)?;
         let copied = io::copy(&mut file, &mut spool).map_err(io_error)? + read as u64;
-        let after_handle = FileStamp::of(&file.metadata().map_err(io_error)?);
-        let after_path = FileStamp::of(&std::fs::metadata(path).map_err(io_error)?);
-        for after in [after_handle, after_path] {
-            if after != before || copied != before.length {
-                let after = FileStamp {
-                    length: after.length.max(copied),
-                    ..after
-                };
-                return Err(SnapshotError::Changed {
-                    path: path.to_owned(),
-                    before,
-                    after,
-                });
-            }
+        if let Some((before, after)) = before.changed(&file, path, copied).map_err(io_error)? {
+            return Err(SnapshotError::Changed {
+                path: path.to_owned(),
+                before,
+                after,
+            });
         }
         let (content, length, sha256) = spool.finish().map_err(io_error)?;
         let file_name = path

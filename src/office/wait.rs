@@ -234,6 +234,9 @@ pub enum WaitError {
     },
 }
 
+/// What is called with each description of an outcome.
+type DescriptionCallback<'a> = Box<dyn FnMut(&str) + Send + 'a>;
+
 /// Polls an import until it is done, then reads its outcome. Made by
 /// [`ClientExtraImportExt::wait_for_import`](super::ClientExtraImportExt::wait_for_import).
 pub struct WaitForImport<'a> {
@@ -242,7 +245,7 @@ pub struct WaitForImport<'a> {
     options: WaitOptions,
     on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
     keep_descriptions: usize,
-    on_description: Option<Box<dyn FnMut(&str) + Send + 'a>>,
+    on_description: Option<DescriptionCallback<'a>>,
 }
 
 impl std::fmt::Debug for WaitForImport<'_> {

@@ -338,20 +338,6 @@ fn spec_text(api: &Api) -> String {
 }
 
 #[test]
-fn the_build_output_is_what_generate_makes_of_each_spec() {
-    for api in APIS {
-        let built =
-            std::fs::read_to_string(format!("{}/{}.rs", env!("OUT_DIR"), api.module)).unwrap();
-        assert_eq!(
-            generate(&api, &spec_text(&api)).unwrap(),
-            built,
-            "{}",
-            api.file
-        );
-    }
-}
-
-#[test]
 fn adding_a_response_field_changes_the_generated_type() {
     let api = office();
     let mut spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();

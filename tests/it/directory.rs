@@ -11,7 +11,7 @@ use roster::directory::{
     self, ClientExtraUsersExt, CultureId, DirectoryError, Fields, Range, Text, UserPatch,
     UserQuery, UserRef,
 };
-use roster::{Backoff, HttpError, LuccaApiKey, LuccaConfig, RateLimit};
+use roster::{Backoff, HttpError, LuccaApiKey, LuccaConfig};
 use roster_emulator::{Fault, LocalLucca, RequestLimit, Route, Setup};
 
 use crate::capture::serve_once;
@@ -458,10 +458,7 @@ async fn a_bulk_update_of_500_users_with_the_limit_on_gets_no_429() {
         per: Duration::from_millis(400),
     };
     lucca.set_rate_limit(Some(server));
-    let client_side = RateLimit {
-        requests: 50,
-        per: Duration::from_millis(480),
-    };
+    let client_side = crate::support::client_budget(server);
     let directory: directory::Client = lucca
         .config()
         .with_rate_limit(Some(client_side))
@@ -561,14 +558,14 @@ async fn one_failing_user_does_not_stop_the_others() {
 #[tokio::test]
 async fn the_limiter_is_shared_by_every_client_of_a_configuration() {
     let lucca = LocalLucca::start().await.unwrap();
-    lucca.set_rate_limit(Some(RequestLimit {
+    let server = RequestLimit {
         requests: 5,
         per: Duration::from_millis(300),
-    }));
-    let config = lucca.config().with_rate_limit(Some(RateLimit {
-        requests: 5,
-        per: Duration::from_millis(360),
-    }));
+    };
+    lucca.set_rate_limit(Some(server));
+    let config = lucca
+        .config()
+        .with_rate_limit(Some(crate::support::client_budget(server)));
     let office: roster::office::Client = config.client().unwrap();
     let directory: directory::Client = config.client().unwrap();
 

@@ -21,13 +21,6 @@ const SERVER: RequestLimit = RequestLimit {
     per: Duration::from_millis(400),
 };
 
-/// The workers' budget: the server's, with a margin for the time between
-/// being counted and arriving.
-const CLIENT: RateLimit = RateLimit {
-    requests: 50,
-    per: Duration::from_millis(560),
-};
-
 #[tokio::test]
 async fn a_redis_restarted_under_the_workers_is_used_again_at_once() {
     let Some(mut redis) = RedisServer::start("restarted") else {
@@ -52,7 +45,7 @@ fn worker(lucca: &LocalLucca, redis: &str) -> LuccaConfig {
     let store = RedisStore::open(redis).unwrap();
     lucca
         .config()
-        .with_rate_limit(Some(CLIENT))
+        .with_rate_limit(Some(crate::support::client_budget(SERVER)))
         .with_shared_budget(&store)
         .with_retries(Backoff::NONE)
 }

@@ -318,3 +318,55 @@ async fn an_outcome_larger_than_the_answer_bound_is_read_as_a_stream() {
     assert_eq!(described.len(), 300, "every description passed on");
     assert_eq!(&described[..10], &created.descriptions[..]);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_docutools_file_still_being_written_is_refused() {
+    use roster::docutools::{CsvEncoding, DocutoolsError, UsersCsv};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            std::fs::write(path, "Email Address,Name\r\na@b.example,A B\r\n")
+        })
+    };
+    let error = UsersCsv::from_path(&path, CsvEncoding::Detect)
+        .await
+        .unwrap_err();
+    writer.join().unwrap().unwrap();
+    assert!(
+        matches!(&error, DocutoolsError::Changed { path: changed, before, .. } if changed == &path && before.length == 0),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("nothing was sent"), "{error}");
+}
+
+#[tokio::test]
+async fn a_file_over_the_server_s_limit_sent_whole_is_refused_413_and_nothing_is_created() {
+    const LIMIT: usize = 8_000;
+    let (lucca, office) = local(Some(LIMIT)).await;
+    // The client told the platform allows more than this server does.
+    let error = office
+        .checked_import(CsvSource::rows(rows(300)))
+        .wait_options(fast())
+        .part_limit(1_000_000)
+        .execute()
+        .await
+        .unwrap_err();
+
+    let ImportError::Upload {
+        mode: office::ImportMode::Simulate,
+        source: office::UploadError::Rejected(refused),
+    } = &error
+    else {
+        panic!("expected a refused simulation, got {error:?}");
+    };
+    assert_eq!(refused.status().map(|status| status.as_u16()), Some(413));
+    assert!(lucca.received_imports().is_empty());
+}

@@ -73,3 +73,14 @@ pub fn fast() -> roster::office::WaitOptions {
         ..roster::office::WaitOptions::default()
     }
 }
+
+/// A client budget under `server`'s: the same requests over half again its
+/// window. The margin (the time between being counted and arriving) is a
+/// share of the window, so a test that needs more slack on a slow machine
+/// scales the window, and the margin with it, rather than a constant.
+pub fn client_budget(server: roster_emulator::RequestLimit) -> roster::RateLimit {
+    roster::RateLimit {
+        requests: server.requests,
+        per: server.per * 3 / 2,
+    }
+}

@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 done; 1 the input or the vendor refused; 2 usage or
 //! configuration; 3 outcome unknown (the import may have been applied);
-//! 4 a transient failure that a retry may mend.
+//! 4 a transient failure that a retry may mend; 130 interrupted (Ctrl-C).
 
 mod config;
 mod docutools;

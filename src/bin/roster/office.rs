@@ -492,6 +492,20 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     if !request.create {
         return simulate(&office, &request, existing, context).await;
     }
+    // Until the creation may leave, Ctrl-C ends the command at once: nothing
+    // was sent. From then on, the select below says what the journal holds.
+    let before_sending = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let guard = {
+        let armed = std::sync::Arc::clone(&before_sending);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok()
+                && armed.load(std::sync::atomic::Ordering::SeqCst)
+            {
+                eprintln!("roster: interrupted before anything was sent: nothing was created");
+                std::process::exit(i32::from(crate::exit::INTERRUPTED));
+            }
+        })
+    };
     let journal = match &request.journal {
         Some(at) => Some(at.open()?),
         None => None,
@@ -551,8 +565,12 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             before.push(journal.entry(&host, sha256).await.ok().flatten());
         }
     }
+    before_sending.store(false, std::sync::atomic::Ordering::SeqCst);
     let outcome = tokio::select! {
-        outcome = prepared.execute() => outcome.map_err(import_failure)?,
+        outcome = prepared.execute() => {
+            guard.abort();
+            outcome.map_err(import_failure)?
+        }
         _ = tokio::signal::ctrl_c() => {
             return Err(interrupted(journal.as_ref(), &host, &keys, &before).await);
         }
