@@ -29,6 +29,7 @@ use bytes::Bytes;
 ///     CheckedImport::AnalysisUnread { analysis } => println!("not created: {}", analysis.error),
 ///     CheckedImport::CreatedUnread { results, .. } => println!("APPLIED, {:?} created", results.created),
 ///     CheckedImport::Resumed { summary_id, .. } => println!("created before as {summary_id}"),
+///     CheckedImport::CreatedInParts { parts, .. } => println!("created in {} parts", parts.len()),
 /// }
 /// # Ok(()) }
 /// ```

@@ -519,15 +519,7 @@ impl<'a> WaitForImport<'a> {
         error: HttpError,
     ) -> Result<Option<Duration>, WaitError> {
         if let HttpError::DeadlinePassed { .. } = error {
-            let now = Instant::now();
-            return Err(WaitError::ExceededMaxWait {
-                summary_id: self.started.summary_id,
-                max_wait: self.options.max_wait,
-                elapsed: now - poller.schedule.started_at,
-                polls: poller.polls,
-                last_progress: poller.last_progress,
-                last_error: poller.last_error.take(),
-            });
+            return Err(self.exceeded(poller, Instant::now()));
         }
         // Not visible yet: within the grace period, a 404 or 409 is polled
         // again.
@@ -554,6 +546,18 @@ impl<'a> WaitForImport<'a> {
         }
     }
 
+    /// The wait's end at its deadline.
+    fn exceeded(&self, poller: &mut Poller, now: Instant) -> WaitError {
+        WaitError::ExceededMaxWait {
+            summary_id: self.started.summary_id,
+            max_wait: self.options.max_wait,
+            elapsed: now - poller.schedule.started_at,
+            polls: poller.polls,
+            last_progress: poller.last_progress,
+            last_error: poller.last_error.take(),
+        }
+    }
+
     /// Sleeps until the next poll, or the deadline (for one last poll), or
     /// gives up if the deadline has passed.
     async fn sleep(&self, poller: &mut Poller, hint: Option<Duration>) -> Result<(), WaitError> {
@@ -563,14 +567,7 @@ impl<'a> WaitForImport<'a> {
             .stall_after
             .map(|stall_after| later(poller.last_change, stall_after));
         let Some(next) = poller.schedule.next(now, hint) else {
-            return Err(WaitError::ExceededMaxWait {
-                summary_id: self.started.summary_id,
-                max_wait: self.options.max_wait,
-                elapsed: now - poller.schedule.started_at,
-                polls: poller.polls,
-                last_progress: poller.last_progress,
-                last_error: poller.last_error.take(),
-            });
+            return Err(self.exceeded(poller, now));
         };
         // A stall is seen when it happens, not at the next backoff.
         // (Unless the server asked for a longer wait: that is honoured.)

@@ -98,23 +98,30 @@ async fn the_creation_carries_the_simulated_bytes_even_when_the_file_is_rewritte
     assert_ne!(std::fs::read(&path).unwrap(), original);
 }
 
+/// A pipe at `path` that a thread writes `content` into: its size says 0
+/// while bytes are still coming, as a file an export is writing says less
+/// than what is read.
+#[cfg(unix)]
+fn still_being_written(
+    path: &std::path::Path,
+    content: Vec<u8>,
+) -> std::thread::JoinHandle<std::io::Result<()>> {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let path = path.to_owned();
+    std::thread::spawn(move || std::fs::write(path, content))
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn a_file_still_being_written_is_refused_and_nothing_is_sent() {
     let (lucca, office) = local(None).await;
     let dir = tempfile::tempdir().unwrap();
-    // A pipe: its size says 0 while bytes are still coming, as a file an
-    // export is writing says less than what is read.
     let path = dir.path().join("growing.csv");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let writer = {
-        let path = path.clone();
-        std::thread::spawn(move || std::fs::write(path, csv(&rows(3))))
-    };
+    let writer = still_being_written(&path, csv(&rows(3)));
     let error = office
         .checked_import(CsvSource::Path(path.clone()))
         .wait_options(fast())
@@ -325,17 +332,7 @@ async fn a_docutools_file_still_being_written_is_refused() {
     use roster::docutools::{CsvEncoding, DocutoolsError, UsersCsv};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.csv");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let writer = {
-        let path = path.clone();
-        std::thread::spawn(move || {
-            std::fs::write(path, "Email Address,Name\r\na@b.example,A B\r\n")
-        })
-    };
+    let writer = still_being_written(&path, b"Email Address,Name\r\na@b.example,A B\r\n".to_vec());
     let error = UsersCsv::from_path(&path, CsvEncoding::Detect)
         .await
         .unwrap_err();

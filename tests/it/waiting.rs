@@ -335,42 +335,34 @@ async fn a_generated_call_with_an_operation_timeout_hands_back_a_long_retry_afte
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_summary_not_visible_yet_is_waited_for_and_read() {
+/// An import of `mode` whose `route` answers `status` twice before it is
+/// visible: its outcome, waited for with the default options.
+async fn not_visible_yet(mode: ImportMode, route: Route, status: u16) -> ImportOutcome {
     let (lucca, office) = server(ImportFate::Completes).await;
-    let started = started(&office, ImportMode::Create).await;
+    let started = started(&office, mode).await;
     lucca.faults().inject_n(
-        Route::Progress,
+        route,
         Fault::Status {
-            status: 404,
+            status,
             retry_after: None,
         },
         2,
     );
-
     let outcome = office.wait_for_import(started).execute().await.unwrap();
+    assert_eq!(lucca.faults().pending(), 0, "both were seen");
+    outcome
+}
 
+#[tokio::test(start_paused = true)]
+async fn a_summary_not_visible_yet_is_waited_for_and_read() {
+    let outcome = not_visible_yet(ImportMode::Create, Route::Progress, 404).await;
     assert!(matches!(outcome, ImportOutcome::Results(_)), "{outcome:?}");
-    assert_eq!(lucca.faults().pending(), 0, "both 404s were seen");
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_outcome_not_visible_yet_at_progress_100_is_waited_for_and_read() {
-    let (lucca, office) = server(ImportFate::Completes).await;
-    let started = started(&office, ImportMode::Simulate).await;
-    lucca.faults().inject_n(
-        Route::Analysis,
-        Fault::Status {
-            status: 409,
-            retry_after: None,
-        },
-        2,
-    );
-
-    let outcome = office.wait_for_import(started).execute().await.unwrap();
-
+    let outcome = not_visible_yet(ImportMode::Simulate, Route::Analysis, 409).await;
     assert!(matches!(outcome, ImportOutcome::Analysis(_)), "{outcome:?}");
-    assert_eq!(lucca.faults().pending(), 0);
 }
 
 #[tokio::test(start_paused = true)]
