@@ -1158,8 +1158,9 @@ async fn interrupted_import(
         .spawn()
         .unwrap();
     until(&mut child, what, async || ready(&journal_path).await).await;
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // The shell's own `kill`: no other program needed.
+    let sent = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     assert!(sent.success());
