@@ -190,7 +190,7 @@ impl<C: Credentials> Config<C> {
         #[cfg(feature = "redis")]
         if let Some(store) = &self.shared {
             let shared = crate::shared::SharedBudget::new(store, &self.tenant_host());
-            return RateLimiter::shared(limit, shared);
+            return RateLimiter::shared(limit, Box::new(shared));
         }
         RateLimiter::new(limit)
     }
@@ -320,9 +320,18 @@ impl<C: Credentials> Config<C> {
         let http = self.http_client()?;
         let transport = Transport::new(self.limiter.clone(), self.max_response, self.retries)
             .with_operation_timeout(self.operation_timeout);
-        let tokens = self
-            .credentials
-            .token_source(&self.base_url, &http, transport.clone());
+        // The token requests go through the same transport (which obtains no
+        // token itself), seen by the token source as one narrow exchange.
+        let tokens = self.credentials.grant().map(|grant| {
+            let exchange: std::sync::Arc<dyn crate::token::Exchange> =
+                std::sync::Arc::new(transport.clone());
+            std::sync::Arc::new(crate::token::TokenSource::new(
+                grant.clone(),
+                &self.base_url,
+                http.clone(),
+                exchange,
+            ))
+        });
         let transport = transport.with_tokens(tokens);
         Ok(T::from_parts(self.base_url.as_str(), http, transport))
     }

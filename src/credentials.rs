@@ -6,15 +6,12 @@
 //! request shows them.
 
 use std::fmt;
-use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::base_url::BaseUrl;
 use crate::error::ConfigError;
-use crate::token::TokenSource;
-use crate::transport::Transport;
+use crate::rate::RateLimit;
 
 mod sealed {
     pub trait Sealed {}
@@ -25,7 +22,7 @@ pub trait Api: sealed::Sealed + Send + Sync + 'static {
     /// The environment variable that holds the host.
     const HOST_VAR: &'static str;
     /// The request budget a configuration starts with.
-    const RATE_LIMIT: Option<crate::RateLimit>;
+    const RATE_LIMIT: Option<RateLimit>;
 }
 
 /// The Lucca APIs (Office, Directory v3).
@@ -41,12 +38,12 @@ impl sealed::Sealed for Docutools {}
 
 impl Api for Lucca {
     const HOST_VAR: &'static str = "LUCCA_HOST";
-    const RATE_LIMIT: Option<crate::RateLimit> = Some(crate::RateLimit::LUCCA);
+    const RATE_LIMIT: Option<RateLimit> = Some(RateLimit::LUCCA);
 }
 
 impl Api for Docutools {
     const HOST_VAR: &'static str = "DOCUTOOLS_HOST";
-    const RATE_LIMIT: Option<crate::RateLimit> = None;
+    const RATE_LIMIT: Option<RateLimit> = None;
 }
 
 /// Credentials of an API. Implemented by [`LuccaApiKey`], [`BearerToken`]
@@ -63,14 +60,9 @@ pub trait Credentials: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'stat
     /// header cannot carry (the error never shows it).
     fn authorization(&self) -> Result<Option<HeaderValue>, ConfigError>;
 
-    /// Where tokens come from at run time, for credentials that grant them.
-    /// `transport` sends the token requests (it obtains no token itself).
-    fn token_source(
-        &self,
-        _base_url: &BaseUrl,
-        _http: &reqwest::Client,
-        _transport: Transport,
-    ) -> Option<Arc<TokenSource>> {
+    /// The grant that obtains tokens at run time, for credentials that are
+    /// one (the configuration makes the token source from it).
+    fn grant(&self) -> Option<&PasswordGrant> {
         None
     }
 }
@@ -227,17 +219,7 @@ impl Credentials for PasswordGrant {
         Ok(None)
     }
 
-    fn token_source(
-        &self,
-        base_url: &BaseUrl,
-        http: &reqwest::Client,
-        transport: Transport,
-    ) -> Option<Arc<TokenSource>> {
-        Some(Arc::new(TokenSource::new(
-            self.clone(),
-            base_url,
-            http.clone(),
-            transport,
-        )))
+    fn grant(&self) -> Option<&PasswordGrant> {
+        Some(self)
     }
 }

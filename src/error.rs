@@ -11,7 +11,6 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 
 use crate::retry::retry_after;
-use crate::token::AuthError;
 
 /// A store shared by several workers (Redis) could not be used: not
 /// reached, not answering in time, or answering an error. Names the store by
@@ -332,20 +331,20 @@ impl HttpError {
         if too_large(&source) {
             return Self::AnswerTooLarge { operation };
         }
-        match crate::transport::unsent(&source) {
-            Some(crate::transport::Unsent::Auth(auth)) => {
+        match unsent(&source) {
+            Some(Unsent::Auth(auth)) => {
                 return Self::Auth {
                     operation,
                     source: auth,
                 };
             }
-            Some(crate::transport::Unsent::Budget(store)) => {
+            Some(Unsent::Budget(store)) => {
                 return Self::Budget {
                     operation,
                     source: store,
                 };
             }
-            Some(crate::transport::Unsent::Deadline) => {
+            Some(Unsent::Deadline) => {
                 return Self::DeadlinePassed { operation };
             }
             None => {}
@@ -407,4 +406,50 @@ pub(crate) fn cause<T: std::error::Error + 'static>(error: &reqwest::Error) -> O
 /// Whether an answer was cut for passing the size bound.
 pub(crate) fn too_large(error: &reqwest::Error) -> bool {
     cause::<http_body_util::LengthLimitError>(error).is_some()
+}
+
+/// A token could not be obtained. Never shows a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint refused the grant (wrong password, expired
+    /// refresh token, missing 2FA code…).
+    #[error("the token endpoint refused the {grant} grant with {status}: {reason}")]
+    Refused {
+        /// `password` or `refresh_token`.
+        grant: &'static str,
+        /// The status.
+        status: reqwest::StatusCode,
+        /// The OAuth2 `error` code and description, if any.
+        reason: String,
+    },
+    /// The token request failed without an answer (no connection, no
+    /// answer, an answer too large).
+    #[error("the token request failed")]
+    Http(#[source] Box<HttpError>),
+    /// The token endpoint answered success without a usable token.
+    #[error("the token endpoint's answer has no usable access token")]
+    InvalidAnswer,
+}
+
+/// Why a generated call was not sent, carried through progenitor's `exec`
+/// hook, which can only fail with a `reqwest::Error`: the error of reading a
+/// body whose stream fails with it, so that it stays the typed source, found
+/// again by [`unsent`].
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum Unsent {
+    /// No access token.
+    #[error("no access token")]
+    Auth(#[source] Arc<AuthError>),
+    /// The shared rate budget could not be reached.
+    #[error("the shared rate budget cannot be reached")]
+    Budget(#[source] Arc<StoreError>),
+    /// The call's deadline came while it waited for the rate limit.
+    #[error("the call's deadline came before it could be sent")]
+    Deadline,
+}
+
+/// Why a generated call was not sent, if that is what its error is.
+pub(crate) fn unsent(error: &reqwest::Error) -> Option<Unsent> {
+    cause::<Unsent>(error).cloned()
 }

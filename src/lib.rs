@@ -15,6 +15,7 @@ mod file_stamp;
 mod generated;
 mod limiter;
 mod open;
+mod rate;
 mod retry;
 mod token;
 mod tolerant;
@@ -36,10 +37,10 @@ pub use config::{
 pub use credentials::{
     Api, BearerToken, Credentials, Docutools, Lucca, LuccaApiKey, PasswordGrant,
 };
-pub use error::{ConfigError, ErrorBody, HttpError, StoreError};
+pub use error::{AuthError, ConfigError, ErrorBody, HttpError, StoreError};
 pub use limiter::{RateLimit, RateLimitError, RateLimiter};
 pub use open::Open;
 pub use retry::Backoff;
-pub use token::{AuthError, TokenSource};
+pub use token::TokenSource;
 pub use tolerant::{DateTimeError, EchoedDate, VendorDateTime};
 pub use transport::Transport;

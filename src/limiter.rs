@@ -10,83 +10,25 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use futures_util::future::BoxFuture;
+
 use crate::error::StoreError;
+pub use crate::rate::{RateLimit, RateLimitError};
 
-/// A request budget: `requests` in any window of `per`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// How many requests.
-    pub requests: u32,
-    /// In how long a window.
-    pub per: Duration,
-}
+/// A window kept outside this process, for every process of every worker
+/// (Redis: `shared::SharedBudget`). What the limiter needs of it, so that
+/// the limiter does not know the store.
+pub(crate) trait SharedWindow: std::fmt::Debug + Send + Sync {
+    /// Counts one request now if it fits (a pause included), else how long
+    /// to wait before asking again.
+    fn admit(&self, limit: RateLimit) -> BoxFuture<'_, Result<Option<Duration>, StoreError>>;
 
-impl RateLimit {
-    /// Lucca's documented limit, 50 requests per minute per account, with a
-    /// 5 % margin on the window so that network jitter never makes the
-    /// server count 51.
-    pub const LUCCA: RateLimit = RateLimit {
-        requests: 50,
-        per: Duration::from_secs(63),
-    };
-}
+    /// Holds every process back for `delay`.
+    fn pause(&self, delay: Duration) -> BoxFuture<'_, Result<(), StoreError>>;
 
-impl RateLimit {
-    /// `requests` a minute: a share of a tenant's budget, such as 20 of
-    /// Lucca's 50 so that the tenant's other integrations keep the rest.
-    pub const fn per_minute(requests: u32) -> Self {
-        Self {
-            requests,
-            per: Duration::from_secs(60),
-        }
-    }
-
-    /// Requests a second, on average.
-    pub fn rate(&self) -> f64 {
-        f64::from(self.requests) / self.per.as_secs_f64().max(f64::MIN_POSITIVE)
-    }
-}
-
-/// A rate that does not read as `N/min`, `N/s`, `N/h` or `N/SECONDSs`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a rate: write it as 20/min, 1/s, 600/h or 50/63s")]
-pub struct RateLimitError(pub String);
-
-impl std::str::FromStr for RateLimit {
-    type Err = RateLimitError;
-
-    /// `20/min`, `1/s`, `600/h`, `50/63s`.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let wrong = || RateLimitError(text.to_owned());
-        let (count, window) = text.trim().split_once('/').ok_or_else(wrong)?;
-        let requests: u32 = count.trim().parse().map_err(|_| wrong())?;
-        let window = window.trim();
-        let seconds = match window {
-            "s" | "sec" | "second" => 1,
-            "min" | "m" | "minute" => 60,
-            "h" | "hour" => 3600,
-            other => other
-                .strip_suffix('s')
-                .and_then(|number| number.parse::<u64>().ok())
-                .ok_or_else(wrong)?,
-        };
-        if requests == 0 || seconds == 0 {
-            return Err(wrong());
-        }
-        Ok(Self {
-            requests,
-            per: Duration::from_secs(seconds),
-        })
-    }
-}
-
-impl std::fmt::Display for RateLimit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.per.as_secs() {
-            60 if self.per.subsec_nanos() == 0 => write!(f, "{} a minute", self.requests),
-            _ => write!(f, "{} per {:?}", self.requests, self.per),
-        }
-    }
+    /// Whether a store that cannot be reached is counted in this process
+    /// instead (else the request fails, and nothing is sent).
+    fn falls_back(&self) -> bool;
 }
 
 /// `delay` after `now`, or a year after it when the clock cannot go that far
@@ -105,8 +47,7 @@ pub(crate) fn later(now: Instant, delay: Duration) -> Instant {
 pub struct RateLimiter {
     limit: RateLimit,
     state: Mutex<Window>,
-    #[cfg(feature = "redis")]
-    shared: Option<crate::shared::SharedBudget>,
+    shared: Option<Box<dyn SharedWindow>>,
 }
 
 #[derive(Debug, Default)]
@@ -121,14 +62,13 @@ impl RateLimiter {
         Self {
             limit,
             state: Mutex::new(Window::default()),
-            #[cfg(feature = "redis")]
             shared: None,
         }
     }
 
     /// A limiter for `limit` whose window and pauses are `shared`.
-    #[cfg(feature = "redis")]
-    pub(crate) fn shared(limit: RateLimit, shared: crate::shared::SharedBudget) -> Self {
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn shared(limit: RateLimit, shared: Box<dyn SharedWindow>) -> Self {
         Self {
             shared: Some(shared),
             ..Self::new(limit)
@@ -137,10 +77,7 @@ impl RateLimiter {
 
     /// Whether the window is kept in a shared store.
     pub fn is_shared(&self) -> bool {
-        #[cfg(feature = "redis")]
-        return self.shared.is_some();
-        #[cfg(not(feature = "redis"))]
-        false
+        self.shared.is_some()
     }
 
     /// The budget.
@@ -158,12 +95,9 @@ impl RateLimiter {
     /// store comes and goes, neither window is blind to what went out.
     pub async fn acquire(&self) -> Result<(), StoreError> {
         self.acquire_here().await;
-        #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared {
-            return match self.acquire_shared(shared).await {
-                Err(error)
-                    if shared.store().store_down() == crate::shared::StoreDown::InProcess =>
-                {
+            return match self.acquire_shared(shared.as_ref()).await {
+                Err(error) if shared.falls_back() => {
                     let cause = std::error::Error::source(&error).map(ToString::to_string);
                     tracing::warn!(%error, ?cause, "the shared rate budget cannot be reached: counting in this process");
                     Ok(())
@@ -175,8 +109,7 @@ impl RateLimiter {
     }
 
     /// Waits for room in the shared window (a pause included).
-    #[cfg(feature = "redis")]
-    async fn acquire_shared(&self, shared: &crate::shared::SharedBudget) -> Result<(), StoreError> {
+    async fn acquire_shared(&self, shared: &dyn SharedWindow) -> Result<(), StoreError> {
         while let Some(wait) = shared.admit(self.limit).await? {
             tokio::time::sleep(wait).await;
         }
@@ -227,7 +160,6 @@ impl RateLimiter {
             let mut window = self.state.lock();
             window.paused_until = window.paused_until.max(Some(until));
         }
-        #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared
             && let Err(error) = shared.pause(delay).await
         {

@@ -10,44 +10,36 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+
 use crate::base_url::BaseUrl;
 use crate::credentials::{PasswordGrant, sensitive_header};
-use crate::error::{ErrorBody, HttpError};
-use crate::retry::Resend;
-use crate::transport::{Call, Transport};
+use crate::error::{AuthError, ErrorBody, HttpError};
 
 /// The path of the token endpoint.
 pub(crate) const TOKEN_PATH: &str = "/oauth/token";
 
-/// The token request, for the transport: never repeated by itself.
-const TOKEN_CALL: Call = Call::new("oauth_token", TOKEN_PATH, Resend::Never);
+/// The token request's operation, for the span and errors.
+pub(crate) const TOKEN_OPERATION: &str = "oauth_token";
+
+/// How the token source sends its request: the one request path (the
+/// transport implements it), seen through the one call it needs. The token
+/// request is sent once, never repeated by itself; an error status is an
+/// error with its body.
+pub(crate) trait Exchange: Send + Sync {
+    /// Sends `request` (the `operation` at `path`): the answer's body.
+    fn send_once<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+        path: &'static str,
+    ) -> BoxFuture<'a, Result<Bytes, HttpError>>;
+}
 
 /// How long before its expiry a token is refreshed.
 const REFRESH_MARGIN: Duration = Duration::from_secs(30);
-
-/// A token could not be obtained. Never shows a secret.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthError {
-    /// The token endpoint refused the grant (wrong password, expired
-    /// refresh token, missing 2FA code…).
-    #[error("the token endpoint refused the {grant} grant with {status}: {reason}")]
-    Refused {
-        /// `password` or `refresh_token`.
-        grant: &'static str,
-        /// The status.
-        status: reqwest::StatusCode,
-        /// The OAuth2 `error` code and description, if any.
-        reason: String,
-    },
-    /// The token request failed without an answer (no connection, no
-    /// answer, an answer too large).
-    #[error("the token request failed")]
-    Http(#[source] Box<HttpError>),
-    /// The token endpoint answered success without a usable token.
-    #[error("the token endpoint's answer has no usable access token")]
-    InvalidAnswer,
-}
 
 #[derive(Deserialize)]
 struct TokenAnswer {
@@ -69,11 +61,13 @@ struct Token {
 }
 
 /// Obtains and refreshes access tokens; shared by every call of a client.
+/// Only the transport asks it for a token: there is no way to a token
+/// around the one request path.
 pub struct TokenSource {
     grant: PasswordGrant,
     url: String,
     http: reqwest::Client,
-    transport: Transport,
+    exchange: std::sync::Arc<dyn Exchange>,
     current: tokio::sync::Mutex<Option<Token>>,
 }
 
@@ -91,20 +85,20 @@ impl TokenSource {
         grant: PasswordGrant,
         base_url: &BaseUrl,
         http: reqwest::Client,
-        transport: Transport,
+        exchange: std::sync::Arc<dyn Exchange>,
     ) -> Self {
         Self {
             grant,
             url: format!("{}{TOKEN_PATH}", base_url.as_str()),
             http,
-            transport,
+            exchange,
             current: tokio::sync::Mutex::new(None),
         }
     }
 
     /// The `Authorization` header to send now: the current token, or a
     /// refreshed one when it expires within [`REFRESH_MARGIN`], or a new one.
-    pub async fn header(&self) -> Result<HeaderValue, AuthError> {
+    pub(crate) async fn header(&self) -> Result<HeaderValue, AuthError> {
         let mut current = self.current.lock().await;
         if let Some(token) = current.as_ref()
             && token
@@ -131,7 +125,7 @@ impl TokenSource {
 
     /// Forgets the token `used` after the server refused it (401), so the
     /// next [`header`](Self::header) refreshes it.
-    pub async fn reject(&self, used: Option<&HeaderValue>) {
+    pub(crate) async fn reject(&self, used: Option<&HeaderValue>) {
         let mut current = self.current.lock().await;
         if let Some(token) = current.as_mut()
             && used == Some(&token.header)
@@ -168,14 +162,11 @@ impl TokenSource {
             .multipart(form)
             .build()
             .map_err(|error| {
-                AuthError::Http(Box::new(HttpError::from_reqwest(
-                    TOKEN_CALL.operation(),
-                    error,
-                )))
+                AuthError::Http(Box::new(HttpError::from_reqwest(TOKEN_OPERATION, error)))
             })?;
-        // Boxed: the transport obtains tokens from here, so its future
-        // type would otherwise contain itself (this transport has no tokens).
-        let sent = Box::pin(self.transport.send(&self.http, request, TOKEN_CALL, None));
+        let sent = self
+            .exchange
+            .send_once(&self.http, request, TOKEN_OPERATION, TOKEN_PATH);
         let answer = match sent.await {
             Ok(answer) => answer,
             Err(HttpError::Status { status, body, .. }) => {
@@ -189,7 +180,7 @@ impl TokenSource {
         };
         // The answer holds the tokens: it is never shown, not even in an error.
         let token: TokenAnswer =
-            serde_json::from_slice(&answer.body).map_err(|_| AuthError::InvalidAnswer)?;
+            serde_json::from_slice(&answer).map_err(|_| AuthError::InvalidAnswer)?;
         let header = sensitive_header(format!("Bearer {}", token.access_token), "access token")
             .map_err(|_| AuthError::InvalidAnswer)?;
         Ok(Token {

@@ -18,10 +18,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::error::{ErrorBody, HttpError, StoreError};
+use crate::error::{AuthError, ErrorBody, HttpError, StoreError, Unsent};
 use crate::limiter::RateLimiter;
 use crate::retry::{Backoff, Next, Resend, Seen, decide, retry_after};
-use crate::token::{AuthError, TokenSource};
+use crate::token::TokenSource;
 
 /// progenitor adds `api-version: <info.version>` to every generated call.
 /// No vendor documents it, and Lucca's newer API gives `Api-Version` another
@@ -62,12 +62,6 @@ impl Scope {
 
     fn current() -> Self {
         SCOPE.try_with(|scope| *scope).unwrap_or_default()
-    }
-}
-
-impl Default for Transport {
-    fn default() -> Self {
-        Self::new(None, crate::config::DEFAULT_MAX_RESPONSE, Backoff::DEFAULT)
     }
 }
 
@@ -517,6 +511,26 @@ impl Transport {
     }
 }
 
+/// The token source's requests go through the transport that obtains no
+/// token (boxed: the transport obtains tokens from there, so its future type
+/// would otherwise contain itself).
+impl crate::token::Exchange for Transport {
+    fn send_once<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+        path: &'static str,
+    ) -> futures_util::future::BoxFuture<'a, Result<Bytes, HttpError>> {
+        let call = Call::new(operation, path, Resend::Never);
+        Box::pin(async move {
+            self.send(http, request, call, None)
+                .await
+                .map(|answer| answer.body)
+        })
+    }
+}
+
 /// `answer`, knowing the URL it came from (as `reqwest::Response::url` and
 /// its errors say it).
 fn with_url<T>(mut answer: http::Response<T>, url: &url::Url) -> http::Response<T> {
@@ -558,23 +572,6 @@ async fn buffer(answer: reqwest::Response, max: usize) -> reqwest::Result<Buffer
     })
 }
 
-/// Why a generated call was not sent, carried through progenitor's `exec`
-/// hook, which can only fail with a `reqwest::Error`: the error of reading a
-/// body whose stream fails with it, so that it stays the typed source, found
-/// again by [`unsent`].
-#[derive(Debug, Clone, thiserror::Error)]
-pub(crate) enum Unsent {
-    /// No access token.
-    #[error("no access token")]
-    Auth(#[source] Arc<AuthError>),
-    /// The shared rate budget could not be reached.
-    #[error("the shared rate budget cannot be reached")]
-    Budget(#[source] Arc<StoreError>),
-    /// The call's deadline came while it waited for the rate limit.
-    #[error("the call's deadline came before it could be sent")]
-    Deadline,
-}
-
 async fn unsent_as_reqwest(unsent: Unsent) -> reqwest::Error {
     let stream = futures_util::stream::once(async move { Err::<Bytes, _>(unsent) });
     let answer = http::Response::new(reqwest::Body::wrap_stream(stream));
@@ -582,9 +579,4 @@ async fn unsent_as_reqwest(unsent: Unsent) -> reqwest::Error {
         Err(error) => error,
         Ok(_) => unreachable!("the body's only item is an error"),
     }
-}
-
-/// Why a generated call was not sent, if that is what its error is.
-pub(crate) fn unsent(error: &reqwest::Error) -> Option<Unsent> {
-    crate::error::cause::<Unsent>(error).cloned()
 }

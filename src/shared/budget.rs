@@ -8,7 +8,7 @@ use redis::Script;
 
 use super::{RedisStore, Step};
 use crate::error::StoreError;
-use crate::limiter::RateLimit;
+use crate::limiter::{RateLimit, SharedWindow};
 
 /// Admits one request if the window has room and no pause runs: answers 0,
 /// or how many microseconds to wait before asking again.
@@ -65,11 +65,6 @@ impl SharedBudget {
         }
     }
 
-    /// The store.
-    pub(crate) fn store(&self) -> &RedisStore {
-        &self.store
-    }
-
     /// Counts one request now if `limit` has room: `None`, or how long to
     /// wait before asking again.
     pub(crate) async fn admit(&self, limit: RateLimit) -> Result<Option<Duration>, StoreError> {
@@ -105,5 +100,25 @@ impl SharedBudget {
             .run::<i64>(Step::Repeatable, &SCRIPT, &[&self.pause], &[&millis])
             .await
             .map(drop)
+    }
+}
+
+impl SharedWindow for SharedBudget {
+    fn admit(
+        &self,
+        limit: RateLimit,
+    ) -> futures_util::future::BoxFuture<'_, Result<Option<Duration>, StoreError>> {
+        Box::pin(SharedBudget::admit(self, limit))
+    }
+
+    fn pause(
+        &self,
+        delay: Duration,
+    ) -> futures_util::future::BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(SharedBudget::pause(self, delay))
+    }
+
+    fn falls_back(&self) -> bool {
+        self.store.store_down() == super::StoreDown::InProcess
     }
 }

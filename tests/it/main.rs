@@ -27,6 +27,7 @@ mod examples;
 mod faults;
 #[cfg(feature = "journal")]
 mod journal;
+mod layers;
 mod office_csv;
 mod office_import;
 mod office_upload;
