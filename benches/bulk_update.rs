@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use roster::RateLimit;
-use roster::directory::{self, ClientExtraUsersExt, UserPatch, UserRef};
+use roster::directory::{self, UserPatch, UserRef};
 use roster_emulator::{LocalLucca, RequestLimit, Setup};
 
 const USERS: usize = 3_200;

@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{
-    self, CheckedImport, ClientExtraImportExt, CsvSource, UserLocationCsvWriter, UserLocationRow,
-    WaitOptions,
+    self, CheckedImport, CsvSource, UserLocationCsvWriter, UserLocationRow, WaitOptions,
 };
 
 /// The generated employees' logins, `user0000`….

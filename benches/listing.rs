@@ -11,7 +11,7 @@ mod support;
 use std::time::Instant;
 
 use futures_util::TryStreamExt;
-use roster::directory::{self, ClientExtraUsersExt, Fields, UserQuery};
+use roster::directory::{self, Fields, UserQuery};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use roster::RateLimit;
-use roster::directory::{self, ClientExtraUsersExt, DesiredUsers, Fields, UserPatch, UserRef};
+use roster::directory::{self, DesiredUsers, Fields, UserPatch, UserRef};
 use roster_emulator::{LocalLucca, Setup};
 
 /// An export of `count` employees as the tenant holds them, a job title for

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use roster::office::types::Position;
-use roster::office::{self, ClientExtraImportExt, CsvUpload, UserLocationRow, WaitOptions};
+use roster::office::{self, CsvUpload, UserLocationRow, WaitOptions};
 use roster_emulator::{LocalLucca, Route};
 
 const SCALE: u32 = 100;

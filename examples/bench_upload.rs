@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use roster::office::{self, ClientExtraImportExt, CsvUpload};
+use roster::office::{self, CsvUpload};
 use roster::{LuccaApiKey, LuccaConfig};
 
 #[tokio::main(flavor = "current_thread")]

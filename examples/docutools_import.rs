@@ -15,7 +15,7 @@
 use std::error::Error;
 
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
+use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
 use roster::{ConfigError, DocutoolsConfig, DocutoolsLoginConfig, PasswordGrant};
 use roster_emulator::LocalDocutools;
 

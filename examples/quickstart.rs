@@ -19,8 +19,7 @@ use std::time::Duration;
 
 use chrono::{Datelike, Days, Local, NaiveDate};
 use roster::office::{
-    self, CheckedImport, ClientExtraImportExt, CsvSource, ImportOutcome, Progress, UserLocationRow,
-    WaitOptions, types,
+    self, CheckedImport, CsvSource, ImportOutcome, Progress, UserLocationRow, WaitOptions, types,
 };
 
 /// The Monday after today, so that the sample rows are in the future.

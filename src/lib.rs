@@ -21,8 +21,6 @@ mod token;
 mod tolerant;
 mod transport;
 
-pub mod prelude;
-
 pub mod directory;
 pub mod docutools;
 pub mod office;

@@ -7,7 +7,7 @@
 //! Handwritten: `fields` selections, typed `query` filters, `patch`es that
 //! set, clear or leave each field, and the `users` operations (one user,
 //! every user as a stream, a login's id, updates, bulk updates), added to the
-//! client by [`ClientExtraUsersExt`] as builders ending in `send()` or
+//! client as inherent methods, builders ending in `send()` or
 //! `execute()`. Every request goes through the crate's
 //! [`Transport`](crate::Transport); errors wrap [`HttpError`](crate::HttpError).
 
@@ -33,6 +33,6 @@ pub use sync::{
     RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin, UserChange,
 };
 pub use users::{
-    BulkReport, BulkUpdateRequest, ClientExtraUsersExt, DirectoryError, FindUserIdRequest,
-    GetUserRequest, ListUsersRequest, UpdateOutcome, UpdateUserRequest, UserRef, parse_enveloped,
+    BulkReport, BulkUpdateRequest, DirectoryError, FindUserIdRequest, GetUserRequest,
+    ListUsersRequest, UpdateOutcome, UpdateUserRequest, UserRef, parse_enveloped,
 };

@@ -212,7 +212,6 @@ impl BulkReport {
 ///
 /// ```no_run
 /// use roster::directory::{self, Fields, UserPatch};
-/// use roster::prelude::*;
 ///
 /// # async fn run(directory: directory::Client) -> Result<(), directory::DirectoryError> {
 /// let id = directory.find_user_id("jdupont").send().await?;
@@ -221,27 +220,9 @@ impl BulkReport {
 /// directory.update_user(id, UserPatch::new().job_title("Lead")).send().await?;
 /// # Ok(()) }
 /// ```
-pub trait ClientExtraUsersExt {
+impl Client {
     /// One user; the envelope or a bare object.
-    fn user(&self, id: i64) -> GetUserRequest<'_>;
-
-    /// Every user the query matches, page after page, each once.
-    fn users(&self, query: UserQuery) -> ListUsersRequest<'_>;
-
-    /// The id of the user with this login.
-    fn find_user_id(&self, login: impl Into<String>) -> FindUserIdRequest<'_>;
-
-    /// Sends the touched fields of `patch`; the transport tries it again on
-    /// 408, 429, 502, 503, 504 and lost answers (a `PUT` is idempotent).
-    fn update_user(&self, id: i64, patch: UserPatch) -> UpdateUserRequest<'_>;
-
-    /// Updates many users, a few at a time, within the client's rate limit.
-    /// One user's failure stops nothing.
-    fn bulk_update(&self, updates: Vec<(UserRef, UserPatch)>) -> BulkUpdateRequest<'_>;
-}
-
-impl ClientExtraUsersExt for Client {
-    fn user(&self, id: i64) -> GetUserRequest<'_> {
+    pub fn user(&self, id: i64) -> GetUserRequest<'_> {
         GetUserRequest {
             client: self,
             id,
@@ -249,21 +230,25 @@ impl ClientExtraUsersExt for Client {
         }
     }
 
-    fn users(&self, query: UserQuery) -> ListUsersRequest<'_> {
+    /// Every user the query matches, page after page, each once.
+    pub fn users(&self, query: UserQuery) -> ListUsersRequest<'_> {
         ListUsersRequest {
             client: self,
             query,
         }
     }
 
-    fn find_user_id(&self, login: impl Into<String>) -> FindUserIdRequest<'_> {
+    /// The id of the user with this login.
+    pub fn find_user_id(&self, login: impl Into<String>) -> FindUserIdRequest<'_> {
         FindUserIdRequest {
             client: self,
             login: login.into(),
         }
     }
 
-    fn update_user(&self, id: i64, patch: UserPatch) -> UpdateUserRequest<'_> {
+    /// Sends the touched fields of `patch`; the transport tries it again on
+    /// 408, 429, 502, 503, 504 and lost answers (a `PUT` is idempotent).
+    pub fn update_user(&self, id: i64, patch: UserPatch) -> UpdateUserRequest<'_> {
         UpdateUserRequest {
             client: self,
             id,
@@ -274,7 +259,9 @@ impl ClientExtraUsersExt for Client {
         }
     }
 
-    fn bulk_update(&self, updates: Vec<(UserRef, UserPatch)>) -> BulkUpdateRequest<'_> {
+    /// Updates many users, a few at a time, within the client's rate limit.
+    /// One user's failure stops nothing.
+    pub fn bulk_update(&self, updates: Vec<(UserRef, UserPatch)>) -> BulkUpdateRequest<'_> {
         BulkUpdateRequest {
             client: self,
             updates,
@@ -285,7 +272,7 @@ impl ClientExtraUsersExt for Client {
     }
 }
 
-/// One user: made by [`ClientExtraUsersExt::user`].
+/// One user: made by [`Client::user`].
 #[derive(Debug)]
 pub struct GetUserRequest<'a> {
     client: &'a Client,
@@ -334,7 +321,7 @@ impl GetUserRequest<'_> {
     }
 }
 
-/// Every user a query matches: made by [`ClientExtraUsersExt::users`].
+/// Every user a query matches: made by [`Client::users`].
 #[derive(Debug)]
 pub struct ListUsersRequest<'a> {
     client: &'a Client,
@@ -364,7 +351,7 @@ impl<'a> ListUsersRequest<'a> {
     }
 }
 
-/// A user's id from their login: made by [`ClientExtraUsersExt::find_user_id`].
+/// A user's id from their login: made by [`Client::find_user_id`].
 #[derive(Debug)]
 pub struct FindUserIdRequest<'a> {
     client: &'a Client,
@@ -402,7 +389,7 @@ impl FindUserIdRequest<'_> {
     }
 }
 
-/// A partial update of one user: made by [`ClientExtraUsersExt::update_user`].
+/// A partial update of one user: made by [`Client::update_user`].
 #[derive(Debug)]
 pub struct UpdateUserRequest<'a> {
     client: &'a Client,
@@ -559,7 +546,7 @@ impl Client {
     }
 }
 
-/// Many updates: made by [`ClientExtraUsersExt::bulk_update`].
+/// Many updates: made by [`Client::bulk_update`].
 #[derive(Debug)]
 pub struct BulkUpdateRequest<'a> {
     client: &'a Client,

@@ -272,7 +272,6 @@ impl UsersCsv {
 /// ```no_run
 /// use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
 /// use roster::docutools::types::UserAttribute;
-/// use roster::prelude::*;
 ///
 /// # async fn run(client: docutools::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let csv = UsersCsv::from_path("export.csv", CsvEncoding::Detect).await?;
@@ -281,30 +280,10 @@ impl UsersCsv {
 /// println!("{} users created", users.len());
 /// # Ok(()) }
 /// ```
-pub trait ClientExtraUserImportExt {
+impl Client {
     /// Uploads a file (at most [`MAX_FILE_SIZE`]); the server keeps it until
     /// its `savedUntil`.
-    fn upload_users_file<'a>(&'a self, csv: &'a UsersCsv) -> UploadUsersFileRequest<'a>;
-
-    /// Checks `mapping` against the uploaded file's columns, then imports
-    /// its users (with the file's delimiter and encoding). Never resent.
-    fn import_users<'a>(
-        &'a self,
-        file: &'a types::ImportedFile,
-        mapping: &'a ColumnMap,
-    ) -> ImportUsersRequest<'a>;
-
-    /// Splits `csv` under the limit, checks the mapping against its header,
-    /// uploads every part, then imports them in turn.
-    fn import_users_csv<'a>(
-        &'a self,
-        csv: &'a UsersCsv,
-        mapping: &'a ColumnMap,
-    ) -> ImportUsersCsvRequest<'a>;
-}
-
-impl ClientExtraUserImportExt for Client {
-    fn upload_users_file<'a>(&'a self, csv: &'a UsersCsv) -> UploadUsersFileRequest<'a> {
+    pub fn upload_users_file<'a>(&'a self, csv: &'a UsersCsv) -> UploadUsersFileRequest<'a> {
         UploadUsersFileRequest {
             client: self,
             csv,
@@ -312,7 +291,9 @@ impl ClientExtraUserImportExt for Client {
         }
     }
 
-    fn import_users<'a>(
+    /// Checks `mapping` against the uploaded file's columns, then imports
+    /// its users (with the file's delimiter and encoding). Never resent.
+    pub fn import_users<'a>(
         &'a self,
         file: &'a types::ImportedFile,
         mapping: &'a ColumnMap,
@@ -325,7 +306,9 @@ impl ClientExtraUserImportExt for Client {
         }
     }
 
-    fn import_users_csv<'a>(
+    /// Splits `csv` under the limit, checks the mapping against its header,
+    /// uploads every part, then imports them in turn.
+    pub fn import_users_csv<'a>(
         &'a self,
         csv: &'a UsersCsv,
         mapping: &'a ColumnMap,
@@ -339,7 +322,7 @@ impl ClientExtraUserImportExt for Client {
     }
 }
 
-/// The upload of one file: made by [`ClientExtraUserImportExt::upload_users_file`].
+/// The upload of one file: made by [`Client::upload_users_file`].
 #[derive(Debug)]
 pub struct UploadUsersFileRequest<'a> {
     client: &'a Client,
@@ -401,7 +384,7 @@ impl UploadUsersFileRequest<'_> {
     }
 }
 
-/// The import of one uploaded file: made by [`ClientExtraUserImportExt::import_users`].
+/// The import of one uploaded file: made by [`Client::import_users`].
 #[derive(Debug)]
 pub struct ImportUsersRequest<'a> {
     client: &'a Client,
@@ -460,7 +443,7 @@ impl ImportUsersRequest<'_> {
 }
 
 /// A whole file's import, split under the limit: made by
-/// [`ClientExtraUserImportExt::import_users_csv`].
+/// [`Client::import_users_csv`].
 #[derive(Debug)]
 pub struct ImportUsersCsvRequest<'a> {
     client: &'a Client,

@@ -6,7 +6,7 @@
 //! Generated: the client and its models (`Client`, `types`, `builder`).
 //! Handwritten: file `encoding`s, `split`ting under the size limit, column
 //! `mapping`s, and the `import` flow (upload, import, both for a whole file),
-//! added to the client by [`ClientExtraUserImportExt`] as builders ending in
+//! added to the client as inherent methods, builders ending in
 //! `send()` or `execute()`. Every request, the token requests included, goes
 //! through the crate's [`Transport`](crate::Transport); errors wrap
 //! [`HttpError`](crate::HttpError).
@@ -22,8 +22,8 @@ pub use crate::file_name::{CsvFileName, FileNameError};
 pub(crate) use encoding::windows_1252;
 pub use encoding::{CsvEncoding, EncodingError};
 pub use import::{
-    ClientExtraUserImportExt, DocutoolsError, ImportUsersCsvRequest, ImportUsersRequest,
-    MAX_FILE_SIZE, UploadUsersFileRequest, UsersCsv,
+    DocutoolsError, ImportUsersCsvRequest, ImportUsersRequest, MAX_FILE_SIZE,
+    UploadUsersFileRequest, UsersCsv,
 };
 pub use mapping::{ColumnMap, MappingError, MappingReport};
 pub use split::SplitError;

@@ -20,7 +20,7 @@ use bytes::Bytes;
 /// The import operations `roster` adds to [`office::Client`](Client).
 ///
 /// ```no_run
-/// use roster::office::{self, ClientExtraImportExt, CsvSource, CheckedImport};
+/// use roster::office::{self, CsvSource, CheckedImport};
 ///
 /// # async fn run(office: office::Client, rows: Vec<office::UserLocationRow>) -> Result<(), roster::office::ImportError> {
 /// match office.checked_import(CsvSource::rows(rows)).execute().await? {
@@ -33,20 +33,9 @@ use bytes::Bytes;
 /// }
 /// # Ok(()) }
 /// ```
-pub trait ClientExtraImportExt {
+impl Client {
     /// Sends one import request (a simulation unless told to create).
-    fn import_user_locations(&self, upload: CsvUpload) -> ImportUserLocations<'_>;
-
-    /// Waits for an import's analysis or results.
-    fn wait_for_import(&self, started: ImportStarted) -> WaitForImport<'_>;
-
-    /// Simulates the import, stops if the analysis has errors, and otherwise
-    /// creates it and waits for the results.
-    fn checked_import(&self, source: CsvSource) -> CheckedImportRequest<'_>;
-}
-
-impl ClientExtraImportExt for Client {
-    fn import_user_locations(&self, upload: CsvUpload) -> ImportUserLocations<'_> {
+    pub fn import_user_locations(&self, upload: CsvUpload) -> ImportUserLocations<'_> {
         ImportUserLocations {
             client: self,
             upload,
@@ -55,11 +44,14 @@ impl ClientExtraImportExt for Client {
         }
     }
 
-    fn wait_for_import(&self, started: ImportStarted) -> WaitForImport<'_> {
+    /// Waits for an import's analysis or results.
+    pub fn wait_for_import(&self, started: ImportStarted) -> WaitForImport<'_> {
         WaitForImport::new(self, started)
     }
 
-    fn checked_import(&self, source: CsvSource) -> CheckedImportRequest<'_> {
+    /// Simulates the import, stops if the analysis has errors, and otherwise
+    /// creates it and waits for the results.
+    pub fn checked_import(&self, source: CsvSource) -> CheckedImportRequest<'_> {
         CheckedImportRequest {
             client: self,
             source,
@@ -359,7 +351,7 @@ fn merge_analyses(analyses: Vec<(u64, types::ImportAnalysis)>) -> types::ImportA
     merged
 }
 
-/// A checked import: made by [`ClientExtraImportExt::checked_import`].
+/// A checked import: made by [`Client::checked_import`].
 pub struct CheckedImportRequest<'a> {
     client: &'a Client,
     source: CsvSource,

@@ -7,7 +7,7 @@
 //! Handwritten, each in a file named after its concern: typed rows and CSV
 //! writing/checking (`row`, `csv_write`, `csv_check`, `csv_format`), the
 //! multipart upload (`upload`), the waiter (`wait`), the checked import
-//! (`import`); [`ClientExtraImportExt`] adds them to the client as builders
+//! (`import`), added to the client as inherent methods, builders
 //! ending in `send()` or `execute()`. Every request, generated or not, goes
 //! through the crate's [`Transport`](crate::Transport); errors wrap
 //! [`HttpError`](crate::HttpError).
@@ -24,7 +24,7 @@ pub use csv_check::{
     CsvCheckError, CsvProblem, CsvSummary, MAX_PROBLEMS, check_csv, check_csv_file, read_rows,
 };
 pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
-pub use pages::{ClientExtraPagesExt, NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
+pub use pages::{NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
 mod import;
 #[cfg(feature = "journal")]
@@ -37,8 +37,8 @@ mod wait;
 pub use crate::file_name::{CsvFileName, FileNameError};
 pub use crate::file_stamp::FileStamp;
 pub use import::{
-    CheckedImport, CheckedImportRequest, ClientExtraImportExt, CreatedPart, CsvSource, ImportError,
-    ImportUserLocations, PreparedImport, analysis_has_errors,
+    CheckedImport, CheckedImportRequest, CreatedPart, CsvSource, ImportError, ImportUserLocations,
+    PreparedImport, analysis_has_errors,
 };
 #[cfg(feature = "journal")]
 pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};

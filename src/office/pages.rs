@@ -22,7 +22,6 @@ pub const OLDER_MAX_LIMIT: u32 = 10;
 /// ```no_run
 /// use futures_util::TryStreamExt;
 /// use roster::office;
-/// use roster::prelude::*;
 ///
 /// # async fn run(office: office::Client) -> Result<(), roster::HttpError> {
 /// let places: Vec<_> = office.all_work_locations().execute().try_collect().await?;
@@ -32,16 +31,9 @@ pub const OLDER_MAX_LIMIT: u32 = 10;
 /// }
 /// # Ok(()) }
 /// ```
-pub trait ClientExtraPagesExt {
+impl Client {
     /// Every work location, a page at a time.
-    fn all_work_locations(&self) -> Pages<'_, types::WorkLocation>;
-
-    /// Every user location, a page at a time.
-    fn all_user_locations(&self) -> Pages<'_, types::UserLocation>;
-}
-
-impl ClientExtraPagesExt for Client {
-    fn all_work_locations(&self) -> Pages<'_, types::WorkLocation> {
+    pub fn all_work_locations(&self) -> Pages<'_, types::WorkLocation> {
         Pages::new(self, |client, page, limit| {
             Box::pin(async move {
                 let answer = client
@@ -58,7 +50,8 @@ impl ClientExtraPagesExt for Client {
         })
     }
 
-    fn all_user_locations(&self) -> Pages<'_, types::UserLocation> {
+    /// Every user location, a page at a time.
+    pub fn all_user_locations(&self) -> Pages<'_, types::UserLocation> {
         Pages::new(self, |client, page, limit| {
             Box::pin(async move {
                 let answer = client
@@ -80,7 +73,8 @@ impl ClientExtraPagesExt for Client {
 type Fetch<T> =
     for<'c> fn(&'c Client, NonZeroU32, NonZeroU32) -> BoxFuture<'c, Result<Vec<T>, HttpError>>;
 
-/// A paged listing: made by [`ClientExtraPagesExt`].
+/// A paged listing: made by [`Client::all_work_locations`] and
+/// [`Client::all_user_locations`].
 pub struct Pages<'a, T> {
     client: &'a Client,
     page_size: NonZeroU32,

@@ -238,7 +238,7 @@ pub enum WaitError {
 type DescriptionCallback<'a> = Box<dyn FnMut(&str) + Send + 'a>;
 
 /// Polls an import until it is done, then reads its outcome. Made by
-/// [`ClientExtraImportExt::wait_for_import`](super::ClientExtraImportExt::wait_for_import).
+/// [`Client::wait_for_import`].
 pub struct WaitForImport<'a> {
     client: &'a Client,
     started: ImportStarted,

@@ -14,13 +14,11 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
-use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch, UserQuery};
+use roster::directory::{self, Fields, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
+use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
 use roster::office::types::Position;
-use roster::office::{
-    self, CheckedImport, ClientExtraImportExt, CsvSource, CsvUpload, UserLocationRow, WaitOptions,
-};
+use roster::office::{self, CheckedImport, CsvSource, CsvUpload, UserLocationRow, WaitOptions};
 use roster::{BearerToken, DocutoolsConfig, LuccaApiKey, LuccaConfig};
 use roster_emulator::{LocalDocutools, LocalLucca};
 

@@ -8,8 +8,7 @@ use crate::support::LocalConfig;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use roster::directory::{
-    self, ClientExtraUsersExt, CultureId, DirectoryError, Fields, Range, Text, UserPatch,
-    UserQuery, UserRef,
+    self, CultureId, DirectoryError, Fields, Range, Text, UserPatch, UserQuery, UserRef,
 };
 use roster::{Backoff, HttpError, LuccaApiKey, LuccaConfig};
 use roster_emulator::{Fault, LocalLucca, RequestLimit, Route, Setup};

@@ -7,8 +7,7 @@ use std::time::Duration;
 use crate::support::LocalConfig;
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{
-    self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, DocutoolsError, MAX_FILE_SIZE,
-    MappingError, UsersCsv,
+    self, ColumnMap, CsvEncoding, DocutoolsError, MAX_FILE_SIZE, MappingError, UsersCsv,
 };
 use roster::{AuthError, PasswordGrant};
 use roster_emulator::{Fault, LocalDocutools, Route};

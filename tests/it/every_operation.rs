@@ -12,7 +12,6 @@ use roster::directory::{self, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
 use roster::office::{self, CsvUpload, ImportMode, ImportStarted};
-use roster::prelude::*;
 use roster::{
     BearerToken, DocutoolsConfig, DocutoolsLoginConfig, LuccaApiKey, LuccaConfig, PasswordGrant,
 };

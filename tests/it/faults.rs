@@ -9,15 +9,11 @@ use std::time::Duration;
 use crate::support::LocalConfig;
 use chrono::NaiveDate;
 use roster::Backoff;
-use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch};
+use roster::directory::{self, Fields, UserPatch};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{
-    self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, DocutoolsError, UsersCsv,
-};
+use roster::docutools::{self, ColumnMap, CsvEncoding, DocutoolsError, UsersCsv};
 use roster::office::types::Position;
-use roster::office::{
-    self, ClientExtraImportExt, CsvUpload, ImportMode, ImportStarted, UserLocationRow, WaitOptions,
-};
+use roster::office::{self, CsvUpload, ImportMode, ImportStarted, UserLocationRow, WaitOptions};
 use roster_emulator::{Fault, LocalDocutools, LocalLucca, Route};
 
 const TIMEOUT: Duration = Duration::from_millis(400);

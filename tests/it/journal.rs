@@ -6,8 +6,8 @@
 use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{
-    self, CheckedImport, ClientExtraImportExt, CsvSource, ImportError, ImportJournal, JournalState,
-    Resolution, UserLocationRow,
+    self, CheckedImport, CsvSource, ImportError, ImportJournal, JournalState, Resolution,
+    UserLocationRow,
 };
 use roster_emulator::{Fault, LocalLucca, Route};
 

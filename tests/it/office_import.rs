@@ -9,8 +9,8 @@ use crate::support::{LocalConfig, fast};
 use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{
-    CheckedImport, ClientExtraImportExt, CsvSource, CsvUpload, ExistingLocations, ImportError,
-    ImportMode, ImportOutcome, ImportStarted, UploadError, UserLocationRow, WaitError, WaitOptions,
+    CheckedImport, CsvSource, CsvUpload, ExistingLocations, ImportError, ImportMode, ImportOutcome,
+    ImportStarted, UploadError, UserLocationRow, WaitError, WaitOptions,
 };
 use roster::{LuccaApiKey, LuccaConfig, office};
 use roster_emulator::{Fault, LocalLucca, Route};

@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use roster::office::types::Position;
 use roster::office::{
-    ClientExtraImportExt, CsvFileName, CsvUpload, ExistingLocations, FileNameError, ImportMode,
-    UserLocationRow, rows_to_csv,
+    CsvFileName, CsvUpload, ExistingLocations, FileNameError, ImportMode, UserLocationRow,
+    rows_to_csv,
 };
 use roster::{LuccaApiKey, LuccaConfig, office};
 

@@ -102,7 +102,7 @@ proptest! {
                 .client()
                 .unwrap();
             let upload = CsvUpload::from_bytes(content.clone()).with_file_name(name.clone());
-            roster::office::ClientExtraImportExt::import_user_locations(&office, upload).send().await.unwrap();
+            office.import_user_locations(upload).send().await.unwrap();
             let request = request.await.unwrap();
 
             let content_type = request.header_values("content-type")[0].to_owned();

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use crate::support::LocalConfig;
 use chrono::NaiveDate;
-use roster::directory::{self, ClientExtraUsersExt, UserPatch};
+use roster::directory::{self, UserPatch};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
+use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
 use roster::office::types::Position;
-use roster::office::{self, ClientExtraImportExt, CsvSource, UserLocationRow, WaitOptions};
+use roster::office::{self, CsvSource, UserLocationRow, WaitOptions};
 use roster::{LuccaApiKey, LuccaConfig, PasswordGrant};
 use roster_emulator::{DocutoolsSetup, LocalDocutools, LocalLucca};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use roster::directory::{self, ClientExtraUsersExt, UserPatch, UserRef};
-use roster::office::{self, ClientExtraImportExt, CsvSource, ImportError, UploadError};
+use roster::directory::{self, UserPatch, UserRef};
+use roster::office::{self, CsvSource, ImportError, UploadError};
 use roster::shared::{RedisStore, StoreDown};
 use roster::{Backoff, HttpError, LuccaConfig, RateLimit};
 use roster_emulator::{Fault, LocalLucca, RequestLimit, Route, Setup};

@@ -8,9 +8,7 @@ use std::time::Duration;
 use chrono::{Days, NaiveDate};
 use roster::office;
 use roster::office::types::Position;
-use roster::office::{
-    CheckedImport, ClientExtraImportExt, CsvSource, ImportError, SnapshotError, UserLocationRow,
-};
+use roster::office::{CheckedImport, CsvSource, ImportError, SnapshotError, UserLocationRow};
 use roster_emulator::{Fault, Knobs, LocalLucca, Route, Setup};
 
 use crate::support::{LocalConfig, fast};

@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::TryStreamExt;
 use roster::directory::{
-    self, ClientExtraUsersExt, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError,
-    Text, UpdateMode, UserQuery,
+    self, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError, Text, UpdateMode,
+    UserQuery,
 };
 use roster_emulator::{Employee, Knobs, LocalLucca, Setup};
 use serde_json::{Value, json};

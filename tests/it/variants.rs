@@ -8,14 +8,12 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use futures_util::{StreamExt, TryStreamExt};
-use roster::directory::{self, ClientExtraUsersExt, Fields, UserPatch, UserQuery};
+use roster::directory::{self, Fields, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{self, ClientExtraUserImportExt, ColumnMap, CsvEncoding, UsersCsv};
+use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
 use roster::office;
 use roster::office::types::Position;
-use roster::office::{
-    CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvSource, UserLocationRow,
-};
+use roster::office::{CheckedImport, CsvSource, UserLocationRow};
 use roster_emulator::{
     DocutoolsSetup, EchoedDate, Envelope, Fraction, Headers, IdCasing, Knobs, LocalDocutools,
     LocalLucca, Profile, Setup, Timestamps, Zone,

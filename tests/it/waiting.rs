@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use roster::office::types::Position;
 use roster::office::{
-    CheckedImport, ClientExtraImportExt, CsvSource, CsvUpload, ImportMode, ImportOutcome,
-    UserLocationRow, WaitError, WaitOptions,
+    CheckedImport, CsvSource, CsvUpload, ImportMode, ImportOutcome, UserLocationRow, WaitError,
+    WaitOptions,
 };
 use roster::{HttpError, office};
 use roster_emulator::{Fault, ImportFate, Knobs, LocalLucca, Route, Setup};

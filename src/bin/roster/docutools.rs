@@ -6,9 +6,7 @@ use std::str::FromStr;
 
 use clap::{Subcommand, ValueEnum};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{
-    ClientExtraUserImportExt, ColumnMap, CsvEncoding, DocutoolsError, UsersCsv,
-};
+use roster::docutools::{ColumnMap, CsvEncoding, DocutoolsError, UsersCsv};
 use serde_json::json;
 
 use crate::exit::{Failure, chain};

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
-    self, CheckedImport, ClientExtraImportExt, ClientExtraPagesExt, CsvCheckError, CsvSource,
-    ExistingLocations, ImportError, ImportJournal, ImportMode, JournalError, JournalState,
-    Resolution, SnapshotError, UploadError, WaitError, check_csv_file, types,
+    self, CheckedImport, CsvCheckError, CsvSource, ExistingLocations, ImportError, ImportJournal,
+    ImportMode, JournalError, JournalState, Resolution, SnapshotError, UploadError, WaitError,
+    check_csv_file, types,
 };
 use serde_json::{Value, json};
 

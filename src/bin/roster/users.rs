@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use clap::{Subcommand, ValueEnum};
 use futures_util::TryStreamExt;
 use roster::directory::{
-    self, ClientExtraUsersExt, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError,
-    Text, UpdateMode, UserQuery,
+    self, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError, Text, UpdateMode,
+    UserQuery,
 };
 use serde_json::{Value, json};
 

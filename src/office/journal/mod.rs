@@ -17,7 +17,6 @@
 //!
 //! ```no_run
 //! use roster::office::{self, CsvSource, ImportJournal};
-//! use roster::prelude::*;
 //!
 //! # async fn run(office: office::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! let journal = ImportJournal::sqlite("/var/lib/hr-sync/imports.sqlite3")?;
