@@ -1,30 +1,14 @@
 //! Generates one client per vendored spec in `openapi/` into `OUT_DIR`.
 //! See `openapi/README.md` for what is rewritten before generation and why.
+//! The generation itself is the `roster-codegen` crate (`codegen/`).
 
-#[path = "build/generate.rs"]
-mod generate;
-#[path = "build/rewrite.rs"]
-mod rewrite;
-#[path = "build/spec_error.rs"]
-mod spec_error;
-#[path = "build/surface.rs"]
-mod surface;
-#[path = "build/tolerate.rs"]
-mod tolerate;
+use roster_codegen::{generate, spec_error, surface};
 
 use std::path::PathBuf;
 
 fn main() {
-    for input in [
-        "build.rs",
-        "build/generate.rs",
-        "build/rewrite.rs",
-        "build/spec_error.rs",
-        "build/surface.rs",
-        "build/tolerate.rs",
-    ] {
-        println!("cargo::rerun-if-changed={input}");
-    }
+    // `roster-codegen` is a path dependency: cargo reruns this when it changes.
+    println!("cargo::rerun-if-changed=build.rs");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     // A directory of newer copies of the specs (a vendor's new version):
     // generated from instead of `openapi/`, and reported against the

@@ -1,22 +1,12 @@
 //! roster's integration tests: one binary, one module per concern.
 
-// The build script's modules, tested directly (see `codegen`).
-#[path = "../../build/generate.rs"]
-mod generate;
-#[path = "../../build/rewrite.rs"]
-mod rewrite;
-#[path = "../../build/spec_error.rs"]
-mod spec_error;
-#[path = "../../build/surface.rs"]
-mod surface;
-#[path = "../../build/tolerate.rs"]
-mod tolerate;
+// The generation (`roster-codegen`), tested with the clients it made (see
+// `codegen`).
+use roster_codegen::{generate, rewrite, surface};
 
 mod auth;
 mod bad_input;
 mod capture;
-#[cfg(feature = "cli")]
-mod cli;
 mod codegen;
 mod config;
 mod contract;

@@ -1,11 +1,28 @@
-//! The `roster` command line as a process (feature `cli`), against the
-//! local servers: exit codes, `--json` shapes, output without a terminal,
-//! the irreversible step refused without `--yes`, and no secret in any
-//! output.
+//! The `roster` command line as a process, against the local servers: exit
+//! codes, `--json` shapes, output without a terminal, the irreversible step
+//! refused without `--yes`, Ctrl-C, and no secret in any output. Paths are
+//! the workspace's (`examples/data/…`): every test runs at its root.
+
+// The Redis server the tests of the shared journal start, shared with
+// roster's own tests.
+// (This binary uses only part of it.)
+#[path = "../../tests/it/redis_server.rs"]
+#[allow(dead_code)]
+mod redis_server;
 
 use std::process::Output;
 
 use roster_emulator::{Fault, LineNumbers, LocalDocutools, LocalLucca, Route};
+
+/// Makes the workspace's root the current directory (the same for every
+/// test, so that tests running at once agree).
+fn at_root() {
+    static ROOT: std::sync::LazyLock<()> = std::sync::LazyLock::new(|| {
+        std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .expect("the workspace root");
+    });
+    std::sync::LazyLock::force(&ROOT);
+}
 
 /// Runs `roster args…` with the local server's variables (and no terminal).
 async fn roster(lucca: Option<&LocalLucca>, args: &[&str]) -> Output {
@@ -99,6 +116,7 @@ const GOOD: &str = "examples/data/office-import.csv";
 
 #[tokio::test]
 async fn check_lists_every_located_problem_and_exits_1_or_0() {
+    at_root();
     let bad = file(
         "bad.csv",
         "login;workLocationName;date;position\r\na;Paris;2025/13/01;FullDay\r\n;Paris;2025/01/01;Evening\r\n",
@@ -128,6 +146,7 @@ async fn check_lists_every_located_problem_and_exits_1_or_0() {
 
 #[tokio::test]
 async fn a_simulation_shows_the_analysis_and_creates_nothing() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
 
     let output = roster(Some(&lucca), &["office", "import", GOOD, "--json"]).await;
@@ -141,6 +160,7 @@ async fn a_simulation_shows_the_analysis_and_creates_nothing() {
 
 #[tokio::test]
 async fn without_a_terminal_a_creation_needs_yes() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
 
     let refused = roster(Some(&lucca), &["office", "import", GOOD, "--create"]).await;
@@ -173,6 +193,7 @@ async fn without_a_terminal_a_creation_needs_yes() {
 
 #[tokio::test]
 async fn a_simulation_with_errors_exits_1_and_creates_nothing() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     let unknown = file(
         "unknown.csv",
@@ -196,6 +217,7 @@ async fn a_simulation_with_errors_exits_1_and_creates_nothing() {
 
 #[tokio::test]
 async fn a_lost_creation_answer_exits_3_and_says_what_to_check() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     lucca
         .faults()
@@ -222,6 +244,7 @@ async fn a_lost_creation_answer_exits_3_and_says_what_to_check() {
 
 #[tokio::test]
 async fn without_credentials_it_is_a_usage_error_and_lists_are_json() {
+    at_root();
     let missing = roster(None, &["office", "work-locations"]).await;
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("LUCCA_HOST"));
@@ -239,6 +262,7 @@ async fn without_credentials_it_is_a_usage_error_and_lists_are_json() {
 
 #[tokio::test]
 async fn spec_diff_prints_the_breaking_change_report_and_exits_1_on_a_breaking_change() {
+    at_root();
     let old = "openapi/lucca-office.yaml";
     let spec = std::fs::read_to_string(old).unwrap();
     let dir = std::env::temp_dir().join(format!("roster-cli-spec-{}", std::process::id()));
@@ -275,6 +299,7 @@ async fn spec_diff_prints_the_breaking_change_report_and_exits_1_on_a_breaking_c
 
 #[tokio::test]
 async fn error_lines_go_to_a_csv_of_the_file_s_own_rows_to_fix_and_resend() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     let rows = "login;workLocationName;date;position\r\njdupont;Paris;2025/09/18;FullDay\r\nnobody;Paris;2025/09/18;FirstHalf\r\n";
     let input = file("with-errors.csv", rows);
@@ -364,6 +389,7 @@ async fn error_lines_go_to_a_csv_of_the_file_s_own_rows_to_fix_and_resend() {
 
 #[tokio::test]
 async fn user_locations_are_json_lines_filtered_by_day() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     let created = roster(
         Some(&lucca),
@@ -417,6 +443,7 @@ async fn user_locations_are_json_lines_filtered_by_day() {
 
 #[tokio::test]
 async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_differences() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     let listed = roster(
         Some(&lucca),
@@ -543,6 +570,7 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
 
 #[tokio::test]
 async fn a_creation_killed_while_waiting_is_resumed_by_the_same_command() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     lucca.set_rate_limit(None);
     lucca.set_import_duration(std::time::Duration::from_secs(2));
@@ -642,6 +670,7 @@ async fn a_creation_killed_while_waiting_is_resumed_by_the_same_command() {
 
 #[tokio::test]
 async fn office_status_shows_a_simulation_s_analysis() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     let simulated = roster(Some(&lucca), &["office", "import", GOOD, "--json"]).await;
     assert_eq!(
@@ -665,6 +694,7 @@ async fn office_status_shows_a_simulation_s_analysis() {
 
 #[tokio::test]
 async fn docutools_import_maps_columns_needs_yes_and_reads_secrets_from_a_file() {
+    at_root();
     let docutools = LocalDocutools::start().await.unwrap();
     let token = docutools.issue_token();
     let export = "examples/data/users-export.csv";
@@ -752,6 +782,7 @@ async fn docutools_import_maps_columns_needs_yes_and_reads_secrets_from_a_file()
 
 #[tokio::test]
 async fn the_password_grant_and_an_env_file_work_and_leak_nothing() {
+    at_root();
     let docutools = LocalDocutools::start().await.unwrap();
     let lucca = LocalLucca::start().await.unwrap();
     let setup = docutools.setup();
@@ -821,6 +852,7 @@ async fn the_password_grant_and_an_env_file_work_and_leak_nothing() {
 
 #[tokio::test]
 async fn a_reader_that_goes_away_ends_a_listing_without_a_panic() {
+    at_root();
     use roster_emulator::Setup;
     let lucca = LocalLucca::start_with(Setup::default().with_generated_employees(3000))
         .await
@@ -890,6 +922,7 @@ async fn on_terminal(lucca: &LocalLucca, args: &str, input: &str, no_color: bool
 
 #[tokio::test]
 async fn on_a_terminal_it_asks_first_colours_tables_and_honours_no_color() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
 
     let declined = on_terminal(
@@ -930,6 +963,7 @@ async fn on_a_terminal_it_asks_first_colours_tables_and_honours_no_color() {
 
 #[tokio::test]
 async fn serve_prints_its_variables_as_json_with_json() {
+    at_root();
     let shown = tokio::task::spawn_blocking(|| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
             .args(["--json", "serve"])
@@ -962,6 +996,7 @@ async fn serve_prints_its_variables_as_json_with_json() {
 
 #[tokio::test]
 async fn two_processes_creating_the_same_file_apply_it_once() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     let journal = fresh_dir("journal").join("imports.sqlite3");
     let journal = journal.display().to_string();
@@ -1006,6 +1041,7 @@ async fn two_processes_creating_the_same_file_apply_it_once() {
 
 #[tokio::test]
 async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_until_resolved() {
+    at_root();
     let journal = fresh_dir("journal").join("imports.sqlite3");
     killed_worker(Journal {
         args: vec!["--journal".into(), journal.display().to_string()],
@@ -1014,9 +1050,9 @@ async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_until_resolved(
     .await;
 }
 
-#[cfg(feature = "redis")]
 #[tokio::test]
 async fn a_worker_killed_after_sending_leaves_an_unknown_outcome_in_redis_too() {
+    at_root();
     let Some(redis) = crate::redis_server::RedisServer::start("killed worker, redis") else {
         return;
     };
@@ -1174,6 +1210,7 @@ async fn interrupted_import(
 #[cfg(unix)]
 #[tokio::test]
 async fn ctrl_c_before_the_creation_left_sends_nothing_and_exits_130() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     lucca.set_rate_limit(None);
     lucca.set_import_duration(std::time::Duration::from_secs(30));
@@ -1195,6 +1232,7 @@ async fn ctrl_c_before_the_creation_left_sends_nothing_and_exits_130() {
 #[cfg(unix)]
 #[tokio::test]
 async fn ctrl_c_after_the_creation_left_says_what_the_journal_holds_and_exits_130() {
+    at_root();
     let lucca = LocalLucca::start().await.unwrap();
     lucca.set_rate_limit(None);
     lucca.set_import_duration(std::time::Duration::from_secs(3));

@@ -1,5 +1,5 @@
 //! `roster`: the SDK on the command line, for the people who run the
-//! imports by hand (feature `cli`).
+//! imports by hand (the `roster-cli` crate).
 //!
 //! Exit codes: 0 done; 1 the input or the vendor refused; 2 usage or
 //! configuration; 3 outcome unknown (the import may have been applied);
@@ -14,22 +14,8 @@ mod spec;
 mod ui;
 mod users;
 
-// The build script's own generation and report, for `roster spec diff`.
-#[path = "../../../build/generate.rs"]
-#[allow(dead_code)]
-mod generate;
-#[path = "../../../build/rewrite.rs"]
-#[allow(dead_code)]
-mod rewrite;
-#[path = "../../../build/spec_error.rs"]
-#[allow(dead_code)]
-mod spec_error;
-#[path = "../../../build/surface.rs"]
-#[allow(dead_code)]
-mod surface;
-#[path = "../../../build/tolerate.rs"]
-#[allow(dead_code)]
-mod tolerate;
+// The build's own generation and report, for `roster spec diff`.
+use roster_codegen::{generate, surface};
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,0 +1,19 @@
+//! `roster-codegen`: how `roster`'s clients are made from the vendored
+//! OpenAPI specs. `roster`'s build script runs it; the `roster` command
+//! line's `spec diff` runs it on a vendor's newer spec.
+//!
+//! - [`rewrite`]: what progenitor cannot take, rewritten in memory, each
+//!   rewrite named and traced;
+//! - [`generate`]: progenitor's generation, formatted by prettyplease, and
+//!   the operation table the transport reads;
+//! - [`tolerate`]: every generated model made to read answers tolerantly;
+//! - [`surface`]: the public surface listed, and a listing compared with the
+//!   accepted one (breaking or additive);
+//! - [`spec_error`]: a spec that cannot be generated, named by its JSON
+//!   pointer.
+
+pub mod generate;
+pub mod rewrite;
+pub mod spec_error;
+pub mod surface;
+pub mod tolerate;
