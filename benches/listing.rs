@@ -38,7 +38,7 @@ async fn main() {
         let before = support::resident_mib();
         let cpu = support::cpu_seconds();
         let started = Instant::now();
-        let mut users = std::pin::pin!(directory.users(query).execute());
+        let mut users = std::pin::pin!(directory.users(query).stream());
         let mut seen = 0_usize;
         while let Some(user) = users.try_next().await.unwrap() {
             std::hint::black_box(&user);

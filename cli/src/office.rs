@@ -1057,7 +1057,7 @@ async fn work_locations(context: &Context) -> Result<(), Failure> {
     let (office, _) = client(context)?;
     let places = office
         .all_work_locations()
-        .execute()
+        .stream()
         .map_err(|error| Failure::transient(chain(&error)));
     context
         .listing(&["id", "name", "type", "active"], places, |place| {
@@ -1087,7 +1087,7 @@ async fn user_locations(
     // The listing has no date filter: the days are kept here.
     let locations = office
         .all_user_locations()
-        .execute()
+        .stream()
         .map_err(|error| Failure::transient(chain(&error)))
         .try_filter(move |location| {
             let kept = from.is_none_or(|from| location.date >= from)

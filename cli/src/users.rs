@@ -140,7 +140,7 @@ async fn list(query: UserQuery, fields: Vec<String>, context: &Context) -> Resul
     // Each user as the fields asked for, in that order (JSON or a row).
     let users = directory
         .users(query.fields(selection))
-        .execute()
+        .stream()
         .map_err(|error| failure(&error))
         .map_ok(|user| {
             let record = serde_json::to_value(&user).unwrap_or_default();

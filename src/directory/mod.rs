@@ -7,8 +7,8 @@
 //! Handwritten: `fields` selections, typed `query` filters, `patch`es that
 //! set, clear or leave each field, and the `users` operations (one user,
 //! every user as a stream, a login's id, updates, bulk updates), added to the
-//! client as inherent methods, builders ending in `send()` or
-//! `execute()`. Every request goes through the crate's
+//! client as inherent methods, builders ending in `send()`,
+//! `execute()` or (the users listing) `stream()`. Every request goes through the crate's
 //! [`Transport`](crate::Transport); errors wrap [`HttpError`](crate::HttpError).
 
 crate::generated_api!("directory", crate::credentials::Lucca);

@@ -332,7 +332,7 @@ impl<'a> ListUsersRequest<'a> {
     /// The users, page after page (`paging=offset,limit`), each once, as
     /// the [pager](super::pager) reads them; the stream ends with the first
     /// error.
-    pub fn execute(self) -> impl Stream<Item = Result<types::User, DirectoryError>> + Send + 'a {
+    pub fn stream(self) -> impl Stream<Item = Result<types::User, DirectoryError>> + Send + 'a {
         let Self { client, query } = self;
         let start = Pager::new(client, &query).map(Some);
         futures_util::stream::try_unfold(start, |pager| async move {

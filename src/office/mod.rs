@@ -8,7 +8,7 @@
 //! writing/checking (`row`, `csv_write`, `csv_check`, `csv_format`), the
 //! multipart upload (`upload`), the waiter (`wait`), the checked import
 //! (`import`), added to the client as inherent methods, builders
-//! ending in `send()` or `execute()`. Every request, generated or not, goes
+//! ending in `send()`, `execute()` or (the listings) `stream()`. Every request, generated or not, goes
 //! through the crate's [`Transport`](crate::Transport); errors wrap
 //! [`HttpError`](crate::HttpError).
 

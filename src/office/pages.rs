@@ -24,8 +24,8 @@ pub const OLDER_MAX_LIMIT: u32 = 10;
 /// use roster::office;
 ///
 /// # async fn run(office: office::Client) -> Result<(), roster::HttpError> {
-/// let places: Vec<_> = office.all_work_locations().execute().try_collect().await?;
-/// let mut locations = std::pin::pin!(office.all_user_locations().page_size(500).execute());
+/// let places: Vec<_> = office.all_work_locations().stream().try_collect().await?;
+/// let mut locations = std::pin::pin!(office.all_user_locations().page_size(500).stream());
 /// while let Some(location) = locations.try_next().await? {
 ///     println!("{} on {}", location.owner_id, location.date);
 /// }
@@ -133,7 +133,7 @@ impl<T> State<'_, T> {
 impl<'a, T: 'a> Pages<'a, T> {
     /// The items, in the server's order; a failed page ends the stream with
     /// its error.
-    pub fn execute(self) -> impl Stream<Item = Result<T, HttpError>> + 'a {
+    pub fn stream(self) -> impl Stream<Item = Result<T, HttpError>> + 'a {
         let state = State {
             client: self.client,
             fetch: self.fetch,

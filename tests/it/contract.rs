@@ -225,7 +225,7 @@ async fn directory_flows_pass_prism_validation() {
 
     let users: Vec<_> = directory
         .users(UserQuery::new().fields(Fields::sync()).page_size(2))
-        .execute()
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -355,7 +355,7 @@ async fn the_sdk_parses_every_documented_example_from_prism_mock() {
         .unwrap();
     let users: Vec<_> = directory
         .users(UserQuery::new())
-        .execute()
+        .stream()
         .try_collect()
         .await
         .unwrap();

@@ -38,12 +38,7 @@ async fn paging_returns_every_user_exactly_once() {
         .fields(Fields::new().with("id").with("login"))
         .page_size(40);
 
-    let users: Vec<_> = directory
-        .users(query)
-        .execute()
-        .try_collect()
-        .await
-        .unwrap();
+    let users: Vec<_> = directory.users(query).stream().try_collect().await.unwrap();
 
     assert_eq!(users.len(), 254);
     let ids: HashSet<i64> = users.iter().filter_map(|user| user.id).collect();
@@ -61,7 +56,7 @@ async fn a_page_size_that_divides_the_total_still_ends() {
 
     let users: Vec<_> = directory
         .users(UserQuery::new().page_size(20))
-        .execute()
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -89,12 +84,7 @@ async fn filters_are_sent_as_lucca_expects() {
         .former_employees(true)
         .page_size(250);
 
-    let users: Vec<_> = directory
-        .users(query)
-        .execute()
-        .try_collect()
-        .await
-        .unwrap();
+    let users: Vec<_> = directory.users(query).stream().try_collect().await.unwrap();
 
     assert!(users.is_empty());
     let line = request.await.unwrap().request_line;
@@ -140,7 +130,7 @@ async fn filters_select_users_on_the_local_server() {
         .contract_start(Range::Since(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()));
     let recent: Vec<_> = directory
         .users(since_2024)
-        .execute()
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -150,7 +140,7 @@ async fn filters_select_users_on_the_local_server() {
                 .fields(Fields::sync())
                 .mail(Text::Like("DUR".into())),
         )
-        .execute()
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -630,7 +620,7 @@ async fn filters_by_id_null_and_bounds_in_a_stable_order() {
         async move {
             let users: Vec<_> = directory
                 .users(query.fields(Fields::new().with("id")))
-                .execute()
+                .stream()
                 .try_collect()
                 .await
                 .unwrap();

@@ -269,7 +269,7 @@ async fn directory_users_stream() {
     let directory: directory::Client = config.client().unwrap();
     let none: Vec<_> = directory
         .users(UserQuery::new())
-        .execute()
+        .stream()
         .try_collect()
         .await
         .unwrap();

@@ -322,7 +322,7 @@ async fn a_server_that_compares_login_lists_whole_is_read_by_listing() {
 async fn all_ids(directory: &directory::Client, query: UserQuery) -> Vec<i64> {
     let users: Vec<_> = tokio::time::timeout(
         Duration::from_secs(20),
-        directory.users(query).execute().try_collect::<Vec<_>>(),
+        directory.users(query).stream().try_collect::<Vec<_>>(),
     )
     .await
     .expect("the listing ends")
@@ -434,7 +434,7 @@ async fn a_comma_in_a_value_is_a_typed_error_and_nothing_is_sent() {
     ] {
         let error = directory
             .users(query)
-            .execute()
+            .stream()
             .try_collect::<Vec<_>>()
             .await
             .unwrap_err();

@@ -116,7 +116,7 @@ async fn lucca_operations(knobs: &Knobs) {
     );
     let listed: Vec<_> = directory
         .users(UserQuery::new().fields(Fields::new().with("id").with("login")))
-        .execute()
+        .stream()
         .collect()
         .await;
     let listed: Result<Vec<_>, _> = listed.into_iter().collect();
@@ -425,7 +425,7 @@ mod paging {
 
         let all: Vec<_> = office
             .all_user_locations()
-            .execute()
+            .stream()
             .try_collect()
             .await
             .unwrap();
@@ -437,7 +437,7 @@ mod paging {
         let paged: Vec<_> = office
             .all_user_locations()
             .page_size(7)
-            .execute()
+            .stream()
             .try_collect()
             .await
             .unwrap();
@@ -455,7 +455,7 @@ mod paging {
 
         let all: Vec<_> = office
             .all_user_locations()
-            .execute()
+            .stream()
             .try_collect()
             .await
             .unwrap();
@@ -469,7 +469,7 @@ mod paging {
         );
         let places: Vec<_> = office
             .all_work_locations()
-            .execute()
+            .stream()
             .try_collect()
             .await
             .unwrap();
