@@ -17,6 +17,11 @@ fn main() {
     let newer = std::env::var_os("ROSTER_SPECS_DIR").map(PathBuf::from);
     let mut failed = false;
     for api in generate::APIS {
+        // Only the APIs whose feature is on are generated.
+        let feature = format!("CARGO_FEATURE_{}", api.module.to_uppercase());
+        if std::env::var_os(&feature).is_none() {
+            continue;
+        }
         let vendored = PathBuf::from(api.file);
         let file = match &newer {
             Some(dir) => {

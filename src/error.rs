@@ -306,6 +306,7 @@ impl HttpError {
 
     /// What the retry decision sees of this error, if anything came of the
     /// request at all.
+    #[cfg_attr(not(feature = "office"), allow(dead_code))]
     pub(crate) fn seen(&self) -> Option<crate::retry::Seen> {
         use crate::retry::Seen;
         match self {

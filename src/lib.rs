@@ -1,6 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+#[cfg(not(any(feature = "office", feature = "directory", feature = "docutools")))]
+compile_error!("roster needs at least one API: enable `office`, `directory` or `docutools`");
+
+#[cfg(any(feature = "office", feature = "directory", feature = "docutools"))]
 use generated::generated_api;
 
 // Lets generated code name this crate's types as `roster::…` (`x-rust-type`).
@@ -10,7 +14,9 @@ mod base_url;
 mod config;
 mod credentials;
 mod error;
+#[cfg(any(feature = "office", feature = "docutools"))]
 mod file_name;
+#[cfg(any(feature = "office", feature = "docutools"))]
 mod file_stamp;
 mod generated;
 mod limiter;
@@ -21,8 +27,11 @@ mod token;
 mod tolerant;
 mod transport;
 
+#[cfg(feature = "directory")]
 pub mod directory;
+#[cfg(feature = "docutools")]
 pub mod docutools;
+#[cfg(feature = "office")]
 pub mod office;
 #[cfg(feature = "redis")]
 pub mod shared;

@@ -65,7 +65,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Open<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "office"))]
 mod tests {
     use super::Open;
     use crate::office::types::Position;

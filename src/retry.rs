@@ -16,6 +16,7 @@ pub(crate) enum Resend {
     /// Only after the server refused its credentials (401) and a fresh token
     /// was obtained: the server did nothing with it (an upload that only
     /// stores a temporary file).
+    #[cfg_attr(not(feature = "docutools"), allow(dead_code))]
     AfterAuthRefusal,
     /// A read (`GET`): repeated on a lost answer and on 408, 429, 500, 502,
     /// 503, 504 (Lucca calls 500 "maybe" transient).
@@ -23,6 +24,7 @@ pub(crate) enum Resend {
     /// A page of a listing: a read, except that a `408` (Lucca aborts
     /// requests over 5 s) is handed back at once, for the pager to ask a
     /// smaller page rather than the same one again.
+    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
     Page,
     /// An idempotent write (Lucca's `PUT`): repeated on a lost answer and on
     /// 408, 429, 502, 503, 504, but not on a 500, which may have half-applied it.

@@ -336,6 +336,7 @@ where
 }
 
 /// An integer that may come as text.
+#[cfg_attr(not(feature = "office"), allow(dead_code))]
 pub(crate) fn integer<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,

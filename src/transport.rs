@@ -56,6 +56,7 @@ tokio::task_local! {
 
 impl Scope {
     /// Runs `future` with this scope over every call it makes.
+    #[cfg_attr(not(feature = "office"), allow(dead_code))]
     pub(crate) async fn run<F: std::future::Future>(self, future: F) -> F::Output {
         SCOPE.scope(self, future).await
     }
@@ -113,12 +114,14 @@ impl Call {
 
     /// A success's body is handed back unread, to be read as a stream (an
     /// import's outcome, of any size); an error's is read whole as always.
+    #[cfg_attr(not(feature = "office"), allow(dead_code))]
     pub(crate) const fn streamed(mut self) -> Self {
         self.stream = true;
         self
     }
 
     /// Tries it again with `retries` rather than the client's.
+    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
     pub(crate) const fn retries(mut self, retries: Backoff) -> Self {
         self.retries = Some(retries);
         self
@@ -130,11 +133,13 @@ impl Call {
 
     /// The path template (from the spec's operation table, for generated
     /// operations).
+    #[cfg_attr(not(any(feature = "office", feature = "directory")), allow(dead_code))]
     pub(crate) fn path(&self) -> &'static str {
         self.path
     }
 
     /// The same call, resent as `resend` allows.
+    #[cfg_attr(not(any(feature = "office", feature = "directory")), allow(dead_code))]
     pub(crate) const fn resend(mut self, resend: Resend) -> Self {
         self.resend = resend;
         self
@@ -190,6 +195,7 @@ impl Answer {
     }
 
     /// The body as JSON.
+    #[cfg_attr(not(any(feature = "office", feature = "docutools")), allow(dead_code))]
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
         self.decode(|body| serde_json::from_slice(body))
     }
@@ -320,6 +326,7 @@ impl Transport {
 
     /// Sends a handwritten read whose success is read as a stream: its body,
     /// unread; an error status is an error, with its body.
+    #[cfg_attr(not(feature = "office"), allow(dead_code))]
     pub(crate) async fn open(
         &self,
         http: &reqwest::Client,

@@ -19,7 +19,6 @@ mod mapping;
 mod split;
 
 pub use crate::file_name::{CsvFileName, FileNameError};
-pub(crate) use encoding::windows_1252;
 pub use encoding::{CsvEncoding, EncodingError};
 pub use import::{
     DocutoolsError, ImportUsersCsvRequest, ImportUsersRequest, MAX_FILE_SIZE,

@@ -125,7 +125,9 @@ pub enum UploadError {
 
 /// A Windows-1252 file as UTF-8 (a BOM it may have is kept as a BOM).
 pub fn transcode_windows_1252(bytes: &[u8]) -> Bytes {
-    let text = crate::docutools::windows_1252(bytes.strip_prefix(BOM).unwrap_or(bytes));
+    let text = encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes.strip_prefix(BOM).unwrap_or(bytes))
+        .0;
     Bytes::from([BOM, text.as_bytes()].concat())
 }
 
