@@ -9,10 +9,13 @@
 //! - [`tolerate`]: every generated model made to read answers tolerantly;
 //! - [`surface`]: the public surface listed, and a listing compared with the
 //!   accepted one (breaking or additive);
+//! - [`public_api`]: the handwritten layer's public API, listed from
+//!   rustdoc's JSON;
 //! - [`spec_error`]: a spec that cannot be generated, named by its JSON
 //!   pointer.
 
 pub mod generate;
+pub mod public_api;
 pub mod rewrite;
 pub mod spec_error;
 pub mod surface;

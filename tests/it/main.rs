@@ -22,6 +22,7 @@ mod office_csv;
 mod office_import;
 mod office_upload;
 mod properties;
+mod public_api;
 #[cfg(feature = "redis")]
 mod redis_server;
 mod security;
