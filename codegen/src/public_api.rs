@@ -36,7 +36,7 @@ pub fn listing(doc: &Value, src_prefix: &str) -> String {
             continue;
         };
         if handwritten(item) {
-            lines.insert(item_line(&kind, &path, item, index));
+            lines.insert(item_line(&kind, &path, item));
             for member in members(item, index) {
                 if let Some(line) = member_line(&path, member, index) {
                     lines.insert(line);
@@ -180,7 +180,7 @@ fn members<'a>(item: &'a Value, index: &'a Value) -> Vec<&'a Value> {
         .collect()
 }
 
-fn item_line(kind: &str, path: &str, item: &Value, index: &Value) -> String {
+fn item_line(kind: &str, path: &str, item: &Value) -> String {
     let inner = &item["inner"];
     let non_exhaustive = item["attrs"]
         .as_array()
@@ -194,14 +194,8 @@ fn item_line(kind: &str, path: &str, item: &Value, index: &Value) -> String {
     };
     match kind {
         "function" => function_line(path.rsplit_once("::").map_or("", |(at, _)| at), item),
-        "constant" => format!(
-            "const {path}: {}",
-            render(&inner["constant"]["type"], index)
-        ),
-        "type_alias" => format!(
-            "type {path} = {}",
-            render(&inner["type_alias"]["type"], index)
-        ),
+        "constant" => format!("const {path}: {}", render(&inner["constant"]["type"])),
+        "type_alias" => format!("type {path} = {}", render(&inner["type_alias"]["type"])),
         "struct" | "enum" | "trait" | "union" => {
             format!(
                 "{kind} {path}{}{marker}",
@@ -219,7 +213,7 @@ fn member_line(owner: &str, member: &Value, index: &Value) -> Option<String> {
         if member["visibility"].as_str() != Some("public") {
             return None;
         }
-        return Some(format!("field {owner}::{name}: {}", render(field, index)));
+        return Some(format!("field {owner}::{name}: {}", render(field)));
     }
     let variant = inner.get("variant")?;
     let fields = match &variant["kind"] {
@@ -233,7 +227,7 @@ fn member_line(owner: &str, member: &Value, index: &Value) -> Option<String> {
                     format!(
                         "{}: {}",
                         field["name"].as_str().unwrap_or("_"),
-                        render(&field["inner"]["struct_field"], index)
+                        render(&field["inner"]["struct_field"])
                     )
                 })
                 .collect();
@@ -246,7 +240,7 @@ fn member_line(owner: &str, member: &Value, index: &Value) -> Option<String> {
                 .flatten()
                 .map(|id| {
                     index.get(id.to_string()).map_or("_".to_owned(), |field| {
-                        render(&field["inner"]["struct_field"], index)
+                        render(&field["inner"]["struct_field"])
                     })
                 })
                 .collect();
@@ -266,14 +260,13 @@ fn function_line(owner: &str, function: &Value) -> String {
     } else {
         ""
     };
-    let index = &Value::Null;
     let inputs: Vec<String> = inner["sig"]["inputs"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|input| {
             let name = input[0].as_str().unwrap_or("_");
-            let ty = render(&input[1], index);
+            let ty = render(&input[1]);
             match (name, ty.as_str()) {
                 ("self", "Self") => "self".to_owned(),
                 ("self", "&Self") => "&self".to_owned(),
@@ -284,7 +277,7 @@ fn function_line(owner: &str, function: &Value) -> String {
         .collect();
     let output = match &inner["sig"]["output"] {
         Value::Null => String::new(),
-        output => format!(" -> {}", render(output, index)),
+        output => format!(" -> {}", render(output)),
     };
     let path = if owner.is_empty() {
         name.to_owned()
@@ -345,9 +338,7 @@ fn path_text(path: &Value) -> String {
             .into_iter()
             .flatten()
             .map(|arg| match arg {
-                Value::Object(map) if map.contains_key("type") => {
-                    render(&arg["type"], &Value::Null)
-                }
+                Value::Object(map) if map.contains_key("type") => render(&arg["type"]),
                 Value::Object(map) if map.contains_key("lifetime") => {
                     arg["lifetime"].as_str().unwrap_or("'_").to_owned()
                 }
@@ -356,7 +347,7 @@ fn path_text(path: &Value) -> String {
             .collect();
         for constraint in angle["constraints"].as_array().into_iter().flatten() {
             let name = constraint["name"].as_str().unwrap_or("_");
-            let ty = render(&constraint["binding"]["equality"]["type"], &Value::Null);
+            let ty = render(&constraint["binding"]["equality"]["type"]);
             parts.push(format!("{name} = {ty}"));
         }
         if !parts.is_empty() {
@@ -368,11 +359,11 @@ fn path_text(path: &Value) -> String {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|ty| render(ty, &Value::Null))
+            .map(render)
             .collect();
         let output = match &parenthesized["output"] {
             Value::Null => String::new(),
-            output => format!(" -> {}", render(output, &Value::Null)),
+            output => format!(" -> {}", render(output)),
         };
         return format!("{name}({}){output}", inputs.join(", "));
     }
@@ -380,7 +371,7 @@ fn path_text(path: &Value) -> String {
 }
 
 /// A type as Rust writes it (near enough to tell two apart).
-fn render(ty: &Value, index: &Value) -> String {
+fn render(ty: &Value) -> String {
     let Some((kind, inner)) = ty.as_object().and_then(|map| map.iter().next()) else {
         return match ty {
             Value::String(text) => text.clone(),
@@ -400,21 +391,16 @@ fn render(ty: &Value, index: &Value) -> String {
             } else {
                 ""
             };
-            format!("&{lifetime}{mutable}{}", render(&inner["type"], index))
+            format!("&{lifetime}{mutable}{}", render(&inner["type"]))
         }
         "tuple" => {
-            let items: Vec<String> = inner
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|item| render(item, index))
-                .collect();
+            let items: Vec<String> = inner.as_array().into_iter().flatten().map(render).collect();
             format!("({})", items.join(", "))
         }
-        "slice" => format!("[{}]", render(inner, index)),
+        "slice" => format!("[{}]", render(inner)),
         "array" => format!(
             "[{}; {}]",
-            render(&inner["type"], index),
+            render(&inner["type"]),
             inner["len"].as_str().unwrap_or("_")
         ),
         "impl_trait" => {
@@ -432,11 +418,11 @@ fn render(ty: &Value, index: &Value) -> String {
         }
         "qualified_path" => format!(
             "<{} as {}>::{}",
-            render(&inner["self_type"], index),
+            render(&inner["self_type"]),
             path_text(&inner["trait"]),
             inner["name"].as_str().unwrap_or("_")
         ),
-        "raw_pointer" => format!("*const {}", render(&inner["type"], index)),
+        "raw_pointer" => format!("*const {}", render(&inner["type"])),
         other => other.to_owned(),
     }
 }
