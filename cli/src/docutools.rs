@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use clap::{Subcommand, ValueEnum};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{ColumnMap, CsvEncoding, DocutoolsError, UsersCsv};
+use roster::docutools::{ColumnMap, CsvEncoding, DocutoolsError, UsersCsv, UsersCsvError};
 use serde_json::json;
 
 use crate::exit::{Failure, chain};
@@ -79,7 +79,7 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
     let csv = UsersCsv::from_path(&file, encoding)
         .await
         .and_then(|csv| csv.with_delimiter(delimiter))
-        .map_err(|error| failure(&error))?;
+        .map_err(|error| failure(&DocutoolsError::from(error)))?;
     let mapping = map
         .into_iter()
         .fold(ColumnMap::new(), |mapping, (column, attribute)| {
@@ -135,7 +135,9 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
 fn failure(error: &DocutoolsError) -> Failure {
     let text = chain(error);
     match error {
-        DocutoolsError::Io { .. } | DocutoolsError::Delimiter(_) => Failure::usage(text),
+        DocutoolsError::Csv(UsersCsvError::Io { .. } | UsersCsvError::Delimiter(_)) => {
+            Failure::usage(text)
+        }
         DocutoolsError::Upload(http) => Failure::from_http(http, text),
         DocutoolsError::Import { source, .. }
             if source.not_sent() || source.status().is_some_and(|s| s.as_u16() == 429) =>

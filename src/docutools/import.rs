@@ -9,12 +9,13 @@ use progenitor_client::ClientInfo;
 use reqwest::multipart::{Form, Part};
 
 use super::Client;
-use super::encoding::{CsvEncoding, EncodingError, to_utf8};
-use super::mapping::{ColumnMap, MappingError, MappingReport};
+use super::encoding::{CsvEncoding, to_utf8};
+use super::error::{DocutoolsError, UsersCsvError};
+use super::mapping::{ColumnMap, MappingReport};
 use super::split::{SplitError, split};
 use super::types;
 use crate::error::HttpError;
-use crate::file_name::{CsvFileName, FileNameError};
+use crate::file_name::CsvFileName;
 use crate::retry::Resend;
 use crate::transport::Call;
 
@@ -32,106 +33,6 @@ const UPLOAD_CALL: Call = Call::new("upload_users_file", UPLOAD_PATH, Resend::Af
 /// The generated import's operation, for its errors.
 const IMPORT_OPERATION: &str = "import_users_from_file";
 
-/// A Docutools import step failed. Says whether anything was created.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DocutoolsError {
-    /// The file is over the upload limit; nothing was sent.
-    #[error(
-        "the file is {size} bytes; Docutools accepts at most {limit} (3.2 MB): split it (UsersCsv::split) or use import_users_csv"
-    )]
-    TooLarge {
-        /// Its size in bytes, as it would be sent (UTF-8).
-        size: usize,
-        /// The limit.
-        limit: usize,
-    },
-    /// The file changed (its size or modification time) while it was
-    /// read: an export still writing it, say. Nothing was sent.
-    #[error(
-        "{} changed while it was read ({before} then {after}): nothing was sent; run again once it is complete",
-        path.display()
-    )]
-    Changed {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Its size and modification time before.
-        before: crate::file_stamp::FileStamp,
-        /// And after.
-        after: crate::file_stamp::FileStamp,
-    },
-    /// The file could not be read.
-    #[error("cannot read {}", path.display())]
-    Io {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file is not in the declared encoding.
-    #[error(transparent)]
-    Encoding(#[from] EncodingError),
-    /// The file cannot be split under the limit.
-    #[error(transparent)]
-    Split(#[from] SplitError),
-    /// The file name cannot be sent.
-    #[error(transparent)]
-    FileName(#[from] FileNameError),
-    /// The delimiter is not one ASCII character.
-    #[error("the delimiter {0:?} is not one ASCII character")]
-    Delimiter(char),
-    /// The mapping does not fit the uploaded file; nothing was imported.
-    #[error("the column mapping does not fit the file; nothing was imported")]
-    Mapping(#[from] MappingError),
-    /// The upload failed; no user was created.
-    #[error("the upload failed; no user was created")]
-    Upload(#[source] HttpError),
-    /// The import request failed. If it reached the server (see
-    /// [`HttpError::not_sent`]), users may have been created.
-    #[error("the import of file {file_id} failed{}", if source.not_sent() { "; no user was created" } else { "; users may have been created: check Docutools before importing again" })]
-    Import {
-        /// The uploaded file.
-        file_id: uuid::Uuid,
-        /// Why.
-        #[source]
-        source: HttpError,
-    },
-    /// The import **was applied** (the server answered success), but its
-    /// answer did not read as a list of users: what could be read of it.
-    #[error(
-        "the import of file {file_id} was applied ({} users in the answer), but the answer did not read: do not import it again",
-        count.map_or("an unknown number of".to_owned(), |count| count.to_string())
-    )]
-    AppliedUnread {
-        /// The uploaded file.
-        file_id: uuid::Uuid,
-        /// How many users the answer lists, if it is a JSON list.
-        count: Option<usize>,
-        /// The answer as JSON, when it was JSON.
-        raw: Option<Box<serde_json::Value>>,
-        /// Why it did not read (its body is the raw answer).
-        #[source]
-        source: HttpError,
-    },
-    /// A multi-part import stopped at `failed_part`: the parts before it
-    /// were imported (their users are in `created`), the parts after it were
-    /// not sent, and the source says what became of `failed_part` itself
-    /// (refused, not sent, or applied without a readable answer).
-    #[error("part {failed_part} of {parts} did not complete (the cause says whether it was applied); the parts before it were imported ({} users), the parts after it were not sent", created.len())]
-    PartlyImported {
-        /// How many parts the file was split into.
-        parts: usize,
-        /// The part that failed, 1 for the first.
-        failed_part: usize,
-        /// The users the earlier parts created.
-        created: Vec<types::User>,
-        /// Why the part failed.
-        #[source]
-        source: Box<DocutoolsError>,
-    },
-}
-
 /// A users CSV file ready to upload: UTF-8 text (decoded from its original
 /// encoding), its delimiter and file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +45,7 @@ pub struct UsersCsv {
 
 impl UsersCsv {
     /// A file's bytes in `encoding` (or detected), delimited by `,`.
-    pub fn from_bytes(bytes: &[u8], encoding: CsvEncoding) -> Result<Self, DocutoolsError> {
+    pub fn from_bytes(bytes: &[u8], encoding: CsvEncoding) -> Result<Self, UsersCsvError> {
         let (text, read_as) = to_utf8(bytes, encoding)?;
         Ok(Self {
             text: Bytes::from(text),
@@ -160,9 +61,9 @@ impl UsersCsv {
     pub async fn from_path(
         path: impl AsRef<Path>,
         encoding: CsvEncoding,
-    ) -> Result<Self, DocutoolsError> {
+    ) -> Result<Self, UsersCsvError> {
         let path = path.as_ref();
-        let io_error = |source| DocutoolsError::Io {
+        let io_error = |source| UsersCsvError::Io {
             path: path.to_owned(),
             source,
         };
@@ -180,7 +81,7 @@ impl UsersCsv {
         .map_err(|error| io_error(std::io::Error::other(error)))?;
         let (bytes, changed) = read.map_err(io_error)?;
         if let Some((before, after)) = changed {
-            return Err(DocutoolsError::Changed {
+            return Err(UsersCsvError::Changed {
                 path: path.to_owned(),
                 before,
                 after,
@@ -194,11 +95,11 @@ impl UsersCsv {
     }
 
     /// Sets the delimiter (one ASCII character).
-    pub fn with_delimiter(mut self, delimiter: char) -> Result<Self, DocutoolsError> {
+    pub fn with_delimiter(mut self, delimiter: char) -> Result<Self, UsersCsvError> {
         self.delimiter = u8::try_from(delimiter)
             .ok()
             .filter(u8::is_ascii)
-            .ok_or(DocutoolsError::Delimiter(delimiter))?;
+            .ok_or(UsersCsvError::Delimiter(delimiter))?;
         Ok(self)
     }
 
@@ -235,7 +136,7 @@ impl UsersCsv {
 
     /// Files of at most `limit` bytes (the header row in each, records
     /// whole), or this one if it is small enough.
-    pub fn split(&self, limit: usize) -> Result<Vec<UsersCsv>, DocutoolsError> {
+    pub fn split(&self, limit: usize) -> Result<Vec<UsersCsv>, UsersCsvError> {
         let parts = split(&self.text, self.delimiter, limit)?;
         let count = parts.len();
         parts
@@ -346,10 +247,10 @@ impl UploadUsersFileRequest<'_> {
             language,
         } = self;
         if csv.len() > MAX_FILE_SIZE {
-            return Err(DocutoolsError::TooLarge {
+            return Err(DocutoolsError::Csv(UsersCsvError::TooLarge {
                 size: csv.len(),
                 limit: MAX_FILE_SIZE,
-            });
+            }));
         }
         let delimiter = char::from(csv.delimiter).to_string();
         let mut query = vec![("delimiter", delimiter)];
@@ -500,7 +401,7 @@ impl ImportUsersCsvRequest<'_> {
 }
 
 /// The header row of a file, as the server would report its `columns`.
-fn header_columns(csv: &UsersCsv) -> Result<Vec<String>, DocutoolsError> {
+fn header_columns(csv: &UsersCsv) -> Result<Vec<String>, UsersCsvError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(csv.delimiter)
         .has_headers(false)

@@ -14,15 +14,16 @@
 crate::generated_api!("docutools", crate::credentials::Docutools);
 
 mod encoding;
+mod error;
 mod import;
 mod mapping;
 mod split;
 
 pub use crate::file_name::{CsvFileName, FileNameError};
 pub use encoding::{CsvEncoding, EncodingError};
+pub use error::{DocutoolsError, UsersCsvError};
 pub use import::{
-    DocutoolsError, ImportUsersCsvRequest, ImportUsersRequest, MAX_FILE_SIZE,
-    UploadUsersFileRequest, UsersCsv,
+    ImportUsersCsvRequest, ImportUsersRequest, MAX_FILE_SIZE, UploadUsersFileRequest, UsersCsv,
 };
 pub use mapping::{ColumnMap, MappingError, MappingReport};
 pub use split::SplitError;

@@ -220,6 +220,10 @@ pub enum ImportError {
 }
 
 /// What a checked import did.
+///
+/// Deliberately not `#[non_exhaustive]`: some outcomes mean the import
+/// **was applied**, so a new one must fail your `match` to compile, never
+/// fall into a `_` arm unseen. (Errors are `#[non_exhaustive]`.)
 #[derive(Debug)]
 pub enum CheckedImport {
     /// The simulation found errors: nothing was created. (For a file in

@@ -80,7 +80,9 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
-/// What an import ended with.
+/// What an import ended with. Deliberately not `#[non_exhaustive]`, as
+/// [`CheckedImport`](super::CheckedImport): a new outcome must fail your
+/// `match` to compile.
 #[derive(Debug)]
 pub enum ImportOutcome {
     /// The analysis of a simulation.

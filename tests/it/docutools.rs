@@ -8,6 +8,7 @@ use crate::support::LocalConfig;
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{
     self, ColumnMap, CsvEncoding, DocutoolsError, MAX_FILE_SIZE, MappingError, UsersCsv,
+    UsersCsvError,
 };
 use roster::{AuthError, PasswordGrant};
 use roster_emulator::{Fault, LocalDocutools, Route};
@@ -144,7 +145,7 @@ async fn a_file_over_the_limit_is_refused_before_any_byte_is_sent() {
 
     let error = client.upload_users_file(&csv).send().await.unwrap_err();
 
-    let DocutoolsError::TooLarge { size, limit } = error else {
+    let DocutoolsError::Csv(UsersCsvError::TooLarge { size, limit }) = error else {
         panic!("{error:?}")
     };
     assert_eq!((size, limit), (csv.len(), MAX_FILE_SIZE));
@@ -278,7 +279,7 @@ fn a_file_declared_utf8_that_is_not_says_where() {
 
     let error = UsersCsv::from_bytes(bytes, CsvEncoding::Utf8).unwrap_err();
 
-    let DocutoolsError::Encoding(error) = error else {
+    let UsersCsvError::Encoding(error) = error else {
         panic!("{error:?}")
     };
     assert_eq!((error.line, error.offset), (2, 26));
@@ -307,7 +308,11 @@ async fn a_mapping_naming_a_missing_column_is_refused_before_the_import() {
         .await
         .unwrap_err();
 
-    let DocutoolsError::Mapping(MappingError::MissingColumn { column, available }) = &error else {
+    let DocutoolsError::Csv(UsersCsvError::Mapping(MappingError::MissingColumn {
+        column,
+        available,
+    })) = &error
+    else {
         panic!("{error:?}")
     };
     assert_eq!(column, "E-mail");
@@ -333,7 +338,10 @@ async fn a_mapping_without_email_or_username_is_refused() {
         .unwrap_err();
 
     assert!(
-        matches!(error, DocutoolsError::Mapping(MappingError::NoIdentity)),
+        matches!(
+            error,
+            DocutoolsError::Csv(UsersCsvError::Mapping(MappingError::NoIdentity))
+        ),
         "{error:?}"
     );
 }

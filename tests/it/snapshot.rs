@@ -327,7 +327,7 @@ async fn an_outcome_larger_than_the_answer_bound_is_read_as_a_stream() {
 #[cfg(unix)]
 #[tokio::test]
 async fn a_docutools_file_still_being_written_is_refused() {
-    use roster::docutools::{CsvEncoding, DocutoolsError, UsersCsv};
+    use roster::docutools::{CsvEncoding, UsersCsv, UsersCsvError};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.csv");
     let writer = still_being_written(&path, b"Email Address,Name\r\na@b.example,A B\r\n".to_vec());
@@ -336,7 +336,7 @@ async fn a_docutools_file_still_being_written_is_refused() {
         .unwrap_err();
     writer.join().unwrap().unwrap();
     assert!(
-        matches!(&error, DocutoolsError::Changed { path: changed, before, .. } if changed == &path && before.length == 0),
+        matches!(&error, UsersCsvError::Changed { path: changed, before, .. } if changed == &path && before.length == 0),
         "{error:?}"
     );
     assert!(error.to_string().contains("nothing was sent"), "{error}");

@@ -1,0 +1,126 @@
+//! Docutools' errors by concern: a file or mapping refused here, before
+//! anything is sent ([`UsersCsvError`]), and what became of a request
+//! ([`DocutoolsError`], which says whether users were created), as Office's
+//! `CsvCheckError` and `ImportError`.
+
+use super::encoding::EncodingError;
+use super::mapping::MappingError;
+use super::split::SplitError;
+use super::types;
+use crate::error::HttpError;
+use crate::file_name::FileNameError;
+
+/// A users file, or its mapping, refused before anything was sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsersCsvError {
+    /// The file is over the upload limit; nothing was sent.
+    #[error(
+        "the file is {size} bytes; Docutools accepts at most {limit} (3.2 MB): split it (UsersCsv::split) or use import_users_csv"
+    )]
+    TooLarge {
+        /// Its size in bytes, as it would be sent (UTF-8).
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The file changed (its size or modification time) while it was
+    /// read: an export still writing it, say. Nothing was sent.
+    #[error(
+        "{} changed while it was read ({before} then {after}): nothing was sent; run again once it is complete",
+        path.display()
+    )]
+    Changed {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its size and modification time before.
+        before: crate::file_stamp::FileStamp,
+        /// And after.
+        after: crate::file_stamp::FileStamp,
+    },
+    /// The file could not be read.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not in the declared encoding.
+    #[error(transparent)]
+    Encoding(#[from] EncodingError),
+    /// The file cannot be split under the limit.
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    /// The file name cannot be sent.
+    #[error(transparent)]
+    FileName(#[from] FileNameError),
+    /// The delimiter is not one ASCII character.
+    #[error("the delimiter {0:?} is not one ASCII character")]
+    Delimiter(char),
+    /// The mapping does not fit the uploaded file; nothing was imported.
+    #[error("the column mapping does not fit the file; nothing was imported")]
+    Mapping(#[from] MappingError),
+}
+
+/// A Docutools import step failed. Says whether anything was created.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocutoolsError {
+    /// The file or the mapping was refused here; nothing was sent.
+    #[error(transparent)]
+    Csv(#[from] UsersCsvError),
+    /// The upload failed; no user was created.
+    #[error("the upload failed; no user was created")]
+    Upload(#[source] HttpError),
+    /// The import request failed. If it reached the server (see
+    /// [`HttpError::not_sent`]), users may have been created.
+    #[error("the import of file {file_id} failed{}", if source.not_sent() { "; no user was created" } else { "; users may have been created: check Docutools before importing again" })]
+    Import {
+        /// The uploaded file.
+        file_id: uuid::Uuid,
+        /// Why.
+        #[source]
+        source: HttpError,
+    },
+    /// The import **was applied** (the server answered success), but its
+    /// answer did not read as a list of users: what could be read of it.
+    #[error(
+        "the import of file {file_id} was applied ({} users in the answer), but the answer did not read: do not import it again",
+        count.map_or("an unknown number of".to_owned(), |count| count.to_string())
+    )]
+    AppliedUnread {
+        /// The uploaded file.
+        file_id: uuid::Uuid,
+        /// How many users the answer lists, if it is a JSON list.
+        count: Option<usize>,
+        /// The answer as JSON, when it was JSON.
+        raw: Option<Box<serde_json::Value>>,
+        /// Why it did not read (its body is the raw answer).
+        #[source]
+        source: HttpError,
+    },
+    /// A multi-part import stopped at `failed_part`: the parts before it
+    /// were imported (their users are in `created`), the parts after it were
+    /// not sent, and the source says what became of `failed_part` itself
+    /// (refused, not sent, or applied without a readable answer).
+    #[error("part {failed_part} of {parts} did not complete (the cause says whether it was applied); the parts before it were imported ({} users), the parts after it were not sent", created.len())]
+    PartlyImported {
+        /// How many parts the file was split into.
+        parts: usize,
+        /// The part that failed, 1 for the first.
+        failed_part: usize,
+        /// The users the earlier parts created.
+        created: Vec<types::User>,
+        /// Why the part failed.
+        #[source]
+        source: Box<DocutoolsError>,
+    },
+}
+
+impl From<MappingError> for DocutoolsError {
+    fn from(error: MappingError) -> Self {
+        Self::Csv(UsersCsvError::Mapping(error))
+    }
+}
