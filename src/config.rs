@@ -125,7 +125,8 @@ impl<C: Credentials> Config<C> {
     /// a `Retry-After` that would pass it is handed back as the `429` or
     /// `503` it came with, not slept; a rate-limit wait that would pass it
     /// is [`HttpError::DeadlinePassed`](crate::HttpError::DeadlinePassed),
-    /// and nothing is sent. None by default.
+    /// and nothing is sent. An attempt that leaves is given at least 5 s to
+    /// come back, even at the deadline. None by default.
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Result<Self, ConfigError> {
         if timeout.is_zero() {
             return Err(ConfigError::ZeroTimeout { which: "operation" });

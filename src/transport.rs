@@ -23,6 +23,10 @@ use crate::limiter::RateLimiter;
 use crate::retry::{Backoff, Next, Resend, Seen, decide, retry_after};
 use crate::token::TokenSource;
 
+/// The least time an attempt is given once it is sent, even at its call's
+/// deadline.
+const MIN_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// progenitor adds `api-version: <info.version>` to every generated call.
 /// No vendor documents it, and Lucca's newer API gives `Api-Version` another
 /// meaning: it is never sent.
@@ -420,7 +424,12 @@ impl Transport {
             }
             let used = self.authorize(&mut request).await.map_err(Failure::Auth)?;
             if let Some(deadline) = deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
+                // At least a few seconds for the attempt itself: a request
+                // given none would never leave (the waiter's last poll is
+                // made at its deadline).
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(MIN_ATTEMPT);
                 let timeout = request.timeout_mut();
                 *timeout = Some(timeout.map_or(left, |own| own.min(left)));
             }

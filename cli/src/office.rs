@@ -699,10 +699,21 @@ async fn interrupted(
     keys: &[String],
     before: &[Option<office::JournalEntry>],
 ) -> Failure {
+    let unknown = |why: &str| {
+        Failure::interrupted(format!(
+            "interrupted while the import ran: {why}, so whether the creation left is unknown; check Lucca Office's imports before running it again"
+        ))
+    };
+    let Some(journal) = journal else {
+        return unknown("there is no journal (--no-journal)");
+    };
     let mut left = Vec::new();
-    if let Some(journal) = journal {
+    {
         for (index, sha256) in keys.iter().enumerate() {
-            let now = journal.entry(host, sha256).await.ok().flatten();
+            let now = match journal.entry(host, sha256).await {
+                Ok(now) => now,
+                Err(_) => return unknown("the journal cannot be read"),
+            };
             let earlier = before.get(index).cloned().flatten();
             let changed = match (&now, &earlier) {
                 (Some(now), Some(earlier)) => now.state != earlier.state || now.at != earlier.at,

@@ -69,8 +69,12 @@ pub(crate) async fn read_outcome(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(1024);
     let keep = descriptions.keep;
     let pass = descriptions.each.is_some();
+    // Dropping this read (a cancelled wait) stops the blocking thread's
+    // download at its next read.
+    let cancelled = Cancelled::default();
+    let stop = std::sync::Arc::clone(&cancelled.0);
     let parse = tokio::task::spawn_blocking(move || {
-        let mut head = Head::new(reader);
+        let mut head = Head::new(reader, stop);
         let parsed = {
             let mut json = serde_json::Deserializer::from_reader(BufReader::new(&mut head));
             Trimmed {
@@ -92,10 +96,34 @@ pub(crate) async fn read_outcome(
         body: bytes::Bytes::new(),
         source: serde_json::Error::io(io::Error::other(error)),
     })?;
-    let value = parsed.map_err(|source| HttpError::InvalidAnswer {
-        operation,
-        body: bytes::Bytes::from(head),
-        source,
+    drop(cancelled);
+    let value = parsed.map_err(|source| {
+        // An answer cut while it came is no answer (the waiter reads it
+        // again), not an answer of the wrong shape.
+        if source.is_io() {
+            let cause = io::Error::from(source);
+            return match cause
+                .into_inner()
+                .map(|inner| inner.downcast::<reqwest::Error>())
+            {
+                Some(Ok(cut)) => HttpError::from_reqwest(operation, *cut),
+                Some(Err(other)) => HttpError::InvalidAnswer {
+                    operation,
+                    body: bytes::Bytes::from(head),
+                    source: serde_json::Error::io(io::Error::other(other)),
+                },
+                None => HttpError::InvalidAnswer {
+                    operation,
+                    body: bytes::Bytes::from(head),
+                    source: serde_json::Error::io(io::Error::other("the answer was cut")),
+                },
+            };
+        }
+        HttpError::InvalidAnswer {
+            operation,
+            body: bytes::Bytes::from(head),
+            source,
+        }
     })?;
     use serde::Deserialize;
     let typed = match mode {
@@ -111,24 +139,39 @@ pub(crate) async fn read_outcome(
     })
 }
 
+/// Set when the read that started a parse is dropped.
+#[derive(Default)]
+struct Cancelled(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// A reader that keeps the first [`HEAD`] bytes it reads, to show an answer
-/// that is not JSON.
+/// that is not JSON, and stops once its read was dropped.
 struct Head<R> {
     inner: R,
     kept: Vec<u8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl<R> Head<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
         Self {
             inner,
             kept: Vec::new(),
+            stop,
         }
     }
 }
 
 impl<R: Read> Read for Head<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(io::Error::other("the wait for this outcome was dropped"));
+        }
         let read = self.inner.read(buffer)?;
         let room = HEAD.saturating_sub(self.kept.len()).min(read);
         self.kept.extend_from_slice(&buffer[..room]);
@@ -242,6 +285,32 @@ impl<'de> Visitor<'de> for Kept<'_> {
 
     fn visit_none<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
+    }
+
+    // Anything else under `descriptions` is read as it is: the generated
+    // model's tolerance decides, as for any field.
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        self.0.visit_map(map)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {

@@ -442,6 +442,10 @@ impl<'a> WaitForImport<'a> {
                 }
                 Err(error) => error,
             };
+            // The import is done: a deadline now is its outcome failing.
+            if let HttpError::DeadlinePassed { .. } = error {
+                return Err(self.outcome_failed(&poller, error));
+            }
             let hint = match self.transient(&mut poller, error) {
                 Ok(hint) => hint,
                 Err(WaitError::Http { source, .. }) => {

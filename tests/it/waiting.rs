@@ -384,3 +384,22 @@ async fn a_summary_still_unknown_after_the_grace_period_ends_the_wait() {
     assert!(start.elapsed() >= grace, "{:?}", start.elapsed());
     assert!(start.elapsed() < grace * 2, "{:?}", start.elapsed());
 }
+
+// Real time: the outcome is read on a blocking thread, and a paused clock
+// does not move while one runs (the server's cut waits on it).
+#[tokio::test]
+async fn results_cut_while_they_came_are_read_again() {
+    let (lucca, office) = server(ImportFate::Completes).await;
+    let started = started(&office, ImportMode::Create).await;
+    lucca.faults().inject(Route::Results, Fault::CutMidBody);
+
+    let outcome = office
+        .wait_for_import(started)
+        .options(crate::support::fast())
+        .execute()
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome, ImportOutcome::Results(_)), "{outcome:?}");
+    assert_eq!(lucca.faults().pending(), 0, "the cut answer was seen");
+}

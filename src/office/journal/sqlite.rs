@@ -43,6 +43,7 @@ impl SqliteJournal {
                      summary_id TEXT,
                      at TEXT NOT NULL,
                      attempt TEXT,
+                     file TEXT,
                      PRIMARY KEY (tenant, sha256)
                  );",
             )
@@ -55,11 +56,15 @@ impl SqliteJournal {
                 .and_then(|mut statement| statement.exists([column]))
                 .map_err(failed)?;
             if !has {
-                connection
-                    .execute_batch(&format!(
-                        "ALTER TABLE office_imports ADD COLUMN {column} TEXT;"
-                    ))
-                    .map_err(failed)?;
+                let added = connection.execute_batch(&format!(
+                    "ALTER TABLE office_imports ADD COLUMN {column} TEXT;"
+                ));
+                // Another process opening the same old journal may have
+                // added it first.
+                match added {
+                    Err(error) if error.to_string().contains("duplicate column name") => {}
+                    other => other.map_err(failed)?,
+                }
             }
         }
         Ok(Self {
