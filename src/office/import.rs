@@ -59,6 +59,7 @@ impl Client {
             options: WaitOptions::default(),
             on_progress: None,
             part_limit: PLATFORM_LIMIT,
+            in_memory: super::IN_MEMORY,
             keep_descriptions: super::KEPT_DESCRIPTIONS,
             #[cfg(feature = "journal")]
             journal: None,
@@ -123,7 +124,7 @@ impl CsvSource {
 
     /// Takes the source once and checks the snapshot, before anything is
     /// sent (on a blocking thread: a file may be large).
-    async fn snapshot(self) -> Result<(Snapshot, CsvSummary), ImportError> {
+    async fn snapshot(self, bound: u64) -> Result<(Snapshot, CsvSummary), ImportError> {
         // Boxed below at once, to cross the thread.
         #[allow(clippy::result_large_err)]
         let take = move || -> Result<(Snapshot, CsvSummary), ImportError> {
@@ -133,9 +134,9 @@ impl CsvSource {
                         .zip(1..)
                         .try_for_each(|(row, number)| validate_row(row, number))
                         .map_err(ImportError::Rows)?;
-                    Snapshot::of_rows(&rows)?
+                    Snapshot::of_rows(&rows, bound)?
                 }
-                Self::Path(path) => Snapshot::of_file(&path)?,
+                Self::Path(path) => Snapshot::of_file(&path, bound)?,
                 Self::Bytes(bytes) => Snapshot::of_bytes(bytes),
             };
             let summary = snapshot.check().map_err(ImportError::Csv)?;
@@ -363,6 +364,7 @@ pub struct CheckedImportRequest<'a> {
     options: WaitOptions,
     on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
     part_limit: u64,
+    in_memory: u64,
     keep_descriptions: usize,
     #[cfg(feature = "journal")]
     journal: Option<&'a super::ImportJournal>,
@@ -408,6 +410,15 @@ impl<'a> CheckedImportRequest<'a> {
         self
     }
 
+    /// The largest snapshot kept in memory (default
+    /// [`IN_MEMORY`](super::IN_MEMORY)); a larger file or set of rows is
+    /// taken to a private file with no name, which the system deletes with
+    /// its last handle.
+    pub fn in_memory_up_to(mut self, bytes: u64) -> Self {
+        self.in_memory = bytes;
+        self
+    }
+
     /// The largest request a part may be, envelope included (the default
     /// is Lucca's [`PLATFORM_LIMIT`]): a larger file is sent in parts.
     pub fn part_limit(mut self, bytes: u64) -> Self {
@@ -437,7 +448,7 @@ impl<'a> CheckedImportRequest<'a> {
     /// under the limit. Nothing is sent: the summary is what a confirmation
     /// can show, and [`PreparedImport::execute`] sends exactly these bytes.
     pub async fn prepare(self) -> Result<PreparedImport<'a>, ImportError> {
-        let (snapshot, summary) = self.source.clone().snapshot().await?;
+        let (snapshot, summary) = self.source.clone().snapshot(self.in_memory).await?;
         let limit = self.part_limit.saturating_sub(ENVELOPE_MARGIN).max(1);
         let parts = {
             let snapshot = snapshot.clone();

@@ -36,8 +36,11 @@ pub const IN_MEMORY: u64 = 16 * 1024 * 1024;
 #[derive(Debug, Clone)]
 enum Content {
     Memory(Bytes),
-    /// A private copy, deleted with the last clone of the snapshot.
-    Disk(Arc<tempfile::NamedTempFile>),
+    /// A private copy with no name (unlinked at once): the system deletes
+    /// it with its last handle, even when the process exits abruptly.
+    /// Readers are handles on it, used one after the other, each seeking
+    /// first.
+    Disk(Arc<File>),
 }
 
 /// The bytes of one import, exactly as they are sent (starting with one
@@ -98,7 +101,7 @@ pub enum SnapshotError {
 /// as they come.
 struct Spool {
     memory: Vec<u8>,
-    disk: Option<tempfile::NamedTempFile>,
+    disk: Option<File>,
     hasher: Sha256,
     length: u64,
     bound: u64,
@@ -140,7 +143,7 @@ impl Write for Spool {
         self.hasher.update(bytes);
         self.length += bytes.len() as u64;
         if self.disk.is_none() && self.length > self.bound {
-            let mut disk = tempfile::NamedTempFile::new()?;
+            let mut disk = tempfile::tempfile()?;
             disk.write_all(&self.memory)?;
             self.memory = Vec::new();
             self.disk = Some(disk);
@@ -167,7 +170,7 @@ fn hex(digest: &[u8]) -> String {
 impl Snapshot {
     /// The file at `path`, taken once; a change of its size or modification
     /// time while it is read is [`SnapshotError::Changed`].
-    pub(crate) fn of_file(path: &Path) -> Result<Self, SnapshotError> {
+    pub(crate) fn of_file(path: &Path, bound: u64) -> Result<Self, SnapshotError> {
         let io_error = |source| SnapshotError::Io {
             path: Some(path.to_owned()),
             source,
@@ -176,9 +179,9 @@ impl Snapshot {
         let before = FileStamp::of(&file.metadata().map_err(io_error)?);
         // A file known to be large goes to disk from its first byte (no
         // 16 MiB buffer on the way); a small one is read into one buffer.
-        let mut spool = match before.length > IN_MEMORY {
+        let mut spool = match before.length > bound {
             true => Spool::new(0),
-            false => Spool::with_capacity(IN_MEMORY, before.length as usize + BOM.len()),
+            false => Spool::with_capacity(bound, before.length as usize + BOM.len()),
         };
         let mut head = [0_u8; 3];
         let mut read = 0;
@@ -233,10 +236,10 @@ impl Snapshot {
     }
 
     /// Typed rows, written once (validated before: see `validate_row`).
-    pub(crate) fn of_rows(rows: &[UserLocationRow]) -> Result<Self, SnapshotError> {
+    pub(crate) fn of_rows(rows: &[UserLocationRow], bound: u64) -> Result<Self, SnapshotError> {
         let io_error = |source| SnapshotError::Io { path: None, source };
         let write_error = |error: super::CsvWriteError| io_error(io::Error::other(error));
-        let mut writer = UserLocationCsvWriter::new(Spool::new(IN_MEMORY)).map_err(write_error)?;
+        let mut writer = UserLocationCsvWriter::new(Spool::new(bound)).map_err(write_error)?;
         for row in rows {
             writer.write_row(row).map_err(write_error)?;
         }
@@ -271,7 +274,7 @@ impl Snapshot {
                 Ok(Box::new(io::Cursor::new(bytes.slice(start..))))
             }
             Content::Disk(file) => {
-                let mut file = file.reopen()?;
+                let mut file = file.try_clone()?;
                 file.seek(io::SeekFrom::Start(start))?;
                 Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
             }
@@ -424,10 +427,12 @@ impl Snapshot {
                 use tokio::io::AsyncReadExt;
                 let header = {
                     let mut header = vec![0; usize::try_from(part.header).unwrap_or(0)];
-                    file.reopen()?.read_exact(&mut header)?;
+                    let mut start = file.try_clone()?;
+                    start.seek(io::SeekFrom::Start(0))?;
+                    start.read_exact(&mut header)?;
                     Bytes::from(header)
                 };
-                let mut reopened = file.reopen()?;
+                let mut reopened = file.try_clone()?;
                 reopened.seek(io::SeekFrom::Start(part.start))?;
                 let rest = tokio::fs::File::from_std(reopened).take(part.end - part.start);
                 let head = futures_util::stream::iter(

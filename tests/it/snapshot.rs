@@ -62,9 +62,11 @@ async fn the_creation_carries_the_simulated_bytes_even_when_the_file_is_rewritte
         }
     });
     let journal = office::ImportJournal::sqlite(dir.path().join("journal.sqlite3")).unwrap();
+    // Taken to a private file: the copy is what is sent, not the file.
     let outcome = office
         .checked_import(CsvSource::Path(path.clone()))
         .wait_options(fast())
+        .in_memory_up_to(16)
         .journal(&journal)
         .execute()
         .await
@@ -183,10 +185,12 @@ async fn a_file_over_the_limit_goes_as_parts_all_simulated_then_all_created() {
     let path = dir.path().join("big.csv");
     std::fs::write(&path, &bytes).unwrap();
     let before = lucca.user_locations().len();
+    // Taken to a private file (the path of files over 16 MiB).
     let prepared = office
         .checked_import(CsvSource::Path(path))
         .wait_options(fast())
         .part_limit(LIMIT as u64)
+        .in_memory_up_to(1024)
         .prepare()
         .await
         .unwrap();
