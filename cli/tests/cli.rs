@@ -1166,6 +1166,14 @@ async fn journal_state(path: &std::path::Path) -> Option<roster::office::Journal
     entries.first().map(|entry| entry.state)
 }
 
+/// A local Lucca without a request limit whose imports take `duration`.
+async fn slow_lucca(duration: std::time::Duration) -> LocalLucca {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    lucca.set_import_duration(duration);
+    lucca
+}
+
 /// `roster office import GOOD --create --yes --journal …`, sent SIGINT once
 /// `ready` holds; its output, and the journal's file.
 async fn interrupted_import(
@@ -1211,9 +1219,7 @@ async fn interrupted_import(
 #[tokio::test]
 async fn ctrl_c_before_the_creation_left_sends_nothing_and_exits_130() {
     at_root();
-    let lucca = LocalLucca::start().await.unwrap();
-    lucca.set_rate_limit(None);
-    lucca.set_import_duration(std::time::Duration::from_secs(30));
+    let lucca = slow_lucca(std::time::Duration::from_secs(30)).await;
     let (output, journal_path) = interrupted_import(
         &lucca,
         "interrupted-simulation",
@@ -1233,9 +1239,7 @@ async fn ctrl_c_before_the_creation_left_sends_nothing_and_exits_130() {
 #[tokio::test]
 async fn ctrl_c_after_the_creation_left_says_what_the_journal_holds_and_exits_130() {
     at_root();
-    let lucca = LocalLucca::start().await.unwrap();
-    lucca.set_rate_limit(None);
-    lucca.set_import_duration(std::time::Duration::from_secs(3));
+    let lucca = slow_lucca(std::time::Duration::from_secs(3)).await;
     let (output, journal_path) = interrupted_import(
         &lucca,
         "interrupted-creation",

@@ -93,12 +93,7 @@ fn walk<'a>(
     if depth > 16 {
         return;
     }
-    for item_id in module["inner"]["module"]["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_u64)
-    {
+    for item_id in id_list(&module["inner"]["module"]["items"]) {
         let Some(item) = index.get(item_id.to_string()) else {
             continue;
         };
@@ -142,7 +137,15 @@ fn impls(item: &Value) -> Vec<u64> {
     let inner = &item["inner"];
     ["struct", "enum", "union"]
         .iter()
-        .filter_map(|kind| inner[kind]["impls"].as_array())
+        .flat_map(|kind| id_list(&inner[kind]["impls"]))
+        .collect()
+}
+
+/// The item ids of a JSON list (a tuple struct's list may hold `null` for
+/// a field it hides: left out).
+fn id_list(list: &Value) -> Vec<u64> {
+    list.as_array()
+        .into_iter()
         .flatten()
         .filter_map(Value::as_u64)
         .collect()
@@ -153,26 +156,11 @@ fn members<'a>(item: &'a Value, index: &'a Value) -> Vec<&'a Value> {
     let inner = &item["inner"];
     let ids: Vec<u64> = match (&inner["struct"], &inner["enum"]) {
         (Value::Object(structure), _) => match &structure["kind"] {
-            Value::Object(kind) if kind.contains_key("plain") => kind["plain"]["fields"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_u64)
-                .collect(),
-            Value::Object(kind) if kind.contains_key("tuple") => kind["tuple"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_u64)
-                .collect(),
+            Value::Object(kind) if kind.contains_key("plain") => id_list(&kind["plain"]["fields"]),
+            Value::Object(kind) if kind.contains_key("tuple") => id_list(&kind["tuple"]),
             _ => Vec::new(),
         },
-        (_, Value::Object(enumeration)) => enumeration["variants"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_u64)
-            .collect(),
+        (_, Value::Object(enumeration)) => id_list(&enumeration["variants"]),
         _ => Vec::new(),
     };
     ids.into_iter()

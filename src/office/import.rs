@@ -534,7 +534,7 @@ impl PreparedImport<'_> {
             .zip(&resumed)
             .filter(|(_, resumed)| resumed.is_none())
         {
-            let analysis = match self.run(part, ImportMode::Simulate).await? {
+            let analysis = match self.run(part, ImportMode::Simulate).await?.1 {
                 ImportOutcome::Analysis(analysis) => analysis,
                 ImportOutcome::ReadPartially(analysis) => {
                     return Ok(CheckedImport::AnalysisUnread { analysis });
@@ -663,11 +663,7 @@ impl PreparedImport<'_> {
         if let Some(journal) = self.request.journal {
             return self.create_journaled(journal, part).await;
         }
-        let started = self
-            .send(part, mode)
-            .await
-            .map_err(|source| ImportError::Upload { mode, source })?;
-        Ok((started.summary_id, self.wait(started).await?))
+        self.run(part, mode).await
     }
 
     #[cfg(feature = "journal")]
@@ -721,16 +717,17 @@ impl PreparedImport<'_> {
         Ok((started.summary_id, outcome))
     }
 
+    /// `part` sent as `mode`, then waited for: its `summaryId` and outcome.
     async fn run(
         &mut self,
         part: &ImportPart,
         mode: ImportMode,
-    ) -> Result<ImportOutcome, ImportError> {
+    ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
         let started = self
             .send(part, mode)
             .await
             .map_err(|source| ImportError::Upload { mode, source })?;
-        self.wait(started).await
+        Ok((started.summary_id, self.wait(started).await?))
     }
 
     /// `part` of the snapshot, sent.

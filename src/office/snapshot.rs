@@ -220,11 +220,7 @@ impl Snapshot {
 
     /// Bytes already in memory (one BOM put in front when they have none).
     pub(crate) fn of_bytes(bytes: Bytes) -> Self {
-        let bytes = if bytes.starts_with(BOM) {
-            bytes
-        } else {
-            Bytes::from([BOM, &bytes[..]].concat())
-        };
+        let bytes = super::upload::with_one_bom(bytes);
         let sha256 = hex(&Sha256::digest(&bytes));
         Self {
             length: bytes.len() as u64,

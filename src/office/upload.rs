@@ -131,6 +131,16 @@ pub fn transcode_windows_1252(bytes: &[u8]) -> Bytes {
     Bytes::from([BOM, text.as_bytes()].concat())
 }
 
+/// The one BOM rule for bytes in memory: one BOM in front, put there when
+/// they have none.
+pub(crate) fn with_one_bom(bytes: Bytes) -> Bytes {
+    if bytes.starts_with(BOM) {
+        bytes
+    } else {
+        Bytes::from([BOM, &bytes[..]].concat())
+    }
+}
+
 /// The one BOM rule of every source: the file sent starts with the BOM
 /// Lucca documents, exactly once. The first bytes are read to know.
 async fn with_bom<R>(mut reader: R, length: Option<u64>) -> io::Result<(reqwest::Body, Option<u64>)>
@@ -206,12 +216,7 @@ impl CsvUpload {
     /// An import file already in memory. Like every source, it starts with
     /// exactly one BOM (one is put in front when it has none).
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
-        let bytes = bytes.into();
-        let bytes = if bytes.starts_with(BOM) {
-            bytes
-        } else {
-            Bytes::from([BOM, &bytes[..]].concat())
-        };
+        let bytes = with_one_bom(bytes.into());
         Self {
             length: Some(bytes.len() as u64),
             body: reqwest::Body::from(bytes),
