@@ -2,7 +2,7 @@
 //! See `openapi/README.md` for what is rewritten before generation and why.
 //! The generation itself is the `roster-codegen` crate (`codegen/`).
 
-use roster_codegen::{generate, spec_error, surface};
+use roster_codegen::{facts, generate, spec_error, surface};
 
 use std::path::PathBuf;
 
@@ -16,6 +16,7 @@ fn main() {
     println!("cargo::rerun-if-env-changed=ROSTER_SPECS_DIR");
     let newer = std::env::var_os("ROSTER_SPECS_DIR").map(PathBuf::from);
     let mut failed = false;
+    let mut operations = Vec::new();
     for api in generate::APIS {
         // Only the APIs whose feature is on are generated.
         let feature = format!("CARGO_FEATURE_{}", api.module.to_uppercase());
@@ -48,8 +49,24 @@ fn main() {
             .map_err(|error| {
                 spec_error::SpecError::whole(&shown, format!("cannot read it: {error}"))
             })
-            .and_then(|text| generate::generate_from(&api, &shown, &text))
-            .and_then(|(code, listing)| {
+            .and_then(|text| generate::generate_api(&api, &shown, &text))
+            .and_then(|generated| {
+                let generate::Generated {
+                    code,
+                    surface: listing,
+                    operations: rows,
+                    patch,
+                } = generated;
+                operations.extend(rows);
+                if let Some(patch) = patch {
+                    let target = out_dir.join(format!("{}.patch.rs", api.module));
+                    std::fs::write(&target, patch).map_err(|error| {
+                        spec_error::SpecError::whole(
+                            &shown,
+                            format!("cannot write {}: {error}", target.display()),
+                        )
+                    })?;
+                }
                 if let Ok(accepted) = std::fs::read_to_string(&accepted) {
                     for change in surface::compare(api.module, &accepted, &listing) {
                         println!("cargo::warning={change}");
@@ -73,6 +90,14 @@ fn main() {
         }
     }
     if failed {
+        std::process::exit(1);
+    }
+    // `roster::Operation`: every operation of the enabled APIs.
+    if let Err(error) = std::fs::write(
+        out_dir.join("operations.rs"),
+        facts::operation_enum(&operations),
+    ) {
+        println!("cargo::error=cannot write operations.rs: {error}");
         std::process::exit(1);
     }
 }

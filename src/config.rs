@@ -323,6 +323,8 @@ impl<C: Credentials> Config<C> {
             .with_operation_timeout(self.operation_timeout);
         // The token requests go through the same transport (which obtains no
         // token itself), seen by the token source as one narrow exchange.
+        // Only Docutools obtains tokens: its spec declares the exchange.
+        #[cfg(feature = "docutools")]
         let tokens = self.credentials.grant().map(|grant| {
             let exchange: std::sync::Arc<dyn crate::token::Exchange> =
                 std::sync::Arc::new(transport.clone());
@@ -331,8 +333,11 @@ impl<C: Credentials> Config<C> {
                 &self.base_url,
                 http.clone(),
                 exchange,
+                crate::Operation::OauthToken,
             ))
         });
+        #[cfg(not(feature = "docutools"))]
+        let tokens = None;
         let transport = transport.with_tokens(tokens);
         Ok(T::from_parts(self.base_url.as_str(), http, transport))
     }

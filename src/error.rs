@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::StatusCode;
 
+use crate::operation::Operation;
 use crate::retry::retry_after;
 
 /// A store shared by several workers (Redis) could not be used: not
@@ -153,7 +154,7 @@ pub enum HttpError {
     #[error("{operation}: the request could not be built: {reason}")]
     InvalidRequest {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// Why, as the generated client says it.
         reason: String,
     },
@@ -161,7 +162,7 @@ pub enum HttpError {
     #[error("{operation}: no access token, the request was not sent")]
     Auth {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// Why the token endpoint gave none.
         #[source]
         source: Arc<AuthError>,
@@ -171,7 +172,7 @@ pub enum HttpError {
     #[error("{operation}: the shared rate budget cannot be reached, the request was not sent")]
     Budget {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// Why.
         #[source]
         source: Arc<StoreError>,
@@ -183,13 +184,13 @@ pub enum HttpError {
     )]
     DeadlinePassed {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
     },
     /// No connection could be made: nothing reached the server.
     #[error("{operation}: the request was not sent (no connection to the server)")]
     NotSent {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// What failed.
         #[source]
         source: reqwest::Error,
@@ -199,7 +200,7 @@ pub enum HttpError {
     #[error("{operation}: no answer came back; the server may have acted on the request")]
     NoAnswer {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// What broke.
         #[source]
         source: reqwest::Error,
@@ -210,7 +211,7 @@ pub enum HttpError {
     #[error("{operation}: the answer is larger than the configured bound and was not read")]
     AnswerTooLarge {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
     },
     /// The server answered with an error status.
     #[error(
@@ -219,7 +220,7 @@ pub enum HttpError {
     )]
     Status {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// The status.
         status: StatusCode,
         /// How long the server asked to wait (429, 503), if it did.
@@ -234,7 +235,7 @@ pub enum HttpError {
     )]
     InvalidAnswer {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// The whole body.
         body: Bytes,
         /// Why it does not parse.
@@ -245,7 +246,7 @@ pub enum HttpError {
 
 impl HttpError {
     /// The operation that failed.
-    pub fn operation(&self) -> &'static str {
+    pub fn operation(&self) -> Operation {
         match self {
             Self::InvalidRequest { operation, .. }
             | Self::Auth { operation, .. }
@@ -255,7 +256,7 @@ impl HttpError {
             | Self::NoAnswer { operation, .. }
             | Self::AnswerTooLarge { operation, .. }
             | Self::Status { operation, .. }
-            | Self::InvalidAnswer { operation, .. } => operation,
+            | Self::InvalidAnswer { operation, .. } => *operation,
         }
     }
 
@@ -327,28 +328,10 @@ impl HttpError {
     /// A failed exchange of the transport, as the error of `operation`. The
     /// URL is left out: its query may carry personal data (the operation
     /// says which call it was).
-    pub(crate) fn from_reqwest(operation: &'static str, source: reqwest::Error) -> Self {
+    pub(crate) fn from_reqwest(operation: Operation, source: reqwest::Error) -> Self {
         let source = source.without_url();
         if too_large(&source) {
             return Self::AnswerTooLarge { operation };
-        }
-        match unsent(&source) {
-            Some(Unsent::Auth(auth)) => {
-                return Self::Auth {
-                    operation,
-                    source: auth,
-                };
-            }
-            Some(Unsent::Budget(store)) => {
-                return Self::Budget {
-                    operation,
-                    source: store,
-                };
-            }
-            Some(Unsent::Deadline) => {
-                return Self::DeadlinePassed { operation };
-            }
-            None => {}
         }
         if source.is_connect() || source.is_builder() {
             Self::NotSent { operation, source }
@@ -358,12 +341,14 @@ impl HttpError {
     }
 
     /// The error of a generated call of `operation`.
-    pub fn generated<E>(operation: &'static str, error: progenitor_client::Error<E>) -> Self {
+    pub fn generated<E>(operation: Operation, error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error;
         match error {
-            Error::InvalidRequest(reason) | Error::Custom(reason) => {
-                Self::InvalidRequest { operation, reason }
-            }
+            Error::Custom(reason) => match Unsent::claim(&reason) {
+                Some(unsent) => unsent.into_http(operation),
+                None => Self::InvalidRequest { operation, reason },
+            },
+            Error::InvalidRequest(reason) => Self::InvalidRequest { operation, reason },
             Error::CommunicationError(source)
             | Error::ResponseBodyError(source)
             | Error::InvalidUpgrade(source) => Self::from_reqwest(operation, source),
@@ -433,10 +418,8 @@ pub enum AuthError {
     InvalidAnswer,
 }
 
-/// Why a generated call was not sent, carried through progenitor's `exec`
-/// hook, which can only fail with a `reqwest::Error`: the error of reading a
-/// body whose stream fails with it, so that it stays the typed source, found
-/// again by [`unsent`].
+/// Why a call was not sent: an attempt could not pass the rate limit or
+/// obtain a token before its deadline.
 #[derive(Debug, Clone, thiserror::Error)]
 pub(crate) enum Unsent {
     /// No access token.
@@ -450,7 +433,64 @@ pub(crate) enum Unsent {
     Deadline,
 }
 
-/// Why a generated call was not sent, if that is what its error is.
-pub(crate) fn unsent(error: &reqwest::Error) -> Option<Unsent> {
-    cause::<Unsent>(error).cloned()
+impl Unsent {
+    /// The error of a call of `operation` that was not sent.
+    pub(crate) fn into_http(self, operation: Operation) -> HttpError {
+        match self {
+            Self::Auth(source) => HttpError::Auth { operation, source },
+            Self::Budget(source) => HttpError::Budget { operation, source },
+            Self::Deadline => HttpError::DeadlinePassed { operation },
+        }
+    }
+
+    /// The failure as progenitor's hooks can raise it: a message (which
+    /// shows without a secret), marked with the number under which the typed
+    /// failure is kept for [`HttpError::generated`] to take back.
+    pub(crate) fn raise(self) -> String {
+        let message = self.to_string();
+        let mut raised = RAISED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        raised.next += 1;
+        let mark = raised.next;
+        if raised.kept.len() == RAISED_KEPT {
+            raised.kept.pop_front();
+        }
+        raised.kept.push_back((mark, self));
+        format!("{message}{RAISED_MARK}{mark}]")
+    }
+
+    /// The typed failure a message of [`raise`](Self::raise) marks, taken
+    /// back (once).
+    fn claim(message: &str) -> Option<Self> {
+        let mark: u64 = message
+            .rsplit_once(RAISED_MARK)?
+            .1
+            .strip_suffix(']')?
+            .parse()
+            .ok()?;
+        let mut raised = RAISED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let index = raised.kept.iter().position(|(kept, _)| *kept == mark)?;
+        raised.kept.remove(index).map(|(_, unsent)| unsent)
+    }
+}
+
+/// Failures raised before generated calls were sent, until their callers
+/// take them back (the latest [`RAISED_KEPT`]).
+static RAISED: std::sync::Mutex<Raised> = std::sync::Mutex::new(Raised {
+    next: 0,
+    kept: std::collections::VecDeque::new(),
+});
+
+/// How many raised failures are kept for their callers.
+const RAISED_KEPT: usize = 256;
+
+/// What marks a raised failure's message.
+const RAISED_MARK: &str = " [roster unsent #";
+
+struct Raised {
+    next: u64,
+    kept: std::collections::VecDeque<(u64, Unsent)>,
 }

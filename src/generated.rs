@@ -15,7 +15,7 @@
 /// call can skip the transport (its authorization, limiter and retries).
 macro_rules! generated_api {
     ($file:literal, $api:ty) => {
-        #[allow(missing_docs, unused_imports, clippy::all, rustdoc::all)]
+        #[allow(missing_docs, unused_imports, dead_code, clippy::all, rustdoc::all)]
         mod generated {
             include!(concat!(env!("OUT_DIR"), "/", $file, ".rs"));
         }
@@ -34,20 +34,39 @@ macro_rules! generated_api {
             }
         }
 
-        /// Every generated call goes through the transport.
+        /// Every generated call goes through the transport: `pre` waits
+        /// for the rate limit and takes the token (a failure there is the
+        /// call's error, nothing sent), `exec` sends and tries again.
         impl progenitor_client::ClientHooks<crate::Transport> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                use progenitor_client::ClientInfo;
+                let Some(call) = crate::transport::Call::generated(info.operation_id) else {
+                    return Err(progenitor_client::Error::InvalidRequest(format!(
+                        "`{}` is not an operation of the spec",
+                        info.operation_id
+                    )));
+                };
+                self.inner()
+                    .prepare(request, call)
+                    .await
+                    .map_err(|unsent| progenitor_client::Error::Custom(unsent.raise()))
+            }
+
             async fn exec(
                 &self,
                 request: reqwest::Request,
                 info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
                 use progenitor_client::ClientInfo;
-                let call = crate::transport::Operation::call(
-                    generated::OPERATIONS,
-                    info.operation_id,
-                    request.method().as_str(),
-                );
-                self.inner().execute(self.client(), request, call).await
+                match crate::transport::Call::generated(info.operation_id) {
+                    Some(call) => self.inner().execute(self.client(), request, call).await,
+                    // progenitor runs `pre` first, which refuses the name.
+                    None => unreachable!("`pre` refuses {}", info.operation_id),
+                }
             }
         }
     };

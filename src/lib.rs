@@ -21,6 +21,7 @@ mod file_stamp;
 mod generated;
 mod limiter;
 mod open;
+mod operation;
 mod rate;
 mod retry;
 mod token;
@@ -47,6 +48,7 @@ pub use credentials::{
 pub use error::{AuthError, ConfigError, ErrorBody, HttpError, StoreError};
 pub use limiter::{RateLimit, RateLimitError, RateLimiter};
 pub use open::Open;
+pub use operation::Operation;
 pub use retry::Backoff;
 pub use token::TokenSource;
 pub use tolerant::{DateTimeError, EchoedDate, VendorDateTime};

@@ -16,25 +16,19 @@ use futures_util::future::BoxFuture;
 use crate::base_url::BaseUrl;
 use crate::credentials::{PasswordGrant, sensitive_header};
 use crate::error::{AuthError, ErrorBody, HttpError};
-
-/// The path of the token endpoint.
-pub(crate) const TOKEN_PATH: &str = "/oauth/token";
-
-/// The token request's operation, for the span and errors.
-pub(crate) const TOKEN_OPERATION: &str = "oauth_token";
+use crate::operation::Operation;
 
 /// How the token source sends its request: the one request path (the
 /// transport implements it), seen through the one call it needs. The token
 /// request is sent once, never repeated by itself; an error status is an
 /// error with its body.
 pub(crate) trait Exchange: Send + Sync {
-    /// Sends `request` (the `operation` at `path`): the answer's body.
+    /// Sends `request` (of `operation`): the answer's body.
     fn send_once<'a>(
         &'a self,
         http: &'a reqwest::Client,
         request: reqwest::Request,
-        operation: &'static str,
-        path: &'static str,
+        operation: Operation,
     ) -> BoxFuture<'a, Result<Bytes, HttpError>>;
 }
 
@@ -65,6 +59,7 @@ struct Token {
 /// around the one request path.
 pub struct TokenSource {
     grant: PasswordGrant,
+    operation: Operation,
     url: String,
     http: reqwest::Client,
     exchange: std::sync::Arc<dyn Exchange>,
@@ -81,15 +76,20 @@ impl fmt::Debug for TokenSource {
 }
 
 impl TokenSource {
+    /// Obtains tokens by `operation` (the exchange the spec's OAuth2
+    /// password flow declares) at `base_url`.
+    #[cfg_attr(not(feature = "docutools"), allow(dead_code))]
     pub(crate) fn new(
         grant: PasswordGrant,
         base_url: &BaseUrl,
         http: reqwest::Client,
         exchange: std::sync::Arc<dyn Exchange>,
+        operation: Operation,
     ) -> Self {
         Self {
             grant,
-            url: format!("{}{TOKEN_PATH}", base_url.as_str()),
+            operation,
+            url: format!("{}{}", base_url.as_str(), operation.path()),
             http,
             exchange,
             current: tokio::sync::Mutex::new(None),
@@ -162,11 +162,9 @@ impl TokenSource {
             .multipart(form)
             .build()
             .map_err(|error| {
-                AuthError::Http(Box::new(HttpError::from_reqwest(TOKEN_OPERATION, error)))
+                AuthError::Http(Box::new(HttpError::from_reqwest(self.operation, error)))
             })?;
-        let sent = self
-            .exchange
-            .send_once(&self.http, request, TOKEN_OPERATION, TOKEN_PATH);
+        let sent = self.exchange.send_once(&self.http, request, self.operation);
         let answer = match sent.await {
             Ok(answer) => answer,
             Err(HttpError::Status { status, body, .. }) => {

@@ -18,8 +18,9 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::error::{AuthError, ErrorBody, HttpError, StoreError, Unsent};
+use crate::error::{AuthError, ErrorBody, HttpError, Unsent};
 use crate::limiter::RateLimiter;
+use crate::operation::Operation;
 use crate::retry::{Backoff, Next, Resend, Seen, decide, retry_after};
 use crate::token::TokenSource;
 
@@ -70,46 +71,22 @@ impl Scope {
     }
 }
 
-/// A generated operation: progenitor's name for it, its method and path
-/// template, from the spec (the build script writes one table per API).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Operation {
-    pub(crate) id: &'static str,
-    pub(crate) method: &'static str,
-    pub(crate) path: &'static str,
-}
-
-impl Operation {
-    /// The call of the operation named `id` in `table`.
-    pub(crate) fn call(table: &[Operation], id: &'static str, method: &str) -> Call {
-        match table.iter().find(|operation| operation.id == id) {
-            Some(operation) => Call::new(
-                operation.id,
-                operation.path,
-                Resend::for_method(operation.method),
-            ),
-            None => Call::new(id, "", Resend::for_method(method)),
-        }
-    }
-}
-
 /// What the transport needs to know of a request besides the request: its
 /// operation, its path template (for the span: the full URL may carry
 /// personal data in its query) and whether it may be sent again.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Call {
-    operation: &'static str,
-    path: &'static str,
+    operation: Operation,
     resend: Resend,
     retries: Option<Backoff>,
     stream: bool,
 }
 
 impl Call {
-    pub(crate) const fn new(operation: &'static str, path: &'static str, resend: Resend) -> Self {
+    /// A call of `operation`, sent again as `resend` allows.
+    pub(crate) const fn new(operation: Operation, resend: Resend) -> Self {
         Self {
             operation,
-            path,
             resend,
             retries: None,
             stream: false,
@@ -131,22 +108,32 @@ impl Call {
         self
     }
 
-    pub(crate) fn operation(&self) -> &'static str {
+    /// A call of the generated operation progenitor names `name`, sent
+    /// again as its method allows; `None` for a name the spec does not give.
+    pub(crate) fn generated(name: &str) -> Option<Self> {
+        Operation::from_name(name)
+            .map(|operation| Self::new(operation, Resend::for_method(operation.method())))
+    }
+
+    pub(crate) fn operation(&self) -> Operation {
         self.operation
     }
 
-    /// The path template (from the spec's operation table, for generated
-    /// operations).
-    #[cfg_attr(not(any(feature = "office", feature = "directory")), allow(dead_code))]
-    pub(crate) fn path(&self) -> &'static str {
-        self.path
-    }
-
-    /// The same call, resent as `resend` allows.
-    #[cfg_attr(not(any(feature = "office", feature = "directory")), allow(dead_code))]
-    pub(crate) const fn resend(mut self, resend: Resend) -> Self {
-        self.resend = resend;
-        self
+    /// The URL of the call at `base`, its path template filled with
+    /// `parameters` (each value percent-encoded as one path segment).
+    #[cfg_attr(
+        not(any(feature = "office", feature = "directory", feature = "docutools")),
+        allow(dead_code)
+    )]
+    pub(crate) fn url(&self, base: &str, parameters: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut path = self.operation.path().to_owned();
+        for (name, value) in parameters {
+            let value = value.to_string();
+            let encoded =
+                percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC);
+            path = path.replace(&format!("{{{name}}}"), &encoded.to_string());
+        }
+        format!("{base}{path}")
     }
 }
 
@@ -181,7 +168,7 @@ impl Buffered {
 /// A successful answer to a handwritten request: its body, read whole.
 #[derive(Debug)]
 pub(crate) struct Answer {
-    operation: &'static str,
+    operation: Operation,
     pub(crate) body: Bytes,
 }
 
@@ -207,29 +194,35 @@ impl Answer {
 
 /// Why an exchange ended without an answer.
 enum Failure {
-    Auth(AuthError),
-    Budget(StoreError),
-    /// The deadline came while waiting for the rate limit.
-    Deadline,
+    /// Nothing was sent: the first attempt could not pass the gate (the
+    /// rate limit, the token, the deadline).
+    Unsent(Unsent),
+    /// A later attempt could not pass it: what the last attempt brought is
+    /// kept, since a generated call hands it back.
+    UnsentAgain {
+        unsent: Unsent,
+        last: Box<reqwest::Result<Buffered>>,
+    },
     Http(reqwest::Error),
 }
 
 impl Failure {
     /// The failure as the error of a handwritten call of `operation`.
-    fn into_http(self, operation: &'static str) -> HttpError {
+    fn into_http(self, operation: Operation) -> HttpError {
         match self {
-            Self::Auth(error) => HttpError::Auth {
-                operation,
-                source: Arc::new(error),
-            },
-            Self::Budget(error) => HttpError::Budget {
-                operation,
-                source: Arc::new(error),
-            },
-            Self::Deadline => HttpError::DeadlinePassed { operation },
+            Self::Unsent(unsent) | Self::UnsentAgain { unsent, .. } => unsent.into_http(operation),
             Self::Http(error) => HttpError::from_reqwest(operation, error),
         }
     }
+}
+
+/// Where an exchange's first attempt stands with the gate.
+#[derive(Debug, Clone, Copy)]
+enum Gate {
+    /// Still to pass (a handwritten request).
+    Ahead,
+    /// Passed already ([`Transport::prepare`]), with the call's deadline.
+    Passed(Option<Instant>),
 }
 
 impl Transport {
@@ -274,23 +267,56 @@ impl Transport {
         self.retries
     }
 
-    /// Sends a generated call (progenitor's `exec` hook).
+    /// Before a generated call is sent (progenitor's `pre` hook): its first
+    /// attempt waits for the rate limit and takes the token here, so that a
+    /// failure reaches the caller as an error of the generated call, typed
+    /// (see [`HttpError::generated`]), without anything sent. What is left
+    /// of the call's deadline goes with the request, as its timeout.
+    pub(crate) async fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        call: Call,
+    ) -> Result<(), Unsent> {
+        request.headers_mut().remove(API_VERSION);
+        let deadline = self.deadline(Scope::current());
+        self.gate(request, deadline).await?;
+        if let Some(deadline) = deadline {
+            *request.timeout_mut() = Some(deadline.saturating_duration_since(Instant::now()));
+        }
+        tracing::trace!(operation = %call.operation, "ready to send");
+        Ok(())
+    }
+
+    /// Sends a generated call that [`prepare`](Self::prepare) readied
+    /// (progenitor's `exec` hook). A later attempt that cannot pass the gate
+    /// hands back what the last one brought: nothing is made up.
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
         call: Call,
     ) -> reqwest::Result<reqwest::Response> {
-        match self.exchange(http, request, call, None).await {
+        let mut request = request;
+        // The timeout `prepare` set is what was left of the deadline: the
+        // attempts set their own from it.
+        let deadline = request
+            .timeout_mut()
+            .take()
+            .map(|left| crate::limiter::later(Instant::now(), left));
+        match self
+            .exchange(http, request, call, None, Gate::Passed(deadline))
+            .await
+        {
             Ok(answer) => Ok(answer.into_response()),
             Err(Failure::Http(error)) => Err(error),
-            Err(Failure::Auth(error)) => {
-                Err(unsent_as_reqwest(Unsent::Auth(Arc::new(error))).await)
+            Err(Failure::UnsentAgain { unsent, last }) => {
+                tracing::warn!(error = %unsent, "not sent again; handing back the last answer");
+                last.map(Buffered::into_response)
             }
-            Err(Failure::Budget(error)) => {
-                Err(unsent_as_reqwest(Unsent::Budget(Arc::new(error))).await)
+            // The gate was passed in `prepare`.
+            Err(Failure::Unsent(unsent)) => {
+                unreachable!("a prepared call meets no first gate: {unsent}")
             }
-            Err(Failure::Deadline) => Err(unsent_as_reqwest(Unsent::Deadline).await),
         }
     }
 
@@ -304,7 +330,7 @@ impl Transport {
     ) -> Result<Answer, HttpError> {
         let operation = call.operation;
         let answer = self
-            .exchange(http, request, call, rebuild)
+            .exchange(http, request, call, rebuild, Gate::Ahead)
             .await
             .map_err(|failure| failure.into_http(operation))?;
         let Buffered {
@@ -339,7 +365,7 @@ impl Transport {
     ) -> Result<reqwest::Body, HttpError> {
         let operation = call.operation;
         let answer = self
-            .exchange(http, request, call.streamed(), None)
+            .exchange(http, request, call.streamed(), None, Gate::Ahead)
             .await
             .map_err(|failure| failure.into_http(operation))?;
         match answer.open {
@@ -360,23 +386,58 @@ impl Transport {
         request: reqwest::Request,
         call: Call,
         rebuild: Option<Rebuild<'_>>,
+        gate: Gate,
     ) -> Result<Buffered, Failure> {
         let span = tracing::info_span!(
             "roster.request",
-            operation = call.operation,
+            operation = call.operation.name(),
             method = request.method().as_str(),
-            path = call.path,
+            path = call.operation.path(),
             status = Empty,
             attempt = Empty,
             duration_ms = Empty,
         );
         let started = Instant::now();
         let result = self
-            .attempts(http, request, call, rebuild, &span)
+            .attempts(http, request, call, rebuild, gate, &span)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
         result
+    }
+
+    /// The deadline of a call starting now: the scope's, or the client's
+    /// operation timeout, whichever comes first.
+    fn deadline(&self, scope: Scope) -> Option<Instant> {
+        let own = self
+            .operation_timeout
+            .map(|timeout| crate::limiter::later(Instant::now(), timeout));
+        match (scope.deadline, own) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// What an attempt waits for before it is sent: the rate limit (first:
+    /// a long wait for it must not outlive the token's refresh margin), then
+    /// the token. Returns the `Authorization` header used, if any.
+    async fn gate(
+        &self,
+        request: &mut reqwest::Request,
+        deadline: Option<Instant>,
+    ) -> Result<Option<reqwest::header::HeaderValue>, Unsent> {
+        if let Some(limiter) = &self.limiter {
+            match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, limiter.acquire())
+                    .await
+                    .map_err(|_| Unsent::Deadline)?,
+                None => limiter.acquire().await,
+            }
+            .map_err(|error| Unsent::Budget(Arc::new(error)))?;
+        }
+        self.authorize(request)
+            .await
+            .map_err(|error| Unsent::Auth(Arc::new(error)))
     }
 
     async fn attempts(
@@ -385,21 +446,25 @@ impl Transport {
         mut request: reqwest::Request,
         call: Call,
         rebuild: Option<Rebuild<'_>>,
+        gate: Gate,
         span: &tracing::Span,
     ) -> Result<Buffered, Failure> {
         let scope = Scope::current();
         let backoff = scope.retries.or(call.retries).unwrap_or(self.retries);
-        let deadline = match (
-            scope.deadline,
-            self.operation_timeout
-                .map(|timeout| crate::limiter::later(Instant::now(), timeout)),
-        ) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let (deadline, mut used) = match gate {
+            Gate::Passed(deadline) => (deadline, request.headers().get(AUTHORIZATION).cloned()),
+            Gate::Ahead => {
+                request.headers_mut().remove(API_VERSION);
+                let deadline = self.deadline(scope);
+                let used = self
+                    .gate(&mut request, deadline)
+                    .await
+                    .map_err(Failure::Unsent)?;
+                (deadline, used)
+            }
         };
         let may_resend =
             call.resend != Resend::Never && (backoff.attempts > 1 || self.tokens.is_some());
-        request.headers_mut().remove(API_VERSION);
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
@@ -411,18 +476,6 @@ impl Transport {
                     .or_else(|| rebuild.and_then(|make| make())),
                 false => None,
             };
-            // The limiter first: a long wait for it must not outlive the
-            // token's refresh margin.
-            if let Some(limiter) = &self.limiter {
-                match deadline {
-                    Some(deadline) => tokio::time::timeout_at(deadline, limiter.acquire())
-                        .await
-                        .map_err(|_| Failure::Deadline)?,
-                    None => limiter.acquire().await,
-                }
-                .map_err(Failure::Budget)?;
-            }
-            let used = self.authorize(&mut request).await.map_err(Failure::Auth)?;
             if let Some(deadline) = deadline {
                 // At least a few seconds for the attempt itself: a request
                 // given none would never leave (the waiter's last poll is
@@ -482,7 +535,7 @@ impl Transport {
             }
             let can_refresh = self.tokens.is_some() && !refreshed;
             let next = decide(call.resend, attempt, backoff.attempts, seen, can_refresh);
-            let Some(request_again) = again.filter(|_| next != Next::Done) else {
+            let Some(mut request_again) = again.filter(|_| next != Next::Done) else {
                 return result.map_err(Failure::Http);
             };
             match next {
@@ -508,6 +561,15 @@ impl Transport {
                 }
                 Next::Done => {}
             }
+            used = match self.gate(&mut request_again, deadline).await {
+                Ok(used) => used,
+                Err(unsent) => {
+                    return Err(Failure::UnsentAgain {
+                        unsent,
+                        last: Box::new(result),
+                    });
+                }
+            };
             request = request_again;
         }
     }
@@ -535,10 +597,9 @@ impl crate::token::Exchange for Transport {
         &'a self,
         http: &'a reqwest::Client,
         request: reqwest::Request,
-        operation: &'static str,
-        path: &'static str,
+        operation: Operation,
     ) -> futures_util::future::BoxFuture<'a, Result<Bytes, HttpError>> {
-        let call = Call::new(operation, path, Resend::Never);
+        let call = Call::new(operation, Resend::Never);
         Box::pin(async move {
             self.send(http, request, call, None)
                 .await
@@ -586,13 +647,4 @@ async fn buffer(answer: reqwest::Response, max: usize) -> reqwest::Result<Buffer
         body,
         open: None,
     })
-}
-
-async fn unsent_as_reqwest(unsent: Unsent) -> reqwest::Error {
-    let stream = futures_util::stream::once(async move { Err::<Bytes, _>(unsent) });
-    let answer = http::Response::new(reqwest::Body::wrap_stream(stream));
-    match reqwest::Response::from(answer).bytes().await {
-        Err(error) => error,
-        Ok(_) => unreachable!("the body's only item is an error"),
-    }
 }

@@ -28,6 +28,8 @@ pub(crate) struct Sources {
     pub env_file: Option<PathBuf>,
     /// `--rate`: a share of Lucca's budget.
     pub rate: Option<roster::RateLimit>,
+    /// `--timeout`: the longest a request may take, retries included.
+    pub timeout: Option<std::time::Duration>,
     /// The Redis store, once looked up.
     pub store: std::sync::OnceLock<Option<roster::shared::RedisStore>>,
 }
@@ -160,7 +162,7 @@ impl Sources {
         secret: &str,
     ) -> Result<Result<Config<C>, ConfigError>, Failure> {
         let vars = self.vars()?;
-        Ok(Config::<C>::from_vars(|name| {
+        let config = Config::<C>::from_vars(|name| {
             if name == host && vars.host.is_some() {
                 return vars.host.clone();
             }
@@ -168,7 +170,11 @@ impl Sources {
                 return vars.secret.clone();
             }
             vars.get(name)
-        }))
+        });
+        Ok(match self.timeout {
+            Some(timeout) => config.and_then(|config| config.with_operation_timeout(timeout)),
+            None => config,
+        })
     }
 }
 

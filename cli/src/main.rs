@@ -20,7 +20,7 @@ use roster_codegen::{generate, surface};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use exit::Failure;
 use ui::Context;
@@ -54,6 +54,15 @@ struct Cli {
     /// minute, which is the default.
     #[arg(long, global = true)]
     rate: Option<roster::RateLimit>,
+    /// The longest any one request may take, its retries and its wait for
+    /// the rate limit included (`30s`, `2m`).
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Each request's span on standard error (operation, method, path
+    /// template, status, attempt, duration; never a secret or a query);
+    /// `-vv` shows more of what `roster` does.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,6 +83,14 @@ enum Command {
     Spec(SpecCommand),
     /// The local servers of `roster-emulator`, same flags and output.
     Serve(roster_emulator::ServeOptions),
+    /// A completion script for your shell, on standard output
+    /// (`source <(roster completions bash)`).
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff), on standard output (`roster man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,8 +109,48 @@ enum SpecCommand {
     },
 }
 
+/// `--version`: the command's, and the versions of the vendored specs it
+/// was built from.
+fn version() -> String {
+    use progenitor_client::ClientInfo;
+    format!(
+        "{} (specs: Lucca Office {}, Lucca Directory {}, Docutools users {})",
+        env!("CARGO_PKG_VERSION"),
+        roster::office::Client::api_version(),
+        roster::directory::Client::api_version(),
+        roster::docutools::Client::api_version(),
+    )
+}
+
+/// The command line's definition, with its version.
+fn definition() -> clap::Command {
+    Cli::command().version(version())
+}
+
+/// Each request's span on standard error, for `-v` (`-vv`: every event of
+/// `roster` at debug level).
+fn show_requests(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::prelude::*;
+    let targets = match verbose {
+        0 => return,
+        1 => Targets::new().with_target("roster::transport", LevelFilter::INFO),
+        _ => Targets::new().with_target("roster", LevelFilter::DEBUG),
+    };
+    let lines = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_span_events(FmtSpan::CLOSE)
+        .with_filter(targets);
+    let _ = tracing_subscriber::registry().with(lines).try_init();
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = definition()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -104,6 +161,26 @@ fn main() -> ExitCode {
             };
         }
     };
+    show_requests(cli.verbose);
+    match cli.command {
+        Command::Completions { shell } => {
+            let mut definition = definition();
+            clap_complete::generate(shell, &mut definition, "roster", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => {
+            return match clap_mangen::Man::new(definition()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    ui::emit_err(format_args!(
+                        "roster: cannot write the manual page: {error}"
+                    ));
+                    ExitCode::from(exit::TRANSIENT)
+                }
+            };
+        }
+        _ => {}
+    }
     let context = Context::new(
         cli.json,
         cli.quiet,
@@ -112,6 +189,7 @@ fn main() -> ExitCode {
             secret_file: cli.api_key_file,
             env_file: cli.env_file,
             rate: cli.rate,
+            timeout: cli.timeout,
             store: std::sync::OnceLock::new(),
         },
     );
@@ -140,6 +218,8 @@ fn main() -> ExitCode {
                     Failure::transient(format!("the local servers stopped: {error}"))
                 })
             }
+            // Answered before the runtime starts.
+            Command::Completions { .. } | Command::Man => Ok(()),
         }
     });
     match result {

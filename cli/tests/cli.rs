@@ -1264,3 +1264,151 @@ async fn ctrl_c_after_the_creation_left_says_what_the_journal_holds_and_exits_13
         .count();
     assert_eq!(creations, 1);
 }
+
+/// The `info.version` of a vendored spec, read from its text.
+fn spec_version(file: &str) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("  version:"))
+        .unwrap();
+    line["  version:".len()..]
+        .trim()
+        .trim_matches('\'')
+        .to_owned()
+}
+
+#[tokio::test]
+async fn version_names_the_vendored_specs_and_man_and_completions_are_written() {
+    at_root();
+    let version = roster(None, &["--version"]).await;
+    assert_eq!(version.status.code(), Some(0));
+    let version = text(&version.stdout);
+    for (name, file) in [
+        ("Lucca Office", "openapi/lucca-office.yaml"),
+        ("Lucca Directory", "openapi/lucca-directory-v3.yaml"),
+        ("Docutools users", "openapi/docutools-users.yaml"),
+    ] {
+        let wanted = format!("{name} {}", spec_version(file));
+        assert!(version.contains(&wanted), "{wanted:?} in {version}");
+    }
+
+    let man = roster(None, &["man"]).await;
+    assert_eq!(man.status.code(), Some(0));
+    let man = text(&man.stdout);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH roster"),
+        "{man}"
+    );
+    assert!(man.contains("completions"), "the subcommands are listed");
+
+    // The bash script, sourced by bash, registers `roster`.
+    let script = roster(None, &["completions", "bash"]).await;
+    assert_eq!(script.status.code(), Some(0));
+    let path = fresh_dir("completions").join("roster.bash");
+    std::fs::write(&path, &script.stdout).unwrap();
+    let registered = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {} && complete -p roster", path.display()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        registered.status.code(),
+        Some(0),
+        "{}",
+        text(&registered.stderr)
+    );
+    assert!(
+        text(&registered.stdout).trim_end().ends_with(" roster"),
+        "{}",
+        text(&registered.stdout)
+    );
+    let unknown = roster(None, &["completions", "tcsh"]).await;
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn verbose_shows_one_line_a_request_without_a_secret_or_a_query() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    let before = lucca.requests_total();
+    let day = "2025-09-19";
+    let listed = roster(
+        Some(&lucca),
+        &[
+            "-v",
+            "office",
+            "user-locations",
+            "--from",
+            day,
+            "--to",
+            day,
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let sent = lucca.requests_total() - before;
+    let stderr = text(&listed.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("roster.request"))
+        .collect();
+    assert_eq!(lines.len() as u64, sent, "{stderr}");
+    for line in &lines {
+        for field in ["operation=", "status=", "attempt=", "duration_ms="] {
+            assert!(line.contains(field), "{field} in {line}");
+        }
+    }
+    assert!(!stderr.contains(day), "no query: {stderr}");
+    // The run checks that no secret is in any output.
+
+    let quiet = roster(Some(&lucca), &["office", "user-locations", "--json"]).await;
+    assert!(!text(&quiet.stderr).contains("roster.request"));
+}
+
+#[tokio::test]
+async fn timeout_bounds_a_request_that_does_not_answer() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    lucca.faults().inject(
+        roster_emulator::Route::Lists,
+        roster_emulator::Fault::Delay(std::time::Duration::from_secs(60)),
+    );
+    let started = std::time::Instant::now();
+    let listed = roster(
+        Some(&lucca),
+        &["--timeout", "1s", "office", "work-locations", "--json"],
+    )
+    .await;
+    assert_eq!(
+        listed.status.code(),
+        Some(exit_transient()),
+        "{}",
+        text(&listed.stderr)
+    );
+    // An attempt is given at least 5 s, whatever is left of the timeout.
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_secs(5) && took < std::time::Duration::from_secs(30),
+        "{took:?}: {}",
+        text(&listed.stderr)
+    );
+    assert!(
+        text(&listed.stderr).contains("no answer"),
+        "{}",
+        text(&listed.stderr)
+    );
+    let bad = roster(
+        Some(&lucca),
+        &["--timeout", "soon", "office", "work-locations"],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The exit code of a transient failure.
+fn exit_transient() -> i32 {
+    4
+}

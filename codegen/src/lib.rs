@@ -6,6 +6,9 @@
 //!   rewrite named and traced;
 //! - [`generate`]: progenitor's generation, formatted by prettyplease, and
 //!   the operation table the transport reads;
+//! - [`facts`]: every operation (`roster::Operation`), and the names the
+//!   handwritten layer sends the multipart operations with;
+//! - [`patch`]: a partial update's setters, from the spec's update schema;
 //! - [`tolerate`]: every generated model made to read answers tolerantly;
 //! - [`surface`]: the public surface listed, and a listing compared with the
 //!   accepted one (breaking or additive);
@@ -14,7 +17,9 @@
 //! - [`spec_error`]: a spec that cannot be generated, named by its JSON
 //!   pointer.
 
+pub mod facts;
 pub mod generate;
+pub mod patch;
 pub mod public_api;
 pub mod rewrite;
 pub mod spec_error;

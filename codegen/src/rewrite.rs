@@ -27,6 +27,9 @@ pub struct Options {
     /// date in several forms, or its raw cell: it becomes
     /// `roster::EchoedDate`.
     pub echoed_line_dates: bool,
+    /// The object schema whose properties become the setters of a partial
+    /// update (`UserUpdate`: `roster::directory::UserPatch`).
+    pub patch_schema: Option<&'static str>,
 }
 
 /// The rewrites, in the order they run: each one's name and why

@@ -23,7 +23,7 @@ mod users;
 
 pub use complete::{REQUIRED_FIELDS, UpdateMode};
 pub use fields::{Fields, FieldsError};
-pub use patch::{CountryCode, CultureId, ExtensionKey, Extensions, PatchError, UserPatch};
+pub use patch::{ExtensionKey, Extensions, PatchError, UserPatch};
 pub use query::{
     CommaInValue, FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text,
     UserQuery,

@@ -25,8 +25,9 @@ use super::Client;
 use super::query::{OrderBy, Param, UserQuery, chunk_values};
 use super::users::{DirectoryError, parse_enveloped};
 use crate::error::HttpError;
+use crate::operation::Operation;
 use crate::retry::Resend;
-use crate::transport::{Call, Operation};
+use crate::transport::Call;
 
 /// A user as the API answered it, every field it sent.
 pub(crate) type Record = Map<String, Value>;
@@ -44,7 +45,7 @@ struct RawList {
 /// The listing's call, from the spec's operation table: a page, so a `408`
 /// comes back to the pager.
 fn list_call() -> Call {
-    Operation::call(super::OPERATIONS, "list_users", "GET").resend(Resend::Page)
+    Call::new(Operation::ListUsers, Resend::Page)
 }
 
 /// Where a listing stands.
@@ -286,7 +287,7 @@ impl<'a> Pager<'a> {
         let request = self
             .client
             .client()
-            .get(format!("{}{}", self.client.baseurl(), call.path()))
+            .get(call.url(self.client.baseurl(), &[]))
             .query(&pairs)
             .build()
             .map_err(|error| HttpError::from_reqwest(call.operation(), error))?;

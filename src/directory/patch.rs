@@ -7,8 +7,6 @@ use std::fmt;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
-use super::types::{Gender, UserWorkCycle};
-
 /// What is wrong with one field of a [`UserPatch`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{field}`: {problem}")]
@@ -21,14 +19,9 @@ pub struct PatchError {
 
 /// A language code identifier (LCID) Lucca accepts: 1025 to 58380.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CultureId(u16);
+pub(crate) struct CultureId(u16);
 
 impl CultureId {
-    /// French (France).
-    pub const FR_FR: CultureId = CultureId(1036);
-    /// English (United States).
-    pub const EN_US: CultureId = CultureId(1033);
-
     /// Checks the range.
     pub fn new(id: u32) -> Result<Self, PatchError> {
         match u16::try_from(id) {
@@ -48,7 +41,7 @@ impl CultureId {
 
 /// An ISO 3166-1 alpha-2 country code (`FR`, `DE`…), upper case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CountryCode([u8; 2]);
+pub(crate) struct CountryCode([u8; 2]);
 
 impl CountryCode {
     /// Checks the form: two ASCII letters (made upper case).
@@ -76,7 +69,10 @@ impl fmt::Display for CountryCode {
     }
 }
 
-/// The fields of a user update: only touched fields are sent.
+/// The fields of a user update: only touched fields are sent. Its setters
+/// (and clearers, for the fields that take `null`) are generated from the
+/// spec's `UserUpdate`, one per property, named as the generated model
+/// names its fields, each checking the bounds the spec gives.
 ///
 /// ```
 /// use roster::directory::UserPatch;
@@ -100,15 +96,16 @@ fn zone_less(at: NaiveDateTime) -> Value {
     json!(at.format("%Y-%m-%dT%H:%M:%S%.f").to_string())
 }
 
-/// Defines `name(value)` (set) and, for nullable fields, `clear_name()`.
+/// Defines `name(value)` (set) and, for nullable fields, `clear_name()`:
+/// the build script writes its invocation from the spec.
 macro_rules! fields {
     ($(
         $(#[$doc:meta])*
         $set:ident $(/ $clear:ident)? : $key:literal, $ty:ty, |$value:ident| $convert:expr;
     )*) => {
         impl UserPatch {
-            /// The JSON name of every documented field a setter touches (a
-            /// drift test checks them against the spec's `UserUpdate`).
+            /// The JSON name of every property of the spec's `UserUpdate`,
+            /// each of which has a setter.
             pub const KEYS: &'static [&'static str] = &[$($key),*];
 
             $(
@@ -135,121 +132,42 @@ macro_rules! fields {
     };
 }
 
-fn text(value: impl Into<String>) -> Result<Value, String> {
+/// Text of `min` to `max` characters.
+fn text(value: impl Into<String>, min: u64, max: Option<u64>) -> Result<Value, String> {
     let value = value.into();
-    if value.trim().is_empty() {
-        Err("must not be empty".into())
+    let length = value.chars().count() as u64;
+    if length < min {
+        Err(format!("{value:?} is shorter than {min} character(s)"))
+    } else if max.is_some_and(|max| length > max) {
+        Err(format!(
+            "{value:?} is longer than {} character(s)",
+            max.unwrap_or_default()
+        ))
     } else {
-        Ok(json!(value))
+        Ok(Value::String(value))
     }
 }
 
-fn any_text(value: impl Into<String>) -> Result<Value, String> {
-    Ok(json!(value.into()))
-}
-
-fn id(value: i64) -> Result<Value, String> {
-    if value >= 1 {
-        Ok(json!(value))
-    } else {
-        Err(format!("{value} is not an id (ids start at 1)"))
+/// An integer within `min` and `max`.
+fn whole(value: i64, min: Option<i64>, max: Option<i64>) -> Result<Value, String> {
+    match (min, max) {
+        (Some(min), _) if value < min => Err(format!("{value} is below {min}")),
+        (_, Some(max)) if value > max => Err(format!("{value} is above {max}")),
+        _ => Ok(json!(value)),
     }
 }
 
-fields! {
-    /// Sets the first name (given name).
-    first_name: "firstName", impl Into<String>, |value| text(value);
-    /// Sets the last name (family name).
-    last_name: "lastName", impl Into<String>, |value| text(value);
-    /// Sets the login (unique).
-    login: "login", impl Into<String>, |value| text(value);
-    /// Sets the professional email.
-    mail: "mail", impl Into<String>, |value| text(value);
-    /// Sets the first day of employment.
-    contract_start: "dtContractStart", NaiveDateTime, |value| Ok(zone_less(value));
-    /// Sets the last day of employment.
-    contract_end / clear_contract_end: "dtContractEnd", NaiveDateTime, |value| Ok(zone_less(value));
-    /// Sets the legal entity (establishment).
-    legal_entity_id: "legalEntityId", i64, |value| id(value);
-    /// Sets the employee number (unique by legal entity).
-    employee_number / clear_employee_number: "employeeNumber", impl Into<String>, |value| text(value);
-    /// Sets the department.
-    department_id: "departmentId", i64, |value| id(value);
-    /// Sets the manager.
-    manager_id / clear_manager_id: "managerId", i64, |value| id(value);
-    /// Sets the second manager (Lucca Absences approvals).
-    manager2_id / clear_manager2_id: "manager2Id", i64, |value| id(value);
-    /// Sets the birth date.
-    birth_date / clear_birth_date: "birthDate", NaiveDateTime, |value| Ok(zone_less(value));
-    /// Sets the culture (language).
-    culture_id: "cultureID", CultureId, |value| Ok(json!(value.get()));
-    /// Sets the business-holidays calendar.
-    calendar_id / clear_calendar_id: "calendarId", i64, |value| id(value);
-    /// Sets the primary role.
-    role_principal_id: "rolePrincipalId", i64, |value| id(value);
-    /// Sets the secondary roles, by id.
-    habilited_roles: "habilitedRoles", &[i64], |value| {
-        match value.iter().find(|role| **role < 1) {
-            Some(bad) => Err(format!("{bad} is not a role id")),
-            None => Ok(Value::Array(value.iter().map(|role| json!({ "id": role })).collect())),
-        }
-    };
-    /// Sets the work-cycles.
-    work_cycles: "userWorkCycles", &[UserWorkCycle], |value| {
-        serde_json::to_value(value).map_err(|error| error.to_string())
-    };
-    /// Sets the socio-professional category.
-    csp_id / clear_csp_id: "cspId", i64, |value| id(value);
-    /// Sets the nationality.
-    nationality / clear_nationality: "nationalityId", CountryCode, |value| Ok(json!(value.as_str()));
-    /// Sets the seniority date.
-    seniority_date / clear_seniority_date: "seniorityDate", NaiveDateTime, |value| Ok(zone_less(value));
-    /// Sets the social security number.
-    insurance_number / clear_insurance_number: "insuranceNumber", impl Into<String>, |value| any_text(value);
-    /// Sets the personal address.
-    address / clear_address: "address", impl Into<String>, |value| any_text(value);
-    /// Sets the professional landline.
-    direct_line / clear_direct_line: "directLine", impl Into<String>, |value| any_text(value);
-    /// Sets the job title.
-    job_title / clear_job_title: "jobTitle", impl Into<String>, |value| text(value);
-    /// Sets the declared gender.
-    gender: "gender", Gender, |value| Ok(json!(value.to_string()));
-    /// Sets the personal email.
-    personal_email / clear_personal_email: "personalEmail", impl Into<String>, |value| any_text(value);
-    /// Sets the personal mobile.
-    personal_mobile / clear_personal_mobile: "personalMobile", impl Into<String>, |value| any_text(value);
-    /// Sets the professional mobile.
-    professional_mobile / clear_professional_mobile: "professionalMobile", impl Into<String>, |value| any_text(value);
-    /// Sets the consent to electronic payslips.
-    electronic_payslip / clear_electronic_payslip: "allowsElectronicPayslip", bool, |value| Ok(json!(value));
-    /// Sets the personal quote.
-    quote / clear_quote: "quote", impl Into<String>, |value| any_text(value);
-    /// Sets the bank name.
-    bank_name / clear_bank_name: "bankName", impl Into<String>, |value| any_text(value);
-    /// Sets the RIB.
-    rib / clear_rib: "rib", impl Into<String>, |value| any_text(value);
-    /// Sets the IBAN.
-    iban / clear_iban: "iban", impl Into<String>, |value| any_text(value);
-    /// Sets the BIC.
-    bic / clear_bic: "bic", impl Into<String>, |value| any_text(value);
-    /// Sets the fiscal horsepower of the car (Lucca Expenses).
-    car_tax_horse_power / clear_car_tax_horse_power: "frenchCarTaxHorsePower", i32, |value| Ok(json!(value));
-    /// Sets the fiscal horsepower of the motorcycle (Lucca Expenses).
-    motorcycle_tax_horse_power / clear_motorcycle_tax_horse_power: "frenchMotocyclesTaxHorsePower", i32, |value| Ok(json!(value));
-    /// Sets the leave accrual profile (Lucca Absences), by id.
-    absences_profile / clear_absences_profile: "profile_figgo", i64, |value| id(value).map(|id| json!({ "id": id }));
-    /// Sets the personal credit card number (Lucca Expenses).
-    personal_card / clear_personal_card: "personalCard", impl Into<String>, |value| any_text(value);
-    /// Sets the corporate credit card number (Lucca Expenses).
-    corporate_card / clear_corporate_card: "corporateCard", impl Into<String>, |value| any_text(value);
-    /// Sets the full-time equivalent ratio (Lucca Compensation): an object,
-    /// whose shape the reference page does not give.
-    full_time_equivalent / clear_full_time_equivalent: "fullTimeEquivalent", Value, |value| object(value);
-    /// Sets the theoretical compensation (Lucca Compensation): an object,
-    /// whose shape the reference page does not give.
-    theoretical_remuneration / clear_theoretical_remuneration: "theoreticalRemuneration", Value, |value| object(value);
+/// An id in an object (`{"id": 3}`).
+fn id_object(id: i64) -> Value {
+    json!({ "id": id })
 }
 
+/// A value of a generated type, as JSON.
+fn model<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|error| error.to_string())
+}
+
+/// A JSON object.
 fn object(value: Value) -> Result<Value, String> {
     if value.is_object() {
         Ok(value)
@@ -257,6 +175,10 @@ fn object(value: Value) -> Result<Value, String> {
         Err(format!("{value} is not an object"))
     }
 }
+
+// One setter per property of the spec's `UserUpdate` (and a clearer for
+// each that takes `null`), generated by the build script.
+include!(concat!(env!("OUT_DIR"), "/directory.patch.rs"));
 
 /// A tenant's own extension field: `e_` then letters, digits or `_`
 /// (`e_bloodType`).
@@ -304,7 +226,7 @@ impl UserPatch {
     /// Sets the value of analytical axis `axis` (`userAxisValues_2`), by id.
     pub fn axis_value(mut self, axis: u32, value_id: i64) -> Self {
         let key = format!("userAxisValues_{axis}");
-        match id(value_id) {
+        match whole(value_id, Some(1), None) {
             Ok(id) => {
                 self.values.insert(key, json!({ "id": id }));
             }

@@ -17,16 +17,17 @@ use super::patch::{Extensions, PatchError, UserPatch};
 use super::query::UserQuery;
 use super::types;
 use crate::error::HttpError;
+use crate::operation::Operation;
 use crate::retry::{Backoff, Resend};
 use crate::transport::Call;
 
 /// The handwritten `PUT /api/v3/users/{id}` (the generated `put_user` sends
 /// a typed body, which cannot say "clear this field"): idempotent, so the
 /// transport tries it again on transient failures.
-const UPDATE_CALL: Call = Call::new("put_user", "/api/v3/users/{id}", Resend::IdempotentWrite);
+const UPDATE_CALL: Call = Call::new(Operation::PutUser, Resend::IdempotentWrite);
 
 /// The complete mode's reads of the user it updates, as raw JSON.
-const READ_CALL: Call = Call::new("get_user", "/api/v3/users/{id}", Resend::Read);
+const READ_CALL: Call = Call::new(Operation::GetUser, Resend::Read);
 
 /// A users call failed.
 #[derive(Debug, thiserror::Error)]
@@ -148,7 +149,7 @@ pub fn parse_enveloped<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json
 /// A generated call's answer, or its body re-read with [`parse_enveloped`]
 /// when it is a bare object rather than the envelope.
 fn enveloped<T: DeserializeOwned, A>(
-    operation: &'static str,
+    operation: Operation,
     result: Result<A, super::Error>,
     data: impl FnOnce(A) -> T,
 ) -> Result<T, DirectoryError> {
@@ -293,7 +294,7 @@ impl GetUserRequest<'_> {
         if !self.fields.is_empty() {
             call = call.fields(self.fields.to_query()?);
         }
-        enveloped("get_user", call.send().await, |answer| {
+        enveloped(Operation::GetUser, call.send().await, |answer| {
             answer.into_inner().data
         })
     }
@@ -371,7 +372,9 @@ impl FindUserIdRequest<'_> {
             .former_employees(true)
             .send()
             .await;
-        let list = enveloped("list_users", answer, |answer| answer.into_inner().data)?;
+        let list = enveloped(Operation::ListUsers, answer, |answer| {
+            answer.into_inner().data
+        })?;
         let ids: Vec<i64> = list
             .items
             .iter()
@@ -486,7 +489,7 @@ impl Client {
         };
         let mut request = self
             .client()
-            .put(format!("{}/api/v3/users/{id}", self.baseurl()))
+            .put(UPDATE_CALL.url(self.baseurl(), &[("id", &id)]))
             .json(&body);
         if !fields.is_empty() {
             request = request.query(&[("fields", fields.to_query()?)]);
@@ -534,7 +537,7 @@ impl Client {
     ) -> Result<serde_json::Map<String, Value>, DirectoryError> {
         let request = self
             .client()
-            .get(format!("{}/api/v3/users/{id}", self.baseurl()))
+            .get(READ_CALL.url(self.baseurl(), &[("id", &id)]))
             .query(&[("fields", fields)])
             .build()
             .map_err(|error| HttpError::from_reqwest(READ_CALL.operation(), error))?;

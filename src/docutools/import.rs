@@ -16,6 +16,7 @@ use super::split::{SplitError, split};
 use super::types;
 use crate::error::HttpError;
 use crate::file_name::CsvFileName;
+use crate::operation::Operation;
 use crate::retry::Resend;
 use crate::transport::Call;
 
@@ -23,15 +24,16 @@ use crate::transport::Call;
 /// smaller of its two readings, so that no file `roster` sends is refused.
 pub const MAX_FILE_SIZE: usize = 3_200_000;
 
-/// The upload's path.
-pub(crate) const UPLOAD_PATH: &str = "/api/v2/users/imports/files";
+/// The upload (`uploadUsersFile`, multipart, so handwritten): its names,
+/// from the spec.
+use super::generated::names::upload_users_file as spec;
 
-/// The upload (`uploadUsersFile`, multipart, so handwritten): it only stores
-/// a temporary file, so after a 401 it is sent again with a fresh token.
-const UPLOAD_CALL: Call = Call::new("upload_users_file", UPLOAD_PATH, Resend::AfterAuthRefusal);
+/// The upload: it only stores a temporary file, so after a 401 it is sent
+/// again with a fresh token.
+const UPLOAD_CALL: Call = Call::new(spec::OPERATION, Resend::AfterAuthRefusal);
 
 /// The generated import's operation, for its errors.
-const IMPORT_OPERATION: &str = "import_users_from_file";
+const IMPORT_OPERATION: Operation = Operation::ImportUsersFromFile;
 
 /// A users CSV file ready to upload: UTF-8 text (decoded from its original
 /// encoding), its delimiter and file name.
@@ -267,9 +269,9 @@ impl UploadUsersFileRequest<'_> {
                     .expect("text/csv is a valid MIME type");
             client
                 .client()
-                .post(format!("{}{UPLOAD_PATH}", client.baseurl()))
+                .post(UPLOAD_CALL.url(client.baseurl(), &[]))
                 .query(&query)
-                .multipart(Form::new().part("file", part))
+                .multipart(Form::new().part(spec::parts::FILE, part))
                 .build()
         };
         let request = build()

@@ -16,7 +16,7 @@ use super::wait::ImportOutcome;
 use super::{Client, types};
 use crate::error::HttpError;
 use crate::retry::Resend;
-use crate::transport::Operation;
+use crate::transport::Call;
 
 /// How many descriptions of each summary an outcome keeps by default (the
 /// rest are counted by the summary's `count`, and passed to the callback).
@@ -50,17 +50,21 @@ pub(crate) async fn read_outcome(
     mode: ImportMode,
     descriptions: &mut Descriptions<'_, '_>,
 ) -> Result<ImportOutcome, HttpError> {
-    use progenitor_client::ClientInfo;
-    let operation = match mode {
-        ImportMode::Simulate => "get_office_api_imports_user_locations_analysis",
-        ImportMode::Create => "get_office_api_imports_user_locations_results",
+    use super::generated::names::{
+        get_office_api_imports_user_locations_analysis as analysis,
+        get_office_api_imports_user_locations_results as results,
     };
-    let call = Operation::call(super::OPERATIONS, operation, "GET").resend(Resend::Read);
+    use progenitor_client::ClientInfo;
+    let (operation, summary) = match mode {
+        ImportMode::Simulate => (analysis::OPERATION, analysis::query::SUMMARY_ID),
+        ImportMode::Create => (results::OPERATION, results::query::SUMMARY_ID),
+    };
+    let call = Call::new(operation, Resend::Read);
     let id = summary_id.to_string();
     let request = client
         .client()
-        .get(format!("{}{}", client.baseurl(), call.path()))
-        .query(&[("summaryId", id.as_str())])
+        .get(call.url(client.baseurl(), &[]))
+        .query(&[(summary, id.as_str())])
         .build()
         .map_err(|error| HttpError::from_reqwest(operation, error))?;
     let body = client.inner().open(client.client(), request, call).await?;

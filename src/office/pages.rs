@@ -11,6 +11,7 @@ use futures_util::future::BoxFuture;
 
 use super::{Client, types};
 use crate::error::HttpError;
+use crate::operation::Operation;
 
 /// The largest `limit` of the newer documents, and the pager's default.
 pub const NEWER_MAX_LIMIT: u32 = 1000;
@@ -43,7 +44,7 @@ impl Client {
                     .send()
                     .await
                     .map_err(|error| {
-                        HttpError::generated("get_office_api_work_locations", error)
+                        HttpError::generated(Operation::GetOfficeApiWorkLocations, error)
                     })?;
                 Ok(answer.into_inner().items)
             })
@@ -61,7 +62,7 @@ impl Client {
                     .send()
                     .await
                     .map_err(|error| {
-                        HttpError::generated("get_office_api_user_locations", error)
+                        HttpError::generated(Operation::GetOfficeApiUserLocations, error)
                     })?;
                 Ok(answer.into_inner().items)
             })

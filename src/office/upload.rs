@@ -24,20 +24,15 @@ use crate::file_name::{CsvFileName, FileNameError};
 use crate::retry::Resend;
 use crate::transport::Call;
 
-/// The path of the import operation (`post-office-api-imports-userLocations`
-/// in `openapi/lucca-office.yaml`), which the generator leaves to this module.
-pub(crate) const IMPORT_PATH: &str = "/work-locations/public/api/imports/user-locations";
+/// The import (`post-office-api-imports-userLocations`, multipart, so the
+/// generator leaves it to this module): its names, from the spec.
+use super::generated::names::post_office_api_imports_user_locations as spec;
 
 /// The import, for the transport: it cannot be undone, so it is never resent.
-const IMPORT_CALL: Call = Call::new(
-    "post_office_api_imports_user_locations",
-    IMPORT_PATH,
-    Resend::Never,
-);
+const IMPORT_CALL: Call = Call::new(spec::OPERATION, Resend::Never);
 
-/// The name of the multipart part that carries the file (the spec's
-/// `encoding` key).
-const FILE_PART: &str = "files";
+/// The multipart part that carries the file.
+const FILE_PART: &str = spec::parts::FILES;
 
 /// How much of a file or reader is read at a time while it is sent.
 const READ_CHUNK: usize = 256 * 1024;
@@ -327,16 +322,16 @@ pub(crate) async fn send_import(
     existing: ExistingLocations,
 ) -> Result<ImportStarted, UploadError> {
     let query = [
-        ("create", mode == ImportMode::Create),
+        (spec::query::CREATE, mode == ImportMode::Create),
         (
-            "overrideUserLocations",
+            spec::query::OVERRIDE_USER_LOCATIONS,
             existing == ExistingLocations::Replace,
         ),
     ];
     tracing::info!(?mode, ?existing, file = %upload.file_name, length = ?upload.length, "sending a user-location import");
     let request = client
         .client()
-        .post(format!("{}{IMPORT_PATH}", client.baseurl()))
+        .post(IMPORT_CALL.url(client.baseurl(), &[]))
         .query(&query)
         .multipart(upload.into_form())
         .build()

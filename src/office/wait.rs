@@ -12,6 +12,7 @@ use super::types;
 use super::upload::{ImportMode, ImportStarted};
 use crate::error::HttpError;
 use crate::limiter::later;
+use crate::operation::Operation;
 use crate::retry::{Next, Resend, decide};
 
 /// How the waiter polls. Every delay is configurable so that tests run in
@@ -384,7 +385,7 @@ impl<'a> WaitForImport<'a> {
                 )
                 .await
                 .map_err(|error| {
-                    HttpError::generated("get_office_api_imports_user_locations_progress", error)
+                    HttpError::generated(Operation::GetOfficeApiImportsUserLocationsProgress, error)
                 });
             let hint = match answer {
                 Ok(answer) => {

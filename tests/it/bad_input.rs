@@ -4,7 +4,7 @@
 use std::error::Error;
 
 use chrono::NaiveDate;
-use roster::directory::{self, CountryCode, CultureId, Fields, UserPatch};
+use roster::directory::{self, Fields, UserPatch};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{ColumnMap, CsvEncoding, UsersCsv};
 use roster::office::types::Position;
@@ -107,13 +107,14 @@ bad_input! {
     url_query: failure(BaseUrl::parse("https://acme.ilucca.net/?key=1")) => "must not have a query";
     url_spaces: failure(BaseUrl::parse("https://ac me.ilucca.net")) => "is not a URL";
     // Ids, dates, ranges, codes.
-    culture_id_too_small: failure(CultureId::new(1000)) => "`cultureID`: 1000 is outside 1025 to 58380";
-    culture_id_too_large: failure(CultureId::new(70000)) => "70000 is outside";
-    country_three_letters: failure(CountryCode::new("FRA")) => "`nationalityId`: \"FRA\" is not a two-letter";
-    country_digits: failure(CountryCode::new("F1")) => "is not a two-letter";
-    patch_empty_first_name: failure(UserPatch::new().first_name("").to_json()) => "`firstName`: must not be empty";
-    patch_zero_manager: failure(UserPatch::new().manager_id(0).to_json()) => "`managerId`: 0 is not an id";
-    patch_negative_role: failure(UserPatch::new().habilited_roles(&[1, -5]).to_json()) => "`habilitedRoles`: -5 is not a role id";
+    // A patch's bounds, from the spec's `UserUpdate`.
+    culture_id_too_small: failure(UserPatch::new().culture_id(1000).to_json()) => "`cultureID`: 1000 is below 1025";
+    culture_id_too_large: failure(UserPatch::new().culture_id(70000).to_json()) => "`cultureID`: 70000 is above 58380";
+    country_three_letters: failure(UserPatch::new().nationality_id("FRA").to_json()) => "`nationalityId`: \"FRA\" is longer than 2 character(s)";
+    country_one_letter: failure(UserPatch::new().nationality_id("F").to_json()) => "`nationalityId`: \"F\" is shorter than 2 character(s)";
+    patch_empty_first_name: failure(UserPatch::new().first_name("").to_json()) => "`firstName`: \"\" is shorter than 1 character(s)";
+    patch_zero_calendar: failure(UserPatch::new().calendar_id(0).to_json()) => "`calendarId`: 0 is below 1";
+    patch_negative_department: failure(UserPatch::new().department_id(-5).to_json()) => "`departmentId`: -5 is below 1";
     fields_bracket_in_a_name: failure(Fields::new().with("manager[id").to_query()) => "\"manager[id\" is not a property name";
     fields_comma_in_a_name: failure(
                 Fields::new()

@@ -8,6 +8,7 @@ use crate::rewrite::{Options, rewrite, tag_code_fences};
 
 const OFFICE: Options = Options {
     echoed_line_dates: true,
+    patch_schema: None,
 };
 
 fn doc(paths: Value, components: Value) -> Value {
@@ -515,14 +516,16 @@ fn the_prism_copy_reads_nullable_strings_and_date_times_with_or_without_a_zone()
     );
 }
 
-/// The handwritten `UserPatch` follows the spec: every property of
-/// `UserUpdate` has a setter, and every setter a property. A property added
-/// to the spec fails this test until its setter exists.
+/// `UserPatch`'s setters are the spec's `UserUpdate`: one per property
+/// (a property added to the spec gets its setter, with the bounds it
+/// gives), a clearer for each that takes `null`, and a shape roster cannot
+/// take fails the build at its pointer.
 #[test]
-fn user_patch_has_a_setter_for_every_property_of_the_spec_s_user_update() {
+fn user_patch_setters_are_generated_from_the_spec_s_user_update() {
     let api = APIS[1];
     assert_eq!(api.module, "directory");
-    let spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    let mut spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    let fields = roster_codegen::patch::patch_fields(&spec, "UserUpdate").unwrap();
     let properties: std::collections::BTreeSet<&str> = spec["components"]["schemas"]["UserUpdate"]
         ["properties"]
         .as_object()
@@ -532,17 +535,89 @@ fn user_patch_has_a_setter_for_every_property_of_the_spec_s_user_update() {
         .collect();
     let setters: std::collections::BTreeSet<&str> =
         roster::directory::UserPatch::KEYS.iter().copied().collect();
+    assert_eq!(properties, setters);
+    assert!(fields.contains(r#"culture_id: "cultureID", i32, |value| whole(i64::from(value), Some(1025), Some(58380));"#), "{fields}");
+    assert!(
+        fields.contains(r#"manager_id / clear_manager_id: "managerId", i64,"#),
+        "{fields}"
+    );
+    assert!(fields.contains(r#"profile_figgo / clear_profile_figgo: "profile_figgo", i64, |value| Ok(id_object(value));"#), "{fields}");
 
-    let without_setter: Vec<_> = properties.difference(&setters).collect();
-    let without_property: Vec<_> = setters.difference(&properties).collect();
+    let update = &mut spec["components"]["schemas"]["UserUpdate"]["properties"];
+    update["badgeNumber"] = json!({ "type": ["string", "null"], "minLength": 3, "maxLength": 8 });
+    let fields = roster_codegen::patch::patch_fields(&spec, "UserUpdate").unwrap();
     assert!(
-        without_setter.is_empty(),
-        "UserUpdate properties without a UserPatch setter (add one in src/directory/patch.rs): {without_setter:?}"
+        fields.contains(r#"badge_number / clear_badge_number: "badgeNumber", impl Into<String>, |value| text(value, 3, Some(8));"#),
+        "{fields}"
+    );
+    spec["components"]["schemas"]["UserUpdate"]["properties"]["odd"] =
+        json!({ "type": ["string", "integer"] });
+    let error = roster_codegen::patch::patch_fields(&spec, "UserUpdate").unwrap_err();
+    assert_eq!(
+        error.pointer,
+        "/components/schemas/UserUpdate/properties/odd"
+    );
+}
+
+/// The names the handwritten layer sends the multipart operations with
+/// come from the spec: a query parameter renamed there is renamed in the
+/// generated names (and the handwritten code that used the old one no
+/// longer compiles); every operation is a variant of `roster::Operation`.
+#[test]
+fn multipart_names_and_operations_come_from_the_spec() {
+    let api = office();
+    let mut spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    let generated =
+        roster_codegen::generate::generate_api(&api, api.file, &spec_text(&api)).unwrap();
+    assert!(
+        generated.code.contains(
+            r#"pub(crate) const OVERRIDE_USER_LOCATIONS: &str = "overrideUserLocations";"#
+        )
     );
     assert!(
-        without_property.is_empty(),
-        "UserPatch setters the spec does not document: {without_property:?}"
+        generated
+            .code
+            .contains(r#"pub(crate) const FILES: &str = "files";"#)
     );
+    let import = generated
+        .operations
+        .iter()
+        .find(|row| row.multipart)
+        .unwrap();
+    assert_eq!(import.variant(), "PostOfficeApiImportsUserLocations");
+    assert_eq!(
+        roster::Operation::PostOfficeApiImportsUserLocations.path(),
+        import.path
+    );
+    // Office 7, Directory 3, Docutools 2 and its token exchange.
+    assert_eq!(roster::Operation::ALL.len(), 13);
+
+    let parameters =
+        spec["paths"]["/work-locations/public/api/imports/user-locations"]["post"]["parameters"]
+            .as_array_mut()
+            .unwrap();
+    for parameter in parameters.iter_mut() {
+        if parameter["name"] == "overrideUserLocations" {
+            parameter["name"] = json!("replaceUserLocations");
+        }
+    }
+    let text = serde_yaml_ng::to_string(&spec).unwrap();
+    let renamed = roster_codegen::generate::generate_api(&api, api.file, &text).unwrap();
+    assert!(!renamed.code.contains("OVERRIDE_USER_LOCATIONS"));
+    assert!(
+        renamed
+            .code
+            .contains(r#"pub(crate) const REPLACE_USER_LOCATIONS: &str = "replaceUserLocations";"#)
+    );
+}
+
+#[test]
+fn the_fields_a_complete_update_sends_are_in_the_spec() {
+    let api = APIS[1];
+    let spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    let properties = spec["components"]["schemas"]["UserUpdate"]["properties"]
+        .as_object()
+        .unwrap();
     // The 14 fields the reference page marks required (the complete update
     // sends them) are properties of the spec, and named in its description.
     let description = spec["components"]["schemas"]["UserUpdate"]["description"]
@@ -550,7 +625,7 @@ fn user_patch_has_a_setter_for_every_property_of_the_spec_s_user_update() {
         .unwrap();
     for name in roster::directory::REQUIRED_FIELDS {
         assert!(
-            properties.contains(name),
+            properties.contains_key(name),
             "{name} is not a UserUpdate property"
         );
         assert!(

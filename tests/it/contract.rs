@@ -243,7 +243,7 @@ async fn directory_flows_pass_prism_validation() {
     let patch = UserPatch::new()
         .job_title("Engineer")
         .clear_manager_id()
-        .contract_start(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().into());
+        .dt_contract_start(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().into());
     let updated = directory.update_user(id, patch).send().await.unwrap();
 
     assert_eq!(users.len(), 4);

@@ -595,7 +595,7 @@ async fn the_waiter_stops_on_an_error_waiting_cannot_mend() {
     };
     assert_eq!(
         source.operation(),
-        "get_office_api_imports_user_locations_progress"
+        roster::Operation::GetOfficeApiImportsUserLocationsProgress
     );
     assert_eq!(source.status().map(|status| status.as_u16()), Some(404));
 }

@@ -518,7 +518,7 @@ async fn a_former_employee_named_by_the_export_is_found() {
     directory
         .update_user(
             500,
-            directory::UserPatch::new().contract_end(
+            directory::UserPatch::new().dt_contract_end(
                 NaiveDateTime::parse_from_str("2001-01-01T00:00:00", "%Y-%m-%dT%H:%M:%S").unwrap(),
             ),
         )

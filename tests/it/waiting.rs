@@ -305,7 +305,12 @@ async fn a_generated_call_with_an_operation_timeout_hands_back_a_long_retry_afte
             .summary_id(&id)
             .send()
             .await
-            .map_err(|error| HttpError::generated("progress", error))
+            .map_err(|error| {
+                HttpError::generated(
+                    roster::Operation::GetOfficeApiImportsUserLocationsProgress,
+                    error,
+                )
+            })
     };
     let start = tokio::time::Instant::now();
 
@@ -328,6 +333,62 @@ async fn a_generated_call_with_an_operation_timeout_hands_back_a_long_retry_afte
         "{error:?}"
     );
     assert_eq!(lucca.faults().requests(Route::Progress), sent);
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(60) && waited < Duration::from_secs(61),
+        "{waited:?}"
+    );
+}
+
+/// A generated call whose second attempt cannot pass the rate limit before
+/// its deadline is not sent again, and hands back what the first attempt
+/// brought (the 503), not an error made up for it.
+#[tokio::test(start_paused = true)]
+async fn a_generated_retry_the_limit_would_delay_past_the_deadline_hands_back_the_last_answer() {
+    let (lucca, _) = server(ImportFate::Completes).await;
+    let office: office::Client = lucca
+        .config()
+        .with_rate_limit(Some(roster::RateLimit {
+            requests: 1,
+            per: Duration::from_secs(600),
+        }))
+        .with_operation_timeout(Duration::from_secs(60))
+        .unwrap()
+        .client()
+        .unwrap();
+    let id = uuid::Uuid::new_v4().to_string();
+    lucca.faults().inject(
+        Route::Progress,
+        Fault::Status {
+            status: 503,
+            retry_after: Some("1".into()),
+        },
+    );
+    let start = tokio::time::Instant::now();
+
+    let error = office
+        .get_office_api_imports_user_locations_progress()
+        .summary_id(&id)
+        .send()
+        .await
+        .map_err(|error| {
+            HttpError::generated(
+                roster::Operation::GetOfficeApiImportsUserLocationsProgress,
+                error,
+            )
+        })
+        .unwrap_err();
+
+    assert_eq!(
+        error.status().map(|status| status.as_u16()),
+        Some(503),
+        "{error:?}"
+    );
+    assert_eq!(
+        lucca.faults().requests(Route::Progress),
+        1,
+        "not sent again"
+    );
     let waited = start.elapsed();
     assert!(
         waited >= Duration::from_secs(60) && waited < Duration::from_secs(61),
