@@ -93,6 +93,13 @@ fn main() {
         std::process::exit(1);
     }
     // `roster::Operation`: every operation of the enabled APIs.
+    let clashes = facts::clashes(&operations);
+    for clash in &clashes {
+        println!("cargo::error={clash}");
+    }
+    if !clashes.is_empty() {
+        std::process::exit(1);
+    }
     if let Err(error) = std::fs::write(
         out_dir.join("operations.rs"),
         facts::operation_enum(&operations),

@@ -448,6 +448,7 @@ impl Unsent {
     /// failure is kept for [`HttpError::generated`] to take back.
     pub(crate) fn raise(self) -> String {
         let message = self.to_string();
+        let kind = self.kind();
         let mut raised = RAISED
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -457,23 +458,37 @@ impl Unsent {
             raised.kept.pop_front();
         }
         raised.kept.push_back((mark, self));
-        format!("{message}{RAISED_MARK}{mark}]")
+        format!("{message}{RAISED_MARK}{mark}:{kind}]")
+    }
+
+    /// Its kind, written in its mark: what a failure no longer kept is
+    /// still known as.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Auth(_) => "auth",
+            Self::Budget(_) => "budget",
+            Self::Deadline => "deadline",
+        }
     }
 
     /// The typed failure a message of [`raise`](Self::raise) marks, taken
     /// back (once).
     fn claim(message: &str) -> Option<Self> {
-        let mark: u64 = message
+        let (mark, kind) = message
             .rsplit_once(RAISED_MARK)?
             .1
             .strip_suffix(']')?
-            .parse()
-            .ok()?;
+            .split_once(':')?;
+        let mark: u64 = mark.parse().ok()?;
         let mut raised = RAISED
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let index = raised.kept.iter().position(|(kept, _)| *kept == mark)?;
-        raised.kept.remove(index).map(|(_, unsent)| unsent)
+        match raised.kept.iter().position(|(kept, _)| *kept == mark) {
+            Some(index) => raised.kept.remove(index).map(|(_, unsent)| unsent),
+            // Past the kept ones (callers that never took theirs back): a
+            // deadline needs no source.
+            None => (kind == "deadline").then_some(Self::Deadline),
+        }
     }
 }
 
@@ -485,7 +500,7 @@ static RAISED: std::sync::Mutex<Raised> = std::sync::Mutex::new(Raised {
 });
 
 /// How many raised failures are kept for their callers.
-const RAISED_KEPT: usize = 256;
+const RAISED_KEPT: usize = 4096;
 
 /// What marks a raised failure's message.
 const RAISED_MARK: &str = " [roster unsent #";

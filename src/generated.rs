@@ -34,6 +34,16 @@ macro_rules! generated_api {
             }
         }
 
+        impl Client {
+            /// A request to an endpoint the spec does not describe, on this
+            /// client's host, through the one request path (see
+            /// [`RawRequest`](crate::RawRequest)).
+            pub fn request(&self, method: reqwest::Method, path: &str) -> crate::RawRequest<'_> {
+                use progenitor_client::ClientInfo;
+                crate::RawRequest::new(self.client(), self.inner(), self.baseurl(), method, path)
+            }
+        }
+
         /// Every generated call goes through the transport: `pre` waits
         /// for the rate limit and takes the token (a failure there is the
         /// call's error, nothing sent), `exec` sends and tries again.
@@ -54,6 +64,23 @@ macro_rules! generated_api {
                     .prepare(request, call)
                     .await
                     .map_err(|unsent| progenitor_client::Error::Custom(unsent.raise()))
+            }
+
+            /// A token refused after a `401` comes back on the `401` (see
+            /// `Transport::execute`): raised here, typed like `pre`'s.
+            async fn post<E>(
+                &self,
+                result: &reqwest::Result<reqwest::Response>,
+                _info: &progenitor_client::OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                let refused = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|answer| answer.extensions().get::<crate::error::Unsent>());
+                match refused {
+                    Some(unsent) => Err(progenitor_client::Error::Custom(unsent.clone().raise())),
+                    None => Ok(()),
+                }
             }
 
             async fn exec(

@@ -4,8 +4,10 @@
 //! fed back into it, the answer read whole within the size bound, retries
 //! decided by [`retry::decide`](crate::retry), and one tracing span.
 //!
-//! Generated calls reach it through progenitor's `ClientHooks::exec` (see
-//! `src/generated.rs`); the handwritten layer calls [`Transport::send`].
+//! Generated calls reach it through progenitor's hooks (see
+//! `src/generated.rs`): `pre` ([`Transport::prepare`]: the rate limit and
+//! the token), `exec` (the rest), `post` (a token refused after a 401); the
+//! handwritten layer calls [`Transport::send`].
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -133,6 +135,10 @@ impl Call {
                 percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC);
             path = path.replace(&format!("{{{name}}}"), &encoded.to_string());
         }
+        debug_assert!(
+            !path.contains('{'),
+            "a path parameter left unfilled: {path}"
+        );
         format!("{base}{path}")
     }
 }
@@ -207,6 +213,28 @@ enum Failure {
 }
 
 impl Failure {
+    /// What a call reports of a later attempt that could not pass the gate:
+    /// the refusal of a token after a `401` (the `401` said why it was
+    /// refreshed, the refusal says why that failed), else the last answer
+    /// as it came (it may have been applied).
+    fn settle(self) -> Result<Buffered, Self> {
+        match self {
+            Self::UnsentAgain { unsent, last } => match (&unsent, *last) {
+                (Unsent::Auth(_), Ok(answer))
+                    if answer.parts.status == StatusCode::UNAUTHORIZED =>
+                {
+                    Err(Self::UnsentAgain {
+                        unsent,
+                        last: Box::new(Ok(answer)),
+                    })
+                }
+                (_, Ok(answer)) => Ok(answer),
+                (_, Err(error)) => Err(Self::Http(error)),
+            },
+            failure => Err(failure),
+        }
+    }
+
     /// The failure as the error of a handwritten call of `operation`.
     fn into_http(self, operation: Operation) -> HttpError {
         match self {
@@ -303,16 +331,19 @@ impl Transport {
             .timeout_mut()
             .take()
             .map(|left| crate::limiter::later(Instant::now(), left));
-        match self
+        let exchanged = self
             .exchange(http, request, call, None, Gate::Passed(deadline))
             .await
-        {
+            .or_else(Failure::settle);
+        match exchanged {
             Ok(answer) => Ok(answer.into_response()),
             Err(Failure::Http(error)) => Err(error),
-            Err(Failure::UnsentAgain { unsent, last }) => {
-                tracing::warn!(error = %unsent, "not sent again; handing back the last answer");
-                last.map(Buffered::into_response)
-            }
+            // A token refused after a 401: the 401, carrying the refusal for
+            // progenitor's `post` hook to raise.
+            Err(Failure::UnsentAgain { unsent, last }) => last.map(|mut answer| {
+                answer.parts.extensions.insert(unsent);
+                answer.into_response()
+            }),
             // The gate was passed in `prepare`.
             Err(Failure::Unsent(unsent)) => {
                 unreachable!("a prepared call meets no first gate: {unsent}")
@@ -332,6 +363,7 @@ impl Transport {
         let answer = self
             .exchange(http, request, call, rebuild, Gate::Ahead)
             .await
+            .or_else(Failure::settle)
             .map_err(|failure| failure.into_http(operation))?;
         let Buffered {
             parts, body, open, ..
@@ -367,6 +399,7 @@ impl Transport {
         let answer = self
             .exchange(http, request, call.streamed(), None, Gate::Ahead)
             .await
+            .or_else(Failure::settle)
             .map_err(|failure| failure.into_http(operation))?;
         match answer.open {
             Some(body) => Ok(body),
@@ -388,11 +421,17 @@ impl Transport {
         rebuild: Option<Rebuild<'_>>,
         gate: Gate,
     ) -> Result<Buffered, Failure> {
+        // A request the specs do not describe shows its own path (never its
+        // query).
+        let path = match call.operation {
+            Operation::Unlisted => std::borrow::Cow::Owned(request.url().path().to_owned()),
+            operation => std::borrow::Cow::Borrowed(operation.path()),
+        };
         let span = tracing::info_span!(
             "roster.request",
             operation = call.operation.name(),
             method = request.method().as_str(),
-            path = call.operation.path(),
+            path = path.as_ref(),
             status = Empty,
             attempt = Empty,
             duration_ms = Empty,

@@ -5,6 +5,7 @@
 //! configuration; 3 outcome unknown (the import may have been applied);
 //! 4 a transient failure that a retry may mend; 130 interrupted (Ctrl-C).
 
+mod api;
 mod config;
 mod docutools;
 mod errors_csv;
@@ -32,9 +33,14 @@ use ui::Context;
 #[derive(Debug, Parser)]
 #[command(name = "roster", version)]
 struct Cli {
-    /// One JSON document on standard output instead of text.
-    #[arg(long, global = true)]
+    /// JSON on standard output instead of text: `--format jsonl`.
+    #[arg(long, global = true, conflicts_with = "format")]
     json: bool,
+    /// How results are written: `table` (for a person), `json` (one
+    /// document; a listing is one array), `jsonl` (a listing is one JSON
+    /// line an item), `csv` (a listing with the table's columns).
+    #[arg(long, global = true, value_enum)]
+    format: Option<ui::Format>,
     /// Only errors, on standard error.
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -83,6 +89,9 @@ enum Command {
     Spec(SpecCommand),
     /// The local servers of `roster-emulator`, same flags and output.
     Serve(roster_emulator::ServeOptions),
+    /// A request to an endpoint the specs do not cover (departments, legal
+    /// entities…), like `gh api`: same credentials, rate limit and retries.
+    Api(api::ApiArgs),
     /// A completion script for your shell, on standard output
     /// (`source <(roster completions bash)`).
     Completions {
@@ -181,8 +190,12 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
+    let format = match (cli.json, cli.format) {
+        (true, _) => ui::Format::Jsonl,
+        (false, format) => format.unwrap_or_default(),
+    };
     let context = Context::new(
-        cli.json,
+        format,
         cli.quiet,
         config::Sources {
             host: cli.host,
@@ -209,6 +222,7 @@ fn main() -> ExitCode {
             Command::Office(command) => office::run(command, &context).await,
             Command::Users(command) => users::run(command, &context).await,
             Command::Docutools(command) => docutools::run(command, &context).await,
+            Command::Api(args) => api::run(args, &context).await,
             Command::Spec(SpecCommand::Diff { old, new, api }) => {
                 spec::diff(old, new, api, &context)
             }

@@ -27,6 +27,19 @@ pub(crate) fn emit(line: impl std::fmt::Display) {
     }
 }
 
+/// One CSV record (without its line ending), quoted as the csv crate
+/// quotes.
+fn csv_record<'a>(fields: impl Iterator<Item = &'a str>) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = writer.write_record(fields);
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches('\n')
+        .to_owned()
+}
+
 /// Whether standard output's reader has gone (a listing can stop).
 pub(crate) fn stdout_gone() -> bool {
     STDOUT_GONE.load(Ordering::Relaxed)
@@ -40,7 +53,9 @@ pub(crate) fn emit_err(line: impl std::fmt::Display) {
 /// What every command shares: output choices and configuration sources.
 #[derive(Debug)]
 pub(crate) struct Context {
-    /// One JSON document (or JSON lines for streams) on standard output.
+    /// How results are written.
+    pub format: Format,
+    /// Results for a program, not a person (any `--format` but `table`).
     pub json: bool,
     /// Only errors, on standard error.
     pub quiet: bool,
@@ -58,12 +73,30 @@ pub(crate) struct Context {
     pub boxes: bool,
 }
 
+/// How results are written on standard output (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Tables and lines for a person.
+    #[default]
+    Table,
+    /// One JSON document; a listing is one JSON array.
+    Json,
+    /// One JSON document on one line; a listing is one JSON line an item
+    /// (what `--json` means).
+    Jsonl,
+    /// A listing as CSV, a header then one record an item, with the
+    /// table's columns; other results as with `jsonl`.
+    Csv,
+}
+
 impl Context {
     /// Reads the terminal's and `NO_COLOR`'s answers.
-    pub fn new(json: bool, quiet: bool, sources: crate::config::Sources) -> Self {
+    pub fn new(format: Format, quiet: bool, sources: crate::config::Sources) -> Self {
         let stdout = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let json = format != Format::Table;
         Self {
+            format,
             json,
             quiet,
             sources,
@@ -88,8 +121,10 @@ impl Context {
 
     /// The one JSON document of a command (only with `--json`).
     pub fn document(&self, value: &Value) {
-        if self.json {
-            emit(value);
+        match self.format {
+            Format::Table => {}
+            Format::Json => emit(serde_json::to_string_pretty(value).unwrap_or_default()),
+            Format::Jsonl | Format::Csv => emit(value),
         }
     }
 
@@ -118,9 +153,10 @@ impl Context {
         }
     }
 
-    /// Shows a listing as it arrives: one JSON line per item with `--json`,
-    /// else a table of `row(item)` once it ends. It stops early when
-    /// standard output's reader goes away.
+    /// Shows a listing: as it arrives, one JSON line an item (`jsonl`,
+    /// `--json`) or one CSV record an item with the table's columns (`csv`);
+    /// once it ends, one JSON array (`json`) or a table of `row(item)`. It
+    /// stops early when standard output's reader goes away.
     pub async fn listing<T: serde::Serialize>(
         &self,
         header: &[&str],
@@ -130,19 +166,30 @@ impl Context {
         use futures_util::TryStreamExt;
         let mut items = std::pin::pin!(items);
         let mut rows = Vec::new();
+        let mut array = Vec::new();
+        if self.format == Format::Csv {
+            emit(csv_record(header.iter().copied()));
+        }
         while let Some(item) = items.try_next().await? {
             if stdout_gone() {
                 break;
             }
-            if self.json {
-                if let Ok(text) = serde_json::to_string(&item) {
-                    emit(text);
+            match self.format {
+                Format::Jsonl => {
+                    if let Ok(text) = serde_json::to_string(&item) {
+                        emit(text);
+                    }
                 }
-                continue;
+                Format::Csv => emit(csv_record(row(&item).iter().map(String::as_str))),
+                Format::Json => array.push(serde_json::to_value(&item).unwrap_or(Value::Null)),
+                Format::Table => rows.push((Tone::Plain, row(&item))),
             }
-            rows.push((Tone::Plain, row(&item)));
         }
-        self.table(header, rows);
+        match self.format {
+            Format::Json => emit(Value::Array(array)),
+            Format::Table => self.table(header, rows),
+            Format::Jsonl | Format::Csv => {}
+        }
         Ok(())
     }
 

@@ -1412,3 +1412,94 @@ async fn timeout_bounds_a_request_that_does_not_answer() {
 fn exit_transient() -> i32 {
     4
 }
+
+#[tokio::test]
+async fn a_listing_as_csv_holds_the_same_rows_as_json() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    let created = roster(
+        Some(&lucca),
+        &["office", "import", GOOD, "--create", "--yes"],
+    )
+    .await;
+    assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
+    let lines = roster(Some(&lucca), &["office", "user-locations", "--json"]).await;
+    let lines = json_lines(&lines.stdout);
+    let csv = roster(
+        Some(&lucca),
+        &["office", "user-locations", "--format", "csv"],
+    )
+    .await;
+    assert_eq!(csv.status.code(), Some(0), "{}", text(&csv.stderr));
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(header.get(0), Some("id"));
+    assert_eq!(header.get(2), Some("date"));
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), lines.len());
+    assert!(!records.is_empty());
+    for (record, line) in records.iter().zip(&lines) {
+        assert_eq!(record.get(0), Some(line["id"].to_string().as_str()));
+        assert_eq!(record.get(1), Some(line["ownerId"].to_string().as_str()));
+        assert_eq!(record.get(2), line["date"].as_str());
+    }
+
+    // `--format json`: one array, the same items.
+    let array = roster(
+        Some(&lucca),
+        &["office", "user-locations", "--format", "json"],
+    )
+    .await;
+    let array: Vec<serde_json::Value> = serde_json::from_slice(&array.stdout).unwrap();
+    assert_eq!(array, lines);
+    let both = roster(
+        Some(&lucca),
+        &["office", "user-locations", "--json", "--format", "csv"],
+    )
+    .await;
+    assert_eq!(both.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn roster_api_reaches_an_endpoint_the_specs_do_not_describe() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    let answer = roster(Some(&lucca), &["-v", "api", "/api/v3/departments"]).await;
+    assert_eq!(answer.status.code(), Some(0), "{}", text(&answer.stderr));
+    let departments: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
+    let items = departments["data"]["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{departments}");
+    assert!(
+        items
+            .iter()
+            .all(|item| item["id"].is_i64() && item["name"].is_string())
+    );
+    assert_eq!(lucca.requests_of("GET /api/v3/departments"), 1);
+    let span = text(&answer.stderr);
+    assert!(
+        span.contains("operation=\"unlisted\"") || span.contains("operation=unlisted"),
+        "{span}"
+    );
+    assert!(span.contains("/api/v3/departments"), "{span}");
+
+    // Not a path of the tenant's host: refused, nothing sent.
+    let before = lucca.requests_total();
+    for path in [
+        "https://elsewhere.example/api",
+        "//elsewhere.example/api",
+        "api/v3",
+    ] {
+        let refused = roster(Some(&lucca), &["api", path]).await;
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{path}: {}",
+            text(&refused.stderr)
+        );
+    }
+    assert_eq!(lucca.requests_total(), before);
+
+    // An error status is the command's failure, with the vendor's words.
+    let missing = roster(Some(&lucca), &["api", "/api/v3/nothing-here"]).await;
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing.stderr));
+}

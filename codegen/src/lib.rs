@@ -4,10 +4,10 @@
 //!
 //! - [`rewrite`]: what progenitor cannot take, rewritten in memory, each
 //!   rewrite named and traced;
-//! - [`generate`]: progenitor's generation, formatted by prettyplease, and
-//!   the operation table the transport reads;
+//! - [`generate`]: progenitor's generation, formatted by prettyplease;
 //! - [`facts`]: every operation (`roster::Operation`), and the names the
-//!   handwritten layer sends the multipart operations with;
+//!   handwritten layer sends operations with (parts, query and path
+//!   parameters);
 //! - [`patch`]: a partial update's setters, from the spec's update schema;
 //! - [`tolerate`]: every generated model made to read answers tolerantly;
 //! - [`surface`]: the public surface listed, and a listing compared with the

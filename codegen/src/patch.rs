@@ -7,11 +7,19 @@
 //! The output is the body of the handwritten `fields!` macro of
 //! `src/directory/patch.rs`, which defines them.
 
-use heck::ToSnakeCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::Value;
 
 use super::facts::resolve;
 use super::spec_error::{NodeError, child};
+
+/// Rust's keywords, which cannot name a setter.
+const KEYWORDS: [&str; 38] = [
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+    "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while",
+];
 
 /// The `fields!` invocation for the object schema `schema` of `doc` (the
 /// spec as written, OpenAPI 3.1).
@@ -38,7 +46,11 @@ pub fn patch_fields(doc: &Value, schema: &str) -> Result<String, NodeError> {
                 "roster has no setter for a property of this shape (add one to `roster-codegen`'s patch.rs)",
             )
         })?;
-        let setter = key.to_snake_case();
+        let setter = match key.to_snake_case() {
+            // A keyword is suffixed, as the generated model suffixes it.
+            name if KEYWORDS.contains(&name.as_str()) => format!("{name}_"),
+            name => name,
+        };
         let clearer = match nullable {
             true => format!(" / clear_{setter}"),
             false => String::new(),
@@ -172,7 +184,7 @@ fn shape_of(doc: &Value, property: &Value) -> Option<(Shape, bool)> {
         };
     }
     if let Some(reference) = property.get("$ref").and_then(Value::as_str) {
-        let name = reference.rsplit('/').next()?.to_owned();
+        let name = reference.rsplit('/').next()?.to_upper_camel_case();
         let target = resolve(doc, property);
         let shape = if is_id_object(target) {
             Shape::IdObject
@@ -200,7 +212,25 @@ fn shape_of(doc: &Value, property: &Value) -> Option<(Shape, bool)> {
 }
 
 fn shape_of_kind(doc: &Value, kind: &str, property: &Value) -> Option<Shape> {
-    let number = |key: &str| property.get(key).and_then(Value::as_i64);
+    // A bound may be written as a float (`1.0`); OpenAPI 3.0 writes an
+    // exclusive one as `exclusiveMinimum: true` beside `minimum`.
+    let number = |key: &str| property.get(key).and_then(Value::as_f64);
+    let exclusive = |key: &str| property.get(key).and_then(Value::as_bool) == Some(true);
+    let (minimum, maximum) = (number("minimum"), number("maximum"));
+    let low = match (minimum, number("exclusiveMinimum")) {
+        (Some(low), _) if exclusive("exclusiveMinimum") => Some(low.floor() as i64 + 1),
+        (Some(a), Some(b)) => Some((a.ceil() as i64).max(b.floor() as i64 + 1)),
+        (a, b) => a
+            .map(|a| a.ceil() as i64)
+            .or(b.map(|b| b.floor() as i64 + 1)),
+    };
+    let high = match (maximum, number("exclusiveMaximum")) {
+        (Some(high), _) if exclusive("exclusiveMaximum") => Some(high.ceil() as i64 - 1),
+        (Some(a), Some(b)) => Some((a.floor() as i64).min(b.ceil() as i64 - 1)),
+        (a, b) => a
+            .map(|a| a.floor() as i64)
+            .or(b.map(|b| b.ceil() as i64 - 1)),
+    };
     Some(match kind {
         "string" => match property.get("format").and_then(Value::as_str) {
             Some("date-time") => Shape::DateTime,
@@ -214,14 +244,8 @@ fn shape_of_kind(doc: &Value, kind: &str, property: &Value) -> Option<Shape> {
         },
         "integer" => Shape::Integer {
             wide: property.get("format").and_then(Value::as_str) != Some("int32"),
-            min: match (number("minimum"), number("exclusiveMinimum")) {
-                (Some(a), Some(b)) => Some(a.max(b.saturating_add(1))),
-                (a, b) => a.or(b.map(|b| b.saturating_add(1))),
-            },
-            max: match (number("maximum"), number("exclusiveMaximum")) {
-                (Some(a), Some(b)) => Some(a.min(b.saturating_sub(1))),
-                (a, b) => a.or(b.map(|b| b.saturating_sub(1))),
-            },
+            min: low,
+            max: high,
         },
         "boolean" => Shape::Bool,
         "object" if property.get("properties").is_none() => Shape::Object,
@@ -232,7 +256,7 @@ fn shape_of_kind(doc: &Value, kind: &str, property: &Value) -> Option<Shape> {
                 .and_then(Value::as_str)?
                 .rsplit('/')
                 .next()?
-                .to_owned();
+                .to_upper_camel_case();
             if is_id_object(resolve(doc, items)) {
                 Shape::IdObjects
             } else {

@@ -348,6 +348,7 @@ fn router(shared: Arc<Shared>) -> Router {
             get(office_read::user_location),
         )
         .route("/api/v3/users", get(directory::list))
+        .route("/api/v3/departments", get(directory::departments))
         .route(
             "/api/v3/users/{id}",
             get(directory::get).put(directory::update),

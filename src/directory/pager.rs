@@ -42,7 +42,7 @@ struct RawList {
     count: Option<u64>,
 }
 
-/// The listing's call, from the spec's operation table: a page, so a `408`
+/// The listing's call (`roster::Operation::ListUsers`): a page, so a `408`
 /// comes back to the pager.
 fn list_call() -> Call {
     Call::new(Operation::ListUsers, Resend::Page)
@@ -107,9 +107,12 @@ impl<'a> Pager<'a> {
                 // The longest page and the count, so that the bound holds
                 // for every request of the listing.
                 let mut base = filters.clone();
-                base.push(("fields", format!("{fields},collection.count")));
-                base.push(("paging", format!("{},{}", u64::MAX, query.page_size)));
-                base.push(("formerEmployees", "false".to_owned()));
+                base.push((Param::Fields.name(), format!("{fields},collection.count")));
+                base.push((
+                    Param::Paging.name(),
+                    format!("{},{}", u64::MAX, query.page_size),
+                ));
+                base.push((Param::FormerEmployees.name(), "false".to_owned()));
                 chunk_values(&values, param, &base, query.max_query_bytes)
                     .into_iter()
                     .map(|chunk| Some((param, chunk.join(","))))

@@ -142,17 +142,18 @@ pub(crate) enum Param {
 impl Param {
     /// Its name in the query string.
     pub(crate) fn name(self) -> &'static str {
+        use super::generated::names::list_users::query;
         match self {
-            Self::Fields => "fields",
-            Self::Paging => "paging",
-            Self::FormerEmployees => "formerEmployees",
-            Self::Id => "id",
-            Self::Login => "login",
-            Self::Mail => "mail",
-            Self::DtContractStart => "dtContractStart",
-            Self::DtContractEnd => "dtContractEnd",
-            Self::ModifiedAt => "modifiedAt",
-            Self::OrderBy => "orderBy",
+            Self::Fields => query::FIELDS,
+            Self::Paging => query::PAGING,
+            Self::FormerEmployees => query::FORMER_EMPLOYEES,
+            Self::Id => query::ID,
+            Self::Login => query::LOGIN,
+            Self::Mail => query::MAIL,
+            Self::DtContractStart => query::DT_CONTRACT_START,
+            Self::DtContractEnd => query::DT_CONTRACT_END,
+            Self::ModifiedAt => query::MODIFIED_AT,
+            Self::OrderBy => query::ORDER_BY,
         }
     }
 }

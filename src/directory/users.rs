@@ -26,6 +26,9 @@ use crate::transport::Call;
 /// transport tries it again on transient failures.
 const UPDATE_CALL: Call = Call::new(Operation::PutUser, Resend::IdempotentWrite);
 
+/// The names of the two operations sent by hand, from the spec.
+use super::generated::names::{get_user as get, put_user as put};
+
 /// The complete mode's reads of the user it updates, as raw JSON.
 const READ_CALL: Call = Call::new(Operation::GetUser, Resend::Read);
 
@@ -489,10 +492,10 @@ impl Client {
         };
         let mut request = self
             .client()
-            .put(UPDATE_CALL.url(self.baseurl(), &[("id", &id)]))
+            .put(UPDATE_CALL.url(self.baseurl(), &[(put::path::ID, &id)]))
             .json(&body);
         if !fields.is_empty() {
-            request = request.query(&[("fields", fields.to_query()?)]);
+            request = request.query(&[(put::query::FIELDS, fields.to_query()?)]);
         }
         let request = request
             .build()
@@ -537,8 +540,8 @@ impl Client {
     ) -> Result<serde_json::Map<String, Value>, DirectoryError> {
         let request = self
             .client()
-            .get(READ_CALL.url(self.baseurl(), &[("id", &id)]))
-            .query(&[("fields", fields)])
+            .get(READ_CALL.url(self.baseurl(), &[(get::path::ID, &id)]))
+            .query(&[(get::query::FIELDS, fields)])
             .build()
             .map_err(|error| HttpError::from_reqwest(READ_CALL.operation(), error))?;
         let answer = self

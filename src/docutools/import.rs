@@ -32,6 +32,10 @@ use super::generated::names::upload_users_file as spec;
 /// again with a fresh token.
 const UPLOAD_CALL: Call = Call::new(spec::OPERATION, Resend::AfterAuthRefusal);
 
+/// The correct spelling of the documented `langauge` parameter, sent beside
+/// it: not in the spec (it documents only the misspelling), so named here.
+const FIXED_LANGUAGE: &str = "language";
+
 /// The generated import's operation, for its errors.
 const IMPORT_OPERATION: Operation = Operation::ImportUsersFromFile;
 
@@ -255,11 +259,12 @@ impl UploadUsersFileRequest<'_> {
             }));
         }
         let delimiter = char::from(csv.delimiter).to_string();
-        let mut query = vec![("delimiter", delimiter)];
+        let mut query = vec![(spec::query::DELIMITER, delimiter)];
         if let Some(language) = language {
-            // The documented spelling, and the one a fixed server would read.
-            query.push(("langauge", language.clone()));
-            query.push(("language", language));
+            // The documented spelling, and the one a fixed server would read
+            // (which the spec does not name).
+            query.push((spec::query::LANGAUGE, language.clone()));
+            query.push((FIXED_LANGUAGE, language));
         }
         let build = || {
             let part =

@@ -550,6 +550,20 @@ fn user_patch_setters_are_generated_from_the_spec_s_user_update() {
         fields.contains(r#"badge_number / clear_badge_number: "badgeNumber", impl Into<String>, |value| text(value, 3, Some(8));"#),
         "{fields}"
     );
+    // OpenAPI 3.0's exclusive bound, a float bound, a keyword's name.
+    let update = &mut spec["components"]["schemas"]["UserUpdate"]["properties"];
+    update["seats"] =
+        json!({ "type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 10.0 });
+    update["type"] = json!({ "type": "string" });
+    let fields = roster_codegen::patch::patch_fields(&spec, "UserUpdate").unwrap();
+    assert!(
+        fields.contains(r#"seats: "seats", i64, |value| whole(value, Some(1), Some(10));"#),
+        "{fields}"
+    );
+    assert!(
+        fields.contains(r#"type_: "type", impl Into<String>,"#),
+        "{fields}"
+    );
     spec["components"]["schemas"]["UserUpdate"]["properties"]["odd"] =
         json!({ "type": ["string", "integer"] });
     let error = roster_codegen::patch::patch_fields(&spec, "UserUpdate").unwrap_err();

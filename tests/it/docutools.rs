@@ -20,7 +20,7 @@ fn mapping() -> ColumnMap {
         .map("Department", UserAttribute::Department)
 }
 
-fn users_csv(rows: usize) -> UsersCsv {
+pub(crate) fn users_csv(rows: usize) -> UsersCsv {
     let mut text = String::from("Email Address,Name,Department\r\n");
     for index in 0..rows {
         text.push_str(&format!(

@@ -23,6 +23,7 @@ mod office_import;
 mod office_upload;
 mod properties;
 mod public_api;
+mod raw;
 #[cfg(feature = "redis")]
 mod redis_server;
 mod security;
