@@ -1,5 +1,31 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The long reference in `docs/`: its code blocks compile as doctests.
+#[cfg(doctest)]
+mod docs {
+    #[doc = include_str!("../docs/authentication.md")]
+    struct Authentication;
+    #[doc = include_str!("../docs/office.md")]
+    struct Office;
+    #[doc = include_str!("../docs/directory.md")]
+    struct Directory;
+    #[doc = include_str!("../docs/docutools.md")]
+    struct Docutools;
+    #[doc = include_str!("../docs/reading-rules.md")]
+    struct ReadingRules;
+    #[doc = include_str!("../docs/cli.md")]
+    struct Cli;
+    #[doc = include_str!("../docs/workers.md")]
+    struct Workers;
+    #[doc = include_str!("../docs/local-servers.md")]
+    struct LocalServers;
+    #[doc = include_str!("../docs/reliability.md")]
+    struct Reliability;
+    #[doc = include_str!("../docs/generated.md")]
+    struct Generated;
+}
 
 #[cfg(not(any(feature = "office", feature = "directory", feature = "docutools")))]
 compile_error!("roster needs at least one API: enable `office`, `directory` or `docutools`");

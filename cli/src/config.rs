@@ -1,6 +1,7 @@
-//! Where the command line's configuration comes from: `--host`, then a
-//! secret file (`--api-key-file`), then an env file (`--env-file`), then the
-//! environment, read through the SDK's own `from_vars`. Secrets never come
+//! Where the command line's configuration comes from: the flags (`--host`,
+//! `--api-key-file`, `--rate`), then the profile (`--profile` or
+//! `ROSTER_PROFILE`: `profile.rs`), then an env file (`--env-file`), then
+//! the environment, read through the SDK's own `from_vars`. Secrets never come
 //! from a flag's value: so the Redis of several workers (its URL may hold a
 //! password) is `ROSTER_REDIS_URL`, in the env file or the environment.
 
@@ -30,6 +31,8 @@ pub(crate) struct Sources {
     pub rate: Option<roster::RateLimit>,
     /// `--timeout`: the longest a request may take, retries included.
     pub timeout: Option<std::time::Duration>,
+    /// The profile selected, by name.
+    pub profile: Option<(String, crate::profile::Profile)>,
     /// The Redis store, once looked up.
     pub store: std::sync::OnceLock<Option<roster::shared::RedisStore>>,
 }
@@ -105,7 +108,12 @@ impl Sources {
         let config = self
             .read("LUCCA_HOST", "LUCCA_API_KEY")?
             .map_err(|error| missing(error, "LUCCA_HOST", "LUCCA_API_KEY"))?;
-        let config = match self.rate {
+        let rate = match (self.rate, &self.profile) {
+            (Some(rate), _) => Some(rate),
+            (None, Some((_, profile))) => profile.rate()?,
+            (None, None) => None,
+        };
+        let config = match rate {
             Some(rate) if rate.rate() > roster::RateLimit::per_minute(50).rate() => {
                 return Err(Failure::usage(format!(
                     "--rate {rate} is more than Lucca allows a tenant (50 a minute)"
@@ -162,12 +170,26 @@ impl Sources {
         secret: &str,
     ) -> Result<Result<Config<C>, ConfigError>, Failure> {
         let vars = self.vars()?;
+        let profile = self.profile.as_ref().map(|(_, profile)| profile);
+        let profile_host = profile.and_then(|profile| profile.host(host));
+        let which = match secret {
+            "DOCUTOOLS_TOKEN" => crate::profile::Secret::DocutoolsToken,
+            _ => crate::profile::Secret::LuccaKey,
+        };
+        let profile_secret = match (&vars.secret, profile) {
+            (None, Some(profile)) => profile.secret(which)?,
+            _ => None,
+        };
         let config = Config::<C>::from_vars(|name| {
-            if name == host && vars.host.is_some() {
-                return vars.host.clone();
+            if name == host
+                && let Some(host) = vars.host.clone().or_else(|| profile_host.clone())
+            {
+                return Some(host);
             }
-            if name == secret && vars.secret.is_some() {
-                return vars.secret.clone();
+            if name == secret
+                && let Some(secret) = vars.secret.clone().or_else(|| profile_secret.clone())
+            {
+                return Some(secret);
             }
             vars.get(name)
         });

@@ -11,6 +11,7 @@ mod docutools;
 mod errors_csv;
 mod exit;
 mod office;
+mod profile;
 mod spec;
 mod ui;
 mod users;
@@ -44,7 +45,12 @@ struct Cli {
     /// Only errors, on standard error.
     #[arg(long, short, global = true)]
     quiet: bool,
-    /// The vendor's host (else `LUCCA_HOST` or `DOCUTOOLS_HOST`).
+    /// The tenant: a profile of `$XDG_CONFIG_HOME/roster/config.toml`
+    /// (else `ROSTER_PROFILE`); `roster profiles` lists them.
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// The vendor's host (else the profile's, `LUCCA_HOST` or
+    /// `DOCUTOOLS_HOST`).
     #[arg(long, global = true)]
     host: Option<String>,
     /// A file holding the secret: Lucca's API key (else `LUCCA_API_KEY`)
@@ -84,6 +90,9 @@ enum Command {
     /// Docutools: import users from a CSV export.
     #[command(subcommand)]
     Docutools(docutools::DocutoolsCommand),
+    /// The profiles (tenants) of the config file: names, hosts and where
+    /// their secrets live, never a secret.
+    Profiles,
     /// Specs: what a new version of a vendor's spec breaks.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -190,6 +199,13 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
+    let profile = match profile::selected(cli.profile.clone()) {
+        Ok(profile) => profile,
+        Err(failure) => {
+            ui::emit_err(format_args!("roster: {}", failure.message));
+            return ExitCode::from(failure.code);
+        }
+    };
     let format = match (cli.json, cli.format) {
         (true, _) => ui::Format::Jsonl,
         (false, format) => format.unwrap_or_default(),
@@ -203,6 +219,7 @@ fn main() -> ExitCode {
             env_file: cli.env_file,
             rate: cli.rate,
             timeout: cli.timeout,
+            profile,
             store: std::sync::OnceLock::new(),
         },
     );
@@ -223,6 +240,7 @@ fn main() -> ExitCode {
             Command::Users(command) => users::run(command, &context).await,
             Command::Docutools(command) => docutools::run(command, &context).await,
             Command::Api(args) => api::run(args, &context).await,
+            Command::Profiles => profile::list(&context),
             Command::Spec(SpecCommand::Diff { old, new, api }) => {
                 spec::diff(old, new, api, &context)
             }
@@ -242,5 +260,37 @@ fn main() -> ExitCode {
             ui::emit_err(format_args!("roster: {}", failure.message));
             ExitCode::from(failure.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks of the definition (names, ids, globals).
+    #[test]
+    fn the_definition_is_consistent() {
+        super::definition().debug_assert();
+    }
+
+    /// The tenant's `--profile` and the local servers' `--server-profile`
+    /// are two arguments (one id for both made `serve` panic).
+    #[test]
+    fn a_tenant_profile_and_a_server_profile_are_apart() {
+        use clap::FromArgMatches;
+        let matches = super::definition()
+            .try_get_matches_from([
+                "roster",
+                "--profile",
+                "acme",
+                "serve",
+                "--server-profile",
+                "strict",
+            ])
+            .unwrap();
+        let cli = super::Cli::from_arg_matches(&matches).unwrap();
+        assert_eq!(cli.profile.as_deref(), Some("acme"));
+        let super::Command::Serve(options) = cli.command else {
+            panic!("{:?}", cli.command)
+        };
+        assert_eq!(format!("{:?}", options.profile), "Strict");
     }
 }

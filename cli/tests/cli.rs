@@ -1503,3 +1503,141 @@ async fn roster_api_reaches_an_endpoint_the_specs_do_not_describe() {
     let missing = roster(Some(&lucca), &["api", "/api/v3/nothing-here"]).await;
     assert_eq!(missing.status.code(), Some(1), "{}", text(&missing.stderr));
 }
+
+/// A config directory whose `roster/config.toml` names two tenants, `a`
+/// and `b`, each with its key in a private file.
+fn two_profiles(a: &LocalLucca, b: &LocalLucca) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = fresh_dir("config");
+    let config = dir.join("roster");
+    std::fs::create_dir_all(&config).unwrap();
+    let mut text = String::new();
+    for (name, lucca) in [("a", a), ("b", b)] {
+        let key = config.join(format!("{name}.key"));
+        std::fs::write(&key, lucca.api_key()).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        text.push_str(&format!(
+            "[profiles.{name}]\nlucca_host = {:?}\nlucca_api_key_file = {:?}\n\n",
+            lucca.base_url(),
+            key.display().to_string()
+        ));
+    }
+    let file = config.join("config.toml");
+    std::fs::write(&file, text).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn profiles_reach_the_tenant_they_name_and_refuse_a_secret_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    at_root();
+    let a = LocalLucca::start().await.unwrap();
+    let b = LocalLucca::start().await.unwrap();
+    let dir = two_profiles(&a, &b);
+    let config = ("XDG_CONFIG_HOME", dir.display().to_string());
+    let secrets = [a.api_key().to_owned(), b.api_key().to_owned()];
+
+    // `--profile a` reaches a only; `ROSTER_PROFILE=b`, b only.
+    let before = (a.requests_total(), b.requests_total());
+    let listed = run(
+        std::slice::from_ref(&config),
+        &secrets,
+        &["--profile", "a", "office", "work-locations", "--json"],
+    )
+    .await;
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    assert!(a.requests_total() > before.0);
+    assert_eq!(b.requests_total(), before.1);
+    let by_variable = run(
+        &[config.clone(), ("ROSTER_PROFILE", "b".to_owned())],
+        &secrets,
+        &["users", "list", "--json"],
+    )
+    .await;
+    assert_eq!(
+        by_variable.status.code(),
+        Some(0),
+        "{}",
+        text(&by_variable.stderr)
+    );
+    assert!(b.requests_total() > before.1);
+
+    // A flag comes before the profile.
+    let flagged = run(
+        std::slice::from_ref(&config),
+        &secrets,
+        &[
+            "--profile",
+            "a",
+            "--host",
+            "https://elsewhere.invalid",
+            "office",
+            "work-locations",
+        ],
+    )
+    .await;
+    assert_ne!(flagged.status.code(), Some(0));
+
+    // `roster profiles` lists both, and where their keys live.
+    let profiles = run(std::slice::from_ref(&config), &secrets, &["profiles"]).await;
+    assert_eq!(
+        profiles.status.code(),
+        Some(0),
+        "{}",
+        text(&profiles.stderr)
+    );
+    let shown = text(&profiles.stdout);
+    assert!(
+        shown.contains(&a.base_url()) && shown.contains(&b.base_url()),
+        "{shown}"
+    );
+    assert!(shown.contains("a.key"), "{shown}");
+
+    // An unknown profile is a usage error naming the known ones.
+    let unknown = run(
+        std::slice::from_ref(&config),
+        &secrets,
+        &["--profile", "c", "profiles"],
+    )
+    .await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("(profiles: a, b)"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    // A secret file others can read is refused, saying why.
+    let key = dir.join("roster").join("a.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = run(
+        std::slice::from_ref(&config),
+        &secrets,
+        &["--profile", "a", "office", "work-locations"],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2));
+    let why = text(&refused.stderr);
+    assert!(
+        why.contains("can be read or written by others (mode 644)"),
+        "{why}"
+    );
+    assert!(why.contains("a.key") && why.contains("chmod 600"), "{why}");
+
+    // So is a config file others can read.
+    let file = dir.join("roster").join("config.toml");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let refused = run(
+        std::slice::from_ref(&config),
+        &secrets,
+        &["--profile", "b", "profiles"],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("config file"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

@@ -14,7 +14,11 @@ pub struct ServeOptions {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// The vendor variant to play: documented, strict, dotnet or drifted.
-    #[arg(long, default_value = "documented")]
+    #[arg(
+        id = "server_profile",
+        long = "server-profile",
+        default_value = "documented"
+    )]
     pub profile: Profile,
     /// Adds this many generated employees (`user0000`…) to the account.
     #[arg(long, default_value_t = 0)]

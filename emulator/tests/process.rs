@@ -30,7 +30,13 @@ async fn the_process_prints_and_writes_its_variables_and_plays_its_profile() {
     let _ = std::fs::remove_file(&env_file);
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_roster-emulator"))
-            .args(["--profile", "strict", "--seed-users", "3", "--env-file"])
+            .args([
+                "--server-profile",
+                "strict",
+                "--seed-users",
+                "3",
+                "--env-file",
+            ])
             .arg(&env_file)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

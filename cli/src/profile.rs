@@ -1,0 +1,271 @@
+//! Named tenants: profiles in `$XDG_CONFIG_HOME/roster/config.toml` (or
+//! the file `ROSTER_CONFIG` names), one a tenant, each naming its hosts and
+//! where its secrets live (a file, or an environment variable), never a
+//! secret itself:
+//!
+//! ```toml
+//! [profiles.acme-test]
+//! lucca_host = "https://acme-test.ilucca.net"
+//! lucca_api_key_file = "/home/me/.config/roster/acme-test.key"
+//! rate = "20/min"
+//!
+//! [profiles.acme]
+//! lucca_host = "https://acme.ilucca.net"
+//! lucca_api_key_env = "ACME_LUCCA_KEY"
+//! docutools_host = "https://acme.docu.solutions"
+//! docutools_token_env = "ACME_DOCUTOOLS_TOKEN"
+//! ```
+//!
+//! `--profile NAME` or `ROSTER_PROFILE` selects one. As ssh does, a config
+//! file or secret file that others may read is refused.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::exit::Failure;
+
+/// The variable naming the config file, instead of the default place.
+pub(crate) const CONFIG_VAR: &str = "ROSTER_CONFIG";
+
+/// The variable naming the profile, when `--profile` does not.
+pub(crate) const PROFILE_VAR: &str = "ROSTER_PROFILE";
+
+/// The config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// One tenant.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Profile {
+    /// Lucca's host.
+    pub lucca_host: Option<String>,
+    /// A file holding Lucca's API key.
+    pub lucca_api_key_file: Option<PathBuf>,
+    /// The environment variable holding Lucca's API key.
+    pub lucca_api_key_env: Option<String>,
+    /// Docutools' host.
+    pub docutools_host: Option<String>,
+    /// A file holding Docutools' bearer token.
+    pub docutools_token_file: Option<PathBuf>,
+    /// The environment variable holding Docutools' bearer token.
+    pub docutools_token_env: Option<String>,
+    /// This tenant's share of Lucca's budget (`20/min`).
+    pub rate: Option<String>,
+}
+
+/// Where a profile keeps a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Secret {
+    /// Lucca's API key.
+    LuccaKey,
+    /// Docutools' bearer token.
+    DocutoolsToken,
+}
+
+impl Profile {
+    /// This tenant's share of Lucca's budget, if it names one.
+    pub fn rate(&self) -> Result<Option<roster::RateLimit>, Failure> {
+        self.rate
+            .as_deref()
+            .map(|rate| {
+                rate.parse().map_err(|error: roster::RateLimitError| {
+                    Failure::usage(format!("the profile's rate: {error}"))
+                })
+            })
+            .transpose()
+    }
+
+    /// The host of the API whose host variable is `variable`.
+    pub fn host(&self, variable: &str) -> Option<String> {
+        match variable {
+            "LUCCA_HOST" => self.lucca_host.clone(),
+            "DOCUTOOLS_HOST" => self.docutools_host.clone(),
+            _ => None,
+        }
+    }
+
+    /// The secret `which`, read from its file (refused if others may read
+    /// it) or its variable; `None` when the profile does not say.
+    pub fn secret(&self, which: Secret) -> Result<Option<String>, Failure> {
+        let (file, variable) = match which {
+            Secret::LuccaKey => (&self.lucca_api_key_file, &self.lucca_api_key_env),
+            Secret::DocutoolsToken => (&self.docutools_token_file, &self.docutools_token_env),
+        };
+        if let Some(path) = file {
+            private(path, "secret file")?;
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                Failure::usage(format!(
+                    "cannot read the secret file {}: {error}",
+                    path.display()
+                ))
+            })?;
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            return Ok(Some(text.trim().to_owned()));
+        }
+        if let Some(variable) = variable {
+            return std::env::var(variable).map(Some).map_err(|_| {
+                Failure::usage(format!(
+                    "the profile's secret variable {variable} is not set"
+                ))
+            });
+        }
+        Ok(None)
+    }
+
+    /// Where each secret lives, for `roster profiles` (never the secret).
+    fn secrets_shown(&self) -> String {
+        let place = |file: &Option<PathBuf>, variable: &Option<String>| match (file, variable) {
+            (Some(file), _) => format!("file {}", file.display()),
+            (None, Some(variable)) => format!("${variable}"),
+            (None, None) => "-".to_owned(),
+        };
+        format!(
+            "lucca key: {}; docutools token: {}",
+            place(&self.lucca_api_key_file, &self.lucca_api_key_env),
+            place(&self.docutools_token_file, &self.docutools_token_env)
+        )
+    }
+}
+
+/// The config file's path: `ROSTER_CONFIG`, else
+/// `$XDG_CONFIG_HOME/roster/config.toml` (the platform's config directory).
+pub(crate) fn config_path() -> Option<PathBuf> {
+    match std::env::var_os(CONFIG_VAR) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => dirs::config_dir().map(|dir| dir.join("roster").join("config.toml")),
+    }
+}
+
+/// Every profile of the config file (none when there is no file).
+fn profiles() -> Result<(Option<PathBuf>, BTreeMap<String, Profile>), Failure> {
+    let Some(path) = config_path() else {
+        return Ok((None, BTreeMap::new()));
+    };
+    if !path.exists() {
+        return Ok((Some(path), BTreeMap::new()));
+    }
+    private(&path, "config file")?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| Failure::usage(format!("cannot read {}: {error}", path.display())))?;
+    let file: File = toml::from_str(&text)
+        .map_err(|error| Failure::usage(format!("{}: {error}", path.display())))?;
+    Ok((Some(path), file.profiles))
+}
+
+/// The profile `--profile` or `ROSTER_PROFILE` names, if any.
+pub(crate) fn selected(flag: Option<String>) -> Result<Option<(String, Profile)>, Failure> {
+    let Some(name) = flag.or_else(|| {
+        std::env::var(PROFILE_VAR)
+            .ok()
+            .filter(|name| !name.is_empty())
+    }) else {
+        return Ok(None);
+    };
+    let (path, mut profiles) = profiles()?;
+    match profiles.remove(&name) {
+        Some(profile) => Ok(Some((name, profile))),
+        None => {
+            let known: Vec<&String> = profiles.keys().collect();
+            let place = path.map_or_else(
+                || "no config file".to_owned(),
+                |path| path.display().to_string(),
+            );
+            Err(Failure::usage(format!(
+                "no profile {name:?} in {place} (profiles: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known
+                        .iter()
+                        .map(|name| name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )))
+        }
+    }
+}
+
+/// `roster profiles`: each profile's name, hosts and where its secrets
+/// live, never a secret.
+pub(crate) fn list(context: &crate::ui::Context) -> Result<(), Failure> {
+    let (path, profiles) = profiles()?;
+    if context.json {
+        let listed: Vec<serde_json::Value> = profiles
+            .iter()
+            .map(|(name, profile)| {
+                serde_json::json!({
+                    "name": name,
+                    "lucca_host": profile.lucca_host,
+                    "lucca_api_key_file": profile.lucca_api_key_file,
+                    "lucca_api_key_env": profile.lucca_api_key_env,
+                    "docutools_host": profile.docutools_host,
+                    "docutools_token_file": profile.docutools_token_file,
+                    "docutools_token_env": profile.docutools_token_env,
+                    "rate": profile.rate,
+                })
+            })
+            .collect();
+        context.document(&serde_json::Value::Array(listed));
+        return Ok(());
+    }
+    if profiles.is_empty() {
+        let place = path.map_or_else(
+            || "no config directory".to_owned(),
+            |path| path.display().to_string(),
+        );
+        context.say(format!("no profiles ({place})"));
+        return Ok(());
+    }
+    let rows = profiles.iter().map(|(name, profile)| {
+        (
+            crate::ui::Tone::Plain,
+            vec![
+                name.clone(),
+                profile.lucca_host.clone().unwrap_or_default(),
+                profile.docutools_host.clone().unwrap_or_default(),
+                profile.secrets_shown(),
+            ],
+        )
+    });
+    context.table(
+        &["profile", "lucca host", "docutools host", "secrets"],
+        rows,
+    );
+    Ok(())
+}
+
+/// Refuses a file that others than its owner may read or write.
+#[cfg(unix)]
+fn private(path: &Path, what: &str) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::metadata(path).map_err(|error| {
+        Failure::usage(format!(
+            "cannot read the {what} {}: {error}",
+            path.display()
+        ))
+    })?;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Failure::usage(format!(
+            "the {what} {} can be read or written by others (mode {mode:03o}): \
+             it may hold or point to a secret; `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// No permission bits to check.
+#[cfg(not(unix))]
+fn private(_path: &Path, _what: &str) -> Result<(), Failure> {
+    Ok(())
+}
