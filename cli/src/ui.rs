@@ -84,8 +84,8 @@ pub(crate) enum Format {
     /// One JSON document on one line; a listing is one JSON line an item
     /// (what `--json` means).
     Jsonl,
-    /// A listing as CSV, a header then one record an item, with the
-    /// table's columns; other results as with `jsonl`.
+    /// Tables as CSV (a listing, a plan): a header, then one record a row,
+    /// with the table's columns.
     Csv,
 }
 
@@ -124,7 +124,9 @@ impl Context {
         match self.format {
             Format::Table => {}
             Format::Json => emit(serde_json::to_string_pretty(value).unwrap_or_default()),
-            Format::Jsonl | Format::Csv => emit(value),
+            Format::Jsonl => emit(value),
+            // Its tables are the command's output.
+            Format::Csv => {}
         }
     }
 
@@ -197,6 +199,13 @@ impl Context {
     /// otherwise. `tone` may colour a row (on a terminal without
     /// `NO_COLOR`).
     pub fn table(&self, header: &[&str], rows: impl IntoIterator<Item = (Tone, Vec<String>)>) {
+        if self.format == Format::Csv && !self.quiet {
+            emit(csv_record(header.iter().copied()));
+            for (_, row) in rows {
+                emit(csv_record(row.iter().map(String::as_str)));
+            }
+            return;
+        }
         if !self.chatty() {
             return;
         }

@@ -507,6 +507,28 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
         })
         .collect();
     assert_eq!(fields, [("jdupont", "jobTitle"), ("mlefevre", "firstName")]);
+    // The plan as CSV: the same differences, one record each.
+    let csv = roster(Some(&lucca), &["users", "sync", &export, "--format", "csv"]).await;
+    assert_eq!(csv.status.code(), Some(0), "{}", text(&csv.stderr));
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_slice());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["login", "id", "field", "now", "wanted"]
+    );
+    let records: Vec<(String, String)> = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            (record[0].to_owned(), record[2].to_owned())
+        })
+        .collect();
+    assert_eq!(
+        records,
+        fields
+            .iter()
+            .map(|(login, field)| (login.to_string(), field.to_string()))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(plan["cost"]["requests"], 2);
     assert_eq!(
         plan["cost"]["rate"], "20 a minute",
