@@ -390,13 +390,7 @@ async fn error_lines_go_to_a_csv_of_the_file_s_own_rows_to_fix_and_resend() {
 #[tokio::test]
 async fn user_locations_are_json_lines_filtered_by_day() {
     at_root();
-    let lucca = LocalLucca::start().await.unwrap();
-    let created = roster(
-        Some(&lucca),
-        &["office", "import", GOOD, "--create", "--yes"],
-    )
-    .await;
-    assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
+    let lucca = with_locations().await;
     let all = roster(Some(&lucca), &["office", "user-locations", "--json"]).await;
     assert_eq!(all.status.code(), Some(0), "{}", text(&all.stderr));
     let all = json_lines(&all.stdout);
@@ -1287,6 +1281,19 @@ async fn ctrl_c_after_the_creation_left_says_what_the_journal_holds_and_exits_13
     assert_eq!(creations, 1);
 }
 
+/// A local Lucca server holding the user locations of `GOOD`, created by
+/// the command line.
+async fn with_locations() -> LocalLucca {
+    let lucca = LocalLucca::start().await.unwrap();
+    let created = roster(
+        Some(&lucca),
+        &["office", "import", GOOD, "--create", "--yes"],
+    )
+    .await;
+    assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
+    lucca
+}
+
 /// The `info.version` of a vendored spec, read from its text.
 fn spec_version(file: &str) -> String {
     let text = std::fs::read_to_string(file).unwrap();
@@ -1438,13 +1445,7 @@ fn exit_transient() -> i32 {
 #[tokio::test]
 async fn a_listing_as_csv_holds_the_same_rows_as_json() {
     at_root();
-    let lucca = LocalLucca::start().await.unwrap();
-    let created = roster(
-        Some(&lucca),
-        &["office", "import", GOOD, "--create", "--yes"],
-    )
-    .await;
-    assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
+    let lucca = with_locations().await;
     let lines = roster(Some(&lucca), &["office", "user-locations", "--json"]).await;
     let lines = json_lines(&lines.stdout);
     let csv = roster(
