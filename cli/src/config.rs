@@ -62,7 +62,7 @@ impl Vars {
 impl Sources {
     fn vars(&self) -> Result<Vars, Failure> {
         let secret = match &self.secret_file {
-            Some(path) => Some(
+            Some(path) => Some(crate::profile::private(path, "secret file").and_then(|()| {
                 std::fs::read_to_string(path)
                     .map(|text| without_bom(&text).trim().to_owned())
                     .map_err(|error| {
@@ -70,8 +70,8 @@ impl Sources {
                             "cannot read the secret file {}: {error}",
                             path.display()
                         ))
-                    })?,
-            ),
+                    })
+            })?),
             None => None,
         };
         let mut file = HashMap::new();
@@ -88,6 +88,7 @@ impl Sources {
                 };
                 Failure::usage(format!("env file {}: {what}", path.display()))
             };
+            crate::profile::private(path, "env file")?;
             let text = std::fs::read_to_string(path)
                 .map_err(|error| unreadable(dotenvy::Error::Io(error)))?;
             for item in dotenvy::from_read_iter(without_bom(&text).as_bytes()) {
@@ -170,15 +171,47 @@ impl Sources {
         secret: &str,
     ) -> Result<Result<Config<C>, ConfigError>, Failure> {
         let vars = self.vars()?;
-        let profile = self.profile.as_ref().map(|(_, profile)| profile);
-        let profile_host = profile.and_then(|profile| profile.host(host));
         let which = match secret {
             "DOCUTOOLS_TOKEN" => crate::profile::Secret::DocutoolsToken,
             _ => crate::profile::Secret::LuccaKey,
         };
-        let profile_secret = match (&vars.secret, profile) {
-            (None, Some(profile)) => profile.secret(which)?,
-            _ => None,
+        // A profile that names this API gives its host and its secret as a
+        // pair: one tenant's secret never goes to another's host.
+        let (profile_host, profile_secret) = match &self.profile {
+            Some((name, profile)) if profile.names(which) => {
+                let host_named = profile.host(host);
+                match (vars.host.is_some(), vars.secret.is_some()) {
+                    // The flags give both: the profile gives nothing here.
+                    (true, true) => (None, None),
+                    (true, false) => {
+                        return Err(Failure::usage(format!(
+                            "--host with --profile {name}: the profile's secret would go to another host; give --api-key-file too, or leave out --host"
+                        )));
+                    }
+                    (false, true) => {
+                        return Err(Failure::usage(format!(
+                            "--api-key-file with --profile {name}: that secret would go to the profile's host; give --host too, or leave out --api-key-file"
+                        )));
+                    }
+                    (false, false) => {
+                        let secret_named = profile.secret(which, |name| vars.get(name))?;
+                        match (host_named, secret_named) {
+                            (Some(host), Some(secret)) => (Some(host), Some(secret)),
+                            (Some(_), None) => {
+                                return Err(Failure::usage(format!(
+                                    "the profile {name} gives {host} but not its secret: add the secret's `_file` or `_env` line"
+                                )));
+                            }
+                            (None, _) => {
+                                return Err(Failure::usage(format!(
+                                    "the profile {name} gives a secret but not {host}: add the host"
+                                )));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => (None, None),
         };
         let config = Config::<C>::from_vars(|name| {
             if name == host

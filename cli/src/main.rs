@@ -70,6 +70,7 @@ struct Cli {
     /// the rate limit included (`30s`, `2m`).
     #[arg(long, global = true, value_parser = humantime::parse_duration)]
     timeout: Option<std::time::Duration>,
+
     /// Each request's span on standard error (operation, method, path
     /// template, status, attempt, duration; never a secret or a query);
     /// `-vv` shows more of what `roster` does.
@@ -145,6 +146,19 @@ fn definition() -> clap::Command {
     Cli::command().version(version())
 }
 
+/// Whether `command` writes one table, which `--format csv` writes as CSV.
+fn has_one_table(command: &Command) -> bool {
+    use office::OfficeCommand as Office;
+    use users::UsersCommand as Users;
+    matches!(
+        command,
+        Command::Office(
+            Office::WorkLocations | Office::UserLocations { .. } | Office::Journal { .. }
+        ) | Command::Users(Users::List { .. } | Users::Sync { apply: false, .. })
+            | Command::Profiles
+    )
+}
+
 /// Each request's span on standard error, for `-v` (`-vv`: every event of
 /// `roster` at debug level).
 fn show_requests(verbose: u8) {
@@ -199,16 +213,22 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
+    let format = match (cli.json, cli.format) {
+        (true, _) => ui::Format::Jsonl,
+        (false, format) => format.unwrap_or_default(),
+    };
+    if format == ui::Format::Csv && !has_one_table(&cli.command) {
+        ui::emit_err(format_args!(
+            "roster: --format csv is for listings and plans (one table); use --format json here"
+        ));
+        return ExitCode::from(exit::USAGE);
+    }
     let profile = match profile::selected(cli.profile.clone()) {
         Ok(profile) => profile,
         Err(failure) => {
             ui::emit_err(format_args!("roster: {}", failure.message));
             return ExitCode::from(failure.code);
         }
-    };
-    let format = match (cli.json, cli.format) {
-        (true, _) => ui::Format::Jsonl,
-        (false, format) => format.unwrap_or_default(),
     };
     let context = Context::new(
         format,

@@ -91,9 +91,30 @@ impl Profile {
         }
     }
 
+    /// Whether the profile names a host or a secret for `which`'s API.
+    pub fn names(&self, which: Secret) -> bool {
+        match which {
+            Secret::LuccaKey => {
+                self.lucca_host.is_some()
+                    || self.lucca_api_key_file.is_some()
+                    || self.lucca_api_key_env.is_some()
+            }
+            Secret::DocutoolsToken => {
+                self.docutools_host.is_some()
+                    || self.docutools_token_file.is_some()
+                    || self.docutools_token_env.is_some()
+            }
+        }
+    }
+
     /// The secret `which`, read from its file (refused if others may read
-    /// it) or its variable; `None` when the profile does not say.
-    pub fn secret(&self, which: Secret) -> Result<Option<String>, Failure> {
+    /// it) or its variable (looked up by `lookup`: the env file, then the
+    /// environment); `None` when the profile does not say.
+    pub fn secret(
+        &self,
+        which: Secret,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<String>, Failure> {
         let (file, variable) = match which {
             Secret::LuccaKey => (&self.lucca_api_key_file, &self.lucca_api_key_env),
             Secret::DocutoolsToken => (&self.docutools_token_file, &self.docutools_token_env),
@@ -110,7 +131,7 @@ impl Profile {
             return Ok(Some(text.trim().to_owned()));
         }
         if let Some(variable) = variable {
-            return std::env::var(variable).map(Some).map_err(|_| {
+            return lookup(variable).map(Some).ok_or_else(|| {
                 Failure::usage(format!(
                     "the profile's secret variable {variable} is not set"
                 ))
@@ -154,8 +175,19 @@ fn profiles() -> Result<(Option<PathBuf>, BTreeMap<String, Profile>), Failure> {
     private(&path, "config file")?;
     let text = std::fs::read_to_string(&path)
         .map_err(|error| Failure::usage(format!("cannot read {}: {error}", path.display())))?;
-    let file: File = toml::from_str(&text)
-        .map_err(|error| Failure::usage(format!("{}: {error}", path.display())))?;
+    // toml's own message quotes the line, which may hold a secret written
+    // where a file's path belongs: say only where, and what.
+    let file: File = toml::from_str(&text).map_err(|error| {
+        let line = error
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let place = line.map_or_else(String::new, |line| format!(" line {line}:"));
+        Failure::usage(format!(
+            "{}:{place} {}",
+            path.display(),
+            error.message().trim_end()
+        ))
+    })?;
     Ok((Some(path), file.profiles))
 }
 
@@ -197,7 +229,7 @@ pub(crate) fn selected(flag: Option<String>) -> Result<Option<(String, Profile)>
 /// live, never a secret.
 pub(crate) fn list(context: &crate::ui::Context) -> Result<(), Failure> {
     let (path, profiles) = profiles()?;
-    if context.json {
+    if context.json && context.format != crate::ui::Format::Csv {
         let listed: Vec<serde_json::Value> = profiles
             .iter()
             .map(|(name, profile)| {
@@ -242,16 +274,26 @@ pub(crate) fn list(context: &crate::ui::Context) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Refuses a file that others than its owner may read or write.
+/// Refuses a file that others than its owner may read or write, or that
+/// another user owns (as ssh refuses them).
 #[cfg(unix)]
-fn private(path: &Path, what: &str) -> Result<(), Failure> {
-    use std::os::unix::fs::PermissionsExt;
+pub(crate) fn private(path: &Path, what: &str) -> Result<(), Failure> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let metadata = std::fs::metadata(path).map_err(|error| {
         Failure::usage(format!(
             "cannot read the {what} {}: {error}",
             path.display()
         ))
     })?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if metadata.uid() != me && metadata.uid() != 0 {
+        return Err(Failure::usage(format!(
+            "the {what} {} belongs to another user (uid {}): it is not yours to trust",
+            path.display(),
+            metadata.uid()
+        )));
+    }
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(Failure::usage(format!(
@@ -266,6 +308,6 @@ fn private(path: &Path, what: &str) -> Result<(), Failure> {
 
 /// No permission bits to check.
 #[cfg(not(unix))]
-fn private(_path: &Path, _what: &str) -> Result<(), Failure> {
+pub(crate) fn private(_path: &Path, _what: &str) -> Result<(), Failure> {
     Ok(())
 }

@@ -80,10 +80,14 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn file(name: &str, content: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
     let dir = std::env::temp_dir().join(format!("roster-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, format!("\u{feff}{content}")).unwrap();
+    // Its owner's only: the command line refuses secret and env files
+    // others can read.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path.display().to_string()
 }
 
@@ -1527,6 +1531,15 @@ async fn roster_api_reaches_an_endpoint_the_specs_do_not_describe() {
     assert_eq!(missing.status.code(), Some(1), "{}", text(&missing.stderr));
 }
 
+/// `content` in `dir/roster/name`, readable by its owner only.
+fn private_file(dir: &std::path::Path, name: &str, content: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("roster").join(name);
+    std::fs::write(&path, content).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
 /// A config directory whose `roster/config.toml` names two tenants, `a`
 /// and `b`, each with its key in a private file.
 fn two_profiles(a: &LocalLucca, b: &LocalLucca) -> std::path::PathBuf {
@@ -1585,8 +1598,10 @@ async fn profiles_reach_the_tenant_they_name_and_refuse_a_secret_others_can_read
         text(&by_variable.stderr)
     );
     assert!(b.requests_total() > before.1);
+    let settled = a.requests_total() + b.requests_total();
 
-    // A flag comes before the profile.
+    // `--host` beside a profile that names Lucca would send its key to
+    // another host: refused, nothing sent.
     let flagged = run(
         std::slice::from_ref(&config),
         &secrets,
@@ -1600,7 +1615,62 @@ async fn profiles_reach_the_tenant_they_name_and_refuse_a_secret_others_can_read
         ],
     )
     .await;
-    assert_ne!(flagged.status.code(), Some(0));
+    assert_eq!(flagged.status.code(), Some(2));
+    assert!(
+        text(&flagged.stderr).contains("would go to another host"),
+        "{}",
+        text(&flagged.stderr)
+    );
+    // A profile naming a host without its key does not borrow the
+    // environment's key (another tenant's).
+    let half = private_file(
+        &dir,
+        "half.toml",
+        &format!("[profiles.half]\nlucca_host = {:?}\n", a.base_url()),
+    );
+    let borrowed = run(
+        &[
+            ("ROSTER_CONFIG", half.display().to_string()),
+            ("LUCCA_API_KEY", b.api_key().to_owned()),
+        ],
+        &secrets,
+        &["--profile", "half", "office", "work-locations"],
+    )
+    .await;
+    assert_eq!(
+        borrowed.status.code(),
+        Some(2),
+        "{}",
+        text(&borrowed.stderr)
+    );
+    assert!(
+        text(&borrowed.stderr).contains("but not its secret"),
+        "{}",
+        text(&borrowed.stderr)
+    );
+    // A key written where a path belongs is never quoted back.
+    let slip = private_file(
+        &dir,
+        "slip.toml",
+        &format!("[profiles.slip]\nlucca_api_key = {:?}\n", a.api_key()),
+    );
+    let slipped = run(
+        &[("ROSTER_CONFIG", slip.display().to_string())],
+        &secrets,
+        &["--profile", "slip", "profiles"],
+    )
+    .await;
+    assert_eq!(slipped.status.code(), Some(2));
+    assert!(
+        text(&slipped.stderr).contains("line 2"),
+        "{}",
+        text(&slipped.stderr)
+    );
+    assert_eq!(
+        a.requests_total() + b.requests_total(),
+        settled,
+        "nothing sent by a refused run"
+    );
 
     // `roster profiles` lists both, and where their keys live.
     let profiles = run(std::slice::from_ref(&config), &secrets, &["profiles"]).await;

@@ -87,6 +87,13 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     partial.push(format!(".{}.partial", std::process::id()));
     let partial = PathBuf::from(partial);
     std::fs::write(&partial, text)?;
+    // It holds the servers' keys: readable by its owner only (as the
+    // command line wants a secret file to be).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o600))?;
+    }
     std::fs::rename(&partial, path)
 }
 

@@ -10,6 +10,14 @@ use roster_emulator::{Fault, LocalLucca, Route};
 
 use crate::support::LocalConfig;
 
+/// An answer of `status` (with `retry_after`), without handling.
+fn status(status: u16, retry_after: Option<&str>) -> Fault {
+    Fault::Status {
+        status,
+        retry_after: retry_after.map(str::to_owned),
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_request_the_specs_do_not_describe_waits_on_the_clients_limiter() {
     let lucca = LocalLucca::start().await.unwrap();
@@ -95,14 +103,7 @@ async fn retries_follow_the_method_a_post_is_never_sent_twice() {
         })
         .client()
         .unwrap();
-    lucca.faults().inject_n(
-        Route::Any,
-        Fault::Status {
-            status: 503,
-            retry_after: None,
-        },
-        2,
-    );
+    lucca.faults().inject_n(Route::Any, status(503, None), 2);
     // A read is tried again until it is answered.
     office
         .request(Method::GET, "/api/v3/departments")
@@ -111,13 +112,7 @@ async fn retries_follow_the_method_a_post_is_never_sent_twice() {
         .unwrap();
     assert_eq!(lucca.requests_of("GET /api/v3/departments"), 3);
 
-    lucca.faults().inject(
-        Route::Any,
-        Fault::Status {
-            status: 503,
-            retry_after: None,
-        },
-    );
+    lucca.faults().inject(Route::Any, status(503, None));
     let error = office
         .request(Method::POST, "/api/v3/departments")
         .json(serde_json::json!({ "name": "New" }))
@@ -145,13 +140,7 @@ async fn a_retry_the_limit_would_delay_past_the_deadline_hands_back_the_last_ans
         .unwrap()
         .client()
         .unwrap();
-    lucca.faults().inject(
-        Route::Any,
-        Fault::Status {
-            status: 503,
-            retry_after: Some("1".into()),
-        },
-    );
+    lucca.faults().inject(Route::Any, status(503, Some("1")));
     let start = tokio::time::Instant::now();
 
     let error = directory
@@ -186,14 +175,7 @@ async fn a_refresh_refused_after_a_401_is_the_auth_error() {
         .unwrap();
     assert!(!file.id.is_nil());
     local.revoke_access_tokens();
-    local.faults().inject_n(
-        Route::Token,
-        Fault::Status {
-            status: 400,
-            retry_after: None,
-        },
-        2,
-    );
+    local.faults().inject_n(Route::Token, status(400, None), 2);
 
     let error = client
         .request(Method::GET, "/api/v2/users/imports/files")
