@@ -28,9 +28,10 @@ use exit::Failure;
 use ui::Context;
 
 /// Lucca Office imports, Lucca users and Docutools imports from the command
-/// line. Credentials come from the environment (`LUCCA_HOST`,
-/// `LUCCA_API_KEY`, `DOCUTOOLS_HOST`, `DOCUTOOLS_TOKEN`…) or a file
-/// (`--api-key-file`, `--env-file`), never from a flag.
+/// line. Credentials come from a profile (`--profile`, `roster profiles`),
+/// a file (`--api-key-file`, `--env-file`) or the environment
+/// (`LUCCA_HOST`, `LUCCA_API_KEY`, `DOCUTOOLS_HOST`, `DOCUTOOLS_TOKEN`…),
+/// never from a flag's value.
 #[derive(Debug, Parser)]
 #[command(name = "roster", version)]
 struct Cli {
@@ -39,7 +40,8 @@ struct Cli {
     json: bool,
     /// How results are written: `table` (for a person), `json` (one
     /// document; a listing is one array), `jsonl` (a listing is one JSON
-    /// line an item), `csv` (a listing with the table's columns).
+    /// line an item), `csv` (a listing's or a plan's table, for the
+    /// commands that write one).
     #[arg(long, global = true, value_enum)]
     format: Option<ui::Format>,
     /// Only errors, on standard error.
