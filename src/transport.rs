@@ -122,7 +122,8 @@ impl Call {
     }
 
     /// The URL of the call at `base`, its path template filled with
-    /// `parameters` (each value percent-encoded as one path segment).
+    /// `parameters` (each value encoded as one path segment, as the
+    /// generated calls encode theirs).
     #[cfg_attr(
         not(any(feature = "office", feature = "directory", feature = "docutools")),
         allow(dead_code)
@@ -130,10 +131,8 @@ impl Call {
     pub(crate) fn url(&self, base: &str, parameters: &[(&str, &dyn std::fmt::Display)]) -> String {
         let mut path = self.operation.path().to_owned();
         for (name, value) in parameters {
-            let value = value.to_string();
-            let encoded =
-                percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC);
-            path = path.replace(&format!("{{{name}}}"), &encoded.to_string());
+            let encoded = progenitor_client::encode_path(&value.to_string());
+            path = path.replace(&format!("{{{name}}}"), &encoded);
         }
         debug_assert!(
             !path.contains('{'),
@@ -218,21 +217,17 @@ impl Failure {
     /// refreshed, the refusal says why that failed), else the last answer
     /// as it came (it may have been applied).
     fn settle(self) -> Result<Buffered, Self> {
-        match self {
-            Self::UnsentAgain { unsent, last } => match (&unsent, *last) {
-                (Unsent::Auth(_), Ok(answer))
-                    if answer.parts.status == StatusCode::UNAUTHORIZED =>
-                {
-                    Err(Self::UnsentAgain {
-                        unsent,
-                        last: Box::new(Ok(answer)),
-                    })
-                }
-                (_, Ok(answer)) => Ok(answer),
-                (_, Err(error)) => Err(Self::Http(error)),
-            },
-            failure => Err(failure),
+        let Self::UnsentAgain { unsent, last } = self else {
+            return Err(self);
+        };
+        let refused_after_401 = matches!(
+            (&unsent, last.as_ref()),
+            (Unsent::Auth(_), Ok(answer)) if answer.parts.status == StatusCode::UNAUTHORIZED
+        );
+        if refused_after_401 {
+            return Err(Self::UnsentAgain { unsent, last });
         }
+        (*last).map_err(Self::Http)
     }
 
     /// The failure as the error of a handwritten call of `operation`.
@@ -493,7 +488,6 @@ impl Transport {
         let (deadline, mut used) = match gate {
             Gate::Passed(deadline) => (deadline, request.headers().get(AUTHORIZATION).cloned()),
             Gate::Ahead => {
-                request.headers_mut().remove(API_VERSION);
                 let deadline = self.deadline(scope);
                 let used = self
                     .gate(&mut request, deadline)

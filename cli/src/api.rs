@@ -51,11 +51,15 @@ pub(crate) async fn run(args: ApiArgs, context: &Context) -> Result<(), Failure>
                 .lucca()?
                 .client()
                 .map_err(|error| Failure::usage(chain(&error)))?;
-            send(client.request(method, &args.path), body).await
+            with_body(client.request(method, &args.path), body)
+                .send()
+                .await
         }
         Vendor::Docutools => {
             let client = context.sources.docutools()?.client()?;
-            send(client.request(method, &args.path), body).await
+            with_body(client.request(method, &args.path), body)
+                .send()
+                .await
         }
     };
     let answer = sent.map_err(|error| match error {
@@ -72,12 +76,13 @@ pub(crate) async fn run(args: ApiArgs, context: &Context) -> Result<(), Failure>
     Ok(())
 }
 
-async fn send(
+/// `request`, with `body` as JSON if there is one.
+fn with_body(
     request: roster::RawRequest<'_>,
     body: Option<serde_json::Value>,
-) -> Result<roster::RawAnswer, roster::HttpError> {
+) -> roster::RawRequest<'_> {
     match body {
-        Some(body) => request.json(body).send().await,
-        None => request.send().await,
+        Some(body) => request.json(body),
+        None => request,
     }
 }

@@ -38,7 +38,7 @@ pub(crate) struct Sources {
 }
 
 /// A file's text without the BOM some editors write.
-fn without_bom(text: &str) -> &str {
+pub(crate) fn without_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
@@ -62,16 +62,7 @@ impl Vars {
 impl Sources {
     fn vars(&self) -> Result<Vars, Failure> {
         let secret = match &self.secret_file {
-            Some(path) => Some(crate::profile::private(path, "secret file").and_then(|()| {
-                std::fs::read_to_string(path)
-                    .map(|text| without_bom(&text).trim().to_owned())
-                    .map_err(|error| {
-                        Failure::usage(format!(
-                            "cannot read the secret file {}: {error}",
-                            path.display()
-                        ))
-                    })
-            })?),
+            Some(path) => Some(crate::profile::secret_file(path)?),
             None => None,
         };
         let mut file = HashMap::new();
@@ -179,7 +170,7 @@ impl Sources {
         // pair: one tenant's secret never goes to another's host.
         let (profile_host, profile_secret) = match &self.profile {
             Some((name, profile)) if profile.names(which) => {
-                let host_named = profile.host(host);
+                let host_named = profile.host(which);
                 match (vars.host.is_some(), vars.secret.is_some()) {
                     // The flags give both: the profile gives nothing here.
                     (true, true) => (None, None),

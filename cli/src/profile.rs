@@ -82,12 +82,11 @@ impl Profile {
             .transpose()
     }
 
-    /// The host of the API whose host variable is `variable`.
-    pub fn host(&self, variable: &str) -> Option<String> {
-        match variable {
-            "LUCCA_HOST" => self.lucca_host.clone(),
-            "DOCUTOOLS_HOST" => self.docutools_host.clone(),
-            _ => None,
+    /// The host of `which`'s API.
+    pub fn host(&self, which: Secret) -> Option<String> {
+        match which {
+            Secret::LuccaKey => self.lucca_host.clone(),
+            Secret::DocutoolsToken => self.docutools_host.clone(),
         }
     }
 
@@ -120,15 +119,7 @@ impl Profile {
             Secret::DocutoolsToken => (&self.docutools_token_file, &self.docutools_token_env),
         };
         if let Some(path) = file {
-            private(path, "secret file")?;
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                Failure::usage(format!(
-                    "cannot read the secret file {}: {error}",
-                    path.display()
-                ))
-            })?;
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-            return Ok(Some(text.trim().to_owned()));
+            return secret_file(path).map(Some);
         }
         if let Some(variable) = variable {
             return lookup(variable).map(Some).ok_or_else(|| {
@@ -153,6 +144,19 @@ impl Profile {
             place(&self.docutools_token_file, &self.docutools_token_env)
         )
     }
+}
+
+/// The secret a file holds (refused if others may read it), without the
+/// BOM some editors write, trimmed: `--api-key-file`'s and a profile's.
+pub(crate) fn secret_file(path: &Path) -> Result<String, Failure> {
+    private(path, "secret file")?;
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Failure::usage(format!(
+            "cannot read the secret file {}: {error}",
+            path.display()
+        ))
+    })?;
+    Ok(crate::config::without_bom(&text).trim().to_owned())
 }
 
 /// The config file's path: `ROSTER_CONFIG`, else

@@ -7,12 +7,8 @@
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use serde_json::Value;
 
+use super::rewrite::{METHODS, resolve};
 use super::spec_error::{NodeError, child};
-
-/// The HTTP methods of an OpenAPI path item.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// One operation of a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,7 +289,7 @@ fn part_names(doc: &Value, schema: &Value, pointer: &str) -> Result<String, Node
 }
 
 /// The multipart schema of an operation's request body, if it has one.
-fn multipart_schema<'a>(root: &'a Value, operation: &'a Value) -> Option<&'a Value> {
+pub(crate) fn multipart_schema<'a>(root: &'a Value, operation: &'a Value) -> Option<&'a Value> {
     let content = resolve(root, operation.get("requestBody")?)
         .get("content")?
         .as_object()?;
@@ -301,15 +297,4 @@ fn multipart_schema<'a>(root: &'a Value, operation: &'a Value) -> Option<&'a Val
         .iter()
         .find(|(media, _)| media.starts_with("multipart/"))
         .map(|(_, media)| media.get("schema").unwrap_or(&Value::Null))
-}
-
-/// `node`, or what its local `$ref` names.
-pub(crate) fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(reference) => reference
-            .strip_prefix('#')
-            .and_then(|pointer| root.pointer(pointer))
-            .unwrap_or(node),
-        None => node,
-    }
 }

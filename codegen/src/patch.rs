@@ -10,7 +10,7 @@
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::Value;
 
-use super::facts::resolve;
+use super::rewrite::resolve;
 use super::spec_error::{NodeError, child};
 
 /// Rust's keywords, which cannot name a setter.
@@ -205,9 +205,8 @@ fn shape_of(doc: &Value, property: &Value) -> Option<(Shape, bool)> {
         }
         _ => return None,
     };
-    if property.get("nullable").and_then(Value::as_bool) == Some(true) {
-        return shape_of_kind(doc, kind, property).map(|shape| (shape, true));
-    }
+    // OpenAPI 3.0 says it with `nullable: true`.
+    let nullable = nullable || property.get("nullable").and_then(Value::as_bool) == Some(true);
     shape_of_kind(doc, kind, property).map(|shape| (shape, nullable))
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::spec_error::{NodeError, child};
 
 /// The HTTP methods of an OpenAPI path item.
-const METHODS: [&str; 8] = [
+pub(crate) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -274,7 +274,7 @@ fn downgrade_version(doc: &mut Value) -> Result<(), NodeError> {
 }
 
 /// Follows a local `$ref`, if `node` is one.
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     node.get("$ref")
         .and_then(Value::as_str)
         .and_then(|target| target.strip_prefix('#'))
@@ -300,7 +300,7 @@ fn drop_multipart_operations(doc: &mut Value) -> Result<(), NodeError> {
                 continue;
             };
             let op_pointer = child(&path_pointer, method);
-            if !is_multipart(&snapshot, operation) {
+            if super::facts::multipart_schema(&snapshot, operation).is_none() {
                 continue;
             }
             check_named_responses(&snapshot, operation, &op_pointer)?;
@@ -309,15 +309,6 @@ fn drop_multipart_operations(doc: &mut Value) -> Result<(), NodeError> {
     }
     paths.retain(|_, item| METHODS.iter().any(|method| item.get(method).is_some()));
     Ok(())
-}
-
-fn is_multipart(root: &Value, operation: &Value) -> bool {
-    operation
-        .get("requestBody")
-        .map(|body| resolve(root, body))
-        .and_then(|body| body.get("content"))
-        .and_then(Value::as_object)
-        .is_some_and(|content| content.keys().any(|media| media.starts_with("multipart/")))
 }
 
 fn check_named_responses(root: &Value, operation: &Value, pointer: &str) -> Result<(), NodeError> {
