@@ -211,7 +211,7 @@ fn main() {
                         .send()
                         .await
                         .unwrap();
-                    black_box(answer.into_inner());
+                    black_box(answer);
                 }
                 Arm::Settings | Arm::SettingsAndModels => {
                     let answer = configured

@@ -5,13 +5,12 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 
 use crate::operation::Operation;
-use crate::retry::retry_after;
 
 /// A store shared by several workers (Redis) could not be used: not
 /// reached, not answering in time, or answering an error. Names the store by
@@ -330,68 +329,12 @@ impl HttpError {
     /// says which call it was).
     pub(crate) fn from_reqwest(operation: Operation, source: reqwest::Error) -> Self {
         let source = source.without_url();
-        if too_large(&source) {
-            return Self::AnswerTooLarge { operation };
-        }
         if source.is_connect() || source.is_builder() {
             Self::NotSent { operation, source }
         } else {
             Self::NoAnswer { operation, source }
         }
     }
-
-    /// The error of a generated call of `operation`.
-    pub fn generated<E>(operation: Operation, error: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error;
-        match error {
-            Error::Custom(reason) => match Unsent::claim(&reason) {
-                Some(unsent) => unsent.into_http(operation),
-                None => Self::InvalidRequest { operation, reason },
-            },
-            Error::InvalidRequest(reason) => Self::InvalidRequest { operation, reason },
-            Error::CommunicationError(source)
-            | Error::ResponseBodyError(source)
-            | Error::InvalidUpgrade(source) => Self::from_reqwest(operation, source),
-            Error::ErrorResponse(answer) => Self::Status {
-                operation,
-                status: answer.status(),
-                retry_after: retry_after(answer.headers(), SystemTime::now()),
-                body: ErrorBody::default(),
-            },
-            Error::UnexpectedResponse(answer) => Self::Status {
-                operation,
-                status: answer.status(),
-                retry_after: retry_after(answer.headers(), SystemTime::now()),
-                body: answer
-                    .extensions()
-                    .get::<ErrorBody>()
-                    .cloned()
-                    .unwrap_or_default(),
-            },
-            Error::InvalidResponsePayload(body, source) => Self::InvalidAnswer {
-                operation,
-                body,
-                source,
-            },
-        }
-    }
-}
-
-/// The first error of type `T` in the source chain of `error`.
-pub(crate) fn cause<T: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&T> {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(found) = cause.downcast_ref::<T>() {
-            return Some(found);
-        }
-        source = cause.source();
-    }
-    None
-}
-
-/// Whether an answer was cut for passing the size bound.
-pub(crate) fn too_large(error: &reqwest::Error) -> bool {
-    cause::<http_body_util::LengthLimitError>(error).is_some()
 }
 
 /// A token could not be obtained. Never shows a secret.
@@ -442,70 +385,4 @@ impl Unsent {
             Self::Deadline => HttpError::DeadlinePassed { operation },
         }
     }
-
-    /// The failure as progenitor's hooks can raise it: a message (which
-    /// shows without a secret), marked with the number under which the typed
-    /// failure is kept for [`HttpError::generated`] to take back.
-    pub(crate) fn raise(self) -> String {
-        let message = self.to_string();
-        let kind = self.kind();
-        let mut raised = RAISED
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        raised.next += 1;
-        let mark = raised.next;
-        if raised.kept.len() == RAISED_KEPT {
-            raised.kept.pop_front();
-        }
-        raised.kept.push_back((mark, self));
-        format!("{message}{RAISED_MARK}{mark}:{kind}]")
-    }
-
-    /// Its kind, written in its mark: what a failure no longer kept is
-    /// still known as.
-    fn kind(&self) -> &'static str {
-        match self {
-            Self::Auth(_) => "auth",
-            Self::Budget(_) => "budget",
-            Self::Deadline => "deadline",
-        }
-    }
-
-    /// The typed failure a message of [`raise`](Self::raise) marks, taken
-    /// back (once).
-    fn claim(message: &str) -> Option<Self> {
-        let (mark, kind) = message
-            .rsplit_once(RAISED_MARK)?
-            .1
-            .strip_suffix(']')?
-            .split_once(':')?;
-        let mark: u64 = mark.parse().ok()?;
-        let mut raised = RAISED
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match raised.kept.iter().position(|(kept, _)| *kept == mark) {
-            Some(index) => raised.kept.remove(index).map(|(_, unsent)| unsent),
-            // Past the kept ones (callers that never took theirs back): a
-            // deadline needs no source.
-            None => (kind == "deadline").then_some(Self::Deadline),
-        }
-    }
-}
-
-/// Failures raised before generated calls were sent, until their callers
-/// take them back (the latest [`RAISED_KEPT`]).
-static RAISED: std::sync::Mutex<Raised> = std::sync::Mutex::new(Raised {
-    next: 0,
-    kept: std::collections::VecDeque::new(),
-});
-
-/// How many raised failures are kept for their callers.
-const RAISED_KEPT: usize = 4096;
-
-/// What marks a raised failure's message.
-const RAISED_MARK: &str = " [roster unsent #";
-
-struct Raised {
-    next: u64,
-    kept: std::collections::VecDeque<(u64, Unsent)>,
 }

@@ -105,7 +105,10 @@ impl<'a> RawRequest<'a> {
             .build()
             .map_err(|error| HttpError::from_reqwest(operation, error))?;
         let call = Call::new(operation, Resend::for_method(self.method.as_str()));
-        let answer = self.transport.send(self.http, request, call, None).await?;
+        let answer = self
+            .transport
+            .call(self.http, crate::transport::Outgoing::of(call, request))
+            .await?;
         Ok(RawAnswer { body: answer.body })
     }
 }

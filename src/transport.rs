@@ -1,20 +1,22 @@
 //! The one request path. Every request `roster` sends, generated or
-//! handwritten, goes through [`Transport`]: the access token (obtained, and
-//! refreshed after a 401), the shared rate limiter, a server's `Retry-After`
-//! fed back into it, the answer read whole within the size bound, retries
-//! decided by [`retry::decide`](crate::retry), and one tracing span.
+//! handwritten, goes through one function, [`Transport::call`]: it takes an
+//! [`Outgoing`] request (the operation, the request made as the spec says,
+//! the call's deadline, retries and resend class) and gives back an
+//! [`Answer`] the caller decodes. On the way: the shared rate limiter, the
+//! access token (obtained, and refreshed after a 401), a server's
+//! `Retry-After` fed back into the limiter, the answer read whole within the
+//! size bound (or opened as a stream), retries decided by
+//! [`retry::decide`](crate::retry), and one tracing span.
 //!
-//! Generated calls reach it through progenitor's hooks (see
-//! `src/generated.rs`): `pre` ([`Transport::prepare`]: the rate limit and
-//! the token), `exec` (the rest), `post` (a token refused after a 401); the
-//! handwritten layer calls [`Transport::send`].
+//! Generated builders reach it from their `send` (roster-codegen's
+//! `calls.rs` writes it); the handwritten layer calls it directly.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderName};
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -30,13 +32,8 @@ use crate::token::TokenSource;
 /// deadline.
 const MIN_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// progenitor adds `api-version: <info.version>` to every generated call.
-/// No vendor documents it, and Lucca's newer API gives `Api-Version` another
-/// meaning: it is never sent.
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
-/// What every request of a client goes through (progenitor's "inner" value
-/// of the generated clients). Made by [`Config::client`](crate::Config::client).
+/// What every request of a client goes through (the value the generated
+/// clients hold). Made by [`Config::client`](crate::Config::client).
 #[derive(Debug, Clone)]
 pub struct Transport {
     limiter: Option<Arc<RateLimiter>>,
@@ -46,41 +43,27 @@ pub struct Transport {
     operation_timeout: Option<std::time::Duration>,
 }
 
-/// What the caller of a call sets for the calls made within a future (the
-/// waiter: its deadline, and no transport retry, since it owns its
-/// schedule). Carried in a task-local, so generated calls see it too.
+/// What a caller sets for one call besides its request: a deadline no
+/// attempt goes past, and retries of its own (the waiter: its `max_wait`,
+/// and none, since it owns its schedule). A field of the request, never
+/// state of the task or the process.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Scope {
-    /// No call made within goes on past it.
+pub(crate) struct Options {
+    /// No attempt goes on past it.
     pub(crate) deadline: Option<Instant>,
-    /// Tries calls again with these rather than the client's.
+    /// Tries the call again with these rather than the client's.
     pub(crate) retries: Option<Backoff>,
 }
 
-tokio::task_local! {
-    static SCOPE: Scope;
-}
-
-impl Scope {
-    /// Runs `future` with this scope over every call it makes.
-    #[cfg_attr(not(feature = "office"), allow(dead_code))]
-    pub(crate) async fn run<F: std::future::Future>(self, future: F) -> F::Output {
-        SCOPE.scope(self, future).await
-    }
-
-    fn current() -> Self {
-        SCOPE.try_with(|scope| *scope).unwrap_or_default()
-    }
-}
-
 /// What the transport needs to know of a request besides the request: its
-/// operation, its path template (for the span: the full URL may carry
-/// personal data in its query) and whether it may be sent again.
+/// operation (its path template, for the span: the full URL may carry
+/// personal data in its query), whether it may be sent again, and the
+/// caller's [`Options`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Call {
     operation: Operation,
     resend: Resend,
-    retries: Option<Backoff>,
+    options: Options,
     stream: bool,
 }
 
@@ -90,31 +73,12 @@ impl Call {
         Self {
             operation,
             resend,
-            retries: None,
+            options: Options {
+                deadline: None,
+                retries: None,
+            },
             stream: false,
         }
-    }
-
-    /// A success's body is handed back unread, to be read as a stream (an
-    /// import's outcome, of any size); an error's is read whole as always.
-    #[cfg_attr(not(feature = "office"), allow(dead_code))]
-    pub(crate) const fn streamed(mut self) -> Self {
-        self.stream = true;
-        self
-    }
-
-    /// Tries it again with `retries` rather than the client's.
-    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
-    pub(crate) const fn retries(mut self, retries: Backoff) -> Self {
-        self.retries = Some(retries);
-        self
-    }
-
-    /// A call of the generated operation progenitor names `name`, sent
-    /// again as its method allows; `None` for a name the spec does not give.
-    pub(crate) fn generated(name: &str) -> Option<Self> {
-        Operation::from_name(name)
-            .map(|operation| Self::new(operation, Resend::for_method(operation.method())))
     }
 
     pub(crate) fn operation(&self) -> Operation {
@@ -124,10 +88,7 @@ impl Call {
     /// The URL of the call at `base`, its path template filled with
     /// `parameters` (each value encoded as one path segment, as the
     /// generated calls encode theirs).
-    #[cfg_attr(
-        not(any(feature = "office", feature = "directory", feature = "docutools")),
-        allow(dead_code)
-    )]
+    #[cfg_attr(not(any(feature = "office", feature = "docutools")), allow(dead_code))]
     pub(crate) fn url(&self, base: &str, parameters: &[(&str, &dyn std::fmt::Display)]) -> String {
         let mut path = self.operation.path().to_owned();
         for (name, value) in parameters {
@@ -145,36 +106,110 @@ impl Call {
 /// Makes the request again when it cannot be cloned (a multipart body).
 pub(crate) type Rebuild<'a> = &'a (dyn Fn() -> Option<reqwest::Request> + Send + Sync);
 
-/// An answer read whole.
-pub(crate) struct Buffered {
-    parts: http::response::Parts,
-    url: url::Url,
-    body: Bytes,
-    /// A success to a [streamed](Call::streamed) call: its body, unread
-    /// (`body` is then empty).
-    open: Option<reqwest::Body>,
+/// A request described for [`Transport::call`]: made as the spec says (by a
+/// generated builder, or by the handwritten layer from the spec's names),
+/// with its [`Call`].
+pub(crate) struct Outgoing<'a> {
+    call: Call,
+    request: reqwest::Request,
+    rebuild: Option<Rebuild<'a>>,
 }
 
-impl Buffered {
-    /// The answer as a `reqwest::Response` again, for generated code. An
-    /// error answer keeps its body as an [`ErrorBody`] extension, so that
-    /// [`HttpError`] can show it.
-    fn into_response(mut self) -> reqwest::Response {
-        if !self.parts.status.is_success() {
-            self.parts
-                .extensions
-                .insert(ErrorBody::new(self.body.clone()));
+impl<'a> Outgoing<'a> {
+    /// `request`, a call of `operation`, sent again as its method allows.
+    pub(crate) fn new(operation: Operation, request: reqwest::Request) -> Self {
+        Self::of(
+            Call::new(operation, Resend::for_method(operation.method())),
+            request,
+        )
+    }
+
+    /// `request`, sent as `call` says.
+    pub(crate) fn of(call: Call, request: reqwest::Request) -> Self {
+        Self {
+            call,
+            request,
+            rebuild: None,
         }
-        let answer = http::Response::from_parts(self.parts, self.body);
-        reqwest::Response::from(with_url(answer, &self.url))
+    }
+
+    /// Within the caller's deadline, and with its retries where it sets them.
+    pub(crate) fn options(mut self, options: Options) -> Self {
+        self.call.options.deadline = options.deadline.or(self.call.options.deadline);
+        self.call.options.retries = options.retries.or(self.call.options.retries);
+        self
+    }
+
+    /// A success's body is handed back unread, to be read as a stream (an
+    /// import's outcome, of any size); an error's is read whole as always.
+    pub(crate) fn streamed(mut self) -> Self {
+        self.call.stream = true;
+        self
+    }
+
+    /// Made again by `rebuild` for another attempt, when it cannot be
+    /// cloned (a multipart body).
+    #[cfg_attr(not(feature = "docutools"), allow(dead_code))]
+    pub(crate) fn rebuilt_by(mut self, rebuild: Rebuild<'a>) -> Self {
+        self.rebuild = Some(rebuild);
+        self
     }
 }
 
-/// A successful answer to a handwritten request: its body, read whole.
+/// Why a generated request could not be made (named `Error` in the
+/// generated builders, as progenitor's code calls it); nothing was sent.
+#[derive(Debug)]
+pub(crate) enum Invalid {
+    /// A parameter the builder refused.
+    InvalidRequest(String),
+    /// reqwest could not make the request.
+    Build(reqwest::Error),
+}
+
+impl From<reqwest::Error> for Invalid {
+    fn from(error: reqwest::Error) -> Self {
+        Self::Build(error)
+    }
+}
+
+impl Invalid {
+    /// The error of a call of `operation` that could not be made.
+    pub(crate) fn into_http(self, operation: Operation) -> HttpError {
+        match self {
+            Self::InvalidRequest(reason) => HttpError::InvalidRequest { operation, reason },
+            Self::Build(error) => HttpError::from_reqwest(operation, error),
+        }
+    }
+}
+
+/// A generated request's JSON body: the typed one, or one given as it is
+/// (a partial update's changes).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum JsonBody<T> {
+    /// The spec's type.
+    Typed(T),
+    /// As given.
+    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
+    Raw(serde_json::Value),
+}
+
+/// An answer read whole (or, for a streamed call's success, opened).
+struct Buffered {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    /// A success to a streamed call: its body, unread (`body` is then
+    /// empty).
+    open: Option<reqwest::Body>,
+}
+
+/// A successful answer: its body, read whole, or open for a streamed call.
 #[derive(Debug)]
 pub(crate) struct Answer {
     operation: Operation,
     pub(crate) body: Bytes,
+    open: Option<reqwest::Body>,
 }
 
 impl Answer {
@@ -191,9 +226,29 @@ impl Answer {
     }
 
     /// The body as JSON.
-    #[cfg_attr(not(any(feature = "office", feature = "docutools")), allow(dead_code))]
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
         self.decode(|body| serde_json::from_slice(body))
+    }
+
+    /// The body, to be read as a stream.
+    pub(crate) fn into_body(self) -> reqwest::Body {
+        self.open.unwrap_or_else(|| reqwest::Body::from(self.body))
+    }
+}
+
+/// What broke an attempt that sent: reqwest's error, or an answer past the
+/// size bound.
+enum Lost {
+    Http(reqwest::Error),
+    TooLarge,
+}
+
+impl Lost {
+    fn into_http(self, operation: Operation) -> HttpError {
+        match self {
+            Self::Http(error) => HttpError::from_reqwest(operation, error),
+            Self::TooLarge => HttpError::AnswerTooLarge { operation },
+        }
     }
 }
 
@@ -203,12 +258,12 @@ enum Failure {
     /// rate limit, the token, the deadline).
     Unsent(Unsent),
     /// A later attempt could not pass it: what the last attempt brought is
-    /// kept, since a generated call hands it back.
+    /// kept, since it is what the call hands back.
     UnsentAgain {
         unsent: Unsent,
-        last: Box<reqwest::Result<Buffered>>,
+        last: Box<Result<Buffered, Lost>>,
     },
-    Http(reqwest::Error),
+    Lost(Lost),
 }
 
 impl Failure {
@@ -222,30 +277,21 @@ impl Failure {
         };
         let refused_after_401 = matches!(
             (&unsent, last.as_ref()),
-            (Unsent::Auth(_), Ok(answer)) if answer.parts.status == StatusCode::UNAUTHORIZED
+            (Unsent::Auth(_), Ok(answer)) if answer.status == StatusCode::UNAUTHORIZED
         );
         if refused_after_401 {
             return Err(Self::UnsentAgain { unsent, last });
         }
-        (*last).map_err(Self::Http)
+        (*last).map_err(Self::Lost)
     }
 
-    /// The failure as the error of a handwritten call of `operation`.
+    /// The failure as the error of a call of `operation`.
     fn into_http(self, operation: Operation) -> HttpError {
         match self {
             Self::Unsent(unsent) | Self::UnsentAgain { unsent, .. } => unsent.into_http(operation),
-            Self::Http(error) => HttpError::from_reqwest(operation, error),
+            Self::Lost(lost) => lost.into_http(operation),
         }
     }
-}
-
-/// Where an exchange's first attempt stands with the gate.
-#[derive(Debug, Clone, Copy)]
-enum Gate {
-    /// Still to pass (a handwritten request).
-    Ahead,
-    /// Passed already ([`Transport::prepare`]), with the call's deadline.
-    Passed(Option<Instant>),
 }
 
 impl Transport {
@@ -290,132 +336,48 @@ impl Transport {
         self.retries
     }
 
-    /// Before a generated call is sent (progenitor's `pre` hook): its first
-    /// attempt waits for the rate limit and takes the token here, so that a
-    /// failure reaches the caller as an error of the generated call, typed
-    /// (see [`HttpError::generated`]), without anything sent. What is left
-    /// of the call's deadline goes with the request, as its timeout.
-    pub(crate) async fn prepare(
-        &self,
-        request: &mut reqwest::Request,
-        call: Call,
-    ) -> Result<(), Unsent> {
-        request.headers_mut().remove(API_VERSION);
-        let deadline = self.deadline(Scope::current());
-        self.gate(request, deadline).await?;
-        if let Some(deadline) = deadline {
-            *request.timeout_mut() = Some(deadline.saturating_duration_since(Instant::now()));
-        }
-        tracing::trace!(operation = %call.operation, "ready to send");
-        Ok(())
-    }
-
-    /// Sends a generated call that [`prepare`](Self::prepare) readied
-    /// (progenitor's `exec` hook). A later attempt that cannot pass the gate
-    /// hands back what the last one brought: nothing is made up.
-    pub(crate) async fn execute(
+    /// Sends `outgoing` until [`decide`] says done, in one span: the one
+    /// request path. A success is the [`Answer`]; an error status is
+    /// [`HttpError::Status`] with its body; a failure before anything was
+    /// sent (the rate limit, the token, the deadline) is its typed error. A
+    /// later attempt that cannot pass the gate hands back what the last one
+    /// brought: nothing is made up.
+    pub(crate) async fn call(
         &self,
         http: &reqwest::Client,
-        request: reqwest::Request,
-        call: Call,
-    ) -> reqwest::Result<reqwest::Response> {
-        let mut request = request;
-        // The timeout `prepare` set is what was left of the deadline: the
-        // attempts set their own from it.
-        let deadline = request
-            .timeout_mut()
-            .take()
-            .map(|left| crate::limiter::later(Instant::now(), left));
-        let exchanged = self
-            .exchange(http, request, call, None, Gate::Passed(deadline))
-            .await
-            .or_else(Failure::settle);
-        match exchanged {
-            Ok(answer) => Ok(answer.into_response()),
-            Err(Failure::Http(error)) => Err(error),
-            // A token refused after a 401: the 401, carrying the refusal for
-            // progenitor's `post` hook to raise.
-            Err(Failure::UnsentAgain { unsent, last }) => last.map(|mut answer| {
-                answer.parts.extensions.insert(unsent);
-                answer.into_response()
-            }),
-            // The gate was passed in `prepare`.
-            Err(Failure::Unsent(unsent)) => {
-                unreachable!("a prepared call meets no first gate: {unsent}")
-            }
-        }
-    }
-
-    /// Sends a handwritten request; an error status is an error, with its body.
-    pub(crate) async fn send(
-        &self,
-        http: &reqwest::Client,
-        request: reqwest::Request,
-        call: Call,
-        rebuild: Option<Rebuild<'_>>,
+        outgoing: Outgoing<'_>,
     ) -> Result<Answer, HttpError> {
-        let operation = call.operation;
+        let operation = outgoing.call.operation;
         let answer = self
-            .exchange(http, request, call, rebuild, Gate::Ahead)
+            .exchange(http, outgoing)
             .await
             .or_else(Failure::settle)
             .map_err(|failure| failure.into_http(operation))?;
-        let Buffered {
-            parts, body, open, ..
-        } = answer;
-        let body = match open {
-            Some(open) => http_body_util::BodyExt::collect(open)
-                .await
-                .map_err(|error| HttpError::from_reqwest(operation, error))?
-                .to_bytes(),
-            None => body,
-        };
-        if !parts.status.is_success() {
+        if !answer.status.is_success() {
             return Err(HttpError::Status {
                 operation,
-                status: parts.status,
-                retry_after: retry_after(&parts.headers, SystemTime::now()),
-                body: ErrorBody::new(body),
+                status: answer.status,
+                retry_after: retry_after(&answer.headers, SystemTime::now()),
+                body: ErrorBody::new(answer.body),
             });
         }
-        Ok(Answer { operation, body })
+        Ok(Answer {
+            operation,
+            body: answer.body,
+            open: answer.open,
+        })
     }
 
-    /// Sends a handwritten read whose success is read as a stream: its body,
-    /// unread; an error status is an error, with its body.
-    #[cfg_attr(not(feature = "office"), allow(dead_code))]
-    pub(crate) async fn open(
-        &self,
-        http: &reqwest::Client,
-        request: reqwest::Request,
-        call: Call,
-    ) -> Result<reqwest::Body, HttpError> {
-        let operation = call.operation;
-        let answer = self
-            .exchange(http, request, call.streamed(), None, Gate::Ahead)
-            .await
-            .or_else(Failure::settle)
-            .map_err(|failure| failure.into_http(operation))?;
-        match answer.open {
-            Some(body) => Ok(body),
-            None => Err(HttpError::Status {
-                operation,
-                status: answer.parts.status,
-                retry_after: retry_after(&answer.parts.headers, SystemTime::now()),
-                body: ErrorBody::new(answer.body),
-            }),
-        }
-    }
-
-    /// Sends `request` until [`decide`] says done, in one span.
     async fn exchange(
         &self,
         http: &reqwest::Client,
-        request: reqwest::Request,
-        call: Call,
-        rebuild: Option<Rebuild<'_>>,
-        gate: Gate,
+        outgoing: Outgoing<'_>,
     ) -> Result<Buffered, Failure> {
+        let Outgoing {
+            call,
+            request,
+            rebuild,
+        } = outgoing;
         // A request the specs do not describe shows its own path (never its
         // query).
         let path = match call.operation {
@@ -433,20 +395,20 @@ impl Transport {
         );
         let started = Instant::now();
         let result = self
-            .attempts(http, request, call, rebuild, gate, &span)
+            .attempts(http, request, call, rebuild, &span)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
         result
     }
 
-    /// The deadline of a call starting now: the scope's, or the client's
+    /// The deadline of a call starting now: the caller's, or the client's
     /// operation timeout, whichever comes first.
-    fn deadline(&self, scope: Scope) -> Option<Instant> {
+    fn deadline(&self, options: Options) -> Option<Instant> {
         let own = self
             .operation_timeout
             .map(|timeout| crate::limiter::later(Instant::now(), timeout));
-        match (scope.deadline, own) {
+        match (options.deadline, own) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -480,22 +442,14 @@ impl Transport {
         mut request: reqwest::Request,
         call: Call,
         rebuild: Option<Rebuild<'_>>,
-        gate: Gate,
         span: &tracing::Span,
     ) -> Result<Buffered, Failure> {
-        let scope = Scope::current();
-        let backoff = scope.retries.or(call.retries).unwrap_or(self.retries);
-        let (deadline, mut used) = match gate {
-            Gate::Passed(deadline) => (deadline, request.headers().get(AUTHORIZATION).cloned()),
-            Gate::Ahead => {
-                let deadline = self.deadline(scope);
-                let used = self
-                    .gate(&mut request, deadline)
-                    .await
-                    .map_err(Failure::Unsent)?;
-                (deadline, used)
-            }
-        };
+        let backoff = call.options.retries.unwrap_or(self.retries);
+        let deadline = self.deadline(call.options);
+        let mut used = self
+            .gate(&mut request, deadline)
+            .await
+            .map_err(Failure::Unsent)?;
         let may_resend =
             call.resend != Resend::Never && (backoff.attempts > 1 || self.tokens.is_some());
         let mut refreshed = false;
@@ -522,32 +476,30 @@ impl Transport {
             let result = match http.execute(request).await {
                 Ok(answer) if call.stream && answer.status().is_success() => {
                     span.record("status", answer.status().as_u16());
-                    let url = answer.url().clone();
-                    let (parts, body) = http::Response::<reqwest::Body>::from(answer).into_parts();
+                    let status = answer.status();
+                    let headers = answer.headers().clone();
                     return Ok(Buffered {
-                        parts,
-                        url,
+                        status,
+                        headers,
                         body: Bytes::new(),
-                        open: Some(body),
+                        open: Some(reqwest::Body::from(answer)),
                     });
                 }
                 Ok(answer) => {
                     span.record("status", answer.status().as_u16());
                     buffer(answer, self.max_response).await
                 }
-                Err(error) => Err(error),
+                Err(error) => Err(Lost::Http(error)),
             };
             let seen = match &result {
                 Ok(answer) => Seen::Answer {
-                    status: answer.parts.status,
-                    retry_after: retry_after(&answer.parts.headers, SystemTime::now()),
+                    status: answer.status,
+                    retry_after: retry_after(&answer.headers, SystemTime::now()),
                 },
-                Err(error) if error.is_connect() => Seen::NotConnected,
+                Err(Lost::Http(error)) if error.is_connect() => Seen::NotConnected,
                 // Too large once, too large again: never worth another try.
-                Err(error) if crate::error::too_large(error) => {
-                    return result.map_err(Failure::Http);
-                }
-                Err(_) => Seen::NoAnswer,
+                Err(Lost::TooLarge) => return result.map_err(Failure::Lost),
+                Err(Lost::Http(_)) => Seen::NoAnswer,
             };
             if let Seen::Answer {
                 status,
@@ -569,7 +521,7 @@ impl Transport {
             let can_refresh = self.tokens.is_some() && !refreshed;
             let next = decide(call.resend, attempt, backoff.attempts, seen, can_refresh);
             let Some(mut request_again) = again.filter(|_| next != Next::Done) else {
-                return result.map_err(Failure::Http);
+                return result.map_err(Failure::Lost);
             };
             match next {
                 Next::Refresh => {
@@ -587,7 +539,7 @@ impl Transport {
                             ?delay,
                             "the next try would pass the call's deadline; handing back what came"
                         );
-                        return result.map_err(Failure::Http);
+                        return result.map_err(Failure::Lost);
                     }
                     tracing::warn!(attempt, ?seen, ?delay, "transient failure; trying again");
                     tokio::time::sleep(delay).await;
@@ -632,51 +584,35 @@ impl crate::token::Exchange for Transport {
         request: reqwest::Request,
         operation: Operation,
     ) -> futures_util::future::BoxFuture<'a, Result<Bytes, HttpError>> {
-        let call = Call::new(operation, Resend::Never);
-        Box::pin(async move {
-            self.send(http, request, call, None)
-                .await
-                .map(|answer| answer.body)
-        })
+        let outgoing = Outgoing::of(Call::new(operation, Resend::Never), request);
+        Box::pin(async move { self.call(http, outgoing).await.map(|answer| answer.body) })
     }
-}
-
-/// `answer`, knowing the URL it came from (as `reqwest::Response::url` and
-/// its errors say it).
-fn with_url<T>(mut answer: http::Response<T>, url: &url::Url) -> http::Response<T> {
-    use reqwest::ResponseBuilderExt;
-    if let Ok(marked) = http::Response::builder().url(url.clone()).body(()) {
-        answer
-            .extensions_mut()
-            .extend(marked.into_parts().0.extensions);
-    }
-    answer
 }
 
 /// Reads `answer` whole, failing once it passes `max` bytes.
-async fn buffer(answer: reqwest::Response, max: usize) -> reqwest::Result<Buffered> {
-    let url = answer.url().clone();
+async fn buffer(mut answer: reqwest::Response, max: usize) -> Result<Buffered, Lost> {
+    let status = answer.status();
+    let headers = answer.headers().clone();
     // A declared length within the bound: hyper holds the body to it, so it
-    // is read as it is (the common case, without the bound's wrappers).
+    // is read in one piece (the common case).
     let declared = answer
         .content_length()
         .is_some_and(|length| usize::try_from(length).is_ok_and(|length| length <= max));
-    let (parts, body) = http::Response::<reqwest::Body>::from(answer).into_parts();
-    if declared {
-        let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
-        return Ok(Buffered {
-            parts,
-            url,
-            body,
-            open: None,
-        });
-    }
-    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, max));
-    let reading = with_url(http::Response::new(limited), &url);
-    let body = reqwest::Response::from(reading).bytes().await?;
+    let body = if declared {
+        answer.bytes().await.map_err(Lost::Http)?
+    } else {
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = answer.chunk().await.map_err(Lost::Http)? {
+            if body.len().saturating_add(chunk.len()) > max {
+                return Err(Lost::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        body.freeze()
+    };
     Ok(Buffered {
-        parts,
-        url,
+        status,
+        headers,
         body,
         open: None,
     })

@@ -133,7 +133,6 @@ enum SpecCommand {
 /// `--version`: the command's, and the versions of the vendored specs it
 /// was built from.
 fn version() -> String {
-    use progenitor_client::ClientInfo;
     format!(
         "{} (specs: Lucca Office {}, Lucca Directory {}, Docutools users {})",
         env!("CARGO_PKG_VERSION"),

@@ -1,7 +1,7 @@
 //! From a spec's text to formatted Rust source: parse, rewrite, generate
 //! with progenitor (builder style), format with prettyplease.
 
-use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{CrateVers, GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
 use super::facts::{self, OperationRow};
@@ -109,8 +109,7 @@ pub fn generate_api(api: &Api, file: &str, text: &str) -> Result<Generated, Spec
         .with_derive("schemars::JsonSchema")
         .with_crate("chrono", CrateVers::Any, None)
         .with_crate("roster", CrateVers::Any, None)
-        .with_inner_type(quote::quote!(crate::Transport))
-        .with_hooks(HooksMode::Expected);
+        .with_inner_type(quote::quote!(crate::Transport));
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .map_err(|error| {
@@ -121,6 +120,12 @@ pub fn generate_api(api: &Api, file: &str, text: &str) -> Result<Generated, Spec
     })?;
     super::tolerate::tolerate(&mut syntax);
     let surface = super::surface::listing(&syntax, &touched);
+    super::calls::route(&mut syntax).map_err(|reason| {
+        SpecError::whole(
+            file,
+            format!("progenitor's output is not of the shape roster routes: {reason}"),
+        )
+    })?;
     let code = prettyplease::unparse(&syntax);
     // Every generated operation is named as the enum names it.
     let generated = operations.iter().filter(|row| {
@@ -133,7 +138,7 @@ pub fn generate_api(api: &Api, file: &str, text: &str) -> Result<Generated, Spec
                 .is_some()
     });
     for row in generated {
-        if !code.contains(&format!("operation_id: \"{}\"", row.name)) {
+        if !code.contains(&format!("crate::Operation::{};", row.variant())) {
             let pointer = child(
                 &child(
                     &child("/paths", &row.path),

@@ -5,6 +5,8 @@
 //! - [`rewrite`]: what progenitor cannot take, rewritten in memory, each
 //!   rewrite named and traced;
 //! - [`generate`]: progenitor's generation, formatted by prettyplease;
+//! - [`calls`]: every generated operation routed through roster's one
+//!   request path (progenitor's hooks unused);
 //! - [`facts`]: every operation (`roster::Operation`), and the names the
 //!   handwritten layer sends operations with (parts, query and path
 //!   parameters);
@@ -17,6 +19,7 @@
 //! - [`spec_error`]: a spec that cannot be generated, named by its JSON
 //!   pointer.
 
+pub mod calls;
 pub mod facts;
 pub mod generate;
 pub mod patch;

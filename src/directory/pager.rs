@@ -17,7 +17,6 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use progenitor_client::ClientInfo;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -289,7 +288,7 @@ impl<'a> Pager<'a> {
         }
         let request = self
             .client
-            .client()
+            .http()
             .get(call.url(self.client.baseurl(), &[]))
             .query(&pairs)
             .build()
@@ -297,8 +296,11 @@ impl<'a> Pager<'a> {
         self.requests += 1;
         let answer = self
             .client
-            .inner()
-            .send(self.client.client(), request, call, None)
+            .transport()
+            .call(
+                self.client.http(),
+                crate::transport::Outgoing::of(call, request),
+            )
             .await?;
         let list: RawList = answer.decode(parse_enveloped)?;
         Ok((list.items.unwrap_or_default(), list.count))

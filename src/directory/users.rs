@@ -5,7 +5,6 @@
 //! `execute()` runs a flow of several.
 
 use futures_util::{Stream, StreamExt};
-use progenitor_client::ClientInfo;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -18,19 +17,8 @@ use super::query::UserQuery;
 use super::types;
 use crate::error::HttpError;
 use crate::operation::Operation;
-use crate::retry::{Backoff, Resend};
-use crate::transport::Call;
-
-/// The handwritten `PUT /api/v3/users/{id}` (the generated `put_user` sends
-/// a typed body, which cannot say "clear this field"): idempotent, so the
-/// transport tries it again on transient failures.
-const UPDATE_CALL: Call = Call::new(Operation::PutUser, Resend::IdempotentWrite);
-
-/// The names of the two operations sent by hand, from the spec.
-use super::generated::names::{get_user as get, put_user as put};
-
-/// The complete mode's reads of the user it updates, as raw JSON.
-const READ_CALL: Call = Call::new(Operation::GetUser, Resend::Read);
+use crate::retry::Backoff;
+use crate::transport::Options;
 
 /// A users call failed.
 #[derive(Debug, thiserror::Error)]
@@ -146,28 +134,6 @@ pub fn parse_enveloped<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json
             serde_json::from_value(map.remove("data").unwrap_or_default())
         }
         other => serde_json::from_value(other),
-    }
-}
-
-/// A generated call's answer, or its body re-read with [`parse_enveloped`]
-/// when it is a bare object rather than the envelope.
-fn enveloped<T: DeserializeOwned, A>(
-    operation: Operation,
-    result: Result<A, super::Error>,
-    data: impl FnOnce(A) -> T,
-) -> Result<T, DirectoryError> {
-    match result {
-        Ok(answer) => Ok(data(answer)),
-        Err(progenitor_client::Error::InvalidResponsePayload(body, _)) => parse_enveloped(&body)
-            .map_err(|source| {
-                HttpError::InvalidAnswer {
-                    operation,
-                    body,
-                    source,
-                }
-                .into()
-            }),
-        Err(error) => Err(HttpError::generated(operation, error).into()),
     }
 }
 
@@ -297,9 +263,7 @@ impl GetUserRequest<'_> {
         if !self.fields.is_empty() {
             call = call.fields(self.fields.to_query()?);
         }
-        enveloped(Operation::GetUser, call.send().await, |answer| {
-            answer.into_inner().data
-        })
+        Ok(call.answer().await?.decode(parse_enveloped)?)
     }
 
     /// Sends the request, and also reads the tenant's extension fields
@@ -317,7 +281,7 @@ impl GetUserRequest<'_> {
         let record = Value::Object(raw);
         let user =
             serde_json::from_value(record.clone()).map_err(|source| HttpError::InvalidAnswer {
-                operation: READ_CALL.operation(),
+                operation: Operation::GetUser,
                 body: serde_json::to_vec(&record).unwrap_or_default().into(),
                 source,
             })?;
@@ -373,11 +337,9 @@ impl FindUserIdRequest<'_> {
             .fields("id,login")
             .paging("0,2")
             .former_employees(true)
-            .send()
-            .await;
-        let list = enveloped(Operation::ListUsers, answer, |answer| {
-            answer.into_inner().data
-        })?;
+            .answer()
+            .await?;
+        let list: types::UserList = answer.decode(parse_enveloped)?;
         let ids: Vec<i64> = list
             .items
             .iter()
@@ -486,47 +448,40 @@ impl Client {
         retries: Option<Backoff>,
         fields: &Fields,
     ) -> Result<types::User, DirectoryError> {
-        let call = match retries {
-            Some(retries) => UPDATE_CALL.retries(retries),
-            None => UPDATE_CALL,
-        };
-        let mut request = self
-            .client()
-            .put(UPDATE_CALL.url(self.baseurl(), &[(put::path::ID, &id)]))
-            .json(&body);
+        let mut call = self
+            .put_user()
+            .id(path_id(id)?)
+            .raw_body(Value::Object(body.clone()))
+            .options(Options {
+                retries,
+                ..Options::default()
+            });
         if !fields.is_empty() {
-            request = request.query(&[(put::query::FIELDS, fields.to_query()?)]);
+            call = call.fields(fields.to_query()?);
         }
-        let request = request
-            .build()
-            .map_err(|error| HttpError::from_reqwest(call.operation(), error))?;
-        let answer = self
-            .inner()
-            .send(self.client(), request, call, None)
-            .await
-            .map_err(|source| {
-                // Refused for lacking required fields: a 400 whose body says
-                // "required" or names a field the partial body lacked.
-                let missing = missing_required(&body);
-                let refused = source.status().is_some_and(|status| status.as_u16() == 400);
-                let text = source
-                    .body()
-                    .map(|body| String::from_utf8_lossy(body.bytes()).to_lowercase())
-                    .unwrap_or_default();
-                let about_missing = text.contains("required")
-                    || missing
-                        .iter()
-                        .any(|name| mentions(&text, &name.to_lowercase()));
-                if mode == UpdateMode::Partial && refused && about_missing && !missing.is_empty() {
-                    DirectoryError::PartialRefused {
-                        user: id,
-                        missing,
-                        source,
-                    }
-                } else {
-                    source.into()
+        let answer = call.answer().await.map_err(|source| {
+            // Refused for lacking required fields: a 400 whose body says
+            // "required" or names a field the partial body lacked.
+            let missing = missing_required(&body);
+            let refused = source.status().is_some_and(|status| status.as_u16() == 400);
+            let text = source
+                .body()
+                .map(|body| String::from_utf8_lossy(body.bytes()).to_lowercase())
+                .unwrap_or_default();
+            let about_missing = text.contains("required")
+                || missing
+                    .iter()
+                    .any(|name| mentions(&text, &name.to_lowercase()));
+            if mode == UpdateMode::Partial && refused && about_missing && !missing.is_empty() {
+                DirectoryError::PartialRefused {
+                    user: id,
+                    missing,
+                    source,
                 }
-            })?;
+            } else {
+                source.into()
+            }
+        })?;
         Ok(answer.decode(parse_enveloped)?)
     }
 }
@@ -538,15 +493,11 @@ impl Client {
         id: i64,
         fields: &str,
     ) -> Result<serde_json::Map<String, Value>, DirectoryError> {
-        let request = self
-            .client()
-            .get(READ_CALL.url(self.baseurl(), &[(get::path::ID, &id)]))
-            .query(&[(get::query::FIELDS, fields)])
-            .build()
-            .map_err(|error| HttpError::from_reqwest(READ_CALL.operation(), error))?;
         let answer = self
-            .inner()
-            .send(self.client(), request, READ_CALL, None)
+            .get_user()
+            .id(path_id(id)?)
+            .fields(fields)
+            .answer()
             .await?;
         Ok(answer.decode(parse_enveloped)?)
     }

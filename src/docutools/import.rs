@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use bytes::Bytes;
-use progenitor_client::ClientInfo;
 use reqwest::multipart::{Form, Part};
 
 use super::Client;
@@ -16,7 +15,6 @@ use super::split::{SplitError, split};
 use super::types;
 use crate::error::HttpError;
 use crate::file_name::CsvFileName;
-use crate::operation::Operation;
 use crate::retry::Resend;
 use crate::transport::Call;
 
@@ -35,9 +33,6 @@ const UPLOAD_CALL: Call = Call::new(spec::OPERATION, Resend::AfterAuthRefusal);
 /// The correct spelling of the documented `langauge` parameter, sent beside
 /// it: not in the spec (it documents only the misspelling), so named here.
 const FIXED_LANGUAGE: &str = "language";
-
-/// The generated import's operation, for its errors.
-const IMPORT_OPERATION: Operation = Operation::ImportUsersFromFile;
 
 /// A users CSV file ready to upload: UTF-8 text (decoded from its original
 /// encoding), its delimiter and file name.
@@ -273,7 +268,7 @@ impl UploadUsersFileRequest<'_> {
                     .mime_str("text/csv")
                     .expect("text/csv is a valid MIME type");
             client
-                .client()
+                .http()
                 .post(UPLOAD_CALL.url(client.baseurl(), &[]))
                 .query(&query)
                 .multipart(Form::new().part(spec::parts::FILE, part))
@@ -283,9 +278,10 @@ impl UploadUsersFileRequest<'_> {
             .map_err(|error| HttpError::from_reqwest(UPLOAD_CALL.operation(), error))
             .map_err(DocutoolsError::Upload)?;
         let rebuild = || build().ok();
+        let outgoing = crate::transport::Outgoing::of(UPLOAD_CALL, request).rebuilt_by(&rebuild);
         let answer = client
-            .inner()
-            .send(client.client(), request, UPLOAD_CALL, Some(&rebuild))
+            .transport()
+            .call(client.http(), outgoing)
             .await
             .map_err(DocutoolsError::Upload)?;
         answer.json().map_err(DocutoolsError::Upload)
@@ -329,24 +325,22 @@ impl ImportUsersRequest<'_> {
             call = call.file_encoding(encoding.clone());
         }
         tracing::info!(file_id = %file.id, unmapped = ?report.unmapped, "importing users");
-        let users = call.send().await.map_err(|error| {
-            match HttpError::generated(IMPORT_OPERATION, error) {
-                source @ HttpError::InvalidAnswer { .. } => {
-                    let raw = source.answer_json();
-                    DocutoolsError::AppliedUnread {
-                        file_id: file.id,
-                        count: raw.as_ref().and_then(|raw| raw.as_array().map(Vec::len)),
-                        raw: raw.map(Box::new),
-                        source,
-                    }
-                }
-                source => DocutoolsError::Import {
+        let users = call.send().await.map_err(|error| match error {
+            source @ HttpError::InvalidAnswer { .. } => {
+                let raw = source.answer_json();
+                DocutoolsError::AppliedUnread {
                     file_id: file.id,
+                    count: raw.as_ref().and_then(|raw| raw.as_array().map(Vec::len)),
+                    raw: raw.map(Box::new),
                     source,
-                },
+                }
             }
+            source => DocutoolsError::Import {
+                file_id: file.id,
+                source,
+            },
         })?;
-        Ok((report, users.into_inner()))
+        Ok((report, users))
     }
 }
 

@@ -623,7 +623,7 @@ impl PreparedImport<'_> {
 
     #[cfg(feature = "journal")]
     fn tenant(&self) -> String {
-        progenitor_client::ClientInfo::baseurl(self.request.client).to_owned()
+        self.request.client.baseurl().to_owned()
     }
 
     /// The outcome of `part`'s earlier creation, waited for without sending

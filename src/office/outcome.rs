@@ -15,8 +15,8 @@ use super::upload::ImportMode;
 use super::wait::ImportOutcome;
 use super::{Client, types};
 use crate::error::HttpError;
-use crate::retry::Resend;
-use crate::transport::Call;
+use crate::operation::Operation;
+use crate::transport::Options;
 
 /// How many descriptions of each summary an outcome keeps by default (the
 /// rest are counted by the summary's `count`, and passed to the callback).
@@ -48,26 +48,30 @@ pub(crate) async fn read_outcome(
     client: &Client,
     summary_id: uuid::Uuid,
     mode: ImportMode,
+    options: Options,
     descriptions: &mut Descriptions<'_, '_>,
 ) -> Result<ImportOutcome, HttpError> {
-    use super::generated::names::{
-        get_office_api_imports_user_locations_analysis as analysis,
-        get_office_api_imports_user_locations_results as results,
-    };
-    use progenitor_client::ClientInfo;
-    let (operation, summary) = match mode {
-        ImportMode::Simulate => (analysis::OPERATION, analysis::query::SUMMARY_ID),
-        ImportMode::Create => (results::OPERATION, results::query::SUMMARY_ID),
-    };
-    let call = Call::new(operation, Resend::Read);
     let id = summary_id.to_string();
-    let request = client
-        .client()
-        .get(call.url(client.baseurl(), &[]))
-        .query(&[(summary, id.as_str())])
-        .build()
-        .map_err(|error| HttpError::from_reqwest(operation, error))?;
-    let body = client.inner().open(client.client(), request, call).await?;
+    let (operation, body) = match mode {
+        ImportMode::Simulate => (
+            Operation::GetOfficeApiImportsUserLocationsAnalysis,
+            client
+                .get_office_api_imports_user_locations_analysis()
+                .summary_id(&id)
+                .options(options)
+                .open()
+                .await?,
+        ),
+        ImportMode::Create => (
+            Operation::GetOfficeApiImportsUserLocationsResults,
+            client
+                .get_office_api_imports_user_locations_results()
+                .summary_id(&id)
+                .options(options)
+                .open()
+                .await?,
+        ),
+    };
     let stream = http_body_util::BodyDataStream::new(body).map_err(io::Error::other);
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(1024);

@@ -11,7 +11,6 @@ use futures_util::future::BoxFuture;
 
 use super::{Client, types};
 use crate::error::HttpError;
-use crate::operation::Operation;
 
 /// The largest `limit` of the newer documents, and the pager's default.
 pub const NEWER_MAX_LIMIT: u32 = 1000;
@@ -42,11 +41,8 @@ impl Client {
                     .page(page)
                     .limit(limit)
                     .send()
-                    .await
-                    .map_err(|error| {
-                        HttpError::generated(Operation::GetOfficeApiWorkLocations, error)
-                    })?;
-                Ok(answer.into_inner().items)
+                    .await?;
+                Ok(answer.items)
             })
         })
     }
@@ -60,11 +56,8 @@ impl Client {
                     .page(page)
                     .limit(limit)
                     .send()
-                    .await
-                    .map_err(|error| {
-                        HttpError::generated(Operation::GetOfficeApiUserLocations, error)
-                    })?;
-                Ok(answer.into_inner().items)
+                    .await?;
+                Ok(answer.items)
             })
         })
     }

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use progenitor_client::ClientInfo;
 use reqwest::multipart::{Form, Part};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
@@ -330,7 +329,7 @@ pub(crate) async fn send_import(
     ];
     tracing::info!(?mode, ?existing, file = %upload.file_name, length = ?upload.length, "sending a user-location import");
     let request = client
-        .client()
+        .http()
         .post(IMPORT_CALL.url(client.baseurl(), &[]))
         .query(&query)
         .multipart(upload.into_form())
@@ -339,8 +338,11 @@ pub(crate) async fn send_import(
             UploadError::NotSent(HttpError::from_reqwest(IMPORT_CALL.operation(), error))
         })?;
     let sent = client
-        .inner()
-        .send(client.client(), request, IMPORT_CALL, None)
+        .transport()
+        .call(
+            client.http(),
+            crate::transport::Outgoing::of(IMPORT_CALL, request),
+        )
         .await;
     let answer = match sent {
         Ok(answer) => answer,

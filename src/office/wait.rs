@@ -12,7 +12,6 @@ use super::types;
 use super::upload::{ImportMode, ImportStarted};
 use crate::error::HttpError;
 use crate::limiter::later;
-use crate::operation::Operation;
 use crate::retry::{Next, Resend, decide};
 
 /// How the waiter polls. Every delay is configurable so that tests run in
@@ -368,7 +367,7 @@ impl<'a> WaitForImport<'a> {
         };
         // Each poll is the waiter's own: no transport retry (the schedule
         // is here), and nothing past the deadline.
-        let scope = crate::transport::Scope {
+        let options = crate::transport::Options {
             deadline: Some(poller.schedule.deadline),
             retries: Some(crate::retry::Backoff::NONE),
         };
@@ -376,20 +375,16 @@ impl<'a> WaitForImport<'a> {
         let id = summary_id.to_string();
         loop {
             poller.polls += 1;
-            let answer = scope
-                .run(
-                    self.client
-                        .get_office_api_imports_user_locations_progress()
-                        .summary_id(&id)
-                        .send(),
-                )
-                .await
-                .map_err(|error| {
-                    HttpError::generated(Operation::GetOfficeApiImportsUserLocationsProgress, error)
-                });
+            let answer = self
+                .client
+                .get_office_api_imports_user_locations_progress()
+                .summary_id(&id)
+                .options(options)
+                .send()
+                .await;
             let hint = match answer {
                 Ok(answer) => {
-                    let value = i64::from(answer.into_inner().progress);
+                    let value = i64::from(answer.progress);
                     let Some(percent) = u8::try_from(value).ok().filter(|percent| *percent <= 100)
                     else {
                         return Err(WaitError::ProgressOutOfRange {
@@ -425,14 +420,8 @@ impl<'a> WaitForImport<'a> {
                 keep: self.keep_descriptions,
                 each: self.on_description.as_deref_mut(),
             };
-            let outcome = scope
-                .run(read_outcome(
-                    self.client,
-                    summary_id,
-                    mode,
-                    &mut descriptions,
-                ))
-                .await;
+            let outcome =
+                read_outcome(self.client, summary_id, mode, options, &mut descriptions).await;
             let error = match outcome {
                 Ok(outcome) => return Ok(outcome),
                 Err(error @ HttpError::InvalidAnswer { .. }) => {

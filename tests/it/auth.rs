@@ -20,8 +20,7 @@ async fn office_sends_the_lucca_application_header() {
         .summary_id("51564472-08cc-4410-94cc-a2b67f77f980")
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
 
     assert_eq!(progress.progress, 42);
     let request = request.await.unwrap();
@@ -51,8 +50,7 @@ async fn directory_sends_the_lucca_application_header() {
         .fields("id,name")
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
 
     assert_eq!(user.data.id, Some(416));
     let request = request.await.unwrap();
@@ -82,8 +80,7 @@ async fn docutools_sends_a_bearer_token() {
         .body(mapping)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
 
     assert!(users.is_empty());
     let request = request.await.unwrap();

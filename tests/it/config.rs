@@ -192,7 +192,7 @@ async fn the_request_timeout_applies() {
         .unwrap_err();
 
     match error {
-        roster::office::Error::CommunicationError(error) => assert!(error.is_timeout(), "{error}"),
+        roster::HttpError::NoAnswer { source, .. } => assert!(source.is_timeout(), "{source}"),
         other => panic!("expected a timeout, got {other:?}"),
     }
     drop(listener);

@@ -189,22 +189,19 @@ async fn office_flows_pass_prism_validation() {
         .limit(10)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let locations = office
         .get_office_api_user_locations()
         .limit(100)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let one = office
         .get_office_api_user_locations_id()
         .id(locations.items[0].id)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
 
     assert!(matches!(rejected, CheckedImport::Rejected { .. }));
     assert!(matches!(created, CheckedImport::Created { .. }));
@@ -300,41 +297,27 @@ async fn the_sdk_parses_every_documented_example_from_prism_mock() {
         .summary_id(&id)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let analysis = office
         .get_office_api_imports_user_locations_analysis()
         .summary_id(&id)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let results = office
         .get_office_api_imports_user_locations_results()
         .summary_id(&id)
         .send()
         .await
-        .unwrap()
-        .into_inner();
-    let places = office
-        .get_office_api_work_locations()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let locations = office
-        .get_office_api_user_locations()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
+    let places = office.get_office_api_work_locations().send().await.unwrap();
+    let locations = office.get_office_api_user_locations().send().await.unwrap();
     let one = office
         .get_office_api_user_locations_id()
         .id(9002)
         .send()
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(progress.progress, 42);
     assert_eq!(analysis.error_lines[0].line_number, Some(3));
     assert_eq!(

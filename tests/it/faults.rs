@@ -342,7 +342,7 @@ async fn connection_refused() {
     );
     let result = office.get_office_api_work_locations().send().await;
     assert!(
-        matches!(result, Err(office::Error::CommunicationError(_))),
+        matches!(result, Err(roster::HttpError::NotSent { .. })),
         "{result:?}"
     );
 }

@@ -305,12 +305,6 @@ async fn a_generated_call_with_an_operation_timeout_hands_back_a_long_retry_afte
             .summary_id(&id)
             .send()
             .await
-            .map_err(|error| {
-                HttpError::generated(
-                    roster::Operation::GetOfficeApiImportsUserLocationsProgress,
-                    error,
-                )
-            })
     };
     let start = tokio::time::Instant::now();
 
@@ -371,12 +365,6 @@ async fn a_generated_retry_the_limit_would_delay_past_the_deadline_hands_back_th
         .summary_id(&id)
         .send()
         .await
-        .map_err(|error| {
-            HttpError::generated(
-                roster::Operation::GetOfficeApiImportsUserLocationsProgress,
-                error,
-            )
-        })
         .unwrap_err();
 
     assert_eq!(

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use futures_util::StreamExt;
-use progenitor_client::ClientInfo;
 use serde_json::{Map, Value};
 
 use super::super::Client;

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use progenitor_client::ClientInfo;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -346,7 +345,7 @@ impl PlanSyncRequest<'_> {
             })
             .collect();
         let requests = apply_requests(client, &changes, mode)?;
-        let rate = client.inner().limiter().map(|limiter| limiter.limit());
+        let rate = client.transport().limiter().map(|limiter| limiter.limit());
         Ok(SyncPlan {
             tenant: client.baseurl().to_owned(),
             mode,
