@@ -16,7 +16,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap};
+use reqwest::header::AUTHORIZATION;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -186,6 +186,10 @@ impl Invalid {
 /// (a partial update's changes).
 #[derive(serde::Serialize)]
 #[serde(untagged)]
+#[cfg_attr(
+    not(any(feature = "directory", feature = "docutools")),
+    allow(dead_code)
+)]
 pub(crate) enum JsonBody<T> {
     /// The spec's type.
     Typed(T),
@@ -196,8 +200,7 @@ pub(crate) enum JsonBody<T> {
 
 /// An answer read whole (or, for a streamed call's success, opened).
 struct Buffered {
-    status: StatusCode,
-    headers: HeaderMap,
+    parts: http::response::Parts,
     body: Bytes,
     /// A success to a streamed call: its body, unread (`body` is then
     /// empty).
@@ -277,7 +280,7 @@ impl Failure {
         };
         let refused_after_401 = matches!(
             (&unsent, last.as_ref()),
-            (Unsent::Auth(_), Ok(answer)) if answer.status == StatusCode::UNAUTHORIZED
+            (Unsent::Auth(_), Ok(answer)) if answer.parts.status == StatusCode::UNAUTHORIZED
         );
         if refused_after_401 {
             return Err(Self::UnsentAgain { unsent, last });
@@ -353,11 +356,11 @@ impl Transport {
             .await
             .or_else(Failure::settle)
             .map_err(|failure| failure.into_http(operation))?;
-        if !answer.status.is_success() {
+        if !answer.parts.status.is_success() {
             return Err(HttpError::Status {
                 operation,
-                status: answer.status,
-                retry_after: retry_after(&answer.headers, SystemTime::now()),
+                status: answer.parts.status,
+                retry_after: retry_after(&answer.parts.headers, SystemTime::now()),
                 body: ErrorBody::new(answer.body),
             });
         }
@@ -476,13 +479,11 @@ impl Transport {
             let result = match http.execute(request).await {
                 Ok(answer) if call.stream && answer.status().is_success() => {
                     span.record("status", answer.status().as_u16());
-                    let status = answer.status();
-                    let headers = answer.headers().clone();
+                    let (parts, body) = http::Response::<reqwest::Body>::from(answer).into_parts();
                     return Ok(Buffered {
-                        status,
-                        headers,
+                        parts,
                         body: Bytes::new(),
-                        open: Some(reqwest::Body::from(answer)),
+                        open: Some(body),
                     });
                 }
                 Ok(answer) => {
@@ -493,8 +494,8 @@ impl Transport {
             };
             let seen = match &result {
                 Ok(answer) => Seen::Answer {
-                    status: answer.status,
-                    retry_after: retry_after(&answer.headers, SystemTime::now()),
+                    status: answer.parts.status,
+                    retry_after: retry_after(&answer.parts.headers, SystemTime::now()),
                 },
                 Err(Lost::Http(error)) if error.is_connect() => Seen::NotConnected,
                 // Too large once, too large again: never worth another try.
@@ -590,29 +591,31 @@ impl crate::token::Exchange for Transport {
 }
 
 /// Reads `answer` whole, failing once it passes `max` bytes.
-async fn buffer(mut answer: reqwest::Response, max: usize) -> Result<Buffered, Lost> {
-    let status = answer.status();
-    let headers = answer.headers().clone();
+async fn buffer(answer: reqwest::Response, max: usize) -> Result<Buffered, Lost> {
+    use http_body_util::BodyExt;
     // A declared length within the bound: hyper holds the body to it, so it
     // is read in one piece (the common case).
     let declared = answer
         .content_length()
         .is_some_and(|length| usize::try_from(length).is_ok_and(|length| length <= max));
+    let (parts, mut body) = http::Response::<reqwest::Body>::from(answer).into_parts();
     let body = if declared {
-        answer.bytes().await.map_err(Lost::Http)?
+        body.collect().await.map_err(Lost::Http)?.to_bytes()
     } else {
-        let mut body = bytes::BytesMut::new();
-        while let Some(chunk) = answer.chunk().await.map_err(Lost::Http)? {
-            if body.len().saturating_add(chunk.len()) > max {
+        let mut read = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map_err(Lost::Http)?.into_data() else {
+                continue;
+            };
+            if read.len().saturating_add(data.len()) > max {
                 return Err(Lost::TooLarge);
             }
-            body.extend_from_slice(&chunk);
+            read.extend_from_slice(&data);
         }
-        body.freeze()
+        read.freeze()
     };
     Ok(Buffered {
-        status,
-        headers,
+        parts,
         body,
         open: None,
     })

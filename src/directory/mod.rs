@@ -14,6 +14,8 @@
 crate::generated_api!("directory", crate::credentials::Lucca);
 
 mod complete;
+mod envelope;
+mod error;
 mod fields;
 mod pager;
 mod patch;
@@ -22,6 +24,8 @@ mod sync;
 mod users;
 
 pub use complete::{REQUIRED_FIELDS, UpdateMode};
+pub use envelope::parse_enveloped;
+pub use error::DirectoryError;
 pub use fields::{Fields, FieldsError};
 pub use patch::{ExtensionKey, Extensions, PatchError, UserPatch};
 pub use query::{
@@ -33,6 +37,6 @@ pub use sync::{
     RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin, UserChange,
 };
 pub use users::{
-    BulkReport, BulkUpdateRequest, DirectoryError, FindUserIdRequest, GetUserRequest,
-    ListUsersRequest, UpdateOutcome, UpdateUserRequest, UserRef, parse_enveloped,
+    BulkReport, BulkUpdateRequest, FindUserIdRequest, GetUserRequest, ListUsersRequest,
+    UpdateOutcome, UpdateUserRequest, UserRef,
 };

@@ -21,8 +21,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::Client;
+use super::envelope::parse_enveloped;
+use super::error::DirectoryError;
 use super::query::{OrderBy, Param, UserQuery, chunk_values};
-use super::users::{DirectoryError, parse_enveloped};
 use crate::error::HttpError;
 use crate::operation::Operation;
 use crate::retry::Resend;

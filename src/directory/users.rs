@@ -5,108 +5,21 @@
 //! `execute()` runs a flow of several.
 
 use futures_util::{Stream, StreamExt};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Client;
 use super::complete::{UpdateMode, complete_body, missing_required, read_selection};
-use super::fields::{Fields, FieldsError};
+use super::envelope::parse_enveloped;
+use super::error::DirectoryError;
+use super::fields::Fields;
 use super::pager::{Pager, Record, typed};
-use super::patch::{Extensions, PatchError, UserPatch};
+use super::patch::{Extensions, UserPatch};
 use super::query::UserQuery;
 use super::types;
 use crate::error::HttpError;
 use crate::operation::Operation;
 use crate::retry::Backoff;
 use crate::transport::Options;
-
-/// A users call failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DirectoryError {
-    /// The `fields` selection cannot be sent.
-    #[error("invalid fields selection")]
-    Fields(#[from] FieldsError),
-    /// A filter value holds a `,`, which Lucca reads as a list separator;
-    /// nothing was sent.
-    #[error(transparent)]
-    CommaInValue(#[from] super::query::CommaInValue),
-    /// A listing could not go on: the server kept answering users already
-    /// given (it ignores the offset) and the order is not by id, so the
-    /// pager cannot go on by id either.
-    #[error(
-        "the listing stopped after {given} user(s) of {total:?}: the server repeats pages (it ignores the offset); order by id to read them all"
-    )]
-    IncompleteListing {
-        /// Users given.
-        given: u64,
-        /// The total the server announced, if any.
-        total: Option<u64>,
-    },
-    /// A user id must be 1 or more; nothing was sent.
-    #[error("{id} is not a user id (ids start at 1)")]
-    InvalidId {
-        /// The id given.
-        id: i64,
-    },
-    /// The update holds an invalid value; nothing was sent.
-    #[error("invalid update of user {user}; nothing was sent")]
-    Patch {
-        /// The user.
-        user: i64,
-        /// The field and what is wrong.
-        #[source]
-        source: PatchError,
-    },
-    /// A request failed.
-    #[error(transparent)]
-    Http(#[from] HttpError),
-    /// Several users have this login.
-    #[error("{count} users have the login {login:?}")]
-    AmbiguousLogin {
-        /// The login.
-        login: String,
-        /// How many users have it.
-        count: usize,
-    },
-    /// No user has this login.
-    #[error("no user has the login {login:?}")]
-    UnknownLogin {
-        /// The login.
-        login: String,
-    },
-    /// A partial update was refused, and it lacks fields the reference page
-    /// marks required: this tenant wants whole bodies
-    /// ([`UpdateMode::Complete`]). Nothing was changed.
-    #[error(
-        "the partial update of user {user} was refused; it lacks the required {missing:?}: \
-         this tenant wants whole bodies (UpdateMode::Complete)"
-    )]
-    PartialRefused {
-        /// The user.
-        user: i64,
-        /// The required fields the body lacked.
-        missing: Vec<&'static str>,
-        /// The refusal.
-        #[source]
-        source: HttpError,
-    },
-    /// The user changed between the complete update's read and its write
-    /// (or its `modifiedAt` could not be read, so no change can be ruled
-    /// out): nothing was written, so no change is overwritten. Read again
-    /// and decide.
-    #[error(
-        "user {user} changed while being updated (modifiedAt {read:?}, then {now:?}); nothing was written"
-    )]
-    ConcurrentChange {
-        /// The user.
-        user: i64,
-        /// `modifiedAt` at the read.
-        read: Option<String>,
-        /// `modifiedAt` just before the write.
-        now: Option<String>,
-    },
-}
 
 /// Whether `text` names `word` as a word of its own (`mail`, not the
 /// `mail` of `personalemail`).
@@ -124,17 +37,6 @@ fn path_id(id: i64) -> Result<std::num::NonZeroU64, DirectoryError> {
         .ok()
         .and_then(std::num::NonZeroU64::new)
         .ok_or(DirectoryError::InvalidId { id })
-}
-
-/// Parses `{"data": T}` or a bare `T` (both appear in Lucca's documentation).
-pub fn parse_enveloped<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
-    let value: Value = serde_json::from_slice(body)?;
-    match value {
-        Value::Object(mut map) if map.contains_key("data") => {
-            serde_json::from_value(map.remove("data").unwrap_or_default())
-        }
-        other => serde_json::from_value(other),
-    }
 }
 
 /// Which user an update is for.

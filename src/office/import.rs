@@ -8,13 +8,14 @@ use std::sync::Arc;
 use super::Client;
 use super::csv_check::{CsvCheckError, CsvSummary};
 use super::csv_write::{CsvWriteError, validate_row};
+use super::outcome::{ImportOutcome, PartialOutcome};
 use super::row::UserLocationRow;
 use super::snapshot::{ENVELOPE_MARGIN, ImportPart, PLATFORM_LIMIT, Snapshot, SnapshotError};
 use super::types;
 use super::upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, send_import,
 };
-use super::wait::{ImportOutcome, PartialOutcome, Progress, WaitError, WaitForImport, WaitOptions};
+use super::wait::{Progress, WaitError, WaitForImport, WaitOptions};
 use bytes::Bytes;
 
 /// The import operations `roster` adds to [`office::Client`](Client).

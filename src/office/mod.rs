@@ -42,9 +42,9 @@ pub use import::{
 };
 #[cfg(feature = "journal")]
 pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};
-pub use outcome::KEPT_DESCRIPTIONS;
+pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
 pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError};
 pub use upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
 };
-pub use wait::{ImportOutcome, PartialOutcome, Progress, WaitError, WaitForImport, WaitOptions};
+pub use wait::{Progress, WaitError, WaitForImport, WaitOptions};

@@ -3,6 +3,8 @@
 //! megabytes. Counts, error lines and warning lines are kept; descriptions
 //! go to a callback and are kept up to a bound. So the outcome of an import
 //! of any size is read, in flat memory, and never lost to the answer bound.
+//! What an import ended with ([`ImportOutcome`]) is defined here; the
+//! waiter (`wait.rs`) polls until there is one to read.
 
 use std::fmt;
 use std::io::{self, BufReader, Read};
@@ -12,11 +14,74 @@ use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::upload::ImportMode;
-use super::wait::ImportOutcome;
 use super::{Client, types};
 use crate::error::HttpError;
 use crate::operation::Operation;
 use crate::transport::Options;
+
+/// What an import ended with. Deliberately not `#[non_exhaustive]`, as
+/// [`CheckedImport`](super::CheckedImport): a new outcome must fail your
+/// `match` to compile.
+#[derive(Debug)]
+pub enum ImportOutcome {
+    /// The analysis of a simulation.
+    Analysis(types::ImportAnalysis),
+    /// The results of a creation.
+    Results(types::ImportResults),
+    /// The import is done (its progress reached 100), but its analysis or
+    /// results did not read into the typed model: what could be read, and
+    /// the raw answer. A creation in this state **was applied**.
+    ReadPartially(PartialOutcome),
+}
+
+/// An import's outcome read as far as it could be: the import is done.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct PartialOutcome {
+    /// Simulation or creation (a creation was applied).
+    pub mode: ImportMode,
+    /// The import.
+    pub summary_id: uuid::Uuid,
+    /// User locations created (or, simulated, to create), if that count
+    /// could be read.
+    pub created: Option<i64>,
+    /// User locations deleted (or to delete), if that count could be read.
+    pub deleted: Option<i64>,
+    /// How many error lines the answer holds, if they could be counted.
+    pub error_lines: Option<usize>,
+    /// The answer as JSON, when it was JSON.
+    pub raw: Option<serde_json::Value>,
+    /// Why it did not read into the typed model (its body is the raw answer).
+    pub error: HttpError,
+}
+
+impl PartialOutcome {
+    pub(crate) fn new(mode: ImportMode, summary_id: uuid::Uuid, error: HttpError) -> Self {
+        let raw = error.answer_json();
+        let (created_key, deleted_key) = match mode {
+            ImportMode::Simulate => (
+                "validUserLocationsToCreateSummary",
+                "userLocationsToDeleteSummary",
+            ),
+            ImportMode::Create => ("userLocationsCreatedSummary", "userLocationsDeletedSummary"),
+        };
+        let count = |key: &str| {
+            let count = raw.as_ref()?.get(key)?.get("count")?;
+            crate::tolerant::integer::<_, i64>(count).ok()
+        };
+        Self {
+            mode,
+            summary_id,
+            created: count(created_key),
+            deleted: count(deleted_key),
+            error_lines: raw
+                .as_ref()
+                .and_then(|raw| raw.get("errorLines")?.as_array().map(Vec::len)),
+            raw,
+            error,
+        }
+    }
+}
 
 /// How many descriptions of each summary an outcome keeps by default (the
 /// rest are counted by the summary's `count`, and passed to the callback).

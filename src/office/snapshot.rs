@@ -20,8 +20,8 @@ use crate::file_name::CsvFileName;
 use crate::file_stamp::FileStamp;
 
 /// Lucca answers `413` to payloads over 100 MB (Lucca's API reference,
-/// "Rate limits and sizes"; see `../shared/api-facts.md`), read as decimal
-/// megabytes, the stricter reading.
+/// "Rate limits and sizes"), read as decimal megabytes, the stricter
+/// reading.
 pub const PLATFORM_LIMIT: u64 = 100_000_000;
 
 /// What the multipart envelope adds to a part's bytes (boundaries, the

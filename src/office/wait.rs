@@ -7,8 +7,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::Client;
-use super::outcome::{Descriptions, KEPT_DESCRIPTIONS, read_outcome};
-use super::types;
+use super::outcome::{
+    Descriptions, ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome, read_outcome,
+};
 use super::upload::{ImportMode, ImportStarted};
 use crate::error::HttpError;
 use crate::limiter::later;
@@ -78,70 +79,6 @@ pub struct Progress {
     pub polls: u32,
     /// Time since the waiter started.
     pub elapsed: Duration,
-}
-
-/// What an import ended with. Deliberately not `#[non_exhaustive]`, as
-/// [`CheckedImport`](super::CheckedImport): a new outcome must fail your
-/// `match` to compile.
-#[derive(Debug)]
-pub enum ImportOutcome {
-    /// The analysis of a simulation.
-    Analysis(types::ImportAnalysis),
-    /// The results of a creation.
-    Results(types::ImportResults),
-    /// The import is done (its progress reached 100), but its analysis or
-    /// results did not read into the typed model: what could be read, and
-    /// the raw answer. A creation in this state **was applied**.
-    ReadPartially(PartialOutcome),
-}
-
-/// An import's outcome read as far as it could be: the import is done.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct PartialOutcome {
-    /// Simulation or creation (a creation was applied).
-    pub mode: ImportMode,
-    /// The import.
-    pub summary_id: uuid::Uuid,
-    /// User locations created (or, simulated, to create), if that count
-    /// could be read.
-    pub created: Option<i64>,
-    /// User locations deleted (or to delete), if that count could be read.
-    pub deleted: Option<i64>,
-    /// How many error lines the answer holds, if they could be counted.
-    pub error_lines: Option<usize>,
-    /// The answer as JSON, when it was JSON.
-    pub raw: Option<serde_json::Value>,
-    /// Why it did not read into the typed model (its body is the raw answer).
-    pub error: HttpError,
-}
-
-impl PartialOutcome {
-    fn new(mode: ImportMode, summary_id: uuid::Uuid, error: HttpError) -> Self {
-        let raw = error.answer_json();
-        let (created_key, deleted_key) = match mode {
-            ImportMode::Simulate => (
-                "validUserLocationsToCreateSummary",
-                "userLocationsToDeleteSummary",
-            ),
-            ImportMode::Create => ("userLocationsCreatedSummary", "userLocationsDeletedSummary"),
-        };
-        let count = |key: &str| {
-            let count = raw.as_ref()?.get(key)?.get("count")?;
-            crate::tolerant::integer::<_, i64>(count).ok()
-        };
-        Self {
-            mode,
-            summary_id,
-            created: count(created_key),
-            deleted: count(deleted_key),
-            error_lines: raw
-                .as_ref()
-                .and_then(|raw| raw.get("errorLines")?.as_array().map(Vec::len)),
-            raw,
-            error,
-        }
-    }
 }
 
 /// The waiter stopped without an outcome.

@@ -26,6 +26,7 @@ mod public_api;
 mod raw;
 #[cfg(feature = "redis")]
 mod redis_server;
+mod repository;
 mod security;
 #[cfg(feature = "redis")]
 mod shared;

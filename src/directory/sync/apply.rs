@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 
 use super::super::Client;
 use super::super::complete::{UpdateMode, complete_body};
+use super::super::error::DirectoryError;
 use super::super::fields::Fields;
 use super::super::pager::{Pager, Record};
-use super::super::users::DirectoryError;
 use super::SyncError;
 use super::plan::{SyncPlan, UserChange, fresh_query};
 

@@ -30,7 +30,7 @@ pub use plan::{
     UnknownLogin, UserChange,
 };
 
-use super::users::DirectoryError;
+use super::error::DirectoryError;
 
 /// Where a place in the export is: `employees.csv:3` or `record 3`.
 fn place(file: Option<&PathBuf>, line: u64) -> String {
