@@ -399,7 +399,8 @@ fn answer_type(output: &ReturnType) -> Option<Type> {
     first_argument(ok, "ResponseValue").cloned()
 }
 
-fn first_argument<'t>(ty: &'t Type, outer: &str) -> Option<&'t Type> {
+/// The first type argument of `ty` when it is `outer<…>` (`Result<T, E>` → `T`).
+pub(crate) fn first_argument<'t>(ty: &'t Type, outer: &str) -> Option<&'t Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if last.ident != outer {

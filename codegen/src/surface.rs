@@ -39,18 +39,7 @@ fn shown(ty: &Type) -> String {
 
 /// The inner `T` of `Result<T, String>` (the generated builders' fields).
 fn result_inner(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-        return None;
-    };
-    arguments.args.iter().find_map(|argument| match argument {
-        syn::GenericArgument::Type(inner) => Some(inner),
-        _ => None,
-    })
+    super::calls::first_argument(ty, "Result")
 }
 
 fn is_public(visibility: &syn::Visibility) -> bool {
