@@ -7,8 +7,8 @@ use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, CsvCheckError, CsvSource, ExistingLocations, ImportError, ImportJournal,
-    ImportMode, JournalError, JournalState, Resolution, SnapshotError, UploadError, WaitError,
-    check_csv_file, types,
+    ImportMode, JournalError, JournalState, Resolution, SimulatedImport, SnapshotError,
+    UploadError, WaitError, check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -484,16 +484,22 @@ fn client(context: &Context) -> Result<(office::Client, String), Failure> {
 
 async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure> {
     let (office, host) = client(context)?;
+    if request.create {
+        // The question comes after the simulation: a creation that could
+        // not be asked for is refused before anything is sent.
+        context.may_ask(
+            &format!("Creating the user locations of {}", request.file.display()),
+            request.yes,
+        )?;
+    }
     let existing = if request.replace_existing {
         ExistingLocations::Replace
     } else {
         ExistingLocations::Keep
     };
-    if !request.create {
-        return simulate(&office, &request, existing, context).await;
-    }
     // Until the creation may leave, Ctrl-C ends the command at once: nothing
-    // was sent. From then on, the select below says what the journal holds.
+    // was created (a simulation creates nothing). From then on, the select
+    // below says what the journal holds.
     let before_sending = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let guard = {
         let armed = std::sync::Arc::clone(&before_sending);
@@ -501,14 +507,14 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             if tokio::signal::ctrl_c().await.is_ok()
                 && armed.load(std::sync::atomic::Ordering::SeqCst)
             {
-                eprintln!("roster: interrupted before anything was sent: nothing was created");
+                eprintln!("roster: interrupted before the creation was sent: nothing was created");
                 std::process::exit(i32::from(crate::exit::INTERRUPTED));
             }
         })
     };
-    let journal = match &request.journal {
-        Some(at) => Some(at.open()?),
-        None => None,
+    let journal = match (&request.journal, request.create) {
+        (Some(at), true) => Some(at.open()?),
+        _ => None,
     };
     let mut progress = None::<(ImportMode, crate::ui::Progress)>;
     let mut checked = office
@@ -532,29 +538,39 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     if request.allow_repeat {
         checked = checked.allow_repeat();
     }
-    // The file is taken once and checked: the confirmation says what the
-    // snapshot holds, and exactly those bytes are simulated and created.
+    // The file is taken once and checked (nothing is sent for a file the
+    // local check refuses), then every part is simulated: the preview shows
+    // Lucca's analysis before any question, and exactly the bytes simulated
+    // are created.
     let prepared = checked.prepare().await.map_err(import_failure)?;
-    let replaced = if request.replace_existing {
-        ", replacing the user locations that exist on those days"
-    } else {
-        ", keeping the user locations that exist"
-    };
-    let parts = match prepared.parts().len() {
-        1 => String::new(),
-        parts => format!(" in {parts} parts (over Lucca's 100 MB limit)"),
-    };
-    context.confirm(
-        &format!(
-            "Creating {} user location(s) from {}{parts} on {host}{replaced}",
-            prepared.summary().rows,
-            request.file.display(),
-        ),
-        request.yes,
-    )?;
+    let simulated = prepared.simulate().await.map_err(import_failure)?;
+    let lines = preview(&request, &simulated, context)?;
+    if !request.create {
+        guard.abort();
+        return simulation_only(&simulated, lines, context);
+    }
+    if simulated.resumed().is_none() && simulated.is_clean() {
+        let replaced = if request.replace_existing {
+            ", replacing the user locations that exist on those days"
+        } else {
+            ", keeping the user locations that exist"
+        };
+        let parts = match simulated.parts().len() {
+            1 => String::new(),
+            parts => format!(" in {parts} parts (over Lucca's 100 MB limit)"),
+        };
+        context.confirm(
+            &format!(
+                "Creating {} user location(s) from {}{parts} on {host}{replaced}",
+                simulated.summary().rows,
+                request.file.display(),
+            ),
+            request.yes,
+        )?;
+    }
     // What the journal holds for each part before anything leaves: after a
     // Ctrl-C, what changed is what this run did.
-    let keys: Vec<String> = prepared
+    let keys: Vec<String> = simulated
         .parts()
         .iter()
         .map(|part| part.sha256.clone())
@@ -567,7 +583,7 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     }
     before_sending.store(false, std::sync::atomic::Ordering::SeqCst);
     let outcome = tokio::select! {
-        outcome = prepared.execute() => {
+        outcome = simulated.create() => {
             guard.abort();
             outcome.map_err(import_failure)?
         }
@@ -577,18 +593,12 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     };
     match outcome {
         CheckedImport::Rejected { analysis } => {
-            let lines = report_lines(
-                &request,
-                &analysis.error_lines,
-                &analysis.warning_lines,
-                context,
-            )?;
             context.document(&merged(
                 json!({
                     "created": false,
                     "summaryId": analysis.summary_id,
                 }),
-                lines,
+                lines.unwrap_or_default(),
             ));
             Err(Failure::refused(format!(
                 "the simulation found {} error line(s): nothing was created; fix them and run again",
@@ -825,41 +835,16 @@ fn count(value: Option<i32>) -> String {
     value.map_or_else(|| "?".to_owned(), |n| n.to_string())
 }
 
-async fn simulate(
-    office: &office::Client,
+/// The simulation, shown before any question: what Lucca's analysis says
+/// the file would create and delete, and its error and warning lines (the
+/// fields they add to the command's JSON document, when it was read).
+fn preview(
     request: &ImportRequest,
-    existing: ExistingLocations,
+    simulated: &SimulatedImport<'_>,
     context: &Context,
-) -> Result<(), Failure> {
-    let upload = office::CsvUpload::from_path(&request.file)
-        .await
-        .map_err(|error| Failure::usage(chain(&error)))?;
-    let started = office
-        .import_user_locations(upload)
-        .existing(existing)
-        .send()
-        .await
-        .map_err(|source| {
-            import_failure(ImportError::Upload {
-                mode: ImportMode::Simulate,
-                source,
-            })
-        })?;
-    let mut bar = context.progress("simulating");
-    let outcome = office
-        .wait_for_import(started)
-        .on_progress(|step| bar.set(step.percent))
-        .execute()
-        .await
-        .map_err(|source| {
-            import_failure(ImportError::Wait {
-                mode: ImportMode::Simulate,
-                source,
-            })
-        })?;
-    drop(bar);
-    let office::ImportOutcome::Analysis(analysis) = outcome else {
-        return Err(Failure::refused("the analysis could not be read"));
+) -> Result<Option<serde_json::Map<String, Value>>, Failure> {
+    let Some(analysis) = simulated.analysis() else {
+        return Ok(None);
     };
     let to_create = analysis
         .valid_user_locations_to_create_summary
@@ -887,12 +872,30 @@ async fn simulate(
             ),
         ],
     );
-    let lines = report_lines(
+    report_lines(
         request,
         &analysis.error_lines,
         &analysis.warning_lines,
         context,
-    )?;
+    )
+    .map(Some)
+}
+
+/// `office import` without `--create`: the simulation's verdict.
+fn simulation_only(
+    simulated: &SimulatedImport<'_>,
+    lines: Option<serde_json::Map<String, Value>>,
+    context: &Context,
+) -> Result<(), Failure> {
+    let Some(analysis) = simulated.analysis() else {
+        let why = simulated
+            .unread()
+            .map(|unread| chain(&unread.error))
+            .unwrap_or_default();
+        return Err(Failure::refused(format!(
+            "the simulation's analysis could not be read ({why}): nothing was created"
+        )));
+    };
     context.say(if analysis.error_lines.is_empty() {
         "nothing was created: add --create to import"
     } else {
@@ -902,10 +905,16 @@ async fn simulate(
         json!({
             "created": false,
             "summaryId": analysis.summary_id,
-            "userLocationsToCreate": to_create,
-            "userLocationsToDelete": to_delete,
+            "userLocationsToCreate": analysis
+                .valid_user_locations_to_create_summary
+                .as_ref()
+                .and_then(|summary| summary.count),
+            "userLocationsToDelete": analysis
+                .user_locations_to_delete_summary
+                .as_ref()
+                .and_then(|summary| summary.count),
         }),
-        lines,
+        lines.unwrap_or_default(),
     ));
     if analysis.error_lines.is_empty() {
         Ok(())

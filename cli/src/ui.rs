@@ -130,6 +130,18 @@ impl Context {
         }
     }
 
+    /// Refuses at once, before anything is sent, a step that will need
+    /// [`confirm`](Self::confirm) and cannot get it: no `--yes` and no
+    /// terminal to ask on.
+    pub fn may_ask(&self, what: &str, yes: bool) -> Result<(), Failure> {
+        if yes || self.terminal {
+            return Ok(());
+        }
+        Err(Failure::usage(format!(
+            "{what}: this cannot be undone; add --yes to confirm (no terminal to ask on)"
+        )))
+    }
+
     /// Asks before an irreversible step on a terminal (on standard error,
     /// so standard output stays the command's result); without one,
     /// `--yes` is required. `what` says what will be created or replaced.
@@ -151,7 +163,7 @@ impl Context {
         if matches!(answer.trim(), "y" | "Y" | "yes") {
             Ok(())
         } else {
-            Err(Failure::refused("not confirmed: nothing was sent"))
+            Err(Failure::refused("not confirmed: nothing was created"))
         }
     }
 

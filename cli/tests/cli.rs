@@ -163,6 +163,42 @@ async fn a_simulation_shows_the_analysis_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn a_simulation_of_a_file_the_check_refuses_sends_nothing() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    let comma = file(
+        "comma.csv",
+        "login,workLocationName,date,position\r\njdupont,Paris,2025/09/18,FullDay\r\n",
+    );
+    // "Lefèvre" in Windows-1252: `è` is the one byte 0xE8, not UTF-8.
+    let latin = std::env::temp_dir().join(format!("roster-cli-latin-{}.csv", std::process::id()));
+    let mut bytes = b"login;workLocationName;date;position\r\nm".to_vec();
+    bytes.extend_from_slice(b"lef\xe8vre;Paris;2025/09/18;FullDay\r\n");
+    std::fs::write(&latin, bytes).unwrap();
+
+    for (path, located, what) in [
+        (comma.as_str(), "line 1:", "separated by `,`"),
+        (latin.to_str().unwrap(), "line 2:", "Windows-1252"),
+    ] {
+        let output = roster(Some(&lucca), &["office", "import", path]).await;
+
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(located) && stderr.contains(what),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was sent"), "{stderr}");
+        assert_eq!(
+            lucca.requests_total(),
+            0,
+            "nothing sent for {path}: {stderr}"
+        );
+    }
+    let _ = std::fs::remove_file(latin);
+}
+
+#[tokio::test]
 async fn without_a_terminal_a_creation_needs_yes() {
     at_root();
     let lucca = LocalLucca::start().await.unwrap();
@@ -957,11 +993,22 @@ async fn on_a_terminal_it_asks_first_colours_tables_and_honours_no_color() {
         "{declined}"
     );
     assert!(declined.contains("Go on? [y/N]"), "{declined}");
+    // Consent comes after the preview: the simulation's analysis is shown
+    // before the question.
+    let (shown, asked) = (declined.find("to create"), declined.find("Go on?"));
     assert!(
-        declined.contains("not confirmed: nothing was sent"),
+        shown.is_some() && shown < asked,
+        "the analysis before the question: {declined}"
+    );
+    assert!(
+        declined.contains("not confirmed: nothing was created"),
         "{declined}"
     );
-    assert!(lucca.received_imports().is_empty(), "nothing was sent");
+    assert_eq!(lucca.imports_applied(), 0, "nothing was created");
+    assert!(
+        lucca.received_imports().iter().all(|import| !import.create),
+        "only the simulation was sent"
+    );
 
     let confirmed = on_terminal(
         &lucca,

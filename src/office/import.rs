@@ -474,33 +474,32 @@ impl<'a> CheckedImportRequest<'a> {
     }
 }
 
-/// A checked import whose file was taken and checked: nothing sent yet.
-pub struct PreparedImport<'a> {
-    request: CheckedImportRequest<'a>,
-    snapshot: Snapshot,
-    summary: CsvSummary,
+/// What a simulation said of a checked import.
+#[derive(Debug)]
+enum Verdict {
+    /// The journal holds the file's (one part's) creation: nothing was
+    /// simulated.
+    Resumed(uuid::Uuid, ImportPart),
+    /// The analysis did not read into the typed model.
+    Unread(PartialOutcome),
+    /// The analysis (merged, for a file in parts).
+    Analysed(types::ImportAnalysis),
+}
+
+/// A checked import whose every part was simulated: nothing created yet.
+/// Made by [`PreparedImport::simulate`]; dropping it creates nothing.
+#[derive(Debug)]
+pub struct SimulatedImport<'a> {
+    prepared: PreparedImport<'a>,
     parts: Vec<ImportPart>,
+    resumed: Vec<Option<uuid::Uuid>>,
+    verdict: Verdict,
 }
 
-impl std::fmt::Debug for PreparedImport<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PreparedImport")
-            .field("request", &self.request)
-            .field("summary", &self.summary)
-            .field("parts", &self.parts)
-            .finish_non_exhaustive()
-    }
-}
-
-impl PreparedImport<'_> {
-    /// What the check found: rows, deletions, warnings.
+impl SimulatedImport<'_> {
+    /// What the local check found: rows, deletions, warnings.
     pub fn summary(&self) -> &CsvSummary {
-        &self.summary
-    }
-
-    /// The SHA-256 of the whole file as sent (hex).
-    pub fn sha256(&self) -> &str {
-        self.snapshot.sha256()
+        &self.prepared.summary
     }
 
     /// The parts it is sent in (one, unless the file is over the limit).
@@ -508,48 +507,67 @@ impl PreparedImport<'_> {
         &self.parts
     }
 
-    /// Simulates every part, stops if an analysis has errors, and otherwise
-    /// creates the parts in order and waits for their results.
-    pub async fn execute(mut self) -> Result<CheckedImport, ImportError> {
-        let parts = std::mem::take(&mut self.parts);
-        let mut resumed = Vec::new();
-        #[cfg(feature = "journal")]
-        if let Some(journal) = self.request.journal
-            && !self.request.allow_repeat
-        {
-            for part in &parts {
-                resumed.push(self.resumable(journal, part).await?);
+    /// The simulation's analysis (merged, with the file's line numbers,
+    /// for a file in parts); `None` when the journal holds the file's
+    /// creation (see [`resumed`](Self::resumed)) or the analysis did not
+    /// read (see [`unread`](Self::unread)).
+    pub fn analysis(&self) -> Option<&types::ImportAnalysis> {
+        match &self.verdict {
+            Verdict::Analysed(analysis) => Some(analysis),
+            _ => None,
+        }
+    }
+
+    /// The earlier creation's `summaryId`, when the journal holds this
+    /// file's creation: [`create`](Self::create) then waits for its outcome
+    /// and sends nothing.
+    pub fn resumed(&self) -> Option<uuid::Uuid> {
+        match &self.verdict {
+            Verdict::Resumed(summary_id, _) => Some(*summary_id),
+            _ => None,
+        }
+    }
+
+    /// What could be read of an analysis that did not read into the typed
+    /// model: [`create`](Self::create) then creates nothing.
+    pub fn unread(&self) -> Option<&PartialOutcome> {
+        match &self.verdict {
+            Verdict::Unread(analysis) => Some(analysis),
+            _ => None,
+        }
+    }
+
+    /// Whether the creation may go ahead: the analysis was read and has no
+    /// error line (or the journal holds the creation, to be resumed).
+    pub fn is_clean(&self) -> bool {
+        match &self.verdict {
+            Verdict::Resumed(..) => true,
+            Verdict::Unread(_) => false,
+            Verdict::Analysed(analysis) => !analysis_has_errors(analysis),
+        }
+    }
+
+    /// Creates what was simulated, part after part, and waits for the
+    /// results; creates nothing when the analysis has errors
+    /// ([`CheckedImport::Rejected`]) or did not read
+    /// ([`CheckedImport::AnalysisUnread`]).
+    pub async fn create(self) -> Result<CheckedImport, ImportError> {
+        let Self {
+            mut prepared,
+            parts,
+            resumed,
+            verdict,
+        } = self;
+        let analysis = match verdict {
+            Verdict::Resumed(summary_id, part) => {
+                let outcome = prepared.resume(&part, summary_id).await?;
+                return Ok(CheckedImport::Resumed {
+                    summary_id,
+                    outcome,
+                });
             }
-        }
-        resumed.resize(parts.len(), None);
-        if let ([part], [Some(summary_id)]) = (&parts[..], &resumed[..]) {
-            let outcome = self.resume(part, *summary_id).await?;
-            return Ok(CheckedImport::Resumed {
-                summary_id: *summary_id,
-                outcome,
-            });
-        }
-        let mut analyses = Vec::new();
-        for (part, _) in parts
-            .iter()
-            .zip(&resumed)
-            .filter(|(_, resumed)| resumed.is_none())
-        {
-            let analysis = match self.run(part, ImportMode::Simulate).await?.1 {
-                ImportOutcome::Analysis(analysis) => analysis,
-                ImportOutcome::ReadPartially(analysis) => {
-                    return Ok(CheckedImport::AnalysisUnread { analysis });
-                }
-                ImportOutcome::Results(_) => unreachable!("a simulation ends with an analysis"),
-            };
-            analyses.push((part.first_row, analysis));
-        }
-        let analysis = match analyses.len() {
-            1 if parts.len() == 1 => analyses
-                .pop()
-                .map(|(_, analysis)| analysis)
-                .unwrap_or_default(),
-            _ => merge_analyses(analyses),
+            Verdict::Unread(analysis) => return Ok(CheckedImport::AnalysisUnread { analysis }),
+            Verdict::Analysed(analysis) => analysis,
         };
         if analysis_has_errors(&analysis) {
             tracing::info!(
@@ -563,11 +581,11 @@ impl PreparedImport<'_> {
         for (part, resumed) in parts.into_iter().zip(resumed) {
             let number = part.number;
             let step = match resumed {
-                Some(summary_id) => self
+                Some(summary_id) => prepared
                     .resume(&part, summary_id)
                     .await
                     .map(|outcome| (summary_id, outcome, true)),
-                None => self
+                None => prepared
                     .create(&part)
                     .await
                     .map(|(id, outcome)| (id, outcome, false)),
@@ -599,6 +617,105 @@ impl PreparedImport<'_> {
             analysis,
             parts: applied,
         })
+    }
+}
+
+/// A checked import whose file was taken and checked: nothing sent yet.
+pub struct PreparedImport<'a> {
+    request: CheckedImportRequest<'a>,
+    snapshot: Snapshot,
+    summary: CsvSummary,
+    parts: Vec<ImportPart>,
+}
+
+impl std::fmt::Debug for PreparedImport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedImport")
+            .field("request", &self.request)
+            .field("summary", &self.summary)
+            .field("parts", &self.parts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> PreparedImport<'a> {
+    /// What the check found: rows, deletions, warnings.
+    pub fn summary(&self) -> &CsvSummary {
+        &self.summary
+    }
+
+    /// The SHA-256 of the whole file as sent (hex).
+    pub fn sha256(&self) -> &str {
+        self.snapshot.sha256()
+    }
+
+    /// The parts it is sent in (one, unless the file is over the limit).
+    pub fn parts(&self) -> &[ImportPart] {
+        &self.parts
+    }
+
+    /// Simulates every part, stops if an analysis has errors, and otherwise
+    /// creates the parts in order and waits for their results:
+    /// [`simulate`](Self::simulate), then [`SimulatedImport::create`].
+    pub async fn execute(self) -> Result<CheckedImport, ImportError> {
+        self.simulate().await?.create().await
+    }
+
+    /// Simulates every part (a file in parts: all of them, before anything
+    /// is created) and merges their analyses. Nothing is created: the
+    /// analysis is what a confirmation can show before
+    /// [`SimulatedImport::create`] creates exactly what was simulated. A
+    /// file whose creation the journal holds is not simulated again.
+    pub async fn simulate(mut self) -> Result<SimulatedImport<'a>, ImportError> {
+        let parts = std::mem::take(&mut self.parts);
+        let mut resumed = Vec::new();
+        #[cfg(feature = "journal")]
+        if let Some(journal) = self.request.journal
+            && !self.request.allow_repeat
+        {
+            for part in &parts {
+                resumed.push(self.resumable(journal, part).await?);
+            }
+        }
+        resumed.resize(parts.len(), None);
+        let verdict = match (&parts[..], &resumed[..]) {
+            ([part], [Some(summary_id)]) => Verdict::Resumed(*summary_id, part.clone()),
+            _ => self.analyse(&parts, &resumed).await?,
+        };
+        Ok(SimulatedImport {
+            prepared: self,
+            parts,
+            resumed,
+            verdict,
+        })
+    }
+
+    /// The parts not created before, simulated; their analyses merged.
+    async fn analyse(
+        &mut self,
+        parts: &[ImportPart],
+        resumed: &[Option<uuid::Uuid>],
+    ) -> Result<Verdict, ImportError> {
+        let mut analyses = Vec::new();
+        for (part, _) in parts
+            .iter()
+            .zip(resumed)
+            .filter(|(_, resumed)| resumed.is_none())
+        {
+            let analysis = match self.run(part, ImportMode::Simulate).await?.1 {
+                ImportOutcome::Analysis(analysis) => analysis,
+                ImportOutcome::ReadPartially(analysis) => return Ok(Verdict::Unread(analysis)),
+                ImportOutcome::Results(_) => unreachable!("a simulation ends with an analysis"),
+            };
+            analyses.push((part.first_row, analysis));
+        }
+        Ok(Verdict::Analysed(match analyses.len() {
+            1 if parts.len() == 1 => analyses
+                .pop()
+                .map(|(_, analysis)| analysis)
+                .unwrap_or_default(),
+            _ => merge_analyses(analyses),
+        }))
     }
 
     /// The `summaryId` of `part`'s creation, when the journal holds it as

@@ -38,7 +38,7 @@ pub use crate::file_name::{CsvFileName, FileNameError};
 pub use crate::file_stamp::FileStamp;
 pub use import::{
     CheckedImport, CheckedImportRequest, CreatedPart, CsvSource, ImportError, ImportUserLocations,
-    PreparedImport, analysis_has_errors,
+    PreparedImport, SimulatedImport, analysis_has_errors,
 };
 #[cfg(feature = "journal")]
 pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};

@@ -168,6 +168,87 @@ async fn a_clean_checked_import_creates_and_reports() {
 }
 
 #[tokio::test]
+async fn a_simulation_creates_nothing_and_what_is_created_is_what_was_simulated() {
+    let (lucca, office) = local().await;
+
+    let simulated = office
+        .checked_import(CsvSource::rows(good_rows()))
+        .wait_options(fast())
+        .prepare()
+        .await
+        .unwrap()
+        .simulate()
+        .await
+        .unwrap();
+
+    // The preview: the analysis, before anything is created.
+    let analysis = simulated.analysis().expect("the analysis was read");
+    assert_eq!(
+        analysis
+            .valid_user_locations_to_create_summary
+            .as_ref()
+            .and_then(|s| s.count),
+        Some(4)
+    );
+    assert!(simulated.is_clean() && simulated.resumed().is_none());
+    assert_eq!(lucca.imports_applied(), 0, "a simulation creates nothing");
+    let simulation = lucca.received_imports();
+    assert_eq!(simulation.len(), 1);
+    assert!(!simulation[0].create);
+
+    let outcome = simulated.create().await.unwrap();
+
+    assert!(
+        matches!(outcome, CheckedImport::Created { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(lucca.imports_applied(), 1);
+    let received = lucca.received_imports();
+    assert_eq!(
+        received.len(),
+        2,
+        "the creation only: nothing simulated again"
+    );
+    assert!(received[1].create);
+    assert_eq!(
+        received[1].file, received[0].file,
+        "the bytes simulated are created"
+    );
+}
+
+#[tokio::test]
+async fn a_simulation_with_errors_is_not_clean_and_its_creation_creates_nothing() {
+    let (lucca, office) = local().await;
+    let mut rows = good_rows();
+    rows.push(UserLocationRow::new(
+        "nobody",
+        "Paris",
+        day(0),
+        Position::FullDay,
+    ));
+
+    let simulated = office
+        .checked_import(CsvSource::rows(rows))
+        .wait_options(fast())
+        .prepare()
+        .await
+        .unwrap()
+        .simulate()
+        .await
+        .unwrap();
+
+    assert!(!simulated.is_clean());
+    assert!(!simulated.analysis().unwrap().error_lines.is_empty());
+    let outcome = simulated.create().await.unwrap();
+    assert!(
+        matches!(outcome, CheckedImport::Rejected { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(lucca.imports_applied(), 0);
+    assert_eq!(lucca.received_imports().len(), 1, "only the simulation");
+}
+
+#[tokio::test]
 async fn a_checked_import_with_errors_creates_nothing() {
     let (lucca, office) = local().await;
     let mut rows = good_rows();
