@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{
     CheckedImport, CsvSource, CsvUpload, ExistingLocations, ImportError, ImportMode, ImportOutcome,
-    ImportStarted, UploadError, UserLocationRow, WaitError, WaitOptions,
+    ImportStarted, SimulatedImport, UploadError, UserLocationRow, WaitError, WaitOptions,
 };
 use roster::{LuccaApiKey, LuccaConfig, office};
 use roster_emulator::{Fault, LocalLucca, Route};
@@ -167,19 +167,24 @@ async fn a_clean_checked_import_creates_and_reports() {
     }
 }
 
-#[tokio::test]
-async fn a_simulation_creates_nothing_and_what_is_created_is_what_was_simulated() {
-    let (lucca, office) = local().await;
-
-    let simulated = office
-        .checked_import(CsvSource::rows(good_rows()))
+/// `rows` checked and simulated: nothing created yet.
+async fn simulate(office: &office::Client, rows: Vec<UserLocationRow>) -> SimulatedImport<'_> {
+    office
+        .checked_import(CsvSource::rows(rows))
         .wait_options(fast())
         .prepare()
         .await
         .unwrap()
         .simulate()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_simulation_creates_nothing_and_what_is_created_is_what_was_simulated() {
+    let (lucca, office) = local().await;
+
+    let simulated = simulate(&office, good_rows()).await;
 
     // The preview: the analysis, before anything is created.
     let analysis = simulated.analysis().expect("the analysis was read");
@@ -227,15 +232,7 @@ async fn a_simulation_with_errors_is_not_clean_and_its_creation_creates_nothing(
         Position::FullDay,
     ));
 
-    let simulated = office
-        .checked_import(CsvSource::rows(rows))
-        .wait_options(fast())
-        .prepare()
-        .await
-        .unwrap()
-        .simulate()
-        .await
-        .unwrap();
+    let simulated = simulate(&office, rows).await;
 
     assert!(!simulated.is_clean());
     assert!(!simulated.analysis().unwrap().error_lines.is_empty());
