@@ -53,6 +53,9 @@ pub(crate) struct Options {
     pub(crate) deadline: Option<Instant>,
     /// Tries the call again with these rather than the client's.
     pub(crate) retries: Option<Backoff>,
+    /// Sends it again as this class allows, rather than as its method does
+    /// (a page: a `408` comes back to the pager).
+    pub(crate) resend: Option<Resend>,
 }
 
 /// What the transport needs to know of a request besides the request: its
@@ -76,6 +79,7 @@ impl Call {
             options: Options {
                 deadline: None,
                 retries: None,
+                resend: None,
             },
             stream: false,
         }
@@ -137,6 +141,9 @@ impl<'a> Outgoing<'a> {
     pub(crate) fn options(mut self, options: Options) -> Self {
         self.call.options.deadline = options.deadline.or(self.call.options.deadline);
         self.call.options.retries = options.retries.or(self.call.options.retries);
+        if let Some(resend) = options.resend {
+            self.call.resend = resend;
+        }
         self
     }
 

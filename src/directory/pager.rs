@@ -21,13 +21,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::Client;
+use super::builder::ListUsers;
 use super::envelope::parse_enveloped;
 use super::error::DirectoryError;
 use super::query::{OrderBy, Param, UserQuery, chunk_values};
 use crate::error::HttpError;
 use crate::operation::Operation;
 use crate::retry::Resend;
-use crate::transport::Call;
+use crate::transport::Options;
 
 /// A user as the API answered it, every field it sent.
 pub(crate) type Record = Map<String, Value>;
@@ -42,17 +43,35 @@ struct RawList {
     count: Option<u64>,
 }
 
-/// The listing's call (`roster::Operation::ListUsers`): a page, so a `408`
-/// comes back to the pager.
-fn list_call() -> Call {
-    Call::new(Operation::ListUsers, Resend::Page)
+/// The listing's calls are pages: a `408` comes back to the pager.
+const PAGE: Options = Options {
+    deadline: None,
+    retries: None,
+    resend: Some(Resend::Page),
+};
+
+/// The generated listing request with `param` set to `value` (a later
+/// value of the same parameter replaces an earlier one).
+fn set(call: ListUsers<'_>, param: Param, value: String) -> ListUsers<'_> {
+    match param {
+        Param::Fields => call.fields(value),
+        Param::Paging => call.paging(value),
+        Param::FormerEmployees => call.former_employees(value == "true"),
+        Param::Id => call.id(value),
+        Param::Login => call.login(value),
+        Param::Mail => call.mail(value),
+        Param::DtContractStart => call.dt_contract_start(value),
+        Param::DtContractEnd => call.dt_contract_end(value),
+        Param::ModifiedAt => call.modified_at(value),
+        Param::OrderBy => call.order_by(value),
+    }
 }
 
 /// Where a listing stands.
 pub(crate) struct Pager<'a> {
     client: &'a Client,
     fields: String,
-    filters: Vec<(&'static str, String)>,
+    filters: Vec<(Param, String)>,
     former_employees: bool,
     by_id: bool,
     /// The lists still to read (`None`: no list filter, one listing).
@@ -93,11 +112,7 @@ impl<'a> Pager<'a> {
         if !query.fields.is_empty() && !query.fields.contains("id") {
             fields.insert_str(0, "id,");
         }
-        let filters: Vec<(&'static str, String)> = query
-            .filters()?
-            .into_iter()
-            .map(|(param, value)| (param.name(), value))
-            .collect();
+        let filters = query.filters()?;
         let list = query.list()?;
         // Going on by id needs the id filter free.
         let by_id = query.order_by == OrderBy::IdAscending && !matches!(list, Some((Param::Id, _)));
@@ -106,7 +121,10 @@ impl<'a> Pager<'a> {
             Some((param, values)) => {
                 // The longest page and the count, so that the bound holds
                 // for every request of the listing.
-                let mut base = filters.clone();
+                let mut base: Vec<(&'static str, String)> = filters
+                    .iter()
+                    .map(|(param, value)| (param.name(), value.clone()))
+                    .collect();
                 base.push((Param::Fields.name(), format!("{fields},collection.count")));
                 base.push((
                     Param::Paging.name(),
@@ -263,46 +281,31 @@ impl<'a> Pager<'a> {
         list: Option<&(Param, String)>,
         first: bool,
     ) -> Result<(Vec<Value>, Option<u64>), DirectoryError> {
-        let call = list_call();
         let fields = if first {
             format!("{},collection.count", self.fields)
         } else {
             self.fields.clone()
         };
-        let mut pairs: Vec<(&'static str, String)> = vec![
-            (Param::Fields.name(), fields),
-            (
-                Param::Paging.name(),
-                format!("{},{}", self.offset, self.limit),
-            ),
-            (
-                Param::FormerEmployees.name(),
-                self.former_employees.to_string(),
-            ),
-        ];
-        pairs.extend(self.filters.iter().cloned());
+        let mut call = self
+            .client
+            .list_users()
+            .fields(fields)
+            .paging(format!("{},{}", self.offset, self.limit))
+            .former_employees(self.former_employees)
+            .options(PAGE);
+        // Filters, then the list (a `login` list replaces a `login`
+        // filter), then the id to go on after.
+        for (param, value) in &self.filters {
+            call = set(call, *param, value.clone());
+        }
         if let Some((param, values)) = list {
-            pairs.push((param.name(), values.clone()));
+            call = set(call, *param, values.clone());
         }
         if let Some(after) = self.after {
-            pairs.push((Param::Id.name(), format!("greaterthan,{after}")));
+            call = call.id(format!("greaterthan,{after}"));
         }
-        let request = self
-            .client
-            .http()
-            .get(call.url(self.client.baseurl(), &[]))
-            .query(&pairs)
-            .build()
-            .map_err(|error| HttpError::from_reqwest(call.operation(), error))?;
         self.requests += 1;
-        let answer = self
-            .client
-            .transport()
-            .call(
-                self.client.http(),
-                crate::transport::Outgoing::of(call, request),
-            )
-            .await?;
+        let answer = call.answer().await?;
         let list: RawList = answer.decode(parse_enveloped)?;
         Ok((list.items.unwrap_or_default(), list.count))
     }
@@ -313,7 +316,7 @@ pub(crate) fn typed(record: Record) -> Result<super::types::User, DirectoryError
     let value = Value::Object(record);
     serde_json::from_value(value.clone()).map_err(|source| {
         DirectoryError::Http(HttpError::InvalidAnswer {
-            operation: list_call().operation(),
+            operation: Operation::ListUsers,
             body: serde_json::to_vec(&value).unwrap_or_default().into(),
             source,
         })

@@ -307,6 +307,7 @@ impl<'a> WaitForImport<'a> {
         let options = crate::transport::Options {
             deadline: Some(poller.schedule.deadline),
             retries: Some(crate::retry::Backoff::NONE),
+            resend: None,
         };
         let summary_id = self.started.summary_id;
         let id = summary_id.to_string();
