@@ -85,6 +85,7 @@ impl Call {
         }
     }
 
+    #[cfg_attr(not(any(feature = "office", feature = "docutools")), allow(dead_code))]
     pub(crate) fn operation(&self) -> Operation {
         self.operation
     }

@@ -62,9 +62,9 @@ impl Client {
             part_limit: PLATFORM_LIMIT,
             in_memory: super::IN_MEMORY,
             keep_descriptions: super::KEPT_DESCRIPTIONS,
-            #[cfg(feature = "journal")]
+            #[cfg(roster_journal)]
             journal: None,
-            #[cfg(feature = "journal")]
+            #[cfg(roster_journal)]
             allow_repeat: false,
         }
     }
@@ -181,14 +181,14 @@ pub enum ImportError {
     /// been): nothing was sent. Allow the repeat with
     /// [`allow_repeat`](CheckedImportRequest::allow_repeat), or resolve an
     /// unknown outcome with [`ImportJournal::resolve`](super::ImportJournal::resolve).
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     #[error("not created again: {earlier}")]
     Repeated {
         /// The earlier creation.
         earlier: super::JournalEntry,
     },
     /// The import journal could not be read or written; nothing was sent.
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     #[error(transparent)]
     Journal(#[from] super::JournalError),
     /// Waiting for the simulation's analysis or the creation's results failed.
@@ -367,9 +367,9 @@ pub struct CheckedImportRequest<'a> {
     part_limit: u64,
     in_memory: u64,
     keep_descriptions: usize,
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     journal: Option<&'a super::ImportJournal>,
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     allow_repeat: bool,
 }
 
@@ -430,7 +430,7 @@ impl<'a> CheckedImportRequest<'a> {
     /// Records the creation in `journal` before it leaves, and refuses it
     /// when the same file was created for the same tenant (see
     /// [`ImportJournal`](super::ImportJournal)).
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     pub fn journal(mut self, journal: &'a super::ImportJournal) -> Self {
         self.journal = Some(journal);
         self
@@ -438,7 +438,7 @@ impl<'a> CheckedImportRequest<'a> {
 
     /// Creates even when the journal has the same file (a deliberate
     /// repeat).
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     pub fn allow_repeat(mut self) -> Self {
         self.allow_repeat = true;
         self
@@ -669,7 +669,7 @@ impl<'a> PreparedImport<'a> {
     pub async fn simulate(mut self) -> Result<SimulatedImport<'a>, ImportError> {
         let parts = std::mem::take(&mut self.parts);
         let mut resumed = Vec::new();
-        #[cfg(feature = "journal")]
+        #[cfg(roster_journal)]
         if let Some(journal) = self.request.journal
             && !self.request.allow_repeat
         {
@@ -720,7 +720,7 @@ impl<'a> PreparedImport<'a> {
 
     /// The `summaryId` of `part`'s creation, when the journal holds it as
     /// accepted or done (in its window).
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     async fn resumable(
         &self,
         journal: &super::ImportJournal,
@@ -739,7 +739,7 @@ impl<'a> PreparedImport<'a> {
             .filter(|_| resumable))
     }
 
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     fn tenant(&self) -> String {
         self.request.client.baseurl().to_owned()
     }
@@ -757,7 +757,7 @@ impl<'a> PreparedImport<'a> {
             mode: ImportMode::Create,
         };
         let outcome = self.wait(started).await?;
-        #[cfg(feature = "journal")]
+        #[cfg(roster_journal)]
         if let Some(journal) = self.request.journal
             && let Err(error) = journal
                 .resolve(&self.tenant(), &part.sha256, super::Resolution::Applied)
@@ -777,14 +777,14 @@ impl<'a> PreparedImport<'a> {
         part: &ImportPart,
     ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
         let mode = ImportMode::Create;
-        #[cfg(feature = "journal")]
+        #[cfg(roster_journal)]
         if let Some(journal) = self.request.journal {
             return self.create_journaled(journal, part).await;
         }
         self.run(part, mode).await
     }
 
-    #[cfg(feature = "journal")]
+    #[cfg(roster_journal)]
     async fn create_journaled(
         &mut self,
         journal: &super::ImportJournal,

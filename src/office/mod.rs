@@ -27,7 +27,7 @@ pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
 pub use pages::{NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
 mod import;
-#[cfg(feature = "journal")]
+#[cfg(roster_journal)]
 pub mod journal;
 mod outcome;
 mod snapshot;
@@ -40,7 +40,7 @@ pub use import::{
     CheckedImport, CheckedImportRequest, CreatedPart, CsvSource, ImportError, ImportUserLocations,
     PreparedImport, SimulatedImport, analysis_has_errors,
 };
-#[cfg(feature = "journal")]
+#[cfg(roster_journal)]
 pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};
 pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
 pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError};

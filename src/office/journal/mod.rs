@@ -32,10 +32,13 @@
 
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "journal")]
 mod sqlite;
 
 use std::fmt;
+#[cfg(feature = "journal")]
 use std::path::{Path, PathBuf};
+#[cfg(feature = "journal")]
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -169,6 +172,7 @@ impl fmt::Display for JournalEntry {
 pub enum JournalError {
     /// The journal's file could not be read or written (before a creation:
     /// nothing was sent).
+    #[cfg(feature = "journal")]
     #[error("the import journal {} cannot be used", path.display())]
     Store {
         /// The journal's file.
@@ -179,6 +183,7 @@ pub enum JournalError {
     },
     /// The blocking thread a SQLite call runs on stopped without an answer
     /// (it panicked, or the runtime shut down).
+    #[cfg(feature = "journal")]
     #[error("the import journal {} stopped while in use", path.display())]
     Thread {
         /// The journal's file.
@@ -216,6 +221,7 @@ pub enum JournalError {
 #[derive(Debug, Clone)]
 pub(crate) struct Claim {
     attempt: String,
+    #[cfg_attr(not(feature = "journal"), allow(dead_code))]
     earlier: Option<JournalEntry>,
 }
 
@@ -238,6 +244,7 @@ pub struct ImportJournal {
 enum Store {
     /// Called on a blocking thread (see [`off_runtime`]): SQLite waits up
     /// to its busy timeout for a lock another process holds.
+    #[cfg(feature = "journal")]
     Sqlite(Arc<sqlite::SqliteJournal>),
     #[cfg(feature = "redis")]
     Redis(redis::RedisJournal),
@@ -247,6 +254,7 @@ impl fmt::Debug for ImportJournal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("ImportJournal");
         match &self.store {
+            #[cfg(feature = "journal")]
             Store::Sqlite(journal) => debug.field("path", &journal.path()),
             #[cfg(feature = "redis")]
             Store::Redis(journal) => debug.field("store", journal.store()),
@@ -260,6 +268,7 @@ pub const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 impl ImportJournal {
     /// Opens (or creates) the SQLite journal at `path`.
+    #[cfg(feature = "journal")]
     pub fn sqlite(path: impl AsRef<Path>) -> Result<Self, JournalError> {
         Ok(Self {
             store: Store::Sqlite(Arc::new(sqlite::SqliteJournal::open(path.as_ref())?)),
@@ -293,6 +302,7 @@ impl ImportJournal {
     /// read one entry at a time with [`entry`](Self::entry)).
     pub async fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
         match &self.store {
+            #[cfg(feature = "journal")]
             Store::Sqlite(journal) => off_runtime(journal, |journal| journal.entries()).await,
             #[cfg(feature = "redis")]
             Store::Redis(_) => Err(JournalError::NotListed),
@@ -306,6 +316,7 @@ impl ImportJournal {
         sha256: &str,
     ) -> Result<Option<JournalEntry>, JournalError> {
         match &self.store {
+            #[cfg(feature = "journal")]
             Store::Sqlite(journal) => {
                 let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
                 off_runtime(journal, move |journal| journal.entry(&tenant, &sha256)).await
@@ -326,6 +337,7 @@ impl ImportJournal {
         file: Option<&str>,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
         match &self.store {
+            #[cfg(feature = "journal")]
             Store::Sqlite(journal) => {
                 let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
                 let (window, file) = (self.window, file.map(str::to_owned));
@@ -336,6 +348,8 @@ impl ImportJournal {
             }
             #[cfg(feature = "redis")]
             Store::Redis(journal) => {
+                // The Redis entry keeps no file name.
+                let _ = file;
                 journal
                     .claim(tenant, sha256, allow_repeat, self.window)
                     .await
@@ -357,6 +371,7 @@ impl ImportJournal {
         state: Option<(JournalState, Option<&str>)>,
     ) -> Result<(), JournalError> {
         match &self.store {
+            #[cfg(feature = "journal")]
             Store::Sqlite(journal) => {
                 let (tenant, sha256, claim) = (tenant.to_owned(), sha256.to_owned(), claim.clone());
                 let state = state.map(|(state, id)| (state, id.map(str::to_owned)));
@@ -381,6 +396,7 @@ impl ImportJournal {
         resolution: Resolution,
     ) -> Result<JournalEntry, JournalError> {
         let entry = match &self.store {
+            #[cfg(feature = "journal")]
             Store::Sqlite(journal) => {
                 let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
                 off_runtime(journal, move |journal| {
@@ -409,6 +425,7 @@ impl ImportJournal {
 /// Runs a SQLite call on a blocking thread, so that a lock held by another
 /// process (waited on up to the busy timeout) never stalls the async
 /// runtime, not even a current-thread one.
+#[cfg(feature = "journal")]
 async fn off_runtime<T: Send + 'static>(
     journal: &Arc<sqlite::SqliteJournal>,
     work: impl FnOnce(&sqlite::SqliteJournal) -> Result<T, JournalError> + Send + 'static,
