@@ -73,6 +73,10 @@ pub use credentials::{
     Api, BearerToken, Credentials, Docutools, Lucca, LuccaApiKey, PasswordGrant,
 };
 pub use error::{AuthError, ConfigError, ErrorBody, HttpError, StoreError};
+#[cfg(any(feature = "office", feature = "docutools"))]
+pub use file_name::{CsvFileName, FileNameError};
+#[cfg(any(feature = "office", feature = "docutools"))]
+pub use file_stamp::FileStamp;
 pub use limiter::{RateLimit, RateLimitError, RateLimiter};
 pub use open::Open;
 pub use operation::Operation;

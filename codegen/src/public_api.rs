@@ -1,7 +1,7 @@
 //! The public API of the handwritten layer, listed from rustdoc's JSON: one
 //! line per public item defined in `src/` (types, their fields and
 //! variants, functions and methods with their signatures, constants, the
-//! traits a type implements), sorted. Checked in beside the tests and
+//! traits a type implements by hand; not the derived ones), sorted. Checked in beside the tests and
 //! compared, it makes every change of the API a reviewed one, as the
 //! generated surface is.
 //!
@@ -53,7 +53,10 @@ pub fn listing(doc: &Value, src_prefix: &str) -> String {
                 continue;
             }
             let inner = &block["inner"]["impl"];
-            if inner["is_synthetic"].as_bool() == Some(true) || !inner["blanket_impl"].is_null() {
+            if inner["is_synthetic"].as_bool() == Some(true)
+                || !inner["blanket_impl"].is_null()
+                || derived(block)
+            {
                 continue;
             }
             match inner["trait"]["path"].as_str() {
@@ -76,6 +79,27 @@ pub fn listing(doc: &Value, src_prefix: &str) -> String {
     let mut text = lines.into_iter().collect::<Vec<_>>().join("\n");
     text.push('\n');
     text
+}
+
+/// What changed from the `accepted` listing to `listing`: each line removed
+/// (`- …`), then each added (`+ …`); empty when they are the same.
+pub fn changes(accepted: &str, listing: &str) -> Vec<String> {
+    let old: BTreeSet<&str> = accepted.lines().collect();
+    let new: BTreeSet<&str> = listing.lines().collect();
+    old.difference(&new)
+        .map(|line| format!("- {line}"))
+        .chain(new.difference(&old).map(|line| format!("+ {line}")))
+        .collect()
+}
+
+/// Whether an impl block was written by a `#[derive]` (its lines are not
+/// the API's names and signatures).
+fn derived(block: &Value) -> bool {
+    block["attrs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|attr| attr.to_string().contains("automatically_derived"))
 }
 
 /// Every public item under the module `id`, at `prefix::name`, following

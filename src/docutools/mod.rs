@@ -19,7 +19,6 @@ mod import;
 mod mapping;
 mod split;
 
-pub use crate::file_name::{CsvFileName, FileNameError};
 pub use encoding::{CsvEncoding, EncodingError};
 pub use error::{DocutoolsError, UsersCsvError};
 pub use import::{

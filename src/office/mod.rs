@@ -28,20 +28,20 @@ pub use pages::{NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
 mod import;
 #[cfg(roster_journal)]
-pub mod journal;
+mod journal;
 mod outcome;
 mod snapshot;
 mod upload;
 mod wait;
 
-pub use crate::file_name::{CsvFileName, FileNameError};
-pub use crate::file_stamp::FileStamp;
 pub use import::{
     CheckedImport, CheckedImportRequest, CreatedPart, CsvSource, ImportError, ImportUserLocations,
     PreparedImport, SimulatedImport, analysis_has_errors,
 };
 #[cfg(roster_journal)]
-pub use journal::{ImportJournal, JournalEntry, JournalError, JournalState, Resolution};
+pub use journal::{
+    DEFAULT_WINDOW, ImportJournal, JournalEntry, JournalError, JournalState, Resolution,
+};
 pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
 pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError};
 pub use upload::{

@@ -4,11 +4,12 @@
 use std::error::Error;
 
 use chrono::NaiveDate;
+use roster::CsvFileName;
 use roster::directory::{self, Fields, UserPatch};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{ColumnMap, CsvEncoding, UsersCsv};
 use roster::office::types::Position;
-use roster::office::{CsvFileName, UserLocationRow, check_csv, rows_to_csv};
+use roster::office::{UserLocationRow, check_csv, rows_to_csv};
 use roster::{BaseUrl, LuccaApiKey, LuccaConfig};
 
 fn failure<T: std::fmt::Debug, E: Error>(result: Result<T, E>) -> String {

@@ -22,7 +22,6 @@ mod office_csv;
 mod office_import;
 mod office_upload;
 mod properties;
-mod public_api;
 mod raw;
 #[cfg(feature = "redis")]
 mod redis_server;

@@ -4,11 +4,8 @@
 
 use chrono::NaiveDate;
 use roster::office::types::Position;
-use roster::office::{
-    CsvFileName, CsvUpload, ExistingLocations, FileNameError, ImportMode, UserLocationRow,
-    rows_to_csv,
-};
-use roster::{LuccaApiKey, LuccaConfig, office};
+use roster::office::{CsvUpload, ExistingLocations, ImportMode, UserLocationRow, rows_to_csv};
+use roster::{CsvFileName, FileNameError, LuccaApiKey, LuccaConfig, office};
 
 use crate::capture::{Captured, serve_once};
 

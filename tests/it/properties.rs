@@ -4,8 +4,9 @@
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
+use roster::CsvFileName;
 use roster::office::types::Position;
-use roster::office::{CsvFileName, CsvUpload, UserLocationRow, check_csv, read_rows, rows_to_csv};
+use roster::office::{CsvUpload, UserLocationRow, check_csv, read_rows, rows_to_csv};
 
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![any::<String>(), "[a-z;\"\\r\\n ,é😀\\t]{0,12}"]

@@ -1,34 +1,4 @@
-//! The import journal (feature `journal`): Lucca imports cannot be undone,
-//! and nothing on Lucca's side stops the same file being imported twice (a
-//! job re-run after a crash, two workers picking the same file). Before a
-//! creation leaves, the journal records the tenant, the SHA-256 of the file
-//! exactly as sent and the state: `sending`, then `accepted` (with the
-//! import's `summaryId`), then `done`, or `unknown` when the answer was
-//! lost. A creation of the same content for the same tenant is refused
-//! while an earlier one is sending, accepted or unknown, or was done within
-//! the window (24 hours unless set), unless the caller allows the repeat.
-//!
-//! One machine: SQLite at a path of your choosing (several processes may
-//! share it; SQLite's lock makes the check and the record one step).
-//! Several machines (feature `redis`): Redis, through a
-//! [`RedisStore`](crate::shared::RedisStore); one Lua script makes the check
-//! and the record one step. The journal never falls back to another store:
-//! when its store cannot be used, the creation is not sent.
-//!
-//! ```no_run
-//! use roster::office::{self, CsvSource, ImportJournal};
-//!
-//! # async fn run(office: office::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! let journal = ImportJournal::sqlite("/var/lib/hr-sync/imports.sqlite3")?;
-//! // Or, shared by several machines (feature `redis`):
-//! // let journal = ImportJournal::redis(&RedisStore::open("redis://redis.internal")?);
-//! let outcome = office
-//!     .checked_import(CsvSource::Path("locations.csv".into()))
-//!     .journal(&journal)
-//!     .execute()
-//!     .await?;
-//! # Ok(()) }
-//! ```
+//! The import journal: see [`ImportJournal`].
 
 #[cfg(feature = "redis")]
 mod redis;
@@ -235,7 +205,37 @@ pub enum Resolution {
     NotApplied,
 }
 
-/// The journal of Office creations; see the [module](self).
+/// The import journal (feature `journal`): Lucca imports cannot be undone,
+/// and nothing on Lucca's side stops the same file being imported twice (a
+/// job re-run after a crash, two workers picking the same file). Before a
+/// creation leaves, the journal records the tenant, the SHA-256 of the file
+/// exactly as sent and the state: `sending`, then `accepted` (with the
+/// import's `summaryId`), then `done`, or `unknown` when the answer was
+/// lost. A creation of the same content for the same tenant is refused
+/// while an earlier one is sending, accepted or unknown, or was done within
+/// the window (24 hours unless set), unless the caller allows the repeat.
+///
+/// One machine: SQLite at a path of your choosing (several processes may
+/// share it; SQLite's lock makes the check and the record one step).
+/// Several machines (feature `redis`): Redis, through a
+/// [`RedisStore`](crate::shared::RedisStore); one Lua script makes the check
+/// and the record one step. The journal never falls back to another store:
+/// when its store cannot be used, the creation is not sent.
+///
+/// ```no_run
+/// use roster::office::{self, CsvSource, ImportJournal};
+///
+/// # async fn run(office: office::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let journal = ImportJournal::sqlite("/var/lib/hr-sync/imports.sqlite3")?;
+/// // Or, shared by several machines (feature `redis`):
+/// // let journal = ImportJournal::redis(&RedisStore::open("redis://redis.internal")?);
+/// let outcome = office
+///     .checked_import(CsvSource::Path("locations.csv".into()))
+///     .journal(&journal)
+///     .execute()
+///     .await?;
+/// # Ok(()) }
+/// ```
 pub struct ImportJournal {
     store: Store,
     window: Duration,
