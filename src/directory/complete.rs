@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use super::field::Shape;
 use crate::VendorDateTime;
 
 /// Which reading of the `PUT` an update follows.
@@ -22,7 +23,7 @@ pub enum UpdateMode {
     /// [`DirectoryError::PartialRefused`](super::DirectoryError::PartialRefused).
     #[default]
     Partial,
-    /// The reference page's reading: the user is read fresh, the 14 required
+    /// The reference page's reading: the user is read fresh, the required
     /// fields are sent with the changes, and the write is refused with
     /// [`DirectoryError::ConcurrentChange`](super::DirectoryError::ConcurrentChange)
     /// if `modifiedAt` moved between the read and a second read just before
@@ -30,30 +31,16 @@ pub enum UpdateMode {
     Complete,
 }
 
-/// The body fields the reference page marks required.
-pub const REQUIRED_FIELDS: [&str; 14] = [
-    "firstName",
-    "lastName",
-    "login",
-    "mail",
-    "dtContractStart",
-    "legalEntityId",
-    "employeeNumber",
-    "departmentId",
-    "managerId",
-    "birthDate",
-    "cultureID",
-    "calendarId",
-    "rolePrincipalId",
-    "habilitedRoles",
-];
-
-const DATE_TIMES: [&str; 2] = ["dtContractStart", "birthDate"];
+/// The body fields the reference page marks required: what the complete
+/// mode sends with every change (the spec's `x-roster-whole-body-required`
+/// on `UserUpdate`).
+pub fn required_fields() -> impl Iterator<Item = &'static str> {
+    super::patch::required_fields()
+}
 
 /// The required fields a body lacks.
 pub(crate) fn missing_required(body: &Map<String, Value>) -> Vec<&'static str> {
-    REQUIRED_FIELDS
-        .into_iter()
+    required_fields()
         .filter(|name| !body.contains_key(*name))
         .collect()
 }
@@ -69,24 +56,23 @@ pub(crate) fn read<'a>(user: &'a Map<String, Value>, name: &str) -> Option<&'a V
     })
 }
 
-/// A required field of a user as read, written as the documents say: ids
-/// alone for `habilitedRoles`, zone-less date-times.
+/// A required field of a user as read, written as the documents say: a
+/// list of ids as ids alone (`habilitedRoles`), date-times without a zone.
 fn written(name: &str, value: &Value) -> Value {
-    match (name, value) {
-        ("habilitedRoles", Value::Array(roles)) => Value::Array(
-            roles
+    let shape = super::patch::field(name).map(|field| field.shape);
+    match (shape, value) {
+        (Some(Shape::IdObjects), Value::Array(items)) => Value::Array(
+            items
                 .iter()
-                .filter_map(|role| role.get("id"))
+                .filter_map(|item| item.get("id"))
                 .map(|id| serde_json::json!({ "id": id }))
                 .collect(),
         ),
-        ("habilitedRoles", Value::Null) => Value::Array(Vec::new()),
-        (name, Value::String(text)) if DATE_TIMES.contains(&name) => {
-            match text.parse::<VendorDateTime>() {
-                Ok(at) => Value::String(at.local().format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
-                Err(_) => value.clone(),
-            }
-        }
+        (Some(Shape::IdObjects), Value::Null) => Value::Array(Vec::new()),
+        (Some(Shape::DateTime), Value::String(text)) => match text.parse::<VendorDateTime>() {
+            Ok(at) => Value::String(at.local().format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+            Err(_) => value.clone(),
+        },
         _ => value.clone(),
     }
 }
@@ -98,8 +84,7 @@ pub(crate) fn complete_body(
     current: &Map<String, Value>,
     changes: Map<String, Value>,
 ) -> Map<String, Value> {
-    let mut body: Map<String, Value> = REQUIRED_FIELDS
-        .into_iter()
+    let mut body: Map<String, Value> = required_fields()
         .filter_map(|name| Some((name.to_owned(), written(name, read(current, name)?))))
         .collect();
     body.extend(changes);
@@ -108,7 +93,7 @@ pub(crate) fn complete_body(
 
 /// What the complete mode reads before writing.
 pub(crate) fn read_selection() -> String {
-    let mut fields: Vec<&str> = REQUIRED_FIELDS.to_vec();
+    let mut fields: Vec<&str> = required_fields().collect();
     fields.push("modifiedAt");
     fields.join(",")
 }

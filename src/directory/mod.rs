@@ -16,6 +16,7 @@ crate::generated_api!("directory", crate::credentials::Lucca);
 mod complete;
 mod envelope;
 mod error;
+mod field;
 mod fields;
 mod pager;
 mod patch;
@@ -23,7 +24,7 @@ mod query;
 mod sync;
 mod users;
 
-pub use complete::{REQUIRED_FIELDS, UpdateMode};
+pub use complete::{UpdateMode, required_fields};
 pub use envelope::parse_enveloped;
 pub use error::DirectoryError;
 pub use fields::{Fields, FieldsError};

@@ -562,6 +562,18 @@ fn user_patch_setters_are_generated_from_the_spec_s_user_update() {
         "{fields}"
     );
     assert!(fields.contains(r#"profile_figgo / clear_profile_figgo: "profile_figgo", i64, |value| Ok(id_object(value));"#), "{fields}");
+    // The one table of the update's fields: shape, null, whole-body required.
+    assert!(fields.contains(r#"Field { key: "cultureID", shape: Shape::Integer { min: Some(1025), max: Some(58380) }, nullable: false, required: true },"#), "{fields}");
+    assert!(fields.contains(r#"Field { key: "jobTitle", shape: Shape::Text { min: 1, max: None }, nullable: true, required: false },"#), "{fields}");
+    assert!(fields.contains(r#"Field { key: "habilitedRoles", shape: Shape::IdObjects, nullable: false, required: true },"#), "{fields}");
+    let mut unknown = spec.clone();
+    unknown["components"]["schemas"]["UserUpdate"]["x-roster-whole-body-required"] =
+        json!(["firstName", "nickName"]);
+    let error = roster_codegen::patch::patch_fields(&unknown, "UserUpdate").unwrap_err();
+    assert_eq!(
+        error.pointer,
+        "/components/schemas/UserUpdate/x-roster-whole-body-required"
+    );
 
     let update = &mut spec["components"]["schemas"]["UserUpdate"]["properties"];
     update["badgeNumber"] = json!({ "type": ["string", "null"], "minLength": 3, "maxLength": 8 });
@@ -657,7 +669,20 @@ fn the_fields_a_complete_update_sends_are_in_the_spec() {
     let description = spec["components"]["schemas"]["UserUpdate"]["description"]
         .as_str()
         .unwrap();
-    for name in roster::directory::REQUIRED_FIELDS {
+    let declared: Vec<&str> =
+        spec["components"]["schemas"]["UserUpdate"]["x-roster-whole-body-required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+    let mut required: Vec<&str> = roster::directory::required_fields().collect();
+    required.sort_unstable();
+    let mut expected = declared.clone();
+    expected.sort_unstable();
+    assert_eq!(required, expected, "the spec's extension is the list");
+    assert_eq!(required.len(), 14);
+    for name in roster::directory::required_fields() {
         assert!(
             properties.contains_key(name),
             "{name} is not a UserUpdate property"

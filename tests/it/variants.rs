@@ -318,7 +318,7 @@ mod update_modes {
             "fields on the PUT"
         );
         let sent = &lucca.received_updates()[0].1;
-        for name in roster::directory::REQUIRED_FIELDS {
+        for name in roster::directory::required_fields() {
             assert!(sent.get(name).is_some(), "{name} was sent");
         }
         // What the record holds is sent as read, never cleared.

@@ -1,110 +1,26 @@
-//! The columns of a sync: the API's own field names. Each writable field
-//! the Directory documents (`UserUpdate` in the spec) has a kind that says
-//! how a cell is read, what an empty cell means, and when the value read
-//! from Lucca is the same; `manager` (a login) and the tenant's `e_*`
-//! extension fields come beside them.
+//! The columns of a sync: the API's own field names. Each documented
+//! field is a row of the one table of a user update (`FIELDS`, generated
+//! from the spec's `UserUpdate`): its shape says how a cell is read and
+//! when the value read from Lucca is the same, and whether it takes `null`
+//! says what an empty cell means. `manager` (a login) and the tenant's
+//! `e_*` extension fields come beside them.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{Value, json};
 
-use super::super::patch::{CountryCode, CultureId, ExtensionKey};
-use super::super::types::Gender;
+use super::super::field::{Field, Shape};
+use super::super::patch::{ExtensionKey, FIELDS, field};
 use crate::VendorDateTime;
-
-/// How a field's cell is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Text that cannot be empty.
-    Text,
-    /// Text; an empty cell clears it.
-    OptionalText,
-    /// A date (written as a zone-less midnight); an empty cell clears it
-    /// unless the field is required.
-    Date,
-    /// An id; an empty cell clears it unless the field is required.
-    Id,
-    /// An id in an object (`{"id": 3}`).
-    IdObject,
-    /// Ids, separated by spaces or `|` (`{"id": 59}` each).
-    IdList,
-    /// A culture id (LCID).
-    Culture,
-    /// An ISO 3166-1 country code.
-    Country,
-    /// A gender.
-    Gender,
-    /// `true` or `false`.
-    Bool,
-    /// An integer.
-    Integer,
-    /// JSON, as the cell writes it (work-cycles, objects whose shape is
-    /// not documented).
-    Json,
-}
-
-/// Each writable field of the Directory's `UserUpdate`: its kind, and
-/// whether an empty cell may clear it (the field takes `null`).
-const FIELDS: [(&str, Kind, bool); 39] = [
-    ("firstName", Kind::Text, false),
-    ("lastName", Kind::Text, false),
-    ("login", Kind::Text, false),
-    ("mail", Kind::Text, false),
-    ("dtContractStart", Kind::Date, false),
-    ("dtContractEnd", Kind::Date, true),
-    ("legalEntityId", Kind::Id, false),
-    ("employeeNumber", Kind::Text, true),
-    ("departmentId", Kind::Id, false),
-    ("managerId", Kind::Id, true),
-    ("manager2Id", Kind::Id, true),
-    ("birthDate", Kind::Date, true),
-    ("cultureID", Kind::Culture, false),
-    ("calendarId", Kind::Id, true),
-    ("rolePrincipalId", Kind::Id, false),
-    ("habilitedRoles", Kind::IdList, false),
-    ("userWorkCycles", Kind::Json, false),
-    ("cspId", Kind::Id, true),
-    ("nationalityId", Kind::Country, true),
-    ("seniorityDate", Kind::Date, true),
-    ("insuranceNumber", Kind::OptionalText, true),
-    ("address", Kind::OptionalText, true),
-    ("directLine", Kind::OptionalText, true),
-    ("jobTitle", Kind::Text, true),
-    ("gender", Kind::Gender, false),
-    ("personalEmail", Kind::OptionalText, true),
-    ("personalMobile", Kind::OptionalText, true),
-    ("professionalMobile", Kind::OptionalText, true),
-    ("allowsElectronicPayslip", Kind::Bool, true),
-    ("quote", Kind::OptionalText, true),
-    ("bankName", Kind::OptionalText, true),
-    ("rib", Kind::OptionalText, true),
-    ("iban", Kind::OptionalText, true),
-    ("bic", Kind::OptionalText, true),
-    ("frenchCarTaxHorsePower", Kind::Integer, true),
-    ("frenchMotocyclesTaxHorsePower", Kind::Integer, true),
-    ("profile_figgo", Kind::IdObject, true),
-    ("personalCard", Kind::OptionalText, true),
-    ("corporateCard", Kind::OptionalText, true),
-];
-
-/// The fields whose shape the documents leave open, read as JSON.
-const OPEN_OBJECTS: [&str; 2] = ["fullTimeEquivalent", "theoreticalRemuneration"];
 
 /// A column of a sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Column {
     /// A documented field, by its JSON name.
-    Field { key: &'static str, kind: KindOf },
+    Field(&'static str),
     /// `manager`: the manager's login, written as `managerId`.
     Manager,
     /// A tenant's extension field (`e_*`).
     Extension(ExtensionKey),
-}
-
-/// A field's kind and whether it may be cleared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct KindOf {
-    kind: Kind,
-    clearable: bool,
 }
 
 impl Column {
@@ -116,46 +32,31 @@ impl Column {
         if name.starts_with("e_") {
             return ExtensionKey::new(name).ok().map(Self::Extension);
         }
-        let other_casing = name.strip_suffix("Id").map(|stem| format!("{stem}ID"));
-        FIELDS
-            .iter()
-            .find(|(key, ..)| *key == name || Some(*key) == other_casing.as_deref())
-            .map(|(key, kind, clearable)| Self::Field {
-                key,
-                kind: KindOf {
-                    kind: *kind,
-                    clearable: *clearable,
-                },
-            })
-            .or_else(|| {
-                OPEN_OBJECTS
-                    .iter()
-                    .find(|key| **key == name)
-                    .map(|key| Self::Field {
-                        key,
-                        kind: KindOf {
-                            kind: Kind::Json,
-                            clearable: true,
-                        },
-                    })
-            })
+        field(name).map(|field| Self::Field(field.key))
     }
 
     /// Every column name a sync takes, for messages.
     pub(crate) fn names() -> impl Iterator<Item = &'static str> {
         FIELDS
             .iter()
-            .map(|(key, ..)| *key)
-            .chain(OPEN_OBJECTS)
+            .map(|field| field.key)
             .chain(["manager", "e_*"])
     }
 
     /// The field written and read: `managerId` for `manager`.
     pub(crate) fn key(&self) -> &str {
         match self {
-            Self::Field { key, .. } => key,
+            Self::Field(key) => key,
             Self::Manager => "managerId",
             Self::Extension(key) => key.as_str(),
+        }
+    }
+
+    /// The documented field, if the column is one.
+    fn field(&self) -> Option<&'static Field> {
+        match self {
+            Self::Field(key) => field(key),
+            _ => None,
         }
     }
 
@@ -163,18 +64,19 @@ impl Column {
     /// wrong with it. `manager` cells are logins, resolved by the plan.
     pub(crate) fn wanted(&self, cell: &str, current: Option<&Value>) -> Result<Value, String> {
         let cell = cell.trim();
-        match self {
-            Self::Manager => Err("a manager is a login, resolved by the plan".into()),
-            Self::Extension(_) => Ok(extension_value(cell, current)),
-            Self::Field { key, kind } => {
+        match (self, self.field()) {
+            (Self::Manager, _) => Err("a manager is a login, resolved by the plan".into()),
+            (Self::Extension(_), _) => Ok(extension_value(cell, current)),
+            (Self::Field(key), None) => Err(format!("{key} is not a field of the spec")),
+            (Self::Field(key), Some(field)) => {
                 if cell.is_empty() {
-                    return if kind.clearable {
+                    return if field.nullable {
                         Ok(Value::Null)
                     } else {
                         Err(format!("{key} cannot be cleared"))
                     };
                 }
-                parse(kind.kind, cell)
+                parse(field.shape, cell)
             }
         }
     }
@@ -186,75 +88,84 @@ impl Column {
         if is_blank(wanted) || is_blank(current) {
             return is_blank(wanted) && is_blank(current);
         }
-        let kind = match self {
-            Self::Field { kind, .. } => kind.kind,
-            Self::Manager => Kind::Id,
-            Self::Extension(_) => return text_of(current) == text_of(wanted),
+        let shape = match (self, self.field()) {
+            (Self::Field(_), Some(field)) => field.shape,
+            (Self::Manager, _) => Shape::Integer {
+                min: None,
+                max: None,
+            },
+            (Self::Extension(_), _) | (Self::Field(_), None) => {
+                return text_of(current) == text_of(wanted);
+            }
         };
-        match kind {
-            Kind::Date => date_of(current).is_some() && date_of(current) == date_of(wanted),
-            Kind::Id | Kind::Integer | Kind::Culture => {
+        match shape {
+            Shape::DateTime => date_of(current).is_some() && date_of(current) == date_of(wanted),
+            Shape::Integer { .. } => {
                 integer_of(current).is_some() && integer_of(current) == integer_of(wanted)
             }
-            Kind::IdObject => integer_of(&current["id"]) == integer_of(&wanted["id"]),
-            Kind::IdList => ids_of(current) == ids_of(wanted),
-            Kind::Country => text_of(current).eq_ignore_ascii_case(&text_of(wanted)),
-            Kind::Bool => bool_of(current) == bool_of(wanted),
-            Kind::Json => current == wanted,
-            Kind::Text | Kind::OptionalText | Kind::Gender => text_of(current) == text_of(wanted),
+            Shape::IdObject => integer_of(&current["id"]) == integer_of(&wanted["id"]),
+            Shape::IdObjects => ids_of(current) == ids_of(wanted),
+            Shape::Bool => bool_of(current) == bool_of(wanted),
+            Shape::Json => current == wanted,
+            Shape::Text { .. } | Shape::Model(..) => text_of(current) == text_of(wanted),
         }
     }
 }
 
-/// The value of a documented field's cell.
-fn parse(kind: Kind, cell: &str) -> Result<Value, String> {
+/// The value of a documented field's cell, as its shape reads it.
+fn parse(shape: Shape, cell: &str) -> Result<Value, String> {
     let id = |text: &str| match text.trim().parse::<i64>() {
         Ok(id) if id >= 1 => Ok(id),
         _ => Err(format!("{text:?} is not an id (a whole number from 1)")),
     };
-    Ok(match kind {
-        Kind::Text | Kind::OptionalText => json!(cell),
-        Kind::Date => json!(
+    Ok(match shape {
+        Shape::Text { min, max } => {
+            let length = cell.chars().count() as u64;
+            if length < min || max.is_some_and(|max| length > max) {
+                return Err(match max {
+                    Some(max) if max == min => format!("{cell:?} is not {max} character(s) long"),
+                    Some(max) => format!("{cell:?} is not {min} to {max} characters long"),
+                    None => format!("{cell:?} is shorter than {min} character(s)"),
+                });
+            }
+            json!(cell)
+        }
+        Shape::DateTime => json!(
             date_of(&json!(cell))
                 .ok_or_else(|| format!("{cell:?} is not a date (YYYY-MM-DD)"))?
                 .format("%Y-%m-%dT%H:%M:%S")
                 .to_string()
         ),
-        Kind::Id => json!(id(cell)?),
-        Kind::IdObject => json!({ "id": id(cell)? }),
-        Kind::IdList => Value::Array(
+        Shape::Integer { min, max } => {
+            let number: i64 = cell
+                .parse()
+                .map_err(|_| format!("{cell:?} is not a whole number"))?;
+            match (min, max) {
+                (Some(min), _) if number < min => {
+                    return Err(format!("{number} is below {min}"));
+                }
+                (_, Some(max)) if number > max => {
+                    return Err(format!("{number} is above {max}"));
+                }
+                _ => json!(number),
+            }
+        }
+        Shape::IdObject => json!({ "id": id(cell)? }),
+        Shape::IdObjects => Value::Array(
             cell.split(|c: char| c == '|' || c.is_whitespace())
                 .filter(|part| !part.is_empty())
                 .map(|part| id(part).map(|id| json!({ "id": id })))
                 .collect::<Result<_, _>>()?,
         ),
-        Kind::Culture => {
-            let number: u32 = cell
-                .parse()
-                .map_err(|_| format!("{cell:?} is not a culture id (LCID)"))?;
-            json!(CultureId::new(number).map_err(|error| error.problem)?.get())
+        Shape::Model(name, read) => {
+            read(cell).map_err(|problem| format!("{problem} (a {name})"))?
         }
-        Kind::Country => json!(
-            CountryCode::new(cell)
-                .map_err(|error| error.problem)?
-                .as_str()
-        ),
-        Kind::Gender => {
-            let gender: Gender = cell
-                .parse()
-                .map_err(|_| format!("{cell:?} is not a gender (Undefined, Male, Female, Misc)"))?;
-            json!(gender.to_string())
-        }
-        Kind::Bool => match cell.to_ascii_lowercase().as_str() {
+        Shape::Bool => match cell.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => json!(true),
             "false" | "0" | "no" => json!(false),
             _ => return Err(format!("{cell:?} is not true or false")),
         },
-        Kind::Integer => json!(
-            cell.parse::<i32>()
-                .map_err(|_| format!("{cell:?} is not a whole number"))?
-        ),
-        Kind::Json => serde_json::from_str(cell).map_err(|error| format!("not JSON: {error}"))?,
+        Shape::Json => serde_json::from_str(cell).map_err(|error| format!("not JSON: {error}"))?,
     })
 }
 
@@ -343,7 +254,7 @@ mod tests {
             let column = Column::named(key).unwrap_or_else(|| panic!("{key} is no column"));
             assert_eq!(column.key(), *key);
         }
-        assert_eq!(FIELDS.len() + OPEN_OBJECTS.len(), UserPatch::KEYS.len());
+        assert_eq!(FIELDS.len(), UserPatch::KEYS.len());
         assert_eq!(Column::named("cultureId").unwrap().key(), "cultureID");
         assert_eq!(Column::named("managerLogin"), None);
         assert_eq!(Column::named("e_"), None);
@@ -379,7 +290,10 @@ mod tests {
 
         assert!(column("cultureID").wanted("12", None).is_err());
         assert!(column("gender").wanted("Robot", None).is_err());
-        assert_eq!(column("nationalityId").wanted("fr", None).unwrap(), "FR");
+        // The spec's bounds: two characters for a country code.
+        assert_eq!(column("nationalityId").wanted("FR", None).unwrap(), "FR");
+        assert!(column("nationalityId").wanted("FRA", None).is_err());
+        assert!(column("gender").wanted("Female", None).is_ok());
 
         let extension = column("e_badge");
         let wanted = extension.wanted("42", Some(&json!(7))).unwrap();

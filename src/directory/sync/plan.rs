@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::super::Client;
-use super::super::complete::{REQUIRED_FIELDS, UpdateMode, read};
+use super::super::complete::{UpdateMode, read, required_fields};
 use super::super::fields::Fields;
 use super::super::pager::{Pager, Record};
 use super::super::query::{MAX_PAGE, UserQuery};
@@ -369,8 +369,7 @@ impl PlanSyncRequest<'_> {
 /// What the complete mode reads before writing: the required fields, the
 /// id and `modifiedAt`.
 pub(super) fn complete_fields() -> Fields {
-    REQUIRED_FIELDS
-        .into_iter()
+    required_fields()
         .chain(["id", "modifiedAt"])
         .fold(Fields::new(), Fields::with)
 }
