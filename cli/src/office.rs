@@ -516,19 +516,26 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
         (Some(at), true) => Some(at.open()?),
         _ => None,
     };
-    let mut progress = None::<(ImportMode, crate::ui::Progress)>;
+    // The step's bar, ended (cleared) before the preview and the question.
+    let progress = std::sync::Mutex::new(None::<(ImportMode, crate::ui::Progress)>);
+    let bar = || {
+        progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     let mut checked = office
         .checked_import(CsvSource::Path(request.file.clone()))
         .existing(existing)
         .on_progress(|step| {
+            let mut progress = bar();
             if progress.as_ref().is_none_or(|(mode, _)| *mode != step.mode) {
                 let name = match step.mode {
                     ImportMode::Simulate => "simulating",
                     _ => "creating",
                 };
-                progress = Some((step.mode, context.progress(name)));
+                *progress = Some((step.mode, context.progress(name)));
             }
-            if let Some((_, bar)) = &mut progress {
+            if let Some((_, bar)) = progress.as_mut() {
                 bar.set(step.percent);
             }
         });
@@ -544,12 +551,13 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     // are created.
     let prepared = checked.prepare().await.map_err(import_failure)?;
     let simulated = prepared.simulate().await.map_err(import_failure)?;
+    *bar() = None;
     let lines = preview(&request, &simulated, context)?;
     if !request.create {
         guard.abort();
         return simulation_only(&simulated, lines, context);
     }
-    if simulated.resumed().is_none() && simulated.is_clean() {
+    if simulated.creates() {
         let replaced = if request.replace_existing {
             ", replacing the user locations that exist on those days"
         } else {
@@ -588,9 +596,11 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             outcome.map_err(import_failure)?
         }
         _ = tokio::signal::ctrl_c() => {
+            *bar() = None;
             return Err(interrupted(journal.as_ref(), &host, &keys, &before).await);
         }
     };
+    *bar() = None;
     match outcome {
         CheckedImport::Rejected { analysis } => {
             context.document(&merged(

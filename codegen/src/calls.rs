@@ -259,15 +259,19 @@ fn sending(function: &syn::ImplItemFn, name: &str, has_body: bool) -> Result<Sen
         dot2_token: Default::default(),
     });
     let mut kept: Vec<Stmt> = vec![Stmt::Local(destructure)];
+    let mut typed_body = false;
     for stmt in &stmts[1..info] {
-        // progenitor's `api-version` header: no vendor documents it.
-        if stmt.to_token_stream().to_string().contains("api_version") {
+        // progenitor's `api-version` header (`header_map.append(…,
+        // Client::api_version())`): no vendor documents it.
+        let text = stmt.to_token_stream().to_string();
+        if text.contains("header_map . append") && text.contains("api_version") {
             continue;
         }
         let mut stmt = stmt.clone();
         if has_body && let Stmt::Local(local) = &mut stmt {
             let is_body = matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "body");
             if let (true, Some(init)) = (is_body, &mut local.init) {
+                typed_body = true;
                 let typed = &init.expr;
                 *init.expr = parse_quote! {
                     match raw_body {
@@ -278,6 +282,11 @@ fn sending(function: &syn::ImplItemFn, name: &str, has_body: bool) -> Result<Sen
             }
         }
         kept.push(stmt);
+    }
+    if has_body && !typed_body {
+        return Err(format!(
+            "`{name}::send` makes no `let body = …`: its `raw_body` could not replace it"
+        ));
     }
     // Without the `api-version` header, a header map nothing appends to.
     let appended = kept.iter().any(|stmt| {

@@ -49,8 +49,15 @@ pub fn patch_fields(doc: &Value, schema: &str) -> Result<String, NodeError> {
         .pointer(&pointer)
         .and_then(|schema| schema.get(WHOLE_BODY_REQUIRED))
         .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .ok_or_else(|| {
+            NodeError::new(
+                pointer.clone(),
+                format!(
+                    "`{schema}` has no `{WHOLE_BODY_REQUIRED}`: the complete mode would send no required field"
+                ),
+            )
+        })?
+        .iter()
         .filter_map(Value::as_str)
         .collect();
     if let Some(unknown) = required.iter().find(|key| !properties.contains_key(**key)) {
@@ -111,6 +118,8 @@ enum Shape {
     Text { min: u64, max: Option<u64> },
     /// A date-time, which the Directory writes without a zone.
     DateTime,
+    /// An ISO 3166-1 alpha-2 country code (`format: country-code`).
+    Country,
     /// An integer of the given width, within bounds.
     Integer {
         wide: bool,
@@ -136,6 +145,7 @@ impl Shape {
         match self {
             Self::Text { .. } => "impl Into<String>".into(),
             Self::DateTime => "NaiveDateTime".into(),
+            Self::Country => "&str".into(),
             Self::Integer { wide: true, .. } | Self::IdObject => "i64".into(),
             Self::Integer { wide: false, .. } => "i32".into(),
             Self::Bool => "bool".into(),
@@ -150,6 +160,7 @@ impl Shape {
         match self {
             Self::Text { min, max } => format!("text(value, {min}, {max:?})"),
             Self::DateTime => "Ok(zone_less(value))".into(),
+            Self::Country => "country_code(value).map(Value::String)".into(),
             Self::Integer {
                 wide: true,
                 min,
@@ -174,7 +185,16 @@ impl Shape {
         match self {
             Self::Text { min, max } => format!("Shape::Text {{ min: {min}, max: {max:?} }}"),
             Self::DateTime => "Shape::DateTime".into(),
-            Self::Integer { min, max, .. } => {
+            Self::Country => "Shape::Country".into(),
+            Self::Integer { wide, min, max } => {
+                // An `int32` is held to its width too.
+                let (min, max) = match wide {
+                    true => (*min, *max),
+                    false => (
+                        Some(min.unwrap_or(i64::MIN).max(i64::from(i32::MIN))),
+                        Some(max.unwrap_or(i64::MAX).min(i64::from(i32::MAX))),
+                    ),
+                };
                 format!("Shape::Integer {{ min: {min:?}, max: {max:?} }}")
             }
             Self::Bool => "Shape::Bool".into(),
@@ -204,6 +224,7 @@ impl Shape {
                 format!("text of {min} to {max} characters")
             }
             Self::DateTime => "a date and time, sent without a zone".into(),
+            Self::Country => "an ISO 3166-1 alpha-2 country code (upper-cased)".into(),
             Self::Integer { min, max, .. } => match (min, max) {
                 (Some(min), Some(max)) => format!("an integer from {min} to {max}"),
                 (Some(min), None) => format!("an integer from {min}"),
@@ -282,6 +303,7 @@ fn shape_of_kind(doc: &Value, kind: &str, property: &Value) -> Option<Shape> {
     Some(match kind {
         "string" => match property.get("format").and_then(Value::as_str) {
             Some("date-time") => Shape::DateTime,
+            Some("country-code") => Shape::Country,
             _ => Shape::Text {
                 min: property
                     .get("minLength")

@@ -28,6 +28,8 @@ pub(crate) enum Shape {
     Text { min: u64, max: Option<u64> },
     /// A date-time, written without a zone.
     DateTime,
+    /// An ISO 3166-1 alpha-2 country code, upper-cased.
+    Country,
     /// An integer within its bounds.
     Integer { min: Option<i64>, max: Option<i64> },
     /// `true` or `false`.
@@ -51,4 +53,16 @@ pub(crate) fn model_from_cell<T: Serialize + DeserializeOwned>(
     serde_json::from_value::<T>(Value::String(cell.to_owned()))
         .map_err(|_| format!("{cell:?} is not one of its values"))
         .and_then(|value| serde_json::to_value(value).map_err(|error| error.to_string()))
+}
+
+/// An ISO 3166-1 alpha-2 country code: two ASCII letters, upper-cased.
+pub(crate) fn country_code(text: &str) -> Result<String, String> {
+    match text.as_bytes() {
+        [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+            Ok(text.to_ascii_uppercase())
+        }
+        _ => Err(format!(
+            "{text:?} is not a two-letter ISO 3166-1 country code"
+        )),
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
-use super::field::{Field, Shape, model_from_cell};
+use super::field::{Field, Shape, country_code, model_from_cell};
 
 /// What is wrong with one field of a [`UserPatch`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

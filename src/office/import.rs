@@ -547,6 +547,14 @@ impl SimulatedImport<'_> {
         }
     }
 
+    /// Whether [`create`](Self::create) will send a creation: the analysis
+    /// is clean and some part is not one the journal holds as created
+    /// already (those are resumed: waited for, never sent again).
+    pub fn creates(&self) -> bool {
+        matches!(&self.verdict, Verdict::Analysed(analysis) if !analysis_has_errors(analysis))
+            && self.resumed.iter().any(Option::is_none)
+    }
+
     /// Creates what was simulated, part after part, and waits for the
     /// results; creates nothing when the analysis has errors
     /// ([`CheckedImport::Rejected`]) or did not read

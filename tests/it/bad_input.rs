@@ -111,8 +111,8 @@ bad_input! {
     // A patch's bounds, from the spec's `UserUpdate`.
     culture_id_too_small: failure(UserPatch::new().culture_id(1000).to_json()) => "`cultureID`: 1000 is below 1025";
     culture_id_too_large: failure(UserPatch::new().culture_id(70000).to_json()) => "`cultureID`: 70000 is above 58380";
-    country_three_letters: failure(UserPatch::new().nationality_id("FRA").to_json()) => "`nationalityId`: \"FRA\" is longer than 2 character(s)";
-    country_one_letter: failure(UserPatch::new().nationality_id("F").to_json()) => "`nationalityId`: \"F\" is shorter than 2 character(s)";
+    country_three_letters: failure(UserPatch::new().nationality_id("FRA").to_json()) => "`nationalityId`: \"FRA\" is not a two-letter ISO 3166-1 country code";
+    country_one_letter: failure(UserPatch::new().nationality_id("F").to_json()) => "`nationalityId`: \"F\" is not a two-letter ISO 3166-1 country code";
     patch_empty_first_name: failure(UserPatch::new().first_name("").to_json()) => "`firstName`: \"\" is shorter than 1 character(s)";
     patch_zero_calendar: failure(UserPatch::new().calendar_id(0).to_json()) => "`calendarId`: 0 is below 1";
     patch_negative_department: failure(UserPatch::new().department_id(-5).to_json()) => "`departmentId`: -5 is below 1";

@@ -8,7 +8,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{Value, json};
 
-use super::super::field::{Field, Shape};
+use super::super::field::{Field, Shape, country_code};
 use super::super::patch::{ExtensionKey, FIELDS, field};
 use crate::VendorDateTime;
 
@@ -106,6 +106,7 @@ impl Column {
             Shape::IdObject => integer_of(&current["id"]) == integer_of(&wanted["id"]),
             Shape::IdObjects => ids_of(current) == ids_of(wanted),
             Shape::Bool => bool_of(current) == bool_of(wanted),
+            Shape::Country => text_of(current).eq_ignore_ascii_case(&text_of(wanted)),
             Shape::Json => current == wanted,
             Shape::Text { .. } | Shape::Model(..) => text_of(current) == text_of(wanted),
         }
@@ -150,6 +151,7 @@ fn parse(shape: Shape, cell: &str) -> Result<Value, String> {
                 _ => json!(number),
             }
         }
+        Shape::Country => json!(country_code(cell)?),
         Shape::IdObject => json!({ "id": id(cell)? }),
         Shape::IdObjects => Value::Array(
             cell.split(|c: char| c == '|' || c.is_whitespace())
@@ -290,9 +292,19 @@ mod tests {
 
         assert!(column("cultureID").wanted("12", None).is_err());
         assert!(column("gender").wanted("Robot", None).is_err());
-        // The spec's bounds: two characters for a country code.
-        assert_eq!(column("nationalityId").wanted("FR", None).unwrap(), "FR");
-        assert!(column("nationalityId").wanted("FRA", None).is_err());
+        // The spec's `format: country-code`: upper-cased, compared ignoring case.
+        let nationality = column("nationalityId");
+        assert_eq!(nationality.wanted("fr", None).unwrap(), "FR");
+        assert!(nationality.same(Some(&json!("fr")), &json!("FR")));
+        assert!(nationality.wanted("FRA", None).is_err());
+        assert!(nationality.wanted("12", None).is_err());
+        // Ids from 1 (`exclusiveMinimum: 0`), an int32 within its width.
+        assert!(column("managerId").wanted("0", None).is_err());
+        assert!(
+            column("frenchCarTaxHorsePower")
+                .wanted("3000000000", None)
+                .is_err()
+        );
         assert!(column("gender").wanted("Female", None).is_ok());
 
         let extension = column("e_badge");
