@@ -77,11 +77,11 @@ pub use error::{AuthError, ConfigError, ErrorBody, HttpError, StoreError};
 pub use file_name::{CsvFileName, FileNameError};
 #[cfg(any(feature = "office", feature = "docutools"))]
 pub use file_stamp::FileStamp;
-pub use limiter::{RateLimit, RateLimitError, RateLimiter};
+pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;
 pub use operation::Operation;
 pub use raw::{RawAnswer, RawRequest};
 pub use retry::Backoff;
 pub use token::TokenSource;
-pub use tolerant::{DateTimeError, EchoedDate, VendorDateTime};
+pub use tolerant::{EchoedDate, ParseError, VendorDateTime};
 pub use transport::Transport;

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use futures_util::future::BoxFuture;
 
 use crate::error::StoreError;
-pub use crate::rate::{RateLimit, RateLimitError};
+pub use crate::rate::RateLimit;
 
 /// A window kept outside this process, for every process of every worker
 /// (Redis: `shared::SharedBudget`). What the limiter needs of it, so that

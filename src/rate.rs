@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::tolerant::ParseError;
+
 /// A request budget: `requests` in any window of `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -39,17 +41,12 @@ impl RateLimit {
     }
 }
 
-/// A rate that does not read as `N/min`, `N/s`, `N/h` or `N/SECONDSs`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a rate: write it as 20/min, 1/s, 600/h or 50/63s")]
-pub struct RateLimitError(pub String);
-
 impl std::str::FromStr for RateLimit {
-    type Err = RateLimitError;
+    type Err = ParseError;
 
     /// `20/min`, `1/s`, `600/h`, `50/63s`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let wrong = || RateLimitError(text.to_owned());
+        let wrong = || ParseError::new(text, "a rate: write it as 20/min, 1/s, 600/h or 50/63s");
         let (count, window) = text.trim().split_once('/').ok_or_else(wrong)?;
         let requests: u32 = count.trim().parse().map_err(|_| wrong())?;
         let window = window.trim();

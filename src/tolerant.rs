@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize, Serializer};
 /// let local: VendorDateTime = "2014-09-01T00:00:00".parse()?;
 /// assert_eq!(local.offset(), None);
 /// assert_eq!(local.to_string(), "2014-09-01T00:00:00");
-/// # Ok::<(), roster::DateTimeError>(())
+/// # Ok::<(), roster::ParseError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VendorDateTime {
@@ -36,12 +36,30 @@ pub struct VendorDateTime {
     offset: Option<FixedOffset>,
 }
 
-/// Text that is not a date-time in any form a vendor uses.
+/// Text that does not read as the value wanted: a date-time in none of the
+/// forms a vendor uses, a rate not written `N/min`…
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a date-time (`YYYY-MM-DDTHH:MM:SS`, with optional fractional seconds and zone)"
-)]
-pub struct DateTimeError(pub String);
+#[error("`{text}` is not {expected}")]
+pub struct ParseError {
+    text: String,
+    expected: &'static str,
+}
+
+impl ParseError {
+    /// `text` is not `expected` (what it should have been, said for a
+    /// person: "a rate: write it as 20/min…").
+    pub(crate) fn new(text: &str, expected: &'static str) -> Self {
+        Self {
+            text: text.to_owned(),
+            expected,
+        }
+    }
+
+    /// The text as given.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
 
 impl VendorDateTime {
     /// The wall-clock time as sent.
@@ -92,7 +110,7 @@ impl From<DateTime<FixedOffset>> for VendorDateTime {
 }
 
 impl FromStr for VendorDateTime {
-    type Err = DateTimeError;
+    type Err = ParseError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
@@ -106,7 +124,12 @@ impl FromStr for VendorDateTime {
             .into_iter()
             .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
             .map(Self::from)
-            .ok_or_else(|| DateTimeError(text.to_owned()))
+            .ok_or_else(|| {
+                ParseError::new(
+                    text,
+                    "a date-time (`YYYY-MM-DDTHH:MM:SS`, with optional fractional seconds and zone)",
+                )
+            })
     }
 }
 

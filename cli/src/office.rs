@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
-    self, CheckedImport, CsvCheckError, CsvSource, ExistingLocations, ImportError, ImportJournal,
-    ImportMode, JournalError, JournalState, Resolution, SimulatedImport, SnapshotError,
-    UploadError, WaitError, check_csv_file, types,
+    self, CheckedImport, CsvError, CsvSource, ExistingLocations, ImportError, ImportJournal,
+    ImportMode, JournalError, JournalState, Resolution, SimulatedImport, UploadError, WaitError,
+    check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -152,7 +152,7 @@ fn check(files: &[PathBuf], context: &Context) -> Result<(), Failure> {
         let shown = file.display().to_string();
         let (rows, problems, warnings) = match check_csv_file(file) {
             Ok(summary) => (Some(summary.rows), Vec::new(), summary.warnings),
-            Err(CsvCheckError::Io { source, .. }) => {
+            Err(CsvError::Io { source, .. }) => {
                 return Err(Failure::usage(format!("cannot read {shown}: {source}")));
             }
             Err(error) => (None, error.problems().to_vec(), Vec::new()),
@@ -1050,8 +1050,8 @@ fn import_failure(error: ImportError) -> Failure {
             )),
         },
         ImportError::Journal(error) => journal_failure(error, "\nnothing was sent"),
-        ImportError::Snapshot(SnapshotError::Changed { .. }) => Failure::transient(text),
-        ImportError::Snapshot(_) => Failure::usage(text),
+        ImportError::Changed { .. } => Failure::transient(text),
+        ImportError::Io { .. } | ImportError::RowTooLarge { .. } => Failure::usage(text),
         ImportError::PartlyCreated { .. } => Failure::unknown(format!(
             "{text}\nrun the same command again: the parts applied are resumed from the journal, never sent twice"
         )),

@@ -75,7 +75,7 @@ impl Profile {
         self.rate
             .as_deref()
             .map(|rate| {
-                rate.parse().map_err(|error: roster::RateLimitError| {
+                rate.parse().map_err(|error: roster::ParseError| {
                     Failure::usage(format!("the profile's rate: {error}"))
                 })
             })

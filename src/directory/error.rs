@@ -1,20 +1,29 @@
-//! The error of the users calls: [`DirectoryError`].
+//! The errors of the users calls: [`DirectoryError`], and
+//! [`InvalidValue`], a value given that cannot be sent.
 
-use super::fields::FieldsError;
-use super::patch::PatchError;
 use crate::error::HttpError;
+
+/// A value given that cannot be sent (a `fields` name, a filter value, a
+/// field of an update), with the field or parameter it is for and what is
+/// wrong; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}`: {problem}")]
+pub struct InvalidValue {
+    /// The JSON name of the field, or the query parameter.
+    pub field: &'static str,
+    /// What is wrong.
+    pub problem: String,
+}
 
 /// A users call failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DirectoryError {
-    /// The `fields` selection cannot be sent.
-    #[error("invalid fields selection")]
-    Fields(#[from] FieldsError),
-    /// A filter value holds a `,`, which Lucca reads as a list separator;
-    /// nothing was sent.
+    /// A value given cannot be sent (a `fields` name that is no property
+    /// name, a filter value holding a `,`, which Lucca reads as a list
+    /// separator); nothing was sent.
     #[error(transparent)]
-    CommaInValue(#[from] super::query::CommaInValue),
+    Invalid(#[from] InvalidValue),
     /// A listing could not go on: the server kept answering users already
     /// given (it ignores the offset) and the order is not by id, so the
     /// pager cannot go on by id either.
@@ -40,7 +49,7 @@ pub enum DirectoryError {
         user: i64,
         /// The field and what is wrong.
         #[source]
-        source: PatchError,
+        source: InvalidValue,
     },
     /// A request failed.
     #[error(transparent)]

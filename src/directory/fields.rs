@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::error::InvalidValue;
+
 /// Which properties of a user the API returns (`fields=`). By default Lucca
 /// returns only `id`, `name` and `url`.
 ///
@@ -24,14 +26,6 @@ pub struct Fields {
 enum Item {
     Name(String),
     Nested(String, Fields),
-}
-
-/// A `fields` selection that cannot be sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the field name {name:?} is not a property name (letters, digits, `_` and `.` only)")]
-pub struct FieldsError {
-    /// The offending name.
-    pub name: String,
 }
 
 fn valid(name: &str) -> bool {
@@ -108,16 +102,21 @@ impl Fields {
     }
 
     /// The query value, or the first name that is not a property name.
-    pub fn to_query(&self) -> Result<String, FieldsError> {
+    pub fn to_query(&self) -> Result<String, InvalidValue> {
         self.check()?;
         Ok(self.to_string())
     }
 
-    fn check(&self) -> Result<(), FieldsError> {
+    fn check(&self) -> Result<(), InvalidValue> {
         for item in &self.items {
             let (Item::Name(name) | Item::Nested(name, _)) = item;
             if !valid(name) {
-                return Err(FieldsError { name: name.clone() });
+                return Err(InvalidValue {
+                    field: "fields",
+                    problem: format!(
+                        "{name:?} is not a property name (letters, digits, `_` and `.` only); nothing was sent"
+                    ),
+                });
             }
             if let Item::Nested(_, inner) = item {
                 inner.check()?;

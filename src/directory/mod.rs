@@ -26,12 +26,11 @@ mod users;
 
 pub use complete::{UpdateMode, required_fields};
 pub use envelope::parse_enveloped;
-pub use error::DirectoryError;
-pub use fields::{Fields, FieldsError};
-pub use patch::{ExtensionKey, Extensions, PatchError, UserPatch};
+pub use error::{DirectoryError, InvalidValue};
+pub use fields::Fields;
+pub use patch::{ExtensionKey, Extensions, UserPatch};
 pub use query::{
-    CommaInValue, FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text,
-    UserQuery,
+    FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text, UserQuery,
 };
 pub use sync::{
     ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest, Reading,

@@ -6,17 +6,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
+use super::error::InvalidValue;
 use super::field::{Field, Shape, country_code, model_from_cell};
-
-/// What is wrong with one field of a [`UserPatch`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{field}`: {problem}")]
-pub struct PatchError {
-    /// The JSON name of the field.
-    pub field: &'static str,
-    /// What is wrong.
-    pub problem: String,
-}
 
 /// The fields of a user update: only touched fields are sent. Its setters
 /// (and clearers, for the fields that take `null`) are generated from the
@@ -38,7 +29,7 @@ pub struct PatchError {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPatch {
     values: BTreeMap<String, Value>,
-    problems: Vec<PatchError>,
+    problems: Vec<InvalidValue>,
 }
 
 fn zone_less(at: NaiveDateTime) -> Value {
@@ -65,7 +56,7 @@ macro_rules! fields {
                         Ok(json) => {
                             self.values.insert($key.to_owned(), json);
                         }
-                        Err(problem) => self.problems.push(PatchError { field: $key, problem }),
+                        Err(problem) => self.problems.push(InvalidValue { field: $key, problem }),
                     }
                     self
                 }
@@ -158,7 +149,7 @@ pub struct ExtensionKey(String);
 
 impl ExtensionKey {
     /// Checks the form.
-    pub fn new(key: impl Into<String>) -> Result<Self, PatchError> {
+    pub fn new(key: impl Into<String>) -> Result<Self, InvalidValue> {
         let key = key.into();
         let valid = key.strip_prefix("e_").is_some_and(|rest| {
             !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -166,7 +157,7 @@ impl ExtensionKey {
         if valid {
             Ok(Self(key))
         } else {
-            Err(PatchError {
+            Err(InvalidValue {
                 field: "e_*",
                 problem: format!(
                     "{key:?} is not an extension key (`e_` then letters, digits or `_`)"
@@ -201,7 +192,7 @@ impl UserPatch {
             Ok(id) => {
                 self.values.insert(key, json!({ "id": id }));
             }
-            Err(problem) => self.problems.push(PatchError {
+            Err(problem) => self.problems.push(InvalidValue {
                 field: "userAxisValues_*",
                 problem,
             }),
@@ -267,7 +258,7 @@ impl UserPatch {
 
     /// The body to send: only the touched fields, `null` for cleared ones;
     /// or the first invalid value.
-    pub fn to_json(&self) -> Result<Value, PatchError> {
+    pub fn to_json(&self) -> Result<Value, InvalidValue> {
         match self.problems.first() {
             Some(problem) => Err(problem.clone()),
             None => Ok(Value::Object(

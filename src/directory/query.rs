@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::error::InvalidValue;
 use super::fields::Fields;
 
 /// A date (or date-time) condition.
@@ -159,16 +160,14 @@ impl Param {
 }
 
 /// A filter value that cannot be sent: Lucca splits every filter value on
-/// `,`, so a value holding one would be read as several. Nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the {parameter} value {value:?} holds a `,`, which Lucca reads as a list separator; nothing was sent"
-)]
-pub struct CommaInValue {
-    /// The query parameter.
-    pub parameter: &'static str,
-    /// The value.
-    pub value: String,
+/// `,`, so a value holding one would be read as several.
+fn comma_in(parameter: Param, value: &str) -> InvalidValue {
+    InvalidValue {
+        field: parameter.name(),
+        problem: format!(
+            "the value {value:?} holds a `,`, which Lucca reads as a list separator; nothing was sent"
+        ),
+    }
 }
 
 /// The length of `pairs` as a query string, encoded as it is sent.
@@ -285,7 +284,7 @@ impl UserQuery {
     /// v3 grammar; none at all when empty); replaces [`login`](Self::login).
     /// A long list is read in several requests, each under
     /// [`max_query_bytes`](Self::max_query_bytes). A login holding a `,`
-    /// cannot be sent ([`CommaInValue`]).
+    /// cannot be sent ([`InvalidValue`](super::InvalidValue)).
     pub fn logins(mut self, logins: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.logins = Some(logins.into_iter().map(Into::into).collect());
         self.login = None;
@@ -359,16 +358,13 @@ impl UserQuery {
     /// The filters, each under its own parameter (`id` and `login` lists
     /// left out: [`list`](Self::list) says which one is set), or the first
     /// value holding a `,`.
-    pub(crate) fn filters(&self) -> Result<Vec<(Param, String)>, CommaInValue> {
+    pub(crate) fn filters(&self) -> Result<Vec<(Param, String)>, InvalidValue> {
         let text = |parameter: Param, text: &Text| {
             let value = match text {
                 Text::Is(value) | Text::IsNot(value) | Text::Like(value) => value,
             };
             if value.contains(',') {
-                return Err(CommaInValue {
-                    parameter: parameter.name(),
-                    value: value.clone(),
-                });
+                return Err(comma_in(parameter, value));
             }
             Ok((parameter, text.render()))
         };
@@ -394,7 +390,7 @@ impl UserQuery {
 
     /// The list filter, if any: `id` or `login` and its values (`id` wins
     /// when both are set), or the first login holding a `,`.
-    pub(crate) fn list(&self) -> Result<Option<(Param, Vec<String>)>, CommaInValue> {
+    pub(crate) fn list(&self) -> Result<Option<(Param, Vec<String>)>, InvalidValue> {
         if let Some(ids) = &self.ids {
             return Ok(Some((Param::Id, ids.iter().map(i64::to_string).collect())));
         }
@@ -402,10 +398,7 @@ impl UserQuery {
             return Ok(None);
         };
         if let Some(login) = logins.iter().find(|login| login.contains(',')) {
-            return Err(CommaInValue {
-                parameter: Param::Login.name(),
-                value: login.clone(),
-            });
+            return Err(comma_in(Param::Login, login));
         }
         Ok(Some((Param::Login, logins.clone())))
     }

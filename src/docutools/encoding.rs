@@ -3,6 +3,8 @@
 //! into UTF-8 before upload, so accents arrive intact whatever the server
 //! guesses.
 
+use super::error::UsersCsvError;
+
 /// The encoding of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CsvEncoding {
@@ -16,23 +18,11 @@ pub enum CsvEncoding {
     Windows1252,
 }
 
-/// A file declared UTF-8 is not.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the file is not valid UTF-8 at line {line}, byte {offset}; give CsvEncoding::Windows1252 or CsvEncoding::Detect if it is a spreadsheet export"
-)]
-pub struct EncodingError {
-    /// The line of the first invalid byte, 1 for the first.
-    pub line: usize,
-    /// Its offset in the file.
-    pub offset: usize,
-}
-
 /// The file as UTF-8 text without a BOM, and the encoding it was read in.
 pub(crate) fn to_utf8(
     bytes: &[u8],
     encoding: CsvEncoding,
-) -> Result<(String, CsvEncoding), EncodingError> {
+) -> Result<(String, CsvEncoding), UsersCsvError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return utf8(rest, 3).map(|text| (text, CsvEncoding::Utf8));
     }
@@ -46,12 +36,12 @@ pub(crate) fn to_utf8(
     }
 }
 
-fn utf8(bytes: &[u8], skipped: usize) -> Result<String, EncodingError> {
+fn utf8(bytes: &[u8], skipped: usize) -> Result<String, UsersCsvError> {
     std::str::from_utf8(bytes)
         .map(str::to_owned)
         .map_err(|error| {
             let offset = error.valid_up_to();
-            EncodingError {
+            UsersCsvError::NotUtf8 {
                 line: 1 + bytes[..offset]
                     .iter()
                     .filter(|byte| **byte == b'\n')

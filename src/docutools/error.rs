@@ -1,11 +1,8 @@
 //! Docutools' errors by concern: a file or mapping refused here, before
 //! anything is sent ([`UsersCsvError`]), and what became of a request
 //! ([`DocutoolsError`], which says whether users were created), as Office's
-//! `CsvCheckError` and `ImportError`.
+//! `CsvError` and `ImportError`.
 
-use super::encoding::EncodingError;
-use super::mapping::MappingError;
-use super::split::SplitError;
 use super::types;
 use crate::error::HttpError;
 use crate::file_name::FileNameError;
@@ -47,21 +44,57 @@ pub enum UsersCsvError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is not in the declared encoding.
-    #[error(transparent)]
-    Encoding(#[from] EncodingError),
-    /// The file cannot be split under the limit.
-    #[error(transparent)]
-    Split(#[from] SplitError),
+    /// A file declared UTF-8 is not; nothing was sent.
+    #[error(
+        "the file is not valid UTF-8 at line {line}, byte {offset}; give CsvEncoding::Windows1252 or CsvEncoding::Detect if it is a spreadsheet export"
+    )]
+    NotUtf8 {
+        /// The line of the first invalid byte, 1 for the first.
+        line: usize,
+        /// Its offset in the file.
+        offset: usize,
+    },
+    /// One record (with the header) is larger than the upload limit by
+    /// itself: the file cannot be split under it.
+    #[error("the record at line {line} is {size} bytes with the header; the limit is {limit}")]
+    RecordTooLarge {
+        /// Its first line.
+        line: u64,
+        /// Its size with the header row.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The file is not CSV that can be read.
+    #[error("the file cannot be read as CSV at line {line}: {reason}")]
+    Unreadable {
+        /// Where.
+        line: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The file has no header row.
+    #[error("the file is empty")]
+    Empty,
     /// The file name cannot be sent.
     #[error(transparent)]
     FileName(#[from] FileNameError),
     /// The delimiter is not one ASCII character.
     #[error("the delimiter {0:?} is not one ASCII character")]
     Delimiter(char),
-    /// The mapping does not fit the uploaded file; nothing was imported.
-    #[error("the column mapping does not fit the file; nothing was imported")]
-    Mapping(#[from] MappingError),
+    /// A mapped column is not in the uploaded file; nothing was imported.
+    #[error(
+        "the column {column:?} is not in the file (its columns: {available:?}); nothing was imported"
+    )]
+    MissingColumn {
+        /// The mapped column.
+        column: String,
+        /// The file's columns.
+        available: Vec<String>,
+    },
+    /// Neither `Email` nor `Username` is mapped; nothing was imported.
+    #[error("map a column to Email or Username: Docutools needs one of them; nothing was imported")]
+    NoIdentity,
 }
 
 /// A Docutools import step failed. Says whether anything was created.
@@ -117,10 +150,4 @@ pub enum DocutoolsError {
         #[source]
         source: Box<DocutoolsError>,
     },
-}
-
-impl From<MappingError> for DocutoolsError {
-    fn from(error: MappingError) -> Self {
-        Self::Csv(UsersCsvError::Mapping(error))
-    }
 }

@@ -11,7 +11,7 @@ use super::Client;
 use super::encoding::{CsvEncoding, to_utf8};
 use super::error::{DocutoolsError, UsersCsvError};
 use super::mapping::{ColumnMap, MappingReport};
-use super::split::{SplitError, split};
+use super::split::split;
 use super::types;
 use crate::error::HttpError;
 use crate::file_name::CsvFileName;
@@ -411,11 +411,10 @@ fn header_columns(csv: &UsersCsv) -> Result<Vec<String>, UsersCsvError> {
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
         Ok(true) => Ok(record.iter().map(str::to_owned).collect()),
-        Ok(false) => Err(SplitError::Empty.into()),
-        Err(error) => Err(SplitError::Unreadable {
+        Ok(false) => Err(UsersCsvError::Empty),
+        Err(error) => Err(UsersCsvError::Unreadable {
             line: 1,
             reason: error.to_string(),
-        }
-        .into()),
+        }),
     }
 }

@@ -3,24 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::error::UsersCsvError;
 use super::types::{ColumnMapping, UserAttribute};
-
-/// A mapping the server would refuse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum MappingError {
-    /// A mapped column is not in the file.
-    #[error("the column {column:?} is not in the file (its columns: {available:?})")]
-    MissingColumn {
-        /// The mapped column.
-        column: String,
-        /// The file's columns.
-        available: Vec<String>,
-    },
-    /// Neither `Email` nor `Username` is mapped.
-    #[error("map a column to Email or Username: Docutools needs one of them")]
-    NoIdentity,
-}
 
 /// What a valid mapping leaves out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -58,9 +42,9 @@ impl ColumnMap {
 
     /// Checks the mapping against the file's `columns`: every mapped column
     /// exists, `Email` or `Username` is mapped; reports unmapped columns.
-    pub fn check(&self, columns: &[String]) -> Result<MappingReport, MappingError> {
+    pub fn check(&self, columns: &[String]) -> Result<MappingReport, UsersCsvError> {
         if let Some(column) = self.0.keys().find(|column| !columns.contains(column)) {
-            return Err(MappingError::MissingColumn {
+            return Err(UsersCsvError::MissingColumn {
                 column: column.clone(),
                 available: columns.to_vec(),
             });
@@ -70,7 +54,7 @@ impl ColumnMap {
             .values()
             .any(|attribute| matches!(attribute, UserAttribute::Email | UserAttribute::Username));
         if !identity {
-            return Err(MappingError::NoIdentity);
+            return Err(UsersCsvError::NoIdentity);
         }
         let unmapped = columns
             .iter()

@@ -19,10 +19,9 @@ mod import;
 mod mapping;
 mod split;
 
-pub use encoding::{CsvEncoding, EncodingError};
+pub use encoding::CsvEncoding;
 pub use error::{DocutoolsError, UsersCsvError};
 pub use import::{
     ImportUsersCsvRequest, ImportUsersRequest, MAX_FILE_SIZE, UploadUsersFileRequest, UsersCsv,
 };
-pub use mapping::{ColumnMap, MappingError, MappingReport};
-pub use split::SplitError;
+pub use mapping::{ColumnMap, MappingReport};

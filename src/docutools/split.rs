@@ -4,36 +4,11 @@
 
 use bytes::Bytes;
 
-/// A file that cannot be split under the limit.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SplitError {
-    /// One record (with the header) is larger than the limit by itself.
-    #[error("the record at line {line} is {size} bytes with the header; the limit is {limit}")]
-    RecordTooLarge {
-        /// Its first line.
-        line: u64,
-        /// Its size with the header row.
-        size: usize,
-        /// The limit.
-        limit: usize,
-    },
-    /// The file is not CSV the splitter can read.
-    #[error("the file cannot be read as CSV at line {line}: {reason}")]
-    Unreadable {
-        /// Where.
-        line: u64,
-        /// Why.
-        reason: String,
-    },
-    /// The file has no header row.
-    #[error("the file is empty")]
-    Empty,
-}
+use super::error::UsersCsvError;
 
 /// The byte offsets where records start (and the end of the text), after the
 /// `\n` of a `\r\n` the `csv` crate leaves to the next record.
-fn record_starts(text: &[u8], delimiter: u8) -> Result<Vec<(usize, u64)>, SplitError> {
+fn record_starts(text: &[u8], delimiter: u8) -> Result<Vec<(usize, u64)>, UsersCsvError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -48,7 +23,7 @@ fn record_starts(text: &[u8], delimiter: u8) -> Result<Vec<(usize, u64)>, SplitE
             Ok(true) => {}
             Ok(false) => break,
             Err(error) => {
-                return Err(SplitError::Unreadable {
+                return Err(UsersCsvError::Unreadable {
                     line,
                     reason: error.to_string(),
                 });
@@ -71,13 +46,13 @@ fn record_starts(text: &[u8], delimiter: u8) -> Result<Vec<(usize, u64)>, SplitE
 
 /// Splits `text` into pieces of at most `limit` bytes, each starting with
 /// the header row; a text under the limit comes back whole.
-pub(crate) fn split(text: &[u8], delimiter: u8, limit: usize) -> Result<Vec<Bytes>, SplitError> {
+pub(crate) fn split(text: &[u8], delimiter: u8, limit: usize) -> Result<Vec<Bytes>, UsersCsvError> {
     if text.len() <= limit {
         return Ok(vec![Bytes::copy_from_slice(text)]);
     }
     let mut starts = record_starts(text, delimiter)?;
     if starts.is_empty() {
-        return Err(SplitError::Empty);
+        return Err(UsersCsvError::Empty);
     }
     starts.push((text.len(), 0));
     let header = &text[starts[0].0..starts[1].0];
@@ -95,7 +70,7 @@ pub(crate) fn split(text: &[u8], delimiter: u8, limit: usize) -> Result<Vec<Byte
         let ((start, line), (end, _)) = (window[0], window[1]);
         let record = with_newline(&text[start..end]);
         if header.len() + record.len() > limit {
-            return Err(SplitError::RecordTooLarge {
+            return Err(UsersCsvError::RecordTooLarge {
                 line,
                 size: header.len() + record.len(),
                 limit,

@@ -53,10 +53,11 @@ impl From<&CsvProblem> for types::ErrorLine {
     }
 }
 
-/// An import file that cannot be uploaded as it is: all its problems.
+/// An import file that cannot be uploaded as it is (all its problems), a
+/// row that cannot be written into one, or the file's input or output.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum CsvCheckError {
+pub enum CsvError {
     /// The file has problems; every one is listed (up to [`MAX_PROBLEMS`]).
     #[error("{}", Listing(self))]
     Invalid {
@@ -67,8 +68,8 @@ pub enum CsvCheckError {
         /// Problems past [`MAX_PROBLEMS`], counted but not kept.
         omitted: u64,
     },
-    /// The file could not be read.
-    #[error("cannot read {}", file.as_deref().map_or("the import file".into(), |path| path.display().to_string()))]
+    /// The file could not be read, or written.
+    #[error("cannot read or write {}", file.as_deref().map_or("the import file".into(), |path| path.display().to_string()))]
     Io {
         /// The file, when it was read from one.
         file: Option<PathBuf>,
@@ -76,13 +77,41 @@ pub enum CsvCheckError {
         #[source]
         source: std::io::Error,
     },
+    /// A row cannot be written: a required cell is empty.
+    #[error("row {row}: `{field}` is empty; Lucca Office requires it")]
+    EmptyRequired {
+        /// The row, 1 for the first row after the header.
+        row: u64,
+        /// The column.
+        field: &'static str,
+    },
+    /// A row cannot be written: its date cannot be written as `YYYY/MM/DD`.
+    #[error("row {row}: the date {date} is outside the years 0000 to 9999")]
+    DateOutOfRange {
+        /// The row, 1 for the first row after the header.
+        row: u64,
+        /// The date.
+        date: chrono::NaiveDate,
+    },
 }
 
-struct Listing<'a>(&'a CsvCheckError);
+impl From<std::io::Error> for CsvError {
+    fn from(source: std::io::Error) -> Self {
+        Self::Io { file: None, source }
+    }
+}
+
+impl From<csv::Error> for CsvError {
+    fn from(error: csv::Error) -> Self {
+        Self::from(std::io::Error::other(error))
+    }
+}
+
+struct Listing<'a>(&'a CsvError);
 
 impl fmt::Display for Listing<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let CsvCheckError::Invalid {
+        let CsvError::Invalid {
             file,
             problems,
             omitted,
@@ -105,12 +134,12 @@ impl fmt::Display for Listing<'_> {
     }
 }
 
-impl CsvCheckError {
-    /// The problems found (empty for an I/O error).
+impl CsvError {
+    /// The problems found (empty for the others).
     pub fn problems(&self) -> &[CsvProblem] {
         match self {
             Self::Invalid { problems, .. } => problems,
-            Self::Io { .. } => &[],
+            _ => &[],
         }
     }
 
@@ -127,6 +156,7 @@ impl CsvCheckError {
                 file: Some(path.to_owned()),
                 source,
             },
+            other => other,
         }
     }
 }
@@ -146,7 +176,7 @@ pub struct CsvSummary {
 }
 
 /// Checks an import file without keeping its rows (a file of any size).
-pub fn check_csv(reader: impl Read) -> Result<CsvSummary, CsvCheckError> {
+pub fn check_csv(reader: impl Read) -> Result<CsvSummary, CsvError> {
     let mut summary = CsvSummary::default();
     let (has_bom, warnings) = read_csv(reader, |row| {
         summary.rows += 1;
@@ -158,16 +188,16 @@ pub fn check_csv(reader: impl Read) -> Result<CsvSummary, CsvCheckError> {
 }
 
 /// Checks the import file at `path`; errors name the file.
-pub fn check_csv_file(path: impl AsRef<Path>) -> Result<CsvSummary, CsvCheckError> {
+pub fn check_csv_file(path: impl AsRef<Path>) -> Result<CsvSummary, CsvError> {
     let path = path.as_ref();
     std::fs::File::open(path)
-        .map_err(|source| CsvCheckError::Io { file: None, source })
+        .map_err(|source| CsvError::Io { file: None, source })
         .and_then(check_csv)
         .map_err(|error| error.with_file(path))
 }
 
 /// Reads the rows of an import file, or every problem it has.
-pub fn read_rows(reader: impl Read) -> Result<Vec<UserLocationRow>, CsvCheckError> {
+pub fn read_rows(reader: impl Read) -> Result<Vec<UserLocationRow>, CsvError> {
     let mut rows = Vec::new();
     read_csv(reader, |row| rows.push(row.to_row()))?;
     Ok(rows)
@@ -484,8 +514,8 @@ fn read_record<'r>(
 fn read_csv(
     reader: impl Read,
     mut on_row: impl FnMut(&RowView<'_>),
-) -> Result<(bool, Vec<CsvProblem>), CsvCheckError> {
-    let io = |source| CsvCheckError::Io { file: None, source };
+) -> Result<(bool, Vec<CsvProblem>), CsvError> {
+    let io = |source| CsvError::Io { file: None, source };
     let mut reader = BufReader::new(reader);
     let has_bom = reader.fill_buf().map_err(io)?.starts_with(BOM);
     if has_bom {
@@ -582,7 +612,7 @@ fn read_csv(
     if problems.is_empty() {
         Ok((has_bom, problems.warnings))
     } else {
-        Err(CsvCheckError::Invalid {
+        Err(CsvError::Invalid {
             file: None,
             problems: problems.kept,
             omitted: problems.omitted,

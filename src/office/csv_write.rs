@@ -10,37 +10,7 @@ use super::csv_format::{BOM, DELIMITER, HEADER, write_date};
 use super::row::UserLocationRow;
 use super::types::Position;
 
-/// A row cannot be written, or the output failed. Says which row (1 for the
-/// first row after the header) and what.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CsvWriteError {
-    /// A required cell is empty.
-    #[error("row {row}: `{field}` is empty; Lucca Office requires it")]
-    EmptyRequired {
-        /// The row, 1 for the first row after the header.
-        row: u64,
-        /// The column.
-        field: &'static str,
-    },
-    /// The date cannot be written as `YYYY/MM/DD`.
-    #[error("row {row}: the date {date} is outside the years 0000 to 9999")]
-    DateOutOfRange {
-        /// The row, 1 for the first row after the header.
-        row: u64,
-        /// The date.
-        date: chrono::NaiveDate,
-    },
-    /// Writing failed.
-    #[error("writing the import file failed")]
-    Io(#[from] io::Error),
-}
-
-impl From<csv::Error> for CsvWriteError {
-    fn from(error: csv::Error) -> Self {
-        Self::Io(io::Error::other(error))
-    }
-}
+use super::csv_check::CsvError;
 
 /// The text of each position met so far, from the generated `Display` (the
 /// spec's enum values), so that a row costs no formatting.
@@ -61,18 +31,18 @@ impl PositionTexts {
 }
 
 /// Checks what the file format cannot carry, before anything is written.
-pub(crate) fn validate_row(row: &UserLocationRow, number: u64) -> Result<(), CsvWriteError> {
+pub(crate) fn validate_row(row: &UserLocationRow, number: u64) -> Result<(), CsvError> {
     use chrono::Datelike;
     for (field, value) in [
         ("login", &row.login),
         ("workLocationName", &row.work_location_name),
     ] {
         if value.trim().is_empty() {
-            return Err(CsvWriteError::EmptyRequired { row: number, field });
+            return Err(CsvError::EmptyRequired { row: number, field });
         }
     }
     if !(0..=9999).contains(&row.date.year()) {
-        return Err(CsvWriteError::DateOutOfRange {
+        return Err(CsvError::DateOutOfRange {
             row: number,
             date: row.date,
         });
@@ -92,7 +62,7 @@ pub(crate) fn validate_row(row: &UserLocationRow, number: u64) -> Result<(), Csv
 /// writer.write_row(&UserLocationRow::new("jdupont", "Paris", day, Position::FullDay))?;
 /// let bytes = writer.finish()?;
 /// assert!(bytes.ends_with(b"jdupont;Paris;;2025/09/18;FullDay;;false\r\n"));
-/// # Ok::<(), roster::office::CsvWriteError>(())
+/// # Ok::<(), roster::office::CsvError>(())
 /// ```
 pub struct UserLocationCsvWriter<W: Write> {
     /// `None` once [`finish`](Self::finish) took it.
@@ -135,7 +105,7 @@ fn push_field(buffer: &mut Vec<u8>, field: &[u8]) {
 
 impl<W: Write> UserLocationCsvWriter<W> {
     /// Writes the BOM and the header row to `out`.
-    pub fn new(out: W) -> Result<Self, CsvWriteError> {
+    pub fn new(out: W) -> Result<Self, CsvError> {
         let mut writer = Self::continuing(out, 0);
         writer.buffer.extend_from_slice(BOM);
         for (index, name) in HEADER.iter().enumerate() {
@@ -163,7 +133,7 @@ impl<W: Write> UserLocationCsvWriter<W> {
     /// Writes one row. A row that cannot be imported (an empty required
     /// field, a date outside 0000 to 9999) is refused with its number, and
     /// nothing of it is written.
-    pub fn write_row(&mut self, row: &UserLocationRow) -> Result<(), CsvWriteError> {
+    pub fn write_row(&mut self, row: &UserLocationRow) -> Result<(), CsvError> {
         let number = self.rows + 1;
         validate_row(row, number)?;
         let start = self.buffer.len();
@@ -218,11 +188,12 @@ impl<W: Write> UserLocationCsvWriter<W> {
     }
 
     /// Flushes and returns the output.
-    pub fn finish(mut self) -> Result<W, CsvWriteError> {
+    pub fn finish(mut self) -> Result<W, CsvError> {
         self.write_buffer()?;
-        let mut out = self.out.take().ok_or_else(|| {
-            CsvWriteError::Io(io::Error::other("the writer was already finished"))
-        })?;
+        let mut out = self
+            .out
+            .take()
+            .ok_or_else(|| CsvError::from(io::Error::other("the writer was already finished")))?;
         out.flush()?;
         Ok(out)
     }
@@ -244,7 +215,7 @@ impl<W: Write> Drop for UserLocationCsvWriter<W> {
 /// Writes all `rows` as an import file into memory.
 pub fn rows_to_csv<'a>(
     rows: impl IntoIterator<Item = &'a UserLocationRow>,
-) -> Result<Vec<u8>, CsvWriteError> {
+) -> Result<Vec<u8>, CsvError> {
     let mut writer = UserLocationCsvWriter::new(Vec::new())?;
     for row in rows {
         writer.write_row(row)?;
@@ -270,7 +241,7 @@ impl<I: Iterator<Item = UserLocationRow>> CsvChunks<I> {
         }
     }
 
-    fn fill(&mut self) -> Result<Option<Bytes>, CsvWriteError> {
+    fn fill(&mut self) -> Result<Option<Bytes>, CsvError> {
         let buffer = Vec::with_capacity(CHUNK + 1024);
         let mut writer = match self.written {
             None => UserLocationCsvWriter::new(buffer)?,
@@ -287,7 +258,7 @@ impl<I: Iterator<Item = UserLocationRow>> CsvChunks<I> {
 }
 
 impl<I: Iterator<Item = UserLocationRow>> Iterator for CsvChunks<I> {
-    type Item = Result<Bytes, CsvWriteError>;
+    type Item = Result<Bytes, CsvError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.fill().transpose()

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Client;
-use super::csv_check::{CsvCheckError, CsvSummary};
-use super::csv_write::{CsvWriteError, validate_row};
+use super::csv_check::{CsvError, CsvSummary};
+use super::csv_write::validate_row;
 use super::outcome::{ImportOutcome, PartialOutcome};
 use super::row::UserLocationRow;
 use super::snapshot::{ENVELOPE_MARGIN, ImportPart, PLATFORM_LIMIT, Snapshot, SnapshotError};
@@ -144,13 +144,31 @@ impl CsvSource {
             Ok((snapshot, summary))
         };
         let taken = tokio::task::spawn_blocking(move || take().map_err(Box::new)).await;
-        let taken = taken.map_err(|error| {
-            ImportError::Snapshot(SnapshotError::Io {
-                path: None,
-                source: std::io::Error::other(error),
-            })
+        let taken = taken.map_err(|error| ImportError::Io {
+            path: None,
+            source: std::io::Error::other(error),
         })?;
         taken.map_err(|error| *error)
+    }
+}
+
+impl From<SnapshotError> for ImportError {
+    fn from(error: SnapshotError) -> Self {
+        match error {
+            SnapshotError::Changed {
+                path,
+                before,
+                after,
+            } => Self::Changed {
+                path,
+                before,
+                after,
+            },
+            SnapshotError::Io { path, source } => Self::Io { path, source },
+            SnapshotError::RowTooLarge { row, bytes, limit } => {
+                Self::RowTooLarge { row, bytes, limit }
+            }
+        }
     }
 }
 
@@ -160,14 +178,48 @@ impl CsvSource {
 pub enum ImportError {
     /// A row cannot be written; nothing was sent.
     #[error("a row cannot be imported; nothing was sent")]
-    Rows(#[source] CsvWriteError),
+    Rows(#[source] CsvError),
     /// The file has problems; nothing was sent.
     #[error("the import file has problems; nothing was sent")]
-    Csv(#[source] CsvCheckError),
-    /// The file could not be taken once, whole and unchanged; nothing was
-    /// sent.
-    #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
+    Csv(#[source] CsvError),
+    /// The file changed (its size or its modification time) while it was
+    /// being taken: an export still writing it, say. Nothing was sent; run
+    /// again once the file is complete.
+    #[error(
+        "{} changed while it was read ({before} then {after}): nothing was sent; run again once it is complete",
+        path.display()
+    )]
+    Changed {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its size and modification time before.
+        before: crate::FileStamp,
+        /// And after.
+        after: crate::FileStamp,
+    },
+    /// The file, or its private copy, could not be read or written; nothing
+    /// was sent.
+    #[error("cannot take a snapshot of {}", path.as_deref().map_or("the import file".into(), |path| path.display().to_string()))]
+    Io {
+        /// The file, when there is one.
+        path: Option<std::path::PathBuf>,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// One row alone is larger than a part may be: the file cannot be cut
+    /// under the platform's limit. Nothing was sent.
+    #[error(
+        "row {row} alone is {bytes} bytes with the header, over the {limit}-byte limit of a part"
+    )]
+    RowTooLarge {
+        /// The row (1 for the first after the header).
+        row: u64,
+        /// Its size with the header.
+        bytes: u64,
+        /// The largest part.
+        limit: u64,
+    },
     /// Sending the simulation or the creation failed.
     #[error("sending the {mode:?} import failed")]
     Upload {

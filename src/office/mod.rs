@@ -21,9 +21,9 @@ mod pages;
 mod row;
 
 pub use csv_check::{
-    CsvCheckError, CsvProblem, CsvSummary, MAX_PROBLEMS, check_csv, check_csv_file, read_rows,
+    CsvError, CsvProblem, CsvSummary, MAX_PROBLEMS, check_csv, check_csv_file, read_rows,
 };
-pub use csv_write::{CsvWriteError, UserLocationCsvWriter, rows_to_csv};
+pub use csv_write::{UserLocationCsvWriter, rows_to_csv};
 pub use pages::{NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
 mod import;
@@ -43,7 +43,7 @@ pub use journal::{
     DEFAULT_WINDOW, ImportJournal, JournalEntry, JournalError, JournalState, Resolution,
 };
 pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
-pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT, SnapshotError};
+pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT};
 pub use upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
 };

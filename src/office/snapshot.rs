@@ -11,7 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use super::csv_check::{CsvCheckError, CsvSummary, check_csv};
+use super::csv_check::{CsvError, CsvSummary, check_csv};
 use super::csv_format::{BOM, DELIMITER};
 use super::csv_write::UserLocationCsvWriter;
 use super::row::UserLocationRow;
@@ -54,10 +54,10 @@ pub(crate) struct Snapshot {
     origin: Option<PathBuf>,
 }
 
-/// The snapshot could not be taken: nothing was sent.
+/// The snapshot could not be taken: nothing was sent. The caller sees it
+/// as the [`ImportError`](super::ImportError) of the same name.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SnapshotError {
+pub(crate) enum SnapshotError {
     /// The file changed (its size or its modification time) while it was
     /// being taken: an export still writing it, say. Nothing was sent; run
     /// again once the file is complete.
@@ -234,7 +234,7 @@ impl Snapshot {
     /// Typed rows, written once (validated before: see `validate_row`).
     pub(crate) fn of_rows(rows: &[UserLocationRow], bound: u64) -> Result<Self, SnapshotError> {
         let io_error = |source| SnapshotError::Io { path: None, source };
-        let write_error = |error: super::CsvWriteError| io_error(io::Error::other(error));
+        let write_error = |error: super::CsvError| io_error(io::Error::other(error));
         let mut writer = UserLocationCsvWriter::new(Spool::new(bound)).map_err(write_error)?;
         for row in rows {
             writer.write_row(row).map_err(write_error)?;
@@ -278,10 +278,10 @@ impl Snapshot {
     }
 
     /// Checks the snapshot (errors name the file it was taken from).
-    pub(crate) fn check(&self) -> Result<CsvSummary, CsvCheckError> {
+    pub(crate) fn check(&self) -> Result<CsvSummary, CsvError> {
         let checked = self
             .reader(0)
-            .map_err(|source| CsvCheckError::Io { file: None, source })
+            .map_err(|source| CsvError::Io { file: None, source })
             .and_then(check_csv);
         match &self.origin {
             Some(path) => checked.map_err(|error| error.with_file(path)),

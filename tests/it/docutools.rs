@@ -7,8 +7,7 @@ use std::time::Duration;
 use crate::support::LocalConfig;
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{
-    self, ColumnMap, CsvEncoding, DocutoolsError, MAX_FILE_SIZE, MappingError, UsersCsv,
-    UsersCsvError,
+    self, ColumnMap, CsvEncoding, DocutoolsError, MAX_FILE_SIZE, UsersCsv, UsersCsvError,
 };
 use roster::{AuthError, PasswordGrant};
 use roster_emulator::{Fault, LocalDocutools, Route};
@@ -279,10 +278,10 @@ fn a_file_declared_utf8_that_is_not_says_where() {
 
     let error = UsersCsv::from_bytes(bytes, CsvEncoding::Utf8).unwrap_err();
 
-    let UsersCsvError::Encoding(error) = error else {
+    let UsersCsvError::NotUtf8 { line, offset } = error else {
         panic!("{error:?}")
     };
-    assert_eq!((error.line, error.offset), (2, 26));
+    assert_eq!((line, offset), (2, 26));
 }
 
 #[tokio::test]
@@ -308,11 +307,7 @@ async fn a_mapping_naming_a_missing_column_is_refused_before_the_import() {
         .await
         .unwrap_err();
 
-    let DocutoolsError::Csv(UsersCsvError::Mapping(MappingError::MissingColumn {
-        column,
-        available,
-    })) = &error
-    else {
+    let DocutoolsError::Csv(UsersCsvError::MissingColumn { column, available }) = &error else {
         panic!("{error:?}")
     };
     assert_eq!(column, "E-mail");
@@ -338,10 +333,7 @@ async fn a_mapping_without_email_or_username_is_refused() {
         .unwrap_err();
 
     assert!(
-        matches!(
-            error,
-            DocutoolsError::Csv(UsersCsvError::Mapping(MappingError::NoIdentity))
-        ),
+        matches!(error, DocutoolsError::Csv(UsersCsvError::NoIdentity)),
         "{error:?}"
     );
 }

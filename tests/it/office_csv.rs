@@ -4,8 +4,7 @@
 use chrono::NaiveDate;
 use roster::office::types::Position;
 use roster::office::{
-    CsvCheckError, CsvWriteError, UserLocationCsvWriter, UserLocationRow, check_csv, read_rows,
-    rows_to_csv, types,
+    CsvError, UserLocationCsvWriter, UserLocationRow, check_csv, read_rows, rows_to_csv, types,
 };
 
 use crate::strings::tricky_strings;
@@ -95,7 +94,7 @@ fn a_row_the_format_cannot_carry_is_refused_before_anything_is_written() {
     assert!(
         matches!(
             first,
-            CsvWriteError::EmptyRequired {
+            CsvError::EmptyRequired {
                 row: 1,
                 field: "login"
             }
@@ -103,7 +102,7 @@ fn a_row_the_format_cannot_carry_is_refused_before_anything_is_written() {
         "{first:?}"
     );
     assert!(
-        matches!(second, CsvWriteError::DateOutOfRange { row: 1, .. }),
+        matches!(second, CsvError::DateOutOfRange { row: 1, .. }),
         "{second:?}"
     );
     assert_eq!(writer.rows_written(), 0);
@@ -119,7 +118,7 @@ const HEADER: &str = "login;workLocationName;areaName;date;position;comment;isDe
 fn problems_of(file: &[u8]) -> Vec<(u64, Option<usize>, Option<String>, String)> {
     match check_csv(file) {
         Ok(summary) => panic!("expected problems, the file checked fine: {summary:?}"),
-        Err(CsvCheckError::Invalid { problems, .. }) => problems
+        Err(CsvError::Invalid { problems, .. }) => problems
             .into_iter()
             .map(|problem| (problem.line, problem.column, problem.field, problem.message))
             .collect(),
@@ -482,7 +481,7 @@ fn a_huge_bad_file_keeps_a_bounded_list_and_counts_the_rest() {
 
     let error = check_csv(file(&refs).as_slice()).unwrap_err();
 
-    let CsvCheckError::Invalid {
+    let CsvError::Invalid {
         problems, omitted, ..
     } = error
     else {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{Days, NaiveDate};
 use roster::office;
 use roster::office::types::Position;
-use roster::office::{CheckedImport, CsvSource, ImportError, SnapshotError, UserLocationRow};
+use roster::office::{CheckedImport, CsvSource, ImportError, UserLocationRow};
 use roster_emulator::{Fault, Knobs, LocalLucca, Route, Setup};
 
 use crate::support::{LocalConfig, fast};
@@ -129,11 +129,11 @@ async fn a_file_still_being_written_is_refused_and_nothing_is_sent() {
         .await
         .unwrap_err();
     writer.join().unwrap().unwrap();
-    let ImportError::Snapshot(SnapshotError::Changed {
+    let ImportError::Changed {
         path: changed,
         before,
         after,
-    }) = &error
+    } = &error
     else {
         panic!("expected a changed file, got {error:?}");
     };

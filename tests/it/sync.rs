@@ -438,10 +438,7 @@ async fn a_comma_in_a_value_is_a_typed_error_and_nothing_is_sent() {
             .try_collect::<Vec<_>>()
             .await
             .unwrap_err();
-        assert!(
-            matches!(error, DirectoryError::CommaInValue(_)),
-            "{error:?}"
-        );
+        assert!(matches!(error, DirectoryError::Invalid(_)), "{error:?}");
     }
     assert_eq!(lucca.requests_total(), 0);
 }
