@@ -274,37 +274,48 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
             .outcomes
             .into_iter()
             .map(|outcome| {
-                (
-                    outcome.login,
-                    outcome.id,
-                    outcome.result.err().map(|error| chain(&error)),
-                )
+                let result = match outcome.result {
+                    Ok(roster::directory::Applied::Read) => Ok("updated".to_owned()),
+                    Ok(roster::directory::Applied::AnswerUnread(error)) => Ok(format!(
+                        "updated (Lucca's answer did not read: {})",
+                        chain(&error)
+                    )),
+                    Err(error) => Err(chain(&error)),
+                };
+                (outcome.login, outcome.id, result)
             })
             .collect();
         context.table(
             &["login", "id", "result"],
             applied
                 .iter()
-                .map(|(login, id, error)| {
-                    let tone = if error.is_some() {
-                        Tone::Bad
-                    } else {
-                        Tone::Good
+                .map(|(login, id, result)| {
+                    let (tone, result) = match result {
+                        Ok(done) => (Tone::Good, done.clone()),
+                        Err(error) => (Tone::Bad, error.clone()),
                     };
-                    let result = error.clone().unwrap_or_else(|| "updated".into());
                     (tone, vec![login.clone(), id.to_string(), result])
                 })
                 .collect::<Vec<_>>(),
         );
     }
-    let failed = applied.iter().filter(|(.., error)| error.is_some()).count();
+    let failed = applied
+        .iter()
+        .filter(|(.., result)| result.is_err())
+        .count();
     let mut document = serde_json::to_value(&plan).unwrap_or_default();
     if apply {
         document["applied"] = Value::Array(
             applied
                 .iter()
-                .map(|(login, id, error)| {
-                    json!({ "login": login, "id": id, "updated": error.is_none(), "error": error })
+                .map(|(login, id, result)| {
+                    json!({
+                        "login": login,
+                        "id": id,
+                        "updated": result.is_ok(),
+                        "result": result.as_ref().ok(),
+                        "error": result.as_ref().err(),
+                    })
                 })
                 .collect(),
         );

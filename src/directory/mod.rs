@@ -33,8 +33,9 @@ pub use query::{
     FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text, UserQuery,
 };
 pub use sync::{
-    ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest, Reading,
-    RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin, UserChange,
+    Applied, ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest,
+    Reading, RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin,
+    UserChange,
 };
 pub use users::{
     BulkReport, BulkUpdateRequest, FindUserIdRequest, GetUserRequest, ListUsersRequest,

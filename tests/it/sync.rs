@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::TryStreamExt;
+use roster::HttpError;
 use roster::directory::{
-    self, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError, Text, UpdateMode,
-    UserQuery,
+    self, Applied, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError, Text,
+    UpdateMode, UserQuery,
 };
-use roster_emulator::{Employee, Knobs, LocalLucca, Setup};
+use roster_emulator::{Employee, Fault, Knobs, LocalLucca, Route, Setup};
 use serde_json::{Value, json};
 
 use crate::support::LocalConfig;
@@ -50,6 +51,31 @@ fn export(count: usize, changed: &[usize]) -> Vec<u8> {
 }
 
 const TEN: [usize; 10] = [3, 97, 150, 233, 400, 512, 640, 777, 901, 999];
+
+#[tokio::test]
+async fn an_update_applied_whose_answer_does_not_read_is_applied_not_failed() {
+    let (lucca, directory) = tenant(5).await;
+    let desired = DesiredUsers::from_csv_bytes(&export(5, &[2])).unwrap();
+    let plan = directory.plan_sync(desired).execute().await.unwrap();
+    assert_eq!(plan.changes.len(), 1);
+    // The PUT is handled, then answered 200 with a body that is no user.
+    lucca
+        .faults()
+        .inject(Route::Users, Fault::Body("{\"data\": [1, 2".into()));
+
+    let report = directory.apply_sync(&plan).execute().await.unwrap();
+
+    assert_eq!(report.succeeded().count(), 1, "{report:?}");
+    assert!(
+        matches!(
+            report.outcomes[0].result,
+            Ok(Applied::AnswerUnread(HttpError::InvalidAnswer { .. }))
+        ),
+        "{report:?}"
+    );
+    assert_eq!(lucca.requests_of(PUT), 1, "sent once");
+    assert_eq!(lucca.person(1002).unwrap()["jobTitle"], json!("Engineer"));
+}
 
 #[tokio::test]
 async fn a_sync_of_1000_employees_with_10_differences_applies_exactly_those_10() {

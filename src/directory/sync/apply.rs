@@ -12,6 +12,18 @@ use super::super::fields::Fields;
 use super::super::pager::{Pager, Record};
 use super::SyncError;
 use super::plan::{SyncPlan, UserChange, fresh_query};
+use crate::error::HttpError;
+
+/// An update Lucca applied. Deliberately not `#[non_exhaustive]`, as the
+/// Office outcomes: every way of being applied is matched by name.
+#[derive(Debug)]
+pub enum Applied {
+    /// Applied, and Lucca's answer read.
+    Read,
+    /// Applied (Lucca answered success), but its answer did not read into
+    /// the typed model: the update **is done**; do not send it again.
+    AnswerUnread(HttpError),
+}
 
 /// What applying did for one user.
 #[derive(Debug)]
@@ -20,9 +32,9 @@ pub struct SyncOutcome {
     pub login: String,
     /// The user's id.
     pub id: i64,
-    /// Updated, or why not (a user changed since the plan is
+    /// Applied, or why not (a user changed since the plan is
     /// [`DirectoryError::ConcurrentChange`] in complete mode).
-    pub result: Result<(), DirectoryError>,
+    pub result: Result<Applied, DirectoryError>,
 }
 
 /// What applying a plan did, user by user, in the plan's order.
@@ -33,7 +45,7 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    /// The users updated.
+    /// The users updated (their answer read or not).
     pub fn succeeded(&self) -> impl Iterator<Item = &SyncOutcome> {
         self.outcomes
             .iter()
@@ -143,7 +155,7 @@ async fn update(
     change: &UserChange,
     mode: UpdateMode,
     fresh: &HashMap<i64, Record>,
-) -> Result<(), DirectoryError> {
+) -> Result<Applied, DirectoryError> {
     let changes: Map<String, Value> = change
         .fields
         .iter()
@@ -169,8 +181,16 @@ async fn update(
         // Partial: the differing fields alone, values checked by the plan.
         _ => changes,
     };
-    client
+    match client
         .put_user_body(change.id, body, mode, None, &Fields::new())
         .await
-        .map(drop)
+    {
+        Ok(_) => Ok(Applied::Read),
+        // Only a success's body is decoded: the update was applied.
+        Err(DirectoryError::Http(error @ HttpError::InvalidAnswer { .. })) => {
+            tracing::warn!(login = %change.login, %error, "user updated; the answer did not read");
+            Ok(Applied::AnswerUnread(error))
+        }
+        Err(error) => Err(error),
+    }
 }
