@@ -342,12 +342,21 @@ pub struct CreatedPart {
 }
 
 /// A creation's outcome, with the simulation's analysis.
-fn created(analysis: types::ImportAnalysis, outcome: ImportOutcome) -> CheckedImport {
-    match outcome {
-        ImportOutcome::Results(results) => CheckedImport::Created { analysis, results },
-        ImportOutcome::ReadPartially(results) => CheckedImport::CreatedUnread { analysis, results },
-        ImportOutcome::Analysis(_) => unreachable!("a creation ends with results"),
-    }
+fn created(
+    analysis: types::ImportAnalysis,
+    summary_id: uuid::Uuid,
+    outcome: ImportOutcome,
+) -> CheckedImport {
+    let results = match outcome {
+        ImportOutcome::Results(results) => {
+            return CheckedImport::Created { analysis, results };
+        }
+        ImportOutcome::ReadPartially(results) => results,
+        ImportOutcome::Analysis(came) => {
+            PartialOutcome::mismatched(ImportMode::Create, summary_id, &came)
+        }
+    };
+    CheckedImport::CreatedUnread { analysis, results }
 }
 
 /// Whether an analysis reports anything that should stop the creation.
@@ -671,7 +680,11 @@ impl SimulatedImport<'_> {
         if of == 1
             && let Some(created_part) = applied.pop()
         {
-            return Ok(created(analysis, created_part.outcome));
+            return Ok(created(
+                analysis,
+                created_part.summary_id,
+                created_part.outcome,
+            ));
         }
         Ok(CheckedImport::CreatedInParts {
             analysis,
@@ -762,10 +775,15 @@ impl<'a> PreparedImport<'a> {
             .zip(resumed)
             .filter(|(_, resumed)| resumed.is_none())
         {
-            let analysis = match self.run(part, ImportMode::Simulate).await?.1 {
+            let (summary_id, outcome) = self.run(part, ImportMode::Simulate).await?;
+            let analysis = match outcome {
                 ImportOutcome::Analysis(analysis) => analysis,
                 ImportOutcome::ReadPartially(analysis) => return Ok(Verdict::Unread(analysis)),
-                ImportOutcome::Results(_) => unreachable!("a simulation ends with an analysis"),
+                ImportOutcome::Results(came) => {
+                    let unread =
+                        PartialOutcome::mismatched(ImportMode::Simulate, summary_id, &came);
+                    return Ok(Verdict::Unread(unread));
+                }
             };
             analyses.push((part.first_row, analysis));
         }
@@ -948,5 +966,33 @@ impl<'a> PreparedImport<'a> {
         wait.execute()
             .await
             .map_err(|source| ImportError::Wait { mode, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_analysis_where_results_were_read_is_a_creation_whose_results_did_not_read() {
+        let summary_id = uuid::Uuid::from_u128(7);
+        let came = ImportOutcome::Analysis(types::ImportAnalysis::default());
+
+        let outcome = created(types::ImportAnalysis::default(), summary_id, came);
+
+        let CheckedImport::CreatedUnread { results, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(
+            (results.mode, results.summary_id),
+            (ImportMode::Create, summary_id)
+        );
+        assert!(results.raw.is_some(), "what came is kept");
+        let why = std::error::Error::source(&results.error).map(ToString::to_string);
+        assert!(
+            why.as_deref()
+                .is_some_and(|why| why.contains("results asked for")),
+            "{why:?}"
+        );
     }
 }

@@ -56,6 +56,39 @@ pub struct PartialOutcome {
 }
 
 impl PartialOutcome {
+    /// An outcome of the other kind than `mode` reads (an analysis where a
+    /// creation's results were read, say): no typed outcome of `mode`, so
+    /// what came is kept as the raw answer.
+    pub(crate) fn mismatched(
+        mode: ImportMode,
+        summary_id: uuid::Uuid,
+        came: &impl serde::Serialize,
+    ) -> Self {
+        let (operation, wanted) = match mode {
+            ImportMode::Simulate => (
+                Operation::GetOfficeApiImportsUserLocationsAnalysis,
+                "an analysis",
+            ),
+            ImportMode::Create => (
+                Operation::GetOfficeApiImportsUserLocationsResults,
+                "results",
+            ),
+        };
+        let source = <serde_json::Error as serde::de::Error>::custom(format!(
+            "{wanted} asked for, another kind of outcome came"
+        ));
+        let body = serde_json::to_vec(came).unwrap_or_default();
+        Self::new(
+            mode,
+            summary_id,
+            HttpError::InvalidAnswer {
+                operation,
+                body: body.into(),
+                source,
+            },
+        )
+    }
+
     pub(crate) fn new(mode: ImportMode, summary_id: uuid::Uuid, error: HttpError) -> Self {
         let raw = error.answer_json();
         let (created_key, deleted_key) = match mode {
