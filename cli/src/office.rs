@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, CsvError, CsvSource, ExistingLocations, ImportError, ImportJournal,
     ImportMode, JournalError, JournalState, Resolution, SimulatedImport, UploadError, WaitError,
-    check_csv_file, types,
+    WaitFailure, check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -342,9 +342,11 @@ async fn status(summary_id: uuid::Uuid, context: &Context) -> Result<(), Failure
             .await;
         match waited {
             // A simulation has no results: its analysis, then.
-            Err(WaitError::Http { source, .. } | WaitError::OutcomeFailed { source, .. })
-                if mode == ImportMode::Create
-                    && source.status().is_some_and(|status| status.as_u16() == 400) =>
+            Err(WaitError {
+                failure: WaitFailure::Http { source } | WaitFailure::OutcomeFailed { source, .. },
+                ..
+            }) if mode == ImportMode::Create
+                && source.status().is_some_and(|status| status.as_u16() == 400) =>
             {
                 mode = ImportMode::Simulate;
             }
@@ -1069,8 +1071,8 @@ fn import_failure(error: ImportError) -> Failure {
         },
         ImportError::Wait { mode, source } => {
             let applied = *mode == ImportMode::Create;
-            match source {
-                WaitError::Http { source, .. } if !applied && source.retry_after().is_some() => {
+            match &source.failure {
+                WaitFailure::Http { source } if !applied && source.retry_after().is_some() => {
                     Failure::transient(text)
                 }
                 _ if applied => Failure::unknown(format!(

@@ -47,4 +47,4 @@ pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT};
 pub use upload::{
     CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
 };
-pub use wait::{Progress, WaitError, WaitForImport, WaitOptions};
+pub use wait::{Progress, WaitError, WaitFailure, WaitForImport, WaitOptions};

@@ -28,7 +28,7 @@ pub struct WaitOptions {
     pub max_wait: Duration,
     /// How long the progress may stay the same (or, once it is 100, the
     /// outcome keep failing) before the wait ends with
-    /// [`WaitError::Stalled`] or [`WaitError::OutcomeFailed`]; `None` waits
+    /// [`WaitFailure::Stalled`] or [`WaitFailure::OutcomeFailed`]; `None` waits
     /// until `max_wait`.
     pub stall_after: Option<Duration>,
     /// How long a `404` or `409` on the progress, analysis or results is
@@ -81,96 +81,111 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
-/// The waiter stopped without an outcome.
-#[derive(Debug, thiserror::Error)]
+/// The waiter stopped without an outcome: where it stood, once, and why
+/// ([`WaitFailure`]).
+#[derive(Debug)]
+pub struct WaitError {
+    /// The import.
+    pub summary_id: uuid::Uuid,
+    /// How long the waiter waited.
+    pub elapsed: Duration,
+    /// How many requests it made.
+    pub polls: u32,
+    /// The last progress it read, if any.
+    pub last_progress: Option<u8>,
+    /// Why it stopped.
+    pub failure: WaitFailure,
+}
+
+/// Why a waiter stopped.
+#[derive(Debug)]
 #[non_exhaustive]
-pub enum WaitError {
+pub enum WaitFailure {
     /// The import was not done by the deadline.
-    #[error(
-        "the import {summary_id} was not done after {elapsed:?} (max wait {max_wait:?}, \
-         {polls} polls, last progress {last_progress:?})"
-    )]
     ExceededMaxWait {
-        /// The import.
-        summary_id: uuid::Uuid,
         /// The configured maximum.
         max_wait: Duration,
-        /// How long the waiter waited.
-        elapsed: Duration,
-        /// How many requests it made.
-        polls: u32,
-        /// The last progress it saw, if any.
-        last_progress: Option<u8>,
         /// The last transient error, if the deadline came while they lasted.
-        #[source]
         last_error: Option<HttpError>,
     },
     /// The progress did not move for [`WaitOptions::stall_after`].
-    #[error(
-        "the import {summary_id} stalled: its progress stayed at {progress:?} for {unchanged_for:?} \
-         ({polls} polls in {elapsed:?})"
-    )]
     Stalled {
-        /// The import.
-        summary_id: uuid::Uuid,
-        /// The progress it stayed at, if any was read.
-        progress: Option<u8>,
-        /// How long it stayed there.
+        /// How long it stayed at [`WaitError::last_progress`].
         unchanged_for: Duration,
-        /// How long the waiter waited.
-        elapsed: Duration,
-        /// How many requests it made.
-        polls: u32,
         /// The last transient error, if polls were failing too.
-        #[source]
         last_error: Option<HttpError>,
     },
     /// The server reported a progress outside 0..=100.
-    #[error("the import {summary_id} reported a progress of {value}, outside 0..=100")]
     ProgressOutOfRange {
-        /// The import.
-        summary_id: uuid::Uuid,
         /// The value it sent.
         value: i64,
-        /// The last valid progress before it, if any.
-        last_progress: Option<u8>,
-        /// How long the waiter waited.
-        elapsed: Duration,
-        /// How many requests it made.
-        polls: u32,
     },
     /// The progress reached 100 but the analysis or results failed: with an
     /// error waiting cannot mend, or with transient errors for
     /// [`WaitOptions::stall_after`]. A creation in this state was applied.
-    #[error(
-        "the import {summary_id} is done (progress 100) but its outcome could not be read \
-         ({polls} polls in {elapsed:?}, failing for {failing_for:?})"
-    )]
     OutcomeFailed {
-        /// The import.
-        summary_id: uuid::Uuid,
         /// Simulation or creation (a creation was applied).
         mode: ImportMode,
         /// How long the outcome kept failing.
         failing_for: Duration,
-        /// How long the waiter waited.
-        elapsed: Duration,
-        /// How many requests it made.
-        polls: u32,
         /// The last failure.
-        #[source]
         source: HttpError,
     },
     /// A progress call failed in a way that waiting will not mend (401,
     /// 404, a body of the wrong shape…).
-    #[error("waiting for import {summary_id} failed")]
     Http {
-        /// The import.
-        summary_id: uuid::Uuid,
         /// The call that failed (its operation says which).
-        #[source]
         source: HttpError,
     },
+}
+
+impl std::fmt::Display for WaitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            summary_id,
+            elapsed,
+            polls,
+            last_progress,
+            ..
+        } = self;
+        match &self.failure {
+            WaitFailure::ExceededMaxWait { max_wait, .. } => write!(
+                f,
+                "the import {summary_id} was not done after {elapsed:?} (max wait {max_wait:?}, \
+                 {polls} polls, last progress {last_progress:?})"
+            ),
+            WaitFailure::Stalled { unchanged_for, .. } => write!(
+                f,
+                "the import {summary_id} stalled: its progress stayed at {last_progress:?} for \
+                 {unchanged_for:?} ({polls} polls in {elapsed:?})"
+            ),
+            WaitFailure::ProgressOutOfRange { value } => write!(
+                f,
+                "the import {summary_id} reported a progress of {value}, outside 0..=100"
+            ),
+            WaitFailure::OutcomeFailed { failing_for, .. } => write!(
+                f,
+                "the import {summary_id} is done (progress 100) but its outcome could not be read \
+                 ({polls} polls in {elapsed:?}, failing for {failing_for:?})"
+            ),
+            WaitFailure::Http { .. } => write!(f, "waiting for import {summary_id} failed"),
+        }
+    }
+}
+
+impl std::error::Error for WaitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.failure {
+            WaitFailure::ExceededMaxWait { last_error, .. }
+            | WaitFailure::Stalled { last_error, .. } => last_error
+                .as_ref()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
+            WaitFailure::OutcomeFailed { source, .. } | WaitFailure::Http { source } => {
+                Some(source)
+            }
+            WaitFailure::ProgressOutOfRange { .. } => None,
+        }
+    }
 }
 
 /// What is called with each description of an outcome.
@@ -325,13 +340,7 @@ impl<'a> WaitForImport<'a> {
                     let value = i64::from(answer.progress);
                     let Some(percent) = u8::try_from(value).ok().filter(|percent| *percent <= 100)
                     else {
-                        return Err(WaitError::ProgressOutOfRange {
-                            summary_id,
-                            value,
-                            last_progress: poller.last_progress,
-                            elapsed: poller.schedule.started_at.elapsed(),
-                            polls: poller.polls,
-                        });
+                        return Err(self.failed(&poller, WaitFailure::ProgressOutOfRange { value }));
                     };
                     self.report(&poller, percent);
                     if poller.last_progress != Some(percent) {
@@ -376,7 +385,10 @@ impl<'a> WaitForImport<'a> {
             }
             let hint = match self.transient(&mut poller, error) {
                 Ok(hint) => hint,
-                Err(WaitError::Http { source, .. }) => {
+                Err(WaitError {
+                    failure: WaitFailure::Http { source },
+                    ..
+                }) => {
                     return Err(self.outcome_failed(&poller, source));
                 }
                 Err(other) => return Err(other),
@@ -386,8 +398,12 @@ impl<'a> WaitForImport<'a> {
             // what failed.
             if let Err(error) = self.sleep(&mut poller, hint).await {
                 return Err(match error {
-                    WaitError::ExceededMaxWait {
-                        last_error: Some(source),
+                    WaitError {
+                        failure:
+                            WaitFailure::ExceededMaxWait {
+                                last_error: Some(source),
+                                ..
+                            },
                         ..
                     } => self.outcome_failed(&poller, source),
                     other => other,
@@ -397,13 +413,22 @@ impl<'a> WaitForImport<'a> {
     }
 
     fn outcome_failed(&self, poller: &Poller, source: HttpError) -> WaitError {
-        WaitError::OutcomeFailed {
-            summary_id: self.started.summary_id,
+        let failure = WaitFailure::OutcomeFailed {
             mode: self.started.mode,
             failing_for: poller.last_change.elapsed(),
+            source,
+        };
+        self.failed(poller, failure)
+    }
+
+    /// The wait's end for `failure`, with where it stood.
+    fn failed(&self, poller: &Poller, failure: WaitFailure) -> WaitError {
+        WaitError {
+            summary_id: self.started.summary_id,
             elapsed: poller.schedule.started_at.elapsed(),
             polls: poller.polls,
-            source,
+            last_progress: poller.last_progress,
+            failure,
         }
     }
 
@@ -418,14 +443,13 @@ impl<'a> WaitForImport<'a> {
         }
         match (phase, poller.last_error.take()) {
             (Phase::Outcome, Some(source)) => Err(self.outcome_failed(poller, source)),
-            (_, last_error) => Err(WaitError::Stalled {
-                summary_id: self.started.summary_id,
-                progress: poller.last_progress,
-                unchanged_for,
-                elapsed: poller.schedule.started_at.elapsed(),
-                polls: poller.polls,
-                last_error,
-            }),
+            (_, last_error) => Err(self.failed(
+                poller,
+                WaitFailure::Stalled {
+                    unchanged_for,
+                    last_error,
+                },
+            )),
         }
     }
 
@@ -473,22 +497,19 @@ impl<'a> WaitForImport<'a> {
                 poller.last_error = Some(error);
                 Ok(hint)
             }
-            _ => Err(WaitError::Http {
-                summary_id: self.started.summary_id,
-                source: error,
-            }),
+            _ => Err(self.failed(poller, WaitFailure::Http { source: error })),
         }
     }
 
     /// The wait's end at its deadline.
     fn exceeded(&self, poller: &mut Poller, now: Instant) -> WaitError {
-        WaitError::ExceededMaxWait {
-            summary_id: self.started.summary_id,
+        let failure = WaitFailure::ExceededMaxWait {
             max_wait: self.options.max_wait,
-            elapsed: now - poller.schedule.started_at,
-            polls: poller.polls,
-            last_progress: poller.last_progress,
             last_error: poller.last_error.take(),
+        };
+        WaitError {
+            elapsed: now - poller.schedule.started_at,
+            ..self.failed(poller, failure)
         }
     }
 

@@ -10,7 +10,8 @@ use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{
     CheckedImport, CsvSource, CsvUpload, ExistingLocations, ImportError, ImportMode, ImportOutcome,
-    ImportStarted, SimulatedImport, UploadError, UserLocationRow, WaitError, WaitOptions,
+    ImportStarted, SimulatedImport, UploadError, UserLocationRow, WaitError, WaitFailure,
+    WaitOptions,
 };
 use roster::{LuccaApiKey, LuccaConfig, office};
 use roster_emulator::{Fault, LocalLucca, Route};
@@ -568,8 +569,8 @@ async fn the_waiter_gives_up_at_its_deadline_with_a_typed_error() {
         .await
         .unwrap_err();
 
-    let WaitError::ExceededMaxWait {
-        max_wait,
+    let WaitError {
+        failure: WaitFailure::ExceededMaxWait { max_wait, .. },
         elapsed,
         polls,
         last_progress,
@@ -668,7 +669,7 @@ async fn the_waiter_stops_on_an_error_waiting_cannot_mend() {
         .await
         .unwrap_err();
 
-    let WaitError::Http { source, .. } = &error else {
+    let WaitFailure::Http { source } = &error.failure else {
         panic!("{error:?}")
     };
     assert_eq!(

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use roster::office::types::Position;
 use roster::office::{
     CheckedImport, CsvSource, CsvUpload, ImportMode, ImportOutcome, UserLocationRow, WaitError,
-    WaitOptions,
+    WaitFailure, WaitOptions,
 };
 use roster::{HttpError, office};
 use roster_emulator::{Fault, ImportFate, Knobs, LocalLucca, Route, Setup};
@@ -65,9 +65,9 @@ async fn a_stalled_import_ends_the_wait_at_the_stall_time() {
 
     let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
 
-    let WaitError::Stalled {
-        progress,
-        unchanged_for,
+    let WaitError {
+        failure: WaitFailure::Stalled { unchanged_for, .. },
+        last_progress: progress,
         elapsed,
         polls,
         ..
@@ -88,7 +88,7 @@ async fn an_import_that_never_starts_is_a_stall_at_zero() {
     let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
 
     assert!(
-        matches!(error, WaitError::Stalled { progress: Some(0), unchanged_for, .. } if unchanged_for == STALL),
+        matches!(error, WaitError { failure: WaitFailure::Stalled { unchanged_for, .. }, last_progress: Some(0), .. } if unchanged_for == STALL),
         "{error:?}"
     );
 }
@@ -101,7 +101,7 @@ async fn a_progress_outside_0_to_100_ends_the_wait_at_once() {
         let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
 
         assert!(
-            matches!(error, WaitError::ProgressOutOfRange { value: seen, polls: 1, .. } if seen == value),
+            matches!(error, WaitError { failure: WaitFailure::ProgressOutOfRange { value: seen }, polls: 1, .. } if seen == value),
             "{error:?}"
         );
     }
@@ -113,12 +113,12 @@ async fn a_failing_outcome_ends_the_wait_within_the_stall_time_and_says_it_was_a
 
     let error = wait(&office, ImportMode::Create).await.unwrap_err();
 
-    let WaitError::OutcomeFailed {
+    let WaitFailure::OutcomeFailed {
         mode,
         failing_for,
         source,
         ..
-    } = error
+    } = error.failure
     else {
         panic!("{error:?}");
     };
@@ -140,7 +140,7 @@ async fn an_outcome_refused_for_good_ends_the_wait_at_once() {
     let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
 
     assert!(
-        matches!(&error, WaitError::OutcomeFailed { failing_for, .. } if failing_for.is_zero()),
+        matches!(&error.failure, WaitFailure::OutcomeFailed { failing_for, .. } if failing_for.is_zero()),
         "{error:?}"
     );
 }
@@ -194,8 +194,8 @@ async fn at_the_deadline_a_failing_outcome_is_still_an_outcome_failure_not_an_un
 
     assert!(
         matches!(
-            &error,
-            WaitError::OutcomeFailed {
+            &error.failure,
+            WaitFailure::OutcomeFailed {
                 mode: ImportMode::Create,
                 ..
             }
@@ -272,7 +272,7 @@ async fn a_retry_after_of_an_hour_ends_a_wait_at_its_max_wait() {
 
     let waited = start.elapsed();
     assert!(
-        matches!(error, WaitError::ExceededMaxWait { max_wait, .. } if max_wait == options.max_wait),
+        matches!(error.failure, WaitFailure::ExceededMaxWait { max_wait, .. } if max_wait == options.max_wait),
         "{error:?}"
     );
     assert!(
@@ -426,7 +426,7 @@ async fn a_summary_still_unknown_after_the_grace_period_ends_the_wait() {
     let error = office.wait_for_import(unknown).execute().await.unwrap_err();
 
     let grace = WaitOptions::default().visibility_grace;
-    let WaitError::Http { source, .. } = &error else {
+    let WaitFailure::Http { source } = &error.failure else {
         panic!("{error:?}");
     };
     assert_eq!(source.status().map(|status| status.as_u16()), Some(404));
