@@ -45,6 +45,8 @@ mod file_name;
 #[cfg(any(feature = "office", feature = "docutools"))]
 mod file_stamp;
 mod generated;
+#[cfg(any(feature = "office", feature = "docutools"))]
+mod in_parts;
 mod limiter;
 mod open;
 mod operation;
@@ -77,6 +79,8 @@ pub use error::{AuthError, ConfigError, ErrorBody, HttpError, StoreError};
 pub use file_name::{CsvFileName, FileNameError};
 #[cfg(any(feature = "office", feature = "docutools"))]
 pub use file_stamp::FileStamp;
+#[cfg(any(feature = "office", feature = "docutools"))]
+pub use in_parts::AppliedInPart;
 pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;
 pub use operation::Operation;

@@ -155,7 +155,7 @@ fn failure(error: &DocutoolsError) -> Failure {
         DocutoolsError::AppliedUnread { .. } => Failure::unknown(format!(
             "{text}\nthe users were created: check them in Docutools"
         )),
-        DocutoolsError::PartlyImported { .. } => Failure::unknown(format!(
+        DocutoolsError::PartlyImported(_) => Failure::unknown(format!(
             "{text}\nsome parts were imported: check Docutools, then import only what is missing"
         )),
         _ => Failure::refused(text),

@@ -1054,7 +1054,7 @@ fn import_failure(error: ImportError) -> Failure {
         ImportError::Journal(error) => journal_failure(error, "\nnothing was sent"),
         ImportError::Changed { .. } => Failure::transient(text),
         ImportError::Io { .. } | ImportError::RowTooLarge { .. } => Failure::usage(text),
-        ImportError::PartlyCreated { .. } => Failure::unknown(format!(
+        ImportError::PartlyCreated(_) => Failure::unknown(format!(
             "{text}\nrun the same command again: the parts applied are resumed from the journal, never sent twice"
         )),
         ImportError::Upload { mode, source } => match source {

@@ -134,20 +134,9 @@ pub enum DocutoolsError {
         #[source]
         source: HttpError,
     },
-    /// A multi-part import stopped at `failed_part`: the parts before it
-    /// were imported (their users are in `created`), the parts after it were
-    /// not sent, and the source says what became of `failed_part` itself
-    /// (refused, not sent, or applied without a readable answer).
-    #[error("part {failed_part} of {parts} did not complete (the cause says whether it was applied); the parts before it were imported ({} users), the parts after it were not sent", created.len())]
-    PartlyImported {
-        /// How many parts the file was split into.
-        parts: usize,
-        /// The part that failed, 1 for the first.
-        failed_part: usize,
-        /// The users the earlier parts created.
-        created: Vec<types::User>,
-        /// Why the part failed.
-        #[source]
-        source: Box<DocutoolsError>,
-    },
+    /// A multi-part import stopped at one part: the parts before it were
+    /// imported (`applied` holds the users they created), the parts after
+    /// it were not sent, and its `source` says what became of that part.
+    #[error(transparent)]
+    PartlyImported(crate::AppliedInPart<types::User, DocutoolsError>),
 }

@@ -388,12 +388,12 @@ impl ImportUsersCsvRequest<'_> {
                 Ok((_, users)) => created.extend(users),
                 Err(error) if index == 0 => return Err(error),
                 Err(error) => {
-                    return Err(DocutoolsError::PartlyImported {
-                        parts: parts.len(),
-                        failed_part: index + 1,
-                        created,
+                    return Err(DocutoolsError::PartlyImported(crate::AppliedInPart {
+                        applied: created,
+                        part: index + 1,
+                        of: parts.len(),
                         source: Box::new(error),
-                    });
+                    }));
                 }
             }
         }

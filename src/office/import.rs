@@ -253,24 +253,10 @@ pub enum ImportError {
         source: WaitError,
     },
     /// A file in parts stopped after some of its parts were created: those
-    /// **were applied**; the part that failed, and those after it, say
-    /// nothing more than `source` does.
-    #[error(
-        "part {part} of {of} failed after {} part(s) were created (applied: {})",
-        applied.len(),
-        applied.iter().map(|created| created.part.number.to_string()).collect::<Vec<_>>().join(", ")
-    )]
-    PartlyCreated {
-        /// The parts created, in order.
-        applied: Vec<CreatedPart>,
-        /// The part that failed (1 for the first).
-        part: usize,
-        /// How many parts the file has.
-        of: usize,
-        /// Why it failed (it says whether that part may exist).
-        #[source]
-        source: Box<ImportError>,
-    },
+    /// **were applied** (each part's creation); the part that failed, and
+    /// those after it, say nothing more than its `source` does.
+    #[error(transparent)]
+    PartlyCreated(crate::AppliedInPart<CreatedPart, ImportError>),
 }
 
 /// What a checked import did.
@@ -667,12 +653,12 @@ impl SimulatedImport<'_> {
                     resumed,
                 }),
                 Err(source) if of > 1 => {
-                    return Err(ImportError::PartlyCreated {
+                    return Err(ImportError::PartlyCreated(crate::AppliedInPart {
                         applied,
                         part: number,
                         of,
                         source: Box::new(source),
-                    });
+                    }));
                 }
                 Err(error) => return Err(error),
             }

@@ -229,6 +229,40 @@ async fn a_large_file_is_split_and_imported_part_after_part() {
 }
 
 #[tokio::test]
+async fn a_file_in_parts_refused_at_its_second_part_says_the_first_was_applied() {
+    let (local, client) = logged_in().await;
+    let csv = users_csv(80_000);
+    // The first part's import is handled; the second's refused unhandled.
+    local
+        .faults()
+        .inject(Route::UsersImport, Fault::Delay(Duration::ZERO));
+    local.faults().inject(
+        Route::UsersImport,
+        Fault::Status {
+            status: 400,
+            retry_after: None,
+        },
+    );
+
+    let error = client
+        .import_users_csv(&csv, &mapping())
+        .execute()
+        .await
+        .unwrap_err();
+
+    let DocutoolsError::PartlyImported(roster::AppliedInPart {
+        applied, part, of, ..
+    }) = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!((*part, *of), (2, local.uploads().len()));
+    assert_eq!(local.imports_applied(), 1);
+    assert!(!applied.is_empty(), "the first part's users");
+    assert!(error.to_string().contains("applied: 1"), "{error}");
+}
+
+#[tokio::test]
 async fn a_windows_1252_file_with_accents_imports_intact() {
     let (local, client) = logged_in().await;
     let text = "Email Address,Name,Department\r\nzoe@acme.example,Zoë Müller,Qualité\r\nfr@acme.example,François Ångström,Nº 1\r\n";

@@ -259,9 +259,9 @@ async fn a_creation_refused_on_part_two_reports_part_one_applied_and_a_rerun_fin
             .execute()
     };
     let error = import().await.unwrap_err();
-    let ImportError::PartlyCreated {
+    let ImportError::PartlyCreated(roster::AppliedInPart {
         applied, part, of, ..
-    } = &error
+    }) = &error
     else {
         panic!("expected a partly created file, got {error:?}");
     };
