@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use super::error::DirectoryError;
 use super::field::Shape;
 use crate::VendorDateTime;
 
@@ -89,6 +90,31 @@ pub(crate) fn complete_body(
         .collect();
     body.extend(changes);
     body
+}
+
+/// A user's `modifiedAt` as read (text, whatever its JSON type).
+pub(crate) fn modified_at(user: &Map<String, Value>) -> Option<String> {
+    user.get("modifiedAt")
+        .filter(|stamp| !stamp.is_null())
+        .map(|stamp| {
+            stamp
+                .as_str()
+                .map_or_else(|| stamp.to_string(), str::to_owned)
+        })
+}
+
+/// The complete mode's one check before it writes a whole body: the user's
+/// `modifiedAt` when the body was read (or the change planned) and now.
+/// No `modifiedAt` to compare is no proof nothing changed: refused too.
+pub(crate) fn unchanged(
+    user: i64,
+    read: Option<String>,
+    now: Option<String>,
+) -> Result<(), DirectoryError> {
+    if read.is_none() || read != now {
+        return Err(DirectoryError::ConcurrentChange { user, read, now });
+    }
+    Ok(())
 }
 
 /// What the complete mode reads before writing.

@@ -8,7 +8,9 @@ use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 
 use super::Client;
-use super::complete::{UpdateMode, complete_body, missing_required, read_selection};
+use super::complete::{
+    UpdateMode, complete_body, missing_required, modified_at, read_selection, unchanged,
+};
 use super::envelope::parse_enveloped;
 use super::error::DirectoryError;
 use super::fields::Fields;
@@ -314,23 +316,7 @@ impl UpdateUserRequest<'_> {
                 let current = client.read_raw(id, &read_selection()).await?;
                 let body = complete_body(&current, changes);
                 let now = client.read_raw(id, "modifiedAt").await?;
-                let stamp = |user: &serde_json::Map<String, Value>| {
-                    user.get("modifiedAt")
-                        .filter(|stamp| !stamp.is_null())
-                        .map(|stamp| {
-                            stamp
-                                .as_str()
-                                .map_or_else(|| stamp.to_string(), str::to_owned)
-                        })
-                };
-                // No `modifiedAt` to compare is no proof nothing changed.
-                if stamp(&current).is_none() || stamp(&current) != stamp(&now) {
-                    return Err(DirectoryError::ConcurrentChange {
-                        user: id,
-                        read: stamp(&current),
-                        now: stamp(&now),
-                    });
-                }
+                unchanged(id, modified_at(&current), modified_at(&now))?;
                 body
             }
         };

@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use super::super::Client;
-use super::super::complete::{UpdateMode, complete_body};
+use super::super::complete::{UpdateMode, complete_body, modified_at, unchanged};
 use super::super::error::DirectoryError;
 use super::super::fields::Fields;
 use super::super::pager::{Pager, Record};
@@ -164,18 +164,11 @@ async fn update(
     let body = match mode {
         UpdateMode::Complete => {
             let current = fresh.get(&change.id);
-            let now = current
-                .and_then(|record| record.get("modifiedAt"))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            // No `modifiedAt` to compare is no proof nothing changed.
-            if now.is_none() || now != change.modified_at {
-                return Err(DirectoryError::ConcurrentChange {
-                    user: change.id,
-                    read: change.modified_at.clone(),
-                    now,
-                });
-            }
+            unchanged(
+                change.id,
+                change.modified_at.clone(),
+                current.and_then(modified_at),
+            )?;
             complete_body(current.unwrap_or(&Map::new()), changes)
         }
         // Partial: the differing fields alone, values checked by the plan.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::super::Client;
-use super::super::complete::{UpdateMode, read, required_fields};
+use super::super::complete::{UpdateMode, modified_at, read, required_fields};
 use super::super::fields::Fields;
 use super::super::pager::{Pager, Record};
 use super::super::query::{MAX_PAGE, UserQuery};
@@ -328,10 +328,7 @@ impl PlanSyncRequest<'_> {
                 login: row.login.clone(),
                 id: record.get("id").and_then(Value::as_i64).unwrap_or_default(),
                 line: row.line,
-                modified_at: record
-                    .get("modifiedAt")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                modified_at: modified_at(record),
                 fields: differing,
             });
         }
