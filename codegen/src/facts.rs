@@ -192,6 +192,9 @@ impl Operation {{\n\
     )
 }
 
+/// A parameter's vendor extension: the largest page its value may ask for.
+const LIMIT_MAXIMUM: &str = "x-roster-limit-maximum";
+
 /// The names the handwritten layer sends the operations of `rows` with
 /// (the multipart ones, and the reads it streams): a module per operation,
 /// holding the operation, its multipart parts' names (`parts::FILES`) and
@@ -238,10 +241,32 @@ pub fn name_modules(doc: &Value, rows: &[OperationRow]) -> Result<String, NodeEr
                 "path" => &mut path_params,
                 _ => continue,
             };
+            let constant = name.to_shouty_snake_case();
             out.push_str(&format!(
-                "            /// The {place} parameter `{name}`.\n            pub(crate) const {}: &str = {name:?};\n",
-                name.to_shouty_snake_case()
+                "            /// The {place} parameter `{name}`.\n            pub(crate) const {constant}: &str = {name:?};\n",
             ));
+            // Its bounds, where the spec gives them: the schema's
+            // `maximum`, and the largest page a paging value may ask for
+            // (`x-roster-limit-maximum`, for a bound the documents write
+            // inside a value such as `{offset},{limit}`).
+            let bounds = [
+                ("MAXIMUM", parameter.pointer("/schema/maximum")),
+                ("LIMIT_MAXIMUM", parameter.get(LIMIT_MAXIMUM)),
+            ];
+            for (suffix, bound) in bounds {
+                let Some(bound) = bound else { continue };
+                let Some(bound) = bound.as_u64().and_then(|bound| u32::try_from(bound).ok()) else {
+                    return Err(NodeError::new(
+                        pointer.clone(),
+                        format!(
+                            "the bound of the {place} parameter `{name}` is not a whole number from 0 to 2^32"
+                        ),
+                    ));
+                };
+                out.push_str(&format!(
+                    "            /// The largest `{name}` the spec allows.\n            pub(crate) const {constant}_{suffix}: u32 = {bound};\n",
+                ));
+            }
         }
         out.push_str(&format!(
             "    /// `{method} {path}` (`{id}`).\n\

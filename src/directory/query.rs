@@ -112,8 +112,9 @@ impl OrderBy {
     }
 }
 
-/// The largest page the API serves.
-pub const MAX_PAGE: u32 = 1000;
+/// The largest page the API serves (the spec's `x-roster-limit-maximum` on
+/// `paging`).
+pub const MAX_PAGE: u32 = super::generated::names::list_users::query::PAGING_LIMIT_MAXIMUM;
 
 /// The longest query string a list request carries by default (4 KiB): a
 /// long `id=` or `login=` list is split into several requests under it, far

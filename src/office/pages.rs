@@ -12,8 +12,10 @@ use futures_util::future::BoxFuture;
 use super::{Client, types};
 use crate::error::HttpError;
 
-/// The largest `limit` of the newer documents, and the pager's default.
-pub const NEWER_MAX_LIMIT: u32 = 1000;
+/// The largest `limit` of the newer documents (the spec's `maximum`), and
+/// the pager's default.
+pub const NEWER_MAX_LIMIT: u32 =
+    super::generated::names::get_office_api_user_locations::query::LIMIT_MAXIMUM;
 /// The largest `limit` of the older documents.
 pub const OLDER_MAX_LIMIT: u32 = 10;
 

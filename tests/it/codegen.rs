@@ -637,6 +637,22 @@ fn multipart_names_and_operations_come_from_the_spec() {
     );
     // Office 7, Directory 3, Docutools 2 and its token exchange.
     assert_eq!(roster::Operation::ALL.len(), 13);
+    // A page's bound: the `limit` parameter's `maximum`.
+    assert!(
+        generated
+            .code
+            .contains("pub(crate) const LIMIT_MAXIMUM: u32 = 1000;")
+    );
+    assert_eq!(roster::office::NEWER_MAX_LIMIT, 1000);
+    let mut smaller = spec.clone();
+    smaller["components"]["parameters"]["Limit"]["schema"]["maximum"] = json!(500);
+    let text = serde_yaml_ng::to_string(&smaller).unwrap();
+    let bounded = roster_codegen::generate::generate_api(&api, api.file, &text).unwrap();
+    assert!(
+        bounded
+            .code
+            .contains("pub(crate) const LIMIT_MAXIMUM: u32 = 500;")
+    );
 
     let parameters =
         spec["paths"]["/work-locations/public/api/imports/user-locations"]["post"]["parameters"]
