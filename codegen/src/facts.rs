@@ -218,6 +218,9 @@ pub fn name_modules(doc: &Value, rows: &[OperationRow]) -> Result<String, NodeEr
             None => String::new(),
         };
         let (mut query, mut path_params) = (String::new(), String::new());
+        // The query parameters as an enum (`Param::FormerEmployees`), with
+        // each one's name.
+        let (mut variants, mut names) = (String::new(), String::new());
         // The operation's parameters, and its path item's.
         let item = doc.pointer(&child("/paths", &row.path));
         let parameters = [operation, item.unwrap_or(&Value::Null)]
@@ -235,6 +238,16 @@ pub fn name_modules(doc: &Value, rows: &[OperationRow]) -> Result<String, NodeEr
             };
             if !seen.insert((place, name)) {
                 continue;
+            }
+            if place == "query" {
+                let variant = name.replace('.', "_").to_upper_camel_case();
+                variants.push_str(&format!(
+                    "                /// `{name}`.\n                {variant},\n"
+                ));
+                names.push_str(&format!(
+                    "                    Self::{variant} => {:?},\n",
+                    name
+                ));
             }
             let out = match place {
                 "query" => &mut query,
@@ -267,6 +280,19 @@ pub fn name_modules(doc: &Value, rows: &[OperationRow]) -> Result<String, NodeEr
                     "            /// The largest `{name}` the spec allows.\n            pub(crate) const {constant}_{suffix}: u32 = {bound};\n",
                 ));
             }
+        }
+        if !variants.is_empty() {
+            query.push_str(&format!(
+                "            /// Its query parameters.\n\
+                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n\
+                 pub(crate) enum Param {{\n{variants}            }}\n\
+                 impl Param {{\n\
+                     /// Its name in the query string.\n\
+                     pub(crate) const fn name(self) -> &'static str {{\n\
+                         match self {{\n{names}                }}\n\
+                     }}\n\
+                 }}\n"
+            ));
         }
         out.push_str(&format!(
             "    /// `{method} {path}` (`{id}`).\n\

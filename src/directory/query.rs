@@ -126,39 +126,8 @@ pub const MAX_QUERY_BYTES: usize = 4096;
 /// 1000 in one `IN`.
 pub const MAX_LIST_VALUES: usize = 1000;
 
-/// The query parameters of `GET /api/v3/users`, as the spec names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Param {
-    Fields,
-    Paging,
-    FormerEmployees,
-    Id,
-    Login,
-    Mail,
-    DtContractStart,
-    DtContractEnd,
-    ModifiedAt,
-    OrderBy,
-}
-
-impl Param {
-    /// Its name in the query string.
-    pub(crate) fn name(self) -> &'static str {
-        use super::generated::names::list_users::query;
-        match self {
-            Self::Fields => query::FIELDS,
-            Self::Paging => query::PAGING,
-            Self::FormerEmployees => query::FORMER_EMPLOYEES,
-            Self::Id => query::ID,
-            Self::Login => query::LOGIN,
-            Self::Mail => query::MAIL,
-            Self::DtContractStart => query::DT_CONTRACT_START,
-            Self::DtContractEnd => query::DT_CONTRACT_END,
-            Self::ModifiedAt => query::MODIFIED_AT,
-            Self::OrderBy => query::ORDER_BY,
-        }
-    }
-}
+/// The query parameters of `GET /api/v3/users`, generated from the spec.
+pub(crate) use super::generated::names::list_users::query::Param;
 
 /// A filter value that cannot be sent: Lucca splits every filter value on
 /// `,`, so a value holding one would be read as several.
