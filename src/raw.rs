@@ -101,14 +101,9 @@ impl<'a> RawRequest<'a> {
         if let Some(body) = &self.body {
             request = request.json(body);
         }
-        let request = request
-            .build()
-            .map_err(|error| HttpError::from_reqwest(operation, error))?;
         let call = Call::new(operation, Resend::for_method(self.method.as_str()));
-        let answer = self
-            .transport
-            .call(self.http, crate::transport::Outgoing::of(call, request))
-            .await?;
+        let outgoing = crate::transport::Outgoing::described(call, request)?;
+        let answer = self.transport.call(self.http, outgoing).await?;
         Ok(RawAnswer { body: answer.body })
     }
 }

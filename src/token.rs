@@ -27,7 +27,7 @@ pub(crate) trait Exchange: Send + Sync {
     fn send_once<'a>(
         &'a self,
         http: &'a reqwest::Client,
-        request: reqwest::Request,
+        request: reqwest::RequestBuilder,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Bytes, HttpError>>;
 }
@@ -159,11 +159,7 @@ impl TokenSource {
                 &self.grant.client_id,
                 Some(self.grant.client_secret.expose_secret()),
             )
-            .multipart(form)
-            .build()
-            .map_err(|error| {
-                AuthError::Http(Box::new(HttpError::from_reqwest(self.operation, error)))
-            })?;
+            .multipart(form);
         let sent = self.exchange.send_once(&self.http, request, self.operation);
         let answer = match sent.await {
             Ok(answer) => answer,

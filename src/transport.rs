@@ -85,9 +85,19 @@ impl Call {
         }
     }
 
+    /// The request of this call at `base` (its path template filled with
+    /// `parameters`), with the method the spec gives it, to be described
+    /// further (query, body) and handed to [`Outgoing::described`].
     #[cfg_attr(not(any(feature = "office", feature = "docutools")), allow(dead_code))]
-    pub(crate) fn operation(&self) -> Operation {
-        self.operation
+    pub(crate) fn request(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        parameters: &[(&str, &dyn std::fmt::Display)],
+    ) -> reqwest::RequestBuilder {
+        let method = reqwest::Method::from_bytes(self.operation.method().as_bytes())
+            .unwrap_or(reqwest::Method::GET);
+        http.request(method, self.url(base, parameters))
     }
 
     /// The URL of the call at `base`, its path template filled with
@@ -108,8 +118,8 @@ impl Call {
     }
 }
 
-/// Makes the request again when it cannot be cloned (a multipart body).
-pub(crate) type Rebuild<'a> = &'a (dyn Fn() -> Option<reqwest::Request> + Send + Sync);
+/// Describes the request again when it cannot be cloned (a multipart body).
+pub(crate) type Rebuild<'a> = &'a (dyn Fn() -> reqwest::RequestBuilder + Send + Sync);
 
 /// A request described for [`Transport::call`]: made as the spec says (by a
 /// generated builder, or by the handwritten layer from the spec's names),
@@ -130,12 +140,26 @@ impl<'a> Outgoing<'a> {
     }
 
     /// `request`, sent as `call` says.
-    pub(crate) fn of(call: Call, request: reqwest::Request) -> Self {
+    fn of(call: Call, request: reqwest::Request) -> Self {
         Self {
             call,
             request,
             rebuild: None,
         }
+    }
+
+    /// A handwritten request, described with reqwest's builder (its URL,
+    /// query and body from the spec's names): made here, sent as `call`
+    /// says. A description reqwest cannot make is the call's error, nothing
+    /// sent.
+    pub(crate) fn described(
+        call: Call,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Self, HttpError> {
+        request
+            .build()
+            .map(|request| Self::of(call, request))
+            .map_err(|error| HttpError::from_reqwest(call.operation, error))
     }
 
     /// Within the caller's deadline, and with its retries where it sets them.
@@ -155,7 +179,7 @@ impl<'a> Outgoing<'a> {
         self
     }
 
-    /// Made again by `rebuild` for another attempt, when it cannot be
+    /// Described again by `rebuild` for another attempt, when it cannot be
     /// cloned (a multipart body).
     #[cfg_attr(not(feature = "docutools"), allow(dead_code))]
     pub(crate) fn rebuilt_by(mut self, rebuild: Rebuild<'a>) -> Self {
@@ -471,7 +495,7 @@ impl Transport {
             let again = match may_resend {
                 true => request
                     .try_clone()
-                    .or_else(|| rebuild.and_then(|make| make())),
+                    .or_else(|| rebuild.and_then(|describe| describe().build().ok())),
                 false => None,
             };
             if let Some(deadline) = deadline {
@@ -590,11 +614,13 @@ impl crate::token::Exchange for Transport {
     fn send_once<'a>(
         &'a self,
         http: &'a reqwest::Client,
-        request: reqwest::Request,
+        request: reqwest::RequestBuilder,
         operation: Operation,
     ) -> futures_util::future::BoxFuture<'a, Result<Bytes, HttpError>> {
-        let outgoing = Outgoing::of(Call::new(operation, Resend::Never), request);
-        Box::pin(async move { self.call(http, outgoing).await.map(|answer| answer.body) })
+        Box::pin(async move {
+            let outgoing = Outgoing::described(Call::new(operation, Resend::Never), request)?;
+            self.call(http, outgoing).await.map(|answer| answer.body)
+        })
     }
 }
 

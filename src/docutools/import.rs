@@ -267,18 +267,14 @@ impl UploadUsersFileRequest<'_> {
                     .file_name(csv.file_name.encoded().to_owned())
                     .mime_str("text/csv")
                     .expect("text/csv is a valid MIME type");
-            client
-                .http()
-                .post(UPLOAD_CALL.url(client.baseurl(), &[]))
+            UPLOAD_CALL
+                .request(client.http(), client.baseurl(), &[])
                 .query(&query)
                 .multipart(Form::new().part(spec::parts::FILE, part))
-                .build()
         };
-        let request = build()
-            .map_err(|error| HttpError::from_reqwest(UPLOAD_CALL.operation(), error))
-            .map_err(DocutoolsError::Upload)?;
-        let rebuild = || build().ok();
-        let outgoing = crate::transport::Outgoing::of(UPLOAD_CALL, request).rebuilt_by(&rebuild);
+        let outgoing = crate::transport::Outgoing::described(UPLOAD_CALL, build())
+            .map_err(DocutoolsError::Upload)?
+            .rebuilt_by(&build);
         let answer = client
             .transport()
             .call(client.http(), outgoing)

@@ -328,22 +328,13 @@ pub(crate) async fn send_import(
         ),
     ];
     tracing::info!(?mode, ?existing, file = %upload.file_name, length = ?upload.length, "sending a user-location import");
-    let request = client
-        .http()
-        .post(IMPORT_CALL.url(client.baseurl(), &[]))
+    let request = IMPORT_CALL
+        .request(client.http(), client.baseurl(), &[])
         .query(&query)
-        .multipart(upload.into_form())
-        .build()
-        .map_err(|error| {
-            UploadError::NotSent(HttpError::from_reqwest(IMPORT_CALL.operation(), error))
-        })?;
-    let sent = client
-        .transport()
-        .call(
-            client.http(),
-            crate::transport::Outgoing::of(IMPORT_CALL, request),
-        )
-        .await;
+        .multipart(upload.into_form());
+    let outgoing = crate::transport::Outgoing::described(IMPORT_CALL, request)
+        .map_err(UploadError::NotSent)?;
+    let sent = client.transport().call(client.http(), outgoing).await;
     let answer = match sent {
         Ok(answer) => answer,
         Err(error) if error.not_sent() => return Err(UploadError::NotSent(error)),
