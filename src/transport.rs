@@ -95,6 +95,9 @@ impl Call {
         base: &str,
         parameters: &[(&str, &dyn std::fmt::Display)],
     ) -> reqwest::RequestBuilder {
+        // The spec's methods are HTTP tokens (`GET`, `POST`…): only
+        // `Unlisted`, which has none and is never described here, would not
+        // read.
         let method = reqwest::Method::from_bytes(self.operation.method().as_bytes())
             .unwrap_or(reqwest::Method::GET);
         http.request(method, self.url(base, parameters))

@@ -228,7 +228,7 @@ fn builder_impl(block: &mut syn::ItemImpl, name: &str, has_body: bool) -> Result
 struct Sending {
     /// `fn request(self) -> Result<reqwest::Request, Error>`: progenitor's.
     request: ImplItem,
-    /// `options`, `raw_body`, `send`, `answer`, `open`.
+    /// `send`, `options`, `outgoing`, `answer`, `open`, `raw_body`.
     methods: Vec<ImplItem>,
 }
 
@@ -313,22 +313,13 @@ fn sending(function: &syn::ImplItemFn, name: &str, has_body: bool) -> Result<Sen
         .attrs
         .iter()
         .filter(|attr| attr.path().is_ident("doc"));
-    let request: ImplItem = if has_body {
-        parse_quote! {
-            /// The request, made as the spec describes it.
-            fn request(mut self) -> Result<reqwest::Request, Error> {
-                #take_raw
-                #(#kept)*
-                Ok(request)
-            }
-        }
-    } else {
-        parse_quote! {
-            /// The request, made as the spec describes it.
-            fn request(self) -> Result<reqwest::Request, Error> {
-                #(#kept)*
-                Ok(request)
-            }
+    let mutable = has_body.then(|| quote!(mut));
+    let request: ImplItem = parse_quote! {
+        /// The request, made as the spec describes it.
+        fn request(#mutable self) -> Result<reqwest::Request, Error> {
+            #take_raw
+            #(#kept)*
+            Ok(request)
         }
     };
     let mut methods: Vec<ImplItem> = vec![
@@ -349,16 +340,21 @@ fn sending(function: &syn::ImplItemFn, name: &str, has_body: bool) -> Result<Sen
             }
         },
         parse_quote! {
-            /// Sends it; the answer's body, read whole, is the caller's to decode.
-            #[allow(dead_code)]
-            pub(crate) async fn answer(self) -> Result<crate::transport::Answer, crate::HttpError> {
+            /// The request, described for the transport, and the client it
+            /// goes through.
+            fn outgoing(self) -> Result<(&'a super::Client, crate::transport::Outgoing<'static>), crate::HttpError> {
                 let (client, options) = (self.client, self.options);
                 let operation = crate::Operation::#variant;
                 let request = self.request().map_err(|invalid| invalid.into_http(operation))?;
-                client
-                    .inner
-                    .call(&client.client, crate::transport::Outgoing::new(operation, request).options(options))
-                    .await
+                Ok((client, crate::transport::Outgoing::new(operation, request).options(options)))
+            }
+        },
+        parse_quote! {
+            /// Sends it; the answer's body, read whole, is the caller's to decode.
+            #[allow(dead_code)]
+            pub(crate) async fn answer(self) -> Result<crate::transport::Answer, crate::HttpError> {
+                let (client, outgoing) = self.outgoing()?;
+                client.inner.call(&client.client, outgoing).await
             }
         },
         parse_quote! {
@@ -366,13 +362,8 @@ fn sending(function: &syn::ImplItemFn, name: &str, has_body: bool) -> Result<Sen
             /// a stream (an error's is read whole, as always).
             #[allow(dead_code)]
             pub(crate) async fn open(self) -> Result<reqwest::Body, crate::HttpError> {
-                let (client, options) = (self.client, self.options);
-                let operation = crate::Operation::#variant;
-                let request = self.request().map_err(|invalid| invalid.into_http(operation))?;
-                let outgoing = crate::transport::Outgoing::new(operation, request)
-                    .options(options)
-                    .streamed();
-                Ok(client.inner.call(&client.client, outgoing).await?.into_body())
+                let (client, outgoing) = self.outgoing()?;
+                Ok(client.inner.call(&client.client, outgoing.streamed()).await?.into_body())
             }
         },
     ];

@@ -29,18 +29,16 @@ fn files(dir: &Path, found: &mut Vec<PathBuf>) {
 /// The code of a file, without comments and without its unit tests.
 fn code(text: &str) -> String {
     let mut kept = String::new();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
         let trimmed = line.trim_start();
         // The unit tests: `#[cfg(test)]`, or a `cfg` naming `test` (with a
         // feature) right before `mod tests`.
+        let before_tests = lines
+            .peek()
+            .is_some_and(|next| next.trim_start().starts_with("mod tests"));
         if trimmed.starts_with("#[cfg(test)]")
-            || (trimmed.starts_with("#[cfg(")
-                && trimmed.contains("test")
-                && trimmed.ends_with(")]"))
-                && text[text.find(line).unwrap_or(0)..]
-                    .lines()
-                    .nth(1)
-                    .is_some_and(|next| next.trim_start().starts_with("mod tests"))
+            || (trimmed.starts_with("#[cfg(") && trimmed.contains("test") && before_tests)
         {
             break;
         }
