@@ -72,7 +72,7 @@ async fn main() {
         let cpu = support::cpu_seconds();
         let started = Instant::now();
         let outcome = office
-            .checked_import(CsvSource::Path(path))
+            .checked_import(CsvSource::path(path))
             .wait_options(WaitOptions {
                 min_delay: Duration::from_millis(50),
                 max_delay: Duration::from_millis(200),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use roster::office::types::Position;
-use roster::office::{self, CsvUpload, UserLocationRow, WaitOptions};
+use roster::office::{self, CsvSource, UserLocationRow, WaitOptions};
 use roster_emulator::{LocalLucca, Route};
 
 const SCALE: u32 = 100;
@@ -39,7 +39,7 @@ async fn main() {
         );
         let sent = Instant::now();
         let started = office
-            .import_user_locations(CsvUpload::from_rows(vec![row]))
+            .import_user_locations(CsvSource::rows(vec![row]))
             .send()
             .await
             .unwrap();

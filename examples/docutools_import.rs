@@ -14,9 +14,10 @@
 
 use std::error::Error;
 
+use roster::ConfigError;
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
-use roster::{ConfigError, DocutoolsConfig, DocutoolsLoginConfig, PasswordGrant};
+use roster::docutools::{DocutoolsConfig, DocutoolsLoginConfig, PasswordGrant};
 use roster_emulator::LocalDocutools;
 
 const SAMPLE: &[u8] = include_bytes!("data/users-export.csv");

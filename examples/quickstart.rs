@@ -123,7 +123,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let (config, local) = common::lucca_from_env_or_local().await?;
     let office: office::Client = config.client()?;
     let source = match csv {
-        Some(path) => CsvSource::Path(path),
+        Some(path) => CsvSource::path(path),
         None => CsvSource::rows(sample_rows()),
     };
     let options = match local {
@@ -141,12 +141,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "Simulating on {} (add --create to import for real)",
             config.base_url()
         );
-        let upload = match &source {
-            CsvSource::Path(path) => office::CsvUpload::from_path(path).await?,
-            CsvSource::Rows(rows) => office::CsvUpload::from_rows(rows.to_vec()),
-            CsvSource::Bytes(bytes) => office::CsvUpload::from_bytes(bytes.clone()),
-        };
-        let started = office.import_user_locations(upload).send().await?;
+        let started = office.import_user_locations(source).send().await?;
         let outcome = office
             .wait_for_import(started)
             .options(options)

@@ -8,19 +8,13 @@ use std::sync::Arc;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 
 use crate::base_url::BaseUrl;
-use crate::credentials::{Api, BearerToken, Credentials, LuccaApiKey};
+use crate::credentials::{Api, Credentials, LuccaApiKey};
 use crate::error::ConfigError;
 use crate::limiter::{RateLimit, RateLimiter};
 use crate::transport::Transport;
 
 /// The configuration of the Lucca APIs (Office and Directory).
 pub type LuccaConfig = Config<LuccaApiKey>;
-
-/// The configuration of the Docutools API with a token.
-pub type DocutoolsConfig = Config<BearerToken>;
-
-/// The configuration of the Docutools API with a password grant.
-pub type DocutoolsLoginConfig = Config<crate::credentials::PasswordGrant>;
 
 /// How long a connection may take to open, by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,7 +58,7 @@ pub struct Config<C: Credentials> {
     shared: Option<crate::shared::RedisStore>,
 }
 
-impl<C: Credentials<Api = crate::Docutools>> Config<C> {
+impl<C: Credentials<Api = crate::credentials::Docutools>> Config<C> {
     /// Like [`new`](Self::new), but also takes a plain `http` base URL to
     /// any host: an explicit opt-in for Docutools, whose documents only name
     /// `http://dev.docu.solutions` (see [`BaseUrl::parse_allowing_http`]).
@@ -98,7 +92,7 @@ impl<C: Credentials> Config<C> {
 
     /// Reads the host and the credentials from the environment: `LUCCA_HOST`
     /// and `LUCCA_API_KEY` for Lucca; `DOCUTOOLS_HOST` and `DOCUTOOLS_TOKEN`
-    /// (or the variables of [`PasswordGrant`](crate::PasswordGrant)) for Docutools.
+    /// (or the variables of `PasswordGrant`) for Docutools.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }

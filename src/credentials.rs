@@ -46,8 +46,8 @@ impl Api for Docutools {
     const RATE_LIMIT: Option<RateLimit> = None;
 }
 
-/// Credentials of an API. Implemented by [`LuccaApiKey`], [`BearerToken`]
-/// and [`PasswordGrant`]; sealed.
+/// Credentials of an API. Implemented by [`LuccaApiKey`], `docutools::BearerToken`
+/// and `docutools::PasswordGrant`; sealed.
 pub trait Credentials: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'static {
     /// The API they open.
     type Api: Api;
@@ -137,6 +137,7 @@ credentials! {
     LuccaApiKey for Lucca, what: "Lucca API key", secret: "LUCCA_API_KEY", header: "lucca application="
 }
 
+#[cfg(feature = "docutools")]
 credentials! {
     /// A Docutools access token, sent as `Authorization: Bearer <token>`;
     /// read from `DOCUTOOLS_TOKEN`. It is not refreshed: see

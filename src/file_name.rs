@@ -5,6 +5,8 @@ use std::fmt;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
+use crate::file::FileError;
+
 /// What is percent-encoded in a sent name besides non-ASCII characters: `"`
 /// (it would end the quoted name) and `%` (so that encoding is reversible).
 const ENCODED: &AsciiSet = &CONTROLS.add(b'"').add(b'%');
@@ -19,40 +21,15 @@ pub struct CsvFileName {
     encoded: String,
 }
 
-/// A file name that cannot be sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FileNameError {
-    /// The name is empty.
-    #[error("the file name is empty")]
-    Empty,
-    /// The name is longer than 255 bytes.
-    #[error("the file name is {length} bytes long; at most 255 are allowed")]
-    TooLong {
-        /// Its length in bytes.
-        length: usize,
-    },
-    /// The name holds a character a header must not carry.
-    #[error("the file name {name:?} holds {what} at character {position}")]
-    Forbidden {
-        /// The name, with the character shown escaped.
-        name: String,
-        /// Which kind of character.
-        what: &'static str,
-        /// Its position, 1 for the first character.
-        position: usize,
-    },
-}
-
 impl CsvFileName {
     /// Checks and encodes a file name.
-    pub fn new(name: impl Into<String>) -> Result<Self, FileNameError> {
+    pub fn new(name: impl Into<String>) -> Result<Self, FileError> {
         let original = name.into();
         if original.is_empty() {
-            return Err(FileNameError::Empty);
+            return Err(FileError::NameEmpty);
         }
         if original.len() > 255 {
-            return Err(FileNameError::TooLong {
+            return Err(FileError::NameTooLong {
                 length: original.len(),
             });
         }
@@ -65,7 +42,7 @@ impl CsvFileName {
             Some((index, what))
         });
         if let Some((index, what)) = forbidden {
-            return Err(FileNameError::Forbidden {
+            return Err(FileError::NameForbidden {
                 name: original.escape_debug().to_string(),
                 what,
                 position: index + 1,

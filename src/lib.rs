@@ -40,9 +40,9 @@ mod base_url;
 mod config;
 mod credentials;
 mod error;
+mod file;
 #[cfg(any(feature = "office", feature = "docutools"))]
 mod file_name;
-#[cfg(any(feature = "office", feature = "docutools"))]
 mod file_stamp;
 mod generated;
 #[cfg(any(feature = "office", feature = "docutools"))]
@@ -69,15 +69,13 @@ pub mod shared;
 pub use base_url::BaseUrl;
 pub use config::{
     ApiClient, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT,
-    DEFAULT_USER_AGENT, DocutoolsConfig, DocutoolsLoginConfig, LuccaConfig,
+    DEFAULT_USER_AGENT, LuccaConfig,
 };
-pub use credentials::{
-    Api, BearerToken, Credentials, Docutools, Lucca, LuccaApiKey, PasswordGrant,
-};
+pub use credentials::{Api, Credentials, Lucca, LuccaApiKey};
 pub use error::{AuthError, ConfigError, ErrorBody, HttpError, StoreError};
+pub use file::FileError;
 #[cfg(any(feature = "office", feature = "docutools"))]
-pub use file_name::{CsvFileName, FileNameError};
-#[cfg(any(feature = "office", feature = "docutools"))]
+pub use file_name::CsvFileName;
 pub use file_stamp::FileStamp;
 #[cfg(any(feature = "office", feature = "docutools"))]
 pub use in_parts::AppliedInPart;
@@ -86,6 +84,5 @@ pub use open::Open;
 pub use operation::Operation;
 pub use raw::{RawAnswer, RawRequest};
 pub use retry::Backoff;
-pub use token::TokenSource;
 pub use tolerant::{EchoedDate, ParseError, VendorDateTime};
 pub use transport::Transport;

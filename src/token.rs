@@ -57,7 +57,7 @@ struct Token {
 /// Obtains and refreshes access tokens; shared by every call of a client.
 /// Only the transport asks it for a token: there is no way to a token
 /// around the one request path.
-pub struct TokenSource {
+pub(crate) struct TokenSource {
     grant: PasswordGrant,
     operation: Operation,
     url: String,

@@ -364,11 +364,6 @@ impl Transport {
         self.limiter.as_deref()
     }
 
-    /// Where this client's access tokens come from, if it obtains them.
-    pub fn tokens(&self) -> Option<&TokenSource> {
-        self.tokens.as_deref()
-    }
-
     /// How requests that may be resent are tried again.
     pub fn retries(&self) -> Backoff {
         self.retries

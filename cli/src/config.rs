@@ -8,9 +8,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use roster::{
-    Config, ConfigError, Credentials, DocutoolsConfig, DocutoolsLoginConfig, LuccaConfig,
-};
+use roster::{Config, ConfigError, Credentials, LuccaConfig};
 
 use crate::exit::{Failure, chain};
 
@@ -141,12 +139,12 @@ impl Sources {
     /// the password grant's variables.
     pub fn docutools(&self) -> Result<DocutoolsTarget, Failure> {
         let (host, token) = ("DOCUTOOLS_HOST", "DOCUTOOLS_TOKEN");
-        match self.read::<roster::BearerToken>(host, token)? {
+        match self.read::<roster::docutools::BearerToken>(host, token)? {
             Ok(config) => Ok(DocutoolsTarget::Token(config)),
             Err(ConfigError::MissingVariable {
                 name: "DOCUTOOLS_TOKEN",
             }) => self
-                .read::<roster::PasswordGrant>(host, token)?
+                .read::<roster::docutools::PasswordGrant>(host, token)?
                 .map(DocutoolsTarget::Login)
                 .map_err(|error| missing(error, host, token)),
             Err(error) => Err(missing(error, host, token)),
@@ -246,9 +244,9 @@ fn missing(error: ConfigError, host: &str, secret: &str) -> Failure {
 /// How the command line reaches Docutools.
 pub(crate) enum DocutoolsTarget {
     /// A bearer token.
-    Token(DocutoolsConfig),
+    Token(roster::docutools::DocutoolsConfig),
     /// Logs in with the password grant.
-    Login(DocutoolsLoginConfig),
+    Login(roster::docutools::DocutoolsLoginConfig),
 }
 
 impl DocutoolsTarget {

@@ -135,9 +135,8 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
 fn failure(error: &DocutoolsError) -> Failure {
     let text = chain(error);
     match error {
-        DocutoolsError::Csv(UsersCsvError::Io { .. } | UsersCsvError::Delimiter(_)) => {
-            Failure::usage(text)
-        }
+        DocutoolsError::Csv(UsersCsvError::File(error)) => Failure::from_file(error, text),
+        DocutoolsError::Csv(UsersCsvError::Delimiter(_)) => Failure::usage(text),
         DocutoolsError::Upload(http) => Failure::from_http(http, text),
         DocutoolsError::Import { source, .. }
             if source.not_sent() || source.status().is_some_and(|s| s.as_u16() == 429) =>

@@ -59,6 +59,15 @@ impl Failure {
 }
 
 impl Failure {
+    /// A file that could not be used: one still being written may be read
+    /// again (transient); anything else is the input's.
+    pub fn from_file(error: &roster::FileError, text: String) -> Self {
+        match error {
+            roster::FileError::Changed { .. } => Self::transient(text),
+            _ => Self::usage(text),
+        }
+    }
+
     /// A request that did not change anything: refused by the vendor (a 4xx
     /// other than 429), else transient.
     pub fn from_http(http: &roster::HttpError, text: String) -> Self {

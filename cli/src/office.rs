@@ -526,7 +526,7 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     let mut checked = office
-        .checked_import(CsvSource::Path(request.file.clone()))
+        .checked_import(CsvSource::path(request.file.clone()))
         .existing(existing)
         .on_progress(|step| {
             let mut progress = bar();
@@ -1052,8 +1052,8 @@ fn import_failure(error: ImportError) -> Failure {
             )),
         },
         ImportError::Journal(error) => journal_failure(error, "\nnothing was sent"),
-        ImportError::Changed { .. } => Failure::transient(text),
-        ImportError::Io { .. } | ImportError::RowTooLarge { .. } => Failure::usage(text),
+        ImportError::File(error) => Failure::from_file(error, text),
+        ImportError::RowTooLarge { .. } | ImportError::TooLarge { .. } => Failure::usage(text),
         ImportError::PartlyCreated(_) => Failure::unknown(format!(
             "{text}\nrun the same command again: the parts applied are resumed from the journal, never sent twice"
         )),
@@ -1066,7 +1066,6 @@ fn import_failure(error: ImportError) -> Failure {
                 ))
             }
             UploadError::Rejected(_) => Failure::refused(text),
-            UploadError::Io { .. } | UploadError::FileName(_) => Failure::usage(text),
             _ => Failure::transient(format!("{text}\nnothing was imported: try again later")),
         },
         ImportError::Wait { mode, source } => {

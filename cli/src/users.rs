@@ -171,7 +171,7 @@ fn mode(mode: Mode) -> UpdateMode {
 fn sync_failure(error: &SyncError) -> Failure {
     match error {
         SyncError::Directory(error) => failure(error),
-        SyncError::Read { .. } => Failure::usage(chain(error)),
+        SyncError::File(file) => Failure::from_file(file, chain(error)),
         _ => Failure::refused(format!("{}\nnothing was read from Lucca", chain(error))),
     }
 }

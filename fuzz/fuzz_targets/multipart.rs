@@ -1,15 +1,20 @@
-//! Any file name and content through the multipart builder: the body always
-//! parses back to one `files` part with the same bytes and name.
+//! Any file name, as `CsvFileName` encodes it, in the multipart part the
+//! import sends (`files`, `text/csv`): the body always parses back to one
+//! `files` part with the same bytes and, decoded, the same name.
 #![no_main]
 
 use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
-use roster::office::{CsvFileName, CsvUpload};
+use roster::CsvFileName;
 
 fuzz_target!(|input: (String, Vec<u8>)| {
     let (name, content) = input;
     let Ok(name) = CsvFileName::new(name) else { return };
-    let form = CsvUpload::from_bytes(content.clone()).with_file_name(name.clone()).into_form();
+    let part = reqwest::multipart::Part::bytes(content.clone())
+        .file_name(name.encoded().to_owned())
+        .mime_str("text/csv")
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("files", part);
     let mut request = reqwest::Client::new()
         .post("http://127.0.0.1:9/")
         .multipart(form)

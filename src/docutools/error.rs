@@ -5,7 +5,7 @@
 
 use super::types;
 use crate::error::HttpError;
-use crate::file_name::FileNameError;
+use crate::file::FileError;
 
 /// A users file, or its mapping, refused before anything was sent.
 #[derive(Debug, thiserror::Error)]
@@ -21,29 +21,10 @@ pub enum UsersCsvError {
         /// The limit.
         limit: usize,
     },
-    /// The file changed (its size or modification time) while it was
-    /// read: an export still writing it, say. Nothing was sent.
-    #[error(
-        "{} changed while it was read ({before} then {after}): nothing was sent; run again once it is complete",
-        path.display()
-    )]
-    Changed {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Its size and modification time before.
-        before: crate::file_stamp::FileStamp,
-        /// And after.
-        after: crate::file_stamp::FileStamp,
-    },
-    /// The file could not be read.
-    #[error("cannot read {}", path.display())]
-    Io {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file could not be read (what, and which file); nothing was
+    /// sent.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A file declared UTF-8 is not; nothing was sent.
     #[error(
         "the file is not valid UTF-8 at line {line}, byte {offset}; give CsvEncoding::Windows1252 or CsvEncoding::Detect if it is a spreadsheet export"
@@ -76,9 +57,6 @@ pub enum UsersCsvError {
     /// The file has no header row.
     #[error("the file is empty")]
     Empty,
-    /// The file name cannot be sent.
-    #[error(transparent)]
-    FileName(#[from] FileNameError),
     /// The delimiter is not one ASCII character.
     #[error("the delimiter {0:?} is not one ASCII character")]
     Delimiter(char),

@@ -14,6 +14,7 @@ use super::mapping::{ColumnMap, MappingReport};
 use super::split::split;
 use super::types;
 use crate::error::HttpError;
+use crate::file::FileError;
 use crate::file_name::CsvFileName;
 use crate::retry::Resend;
 use crate::transport::Call;
@@ -58,36 +59,23 @@ impl UsersCsv {
 
     /// The file at `path`, named after it, read once: every part
     /// [`split`](Self::split) makes, and every upload, is of these bytes. A
-    /// file that changes while it is read is [`DocutoolsError::Changed`].
+    /// file that changes while it is read, or is not a regular file, is
+    /// [`UsersCsvError::File`].
     pub async fn from_path(
         path: impl AsRef<Path>,
         encoding: CsvEncoding,
     ) -> Result<Self, UsersCsvError> {
-        let path = path.as_ref();
-        let io_error = |source| UsersCsvError::Io {
-            path: path.to_owned(),
-            source,
+        let path = path.as_ref().to_owned();
+        let read = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::file::read(&path, crate::file::READ_WHOLE_LIMIT)
+            })
         };
-        let owned = path.to_owned();
-        let read = tokio::task::spawn_blocking(move || {
-            use std::io::Read;
-            let mut file = std::fs::File::open(&owned)?;
-            let before = crate::file_stamp::FileStamp::of(&file.metadata()?);
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes)?;
-            let changed = before.changed(&file, &owned, bytes.len() as u64)?;
-            Ok::<_, std::io::Error>((bytes, changed))
-        })
-        .await
-        .map_err(|error| io_error(std::io::Error::other(error)))?;
-        let (bytes, changed) = read.map_err(io_error)?;
-        if let Some((before, after)) = changed {
-            return Err(UsersCsvError::Changed {
-                path: path.to_owned(),
-                before,
-                after,
-            });
-        }
+        let bytes = read.await.map_err(|error| FileError::Io {
+            path: Some(path.clone()),
+            source: std::io::Error::other(error),
+        })??;
         let csv = Self::from_bytes(&bytes, encoding)?;
         match path.file_name().and_then(|name| name.to_str()) {
             Some(name) => Ok(csv.with_file_name(CsvFileName::new(name)?)),

@@ -19,9 +19,16 @@ mod import;
 mod mapping;
 mod split;
 
+pub use crate::credentials::{BearerToken, Docutools, PasswordGrant};
 pub use encoding::CsvEncoding;
 pub use error::{DocutoolsError, UsersCsvError};
 pub use import::{
     ImportUsersCsvRequest, ImportUsersRequest, MAX_FILE_SIZE, UploadUsersFileRequest, UsersCsv,
 };
 pub use mapping::{ColumnMap, MappingReport};
+
+/// The configuration of the Docutools API with a token.
+pub type DocutoolsConfig = crate::Config<BearerToken>;
+
+/// The configuration of the Docutools API with a password grant.
+pub type DocutoolsLoginConfig = crate::Config<PasswordGrant>;

@@ -595,7 +595,7 @@ fn read_csv(
     }
     if let Some((line, windows_1252)) = problems.not_utf8 {
         let guess = if windows_1252 {
-            "; it looks like Windows-1252: convert it, or send it with `CsvUpload::from_windows_1252`"
+            "; it looks like Windows-1252: save it as UTF-8, or read it as Windows-1252 (`CsvSource::windows_1252`)"
         } else {
             ""
         };

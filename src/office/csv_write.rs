@@ -4,8 +4,6 @@
 
 use std::io::{self, Write};
 
-use bytes::Bytes;
-
 use super::csv_format::{BOM, DELIMITER, HEADER, write_date};
 use super::row::UserLocationRow;
 use super::types::Position;
@@ -223,48 +221,6 @@ pub fn rows_to_csv<'a>(
     writer.finish()
 }
 
-/// The size of the pieces an upload body is made of.
-const CHUNK: usize = 64 * 1024;
-
-/// An import file written piece by piece from an iterator of rows: at most
-/// about 64 KiB of it exists at once, whatever the number of rows.
-pub(crate) struct CsvChunks<I: Iterator> {
-    rows: std::iter::Peekable<I>,
-    written: Option<u64>,
-}
-
-impl<I: Iterator<Item = UserLocationRow>> CsvChunks<I> {
-    pub(crate) fn new(rows: I) -> Self {
-        Self {
-            rows: rows.peekable(),
-            written: None,
-        }
-    }
-
-    fn fill(&mut self) -> Result<Option<Bytes>, CsvError> {
-        let buffer = Vec::with_capacity(CHUNK + 1024);
-        let mut writer = match self.written {
-            None => UserLocationCsvWriter::new(buffer)?,
-            Some(_) if self.rows.peek().is_none() => return Ok(None),
-            Some(rows) => UserLocationCsvWriter::continuing(buffer, rows),
-        };
-        while writer.made < CHUNK {
-            let Some(row) = self.rows.next() else { break };
-            writer.write_row(&row)?;
-        }
-        self.written = Some(writer.rows_written());
-        Ok(Some(Bytes::from(writer.finish()?)))
-    }
-}
-
-impl<I: Iterator<Item = UserLocationRow>> Iterator for CsvChunks<I> {
-    type Item = Result<Bytes, CsvError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.fill().transpose()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,37 +287,5 @@ mod tests {
                 .unwrap();
         }
         assert!(out.ends_with(b"a;Paris;;2025/01/01;FullDay;;false\r\n"));
-    }
-
-    #[test]
-    fn chunks_stay_small_and_add_up_to_the_whole_file() {
-        let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-        let rows: Vec<UserLocationRow> = (0..20_000)
-            .map(|index| {
-                UserLocationRow::new(format!("user{index}"), "Paris", day, Position::FullDay)
-                    .comment("x".repeat(index % 50))
-            })
-            .collect();
-
-        let chunks: Vec<Bytes> = CsvChunks::new(rows.clone().into_iter())
-            .collect::<Result<_, _>>()
-            .unwrap();
-
-        assert!(chunks.len() > 10, "{} chunks", chunks.len());
-        // A chunk ends once the bytes flushed out of the csv writer's own
-        // 8 KiB buffer reach CHUNK: it can pass CHUNK by that buffer and a row.
-        let bound = CHUNK + 8 * 1024 + 200;
-        let largest = chunks.iter().map(Bytes::len).max().unwrap();
-        assert!(largest <= bound, "{largest} > {bound}");
-        assert_eq!(chunks.concat(), rows_to_csv(&rows).unwrap());
-    }
-
-    #[test]
-    fn no_rows_is_a_header_only_file() {
-        let chunks: Vec<Bytes> = CsvChunks::new(std::iter::empty())
-            .collect::<Result<_, _>>()
-            .unwrap();
-
-        assert_eq!(chunks.concat(), rows_to_csv([]).unwrap());
     }
 }

@@ -2,20 +2,15 @@
 //! outcome, or do both safely with a checked import (simulate, stop on
 //! errors, then create).
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use super::Client;
 use super::csv_check::{CsvError, CsvSummary};
-use super::csv_write::validate_row;
 use super::outcome::{ImportOutcome, PartialOutcome};
-use super::row::UserLocationRow;
 use super::snapshot::{ENVELOPE_MARGIN, ImportPart, PLATFORM_LIMIT, Snapshot, SnapshotError};
+use super::source::{CsvSource, TakeError};
 use super::types;
-use super::upload::{
-    CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, send_import,
-};
+use super::upload::{ExistingLocations, ImportMode, ImportStarted, UploadError, send_import};
 use super::wait::{Progress, WaitError, WaitForImport, WaitOptions};
+use crate::file::FileError;
 use bytes::Bytes;
 
 /// The import operations `roster` adds to [`office::Client`](Client).
@@ -35,11 +30,12 @@ use bytes::Bytes;
 /// # Ok(()) }
 /// ```
 impl Client {
-    /// Sends one import request (a simulation unless told to create).
-    pub fn import_user_locations(&self, upload: CsvUpload) -> ImportUserLocations<'_> {
+    /// Sends one import request (a simulation unless told to create): the
+    /// file is taken and checked as in a checked import, and sent whole.
+    pub fn import_user_locations(&self, source: CsvSource) -> ImportUserLocations<'_> {
         ImportUserLocations {
             client: self,
-            upload,
+            source,
             mode: ImportMode::Simulate,
             existing: ExistingLocations::Keep,
         }
@@ -75,7 +71,7 @@ impl Client {
 #[derive(Debug)]
 pub struct ImportUserLocations<'a> {
     client: &'a Client,
-    upload: CsvUpload,
+    source: CsvSource,
     mode: ImportMode,
     existing: ExistingLocations,
 }
@@ -93,78 +89,42 @@ impl ImportUserLocations<'_> {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<ImportStarted, UploadError> {
-        send_import(self.client, self.upload, self.mode, self.existing).await
+    /// Takes the file, checks it, and sends the request. A file the check
+    /// refuses, or over the limit of one request, sends nothing.
+    pub async fn send(self) -> Result<ImportStarted, ImportError> {
+        let (snapshot, _) = self.source.snapshot(super::IN_MEMORY).await?;
+        let bytes = snapshot.length().saturating_add(ENVELOPE_MARGIN);
+        if bytes > PLATFORM_LIMIT {
+            return Err(ImportError::TooLarge {
+                bytes,
+                limit: PLATFORM_LIMIT,
+            });
+        }
+        let part = snapshot.parts(u64::MAX)?.remove(0);
+        let upload = snapshot.upload(&part).map_err(SnapshotError::from)?;
+        send_import(self.client, upload, self.mode, self.existing)
+            .await
+            .map_err(|source| ImportError::Upload {
+                mode: self.mode,
+                source,
+            })
     }
 }
 
-/// An import file for a checked import. Whatever it is, it is taken once
-/// (a snapshot, hashed as it is taken) and everything after reads the
-/// snapshot: see [`CheckedImportRequest::prepare`].
-#[derive(Debug, Clone)]
-pub enum CsvSource {
-    /// Typed rows.
-    Rows(Arc<[UserLocationRow]>),
-    /// A file.
-    Path(PathBuf),
-    /// A file's bytes.
-    Bytes(Bytes),
-}
-
-impl CsvSource {
-    /// Typed rows.
-    pub fn rows(rows: impl Into<Arc<[UserLocationRow]>>) -> Self {
-        Self::Rows(rows.into())
-    }
-
-    /// A file's bytes written in Windows-1252, transcoded to UTF-8.
-    pub fn windows_1252(bytes: &[u8]) -> Self {
-        Self::Bytes(super::upload::transcode_windows_1252(bytes))
-    }
-
-    /// Takes the source once and checks the snapshot, before anything is
-    /// sent (on a blocking thread: a file may be large).
-    async fn snapshot(self, bound: u64) -> Result<(Snapshot, CsvSummary), ImportError> {
-        // Boxed below at once, to cross the thread.
-        #[allow(clippy::result_large_err)]
-        let take = move || -> Result<(Snapshot, CsvSummary), ImportError> {
-            let snapshot = match self {
-                Self::Rows(rows) => {
-                    rows.iter()
-                        .zip(1..)
-                        .try_for_each(|(row, number)| validate_row(row, number))
-                        .map_err(ImportError::Rows)?;
-                    Snapshot::of_rows(&rows, bound)?
-                }
-                Self::Path(path) => Snapshot::of_file(&path, bound)?,
-                Self::Bytes(bytes) => Snapshot::of_bytes(bytes),
-            };
-            let summary = snapshot.check().map_err(ImportError::Csv)?;
-            Ok((snapshot, summary))
-        };
-        let taken = tokio::task::spawn_blocking(move || take().map_err(Box::new)).await;
-        let taken = taken.map_err(|error| ImportError::Io {
-            path: None,
-            source: std::io::Error::other(error),
-        })?;
-        taken.map_err(|error| *error)
+impl From<TakeError> for ImportError {
+    fn from(error: TakeError) -> Self {
+        match error {
+            TakeError::Rows(error) => Self::Rows(error),
+            TakeError::Csv(error) => Self::Csv(error),
+            TakeError::Snapshot(error) => error.into(),
+        }
     }
 }
 
 impl From<SnapshotError> for ImportError {
     fn from(error: SnapshotError) -> Self {
         match error {
-            SnapshotError::Changed {
-                path,
-                before,
-                after,
-            } => Self::Changed {
-                path,
-                before,
-                after,
-            },
-            SnapshotError::Io { path, source } => Self::Io { path, source },
+            SnapshotError::File(error) => Self::File(error),
             SnapshotError::RowTooLarge { row, bytes, limit } => {
                 Self::RowTooLarge { row, bytes, limit }
             }
@@ -182,30 +142,20 @@ pub enum ImportError {
     /// The file has problems; nothing was sent.
     #[error("the import file has problems; nothing was sent")]
     Csv(#[source] CsvError),
-    /// The file changed (its size or its modification time) while it was
-    /// being taken: an export still writing it, say. Nothing was sent; run
-    /// again once the file is complete.
+    /// The file, or its private copy, could not be used (which, and what):
+    /// nothing was sent.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The file is larger than one request may be; nothing was sent. A
+    /// checked import sends it in parts.
     #[error(
-        "{} changed while it was read ({before} then {after}): nothing was sent; run again once it is complete",
-        path.display()
+        "the import file is {bytes} bytes, over the {limit}-byte limit of one request: a checked import sends it in parts"
     )]
-    Changed {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Its size and modification time before.
-        before: crate::FileStamp,
-        /// And after.
-        after: crate::FileStamp,
-    },
-    /// The file, or its private copy, could not be read or written; nothing
-    /// was sent.
-    #[error("cannot take a snapshot of {}", path.as_deref().map_or("the import file".into(), |path| path.display().to_string()))]
-    Io {
-        /// The file, when there is one.
-        path: Option<std::path::PathBuf>,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+    TooLarge {
+        /// Its size as sent, envelope included.
+        bytes: u64,
+        /// The largest request.
+        limit: u64,
     },
     /// One row alone is larger than a part may be: the file cannot be cut
     /// under the platform's limit. Nothing was sent.
@@ -495,17 +445,15 @@ impl<'a> CheckedImportRequest<'a> {
     /// hashed as it is taken), checks that snapshot and cuts it into parts
     /// under the limit. Nothing is sent: the summary is what a confirmation
     /// can show, and [`PreparedImport::execute`] sends exactly these bytes.
-    pub async fn prepare(self) -> Result<PreparedImport<'a>, ImportError> {
-        let (snapshot, summary) = self.source.clone().snapshot(self.in_memory).await?;
+    pub async fn prepare(mut self) -> Result<PreparedImport<'a>, ImportError> {
+        let source = std::mem::replace(&mut self.source, CsvSource::bytes(Bytes::new()));
+        let (snapshot, summary) = source.snapshot(self.in_memory).await?;
         let limit = self.part_limit.saturating_sub(ENVELOPE_MARGIN).max(1);
         let parts = {
             let snapshot = snapshot.clone();
             tokio::task::spawn_blocking(move || snapshot.parts(limit))
                 .await
-                .map_err(|error| SnapshotError::Io {
-                    path: None,
-                    source: std::io::Error::other(error),
-                })??
+                .map_err(|error| SnapshotError::from(std::io::Error::other(error)))??
         };
         Ok(PreparedImport {
             request: self,
@@ -878,18 +826,16 @@ impl<'a> PreparedImport<'a> {
         let started = match self.send(part, mode).await {
             Ok(started) => started,
             Err(error) => {
-                let applied = !matches!(
+                let applied = matches!(
                     error,
-                    UploadError::NotSent(_)
-                        | UploadError::Rejected(_)
-                        | UploadError::Io { .. }
-                        | UploadError::FileName(_)
+                    ImportError::Upload {
+                        source: UploadError::OutcomeUnknown { .. }
+                            | UploadError::NoSummaryId { .. },
+                        ..
+                    }
                 );
                 moved(applied.then_some((JournalState::Unknown, None))).await;
-                return Err(ImportError::Upload {
-                    mode,
-                    source: error,
-                });
+                return Err(error);
             }
         };
         let summary_id = started.summary_id.to_string();
@@ -905,10 +851,7 @@ impl<'a> PreparedImport<'a> {
         part: &ImportPart,
         mode: ImportMode,
     ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
-        let started = self
-            .send(part, mode)
-            .await
-            .map_err(|source| ImportError::Upload { mode, source })?;
+        let started = self.send(part, mode).await?;
         Ok((started.summary_id, self.wait(started).await?))
     }
 
@@ -917,24 +860,12 @@ impl<'a> PreparedImport<'a> {
         &self,
         part: &ImportPart,
         mode: ImportMode,
-    ) -> Result<ImportStarted, UploadError> {
-        let upload = self
-            .snapshot
-            .upload(part)
-            .map_err(|source| UploadError::Io {
-                path: self
-                    .snapshot
-                    .origin()
-                    .map_or_else(|| PathBuf::from("the import file"), ToOwned::to_owned),
-                source,
-            })?;
-        self.request
-            .client
-            .import_user_locations(upload)
-            .mode(mode)
-            .existing(self.request.existing)
-            .send()
+    ) -> Result<ImportStarted, ImportError> {
+        let upload = self.snapshot.upload(part).map_err(SnapshotError::from)?;
+        let client = self.request.client;
+        send_import(client, upload, mode, self.request.existing)
             .await
+            .map_err(|source| ImportError::Upload { mode, source })
     }
 
     /// Waits for a sent import's analysis or results.

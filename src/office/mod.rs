@@ -31,11 +31,12 @@ mod import;
 mod journal;
 mod outcome;
 mod snapshot;
+mod source;
 mod upload;
 mod wait;
 
 pub use import::{
-    CheckedImport, CheckedImportRequest, CreatedPart, CsvSource, ImportError, ImportUserLocations,
+    CheckedImport, CheckedImportRequest, CreatedPart, ImportError, ImportUserLocations,
     PreparedImport, SimulatedImport, analysis_has_errors,
 };
 #[cfg(roster_journal)]
@@ -44,7 +45,8 @@ pub use journal::{
 };
 pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
 pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT};
+pub use source::CsvSource;
 pub use upload::{
-    CsvUpload, ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
+    ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,
 };
 pub use wait::{Progress, WaitError, WaitFailure, WaitForImport, WaitOptions};

@@ -16,8 +16,8 @@ use super::csv_format::{BOM, DELIMITER};
 use super::csv_write::UserLocationCsvWriter;
 use super::row::UserLocationRow;
 use super::upload::CsvUpload;
+use crate::file::FileError;
 use crate::file_name::CsvFileName;
-use crate::file_stamp::FileStamp;
 
 /// Lucca answers `413` to payloads over 100 MB (Lucca's API reference,
 /// "Rate limits and sizes"), read as decimal megabytes, the stricter
@@ -58,30 +58,9 @@ pub(crate) struct Snapshot {
 /// as the [`ImportError`](super::ImportError) of the same name.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SnapshotError {
-    /// The file changed (its size or its modification time) while it was
-    /// being taken: an export still writing it, say. Nothing was sent; run
-    /// again once the file is complete.
-    #[error(
-        "{} changed while it was read ({before} then {after}): nothing was sent; run again once it is complete",
-        path.display()
-    )]
-    Changed {
-        /// The file.
-        path: PathBuf,
-        /// Its size and modification time before.
-        before: FileStamp,
-        /// And after.
-        after: FileStamp,
-    },
-    /// The file, or the private copy, could not be read or written.
-    #[error("cannot take a snapshot of {}", path.as_deref().map_or("the import file".into(), |path| path.display().to_string()))]
-    Io {
-        /// The file, when there is one.
-        path: Option<PathBuf>,
-        /// Why.
-        #[source]
-        source: io::Error,
-    },
+    /// The file, or the private copy, could not be used.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// One row alone is larger than a part may be: the file cannot be cut
     /// under the platform's limit.
     #[error(
@@ -95,6 +74,13 @@ pub(crate) enum SnapshotError {
         /// The largest part.
         limit: u64,
     },
+}
+
+impl From<io::Error> for SnapshotError {
+    /// The private copy could not be written or read.
+    fn from(source: io::Error) -> Self {
+        Self::File(FileError::Io { path: None, source })
+    }
 }
 
 /// Bytes being taken: in memory until [`IN_MEMORY`], then on disk, hashed
@@ -123,6 +109,27 @@ impl Spool {
             memory: Vec::with_capacity(capacity),
             ..Self::new(bound)
         }
+    }
+
+    /// Takes everything `reader` gives, with exactly one BOM in front;
+    /// returns how many bytes the reader gave.
+    fn take(mut self, reader: &mut dyn Read) -> io::Result<(Self, u64)> {
+        let mut head = [0_u8; 3];
+        let mut read = 0;
+        while read < head.len() {
+            match reader.read(&mut head[read..]) {
+                Ok(0) => break,
+                Ok(count) => read += count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        if head[..read] != *BOM {
+            self.write_all(BOM)?;
+        }
+        self.write_all(&head[..read])?;
+        let copied = io::copy(reader, &mut self)? + read as u64;
+        Ok((self, copied))
     }
 
     fn finish(mut self) -> io::Result<(Content, u64, String)> {
@@ -169,41 +176,19 @@ fn hex(digest: &[u8]) -> String {
 
 impl Snapshot {
     /// The file at `path`, taken once; a change of its size or modification
-    /// time while it is read is [`SnapshotError::Changed`].
+    /// time while it is read is [`FileError::Changed`], and anything but a
+    /// regular file is refused before it is read.
     pub(crate) fn of_file(path: &Path, bound: u64) -> Result<Self, SnapshotError> {
-        let io_error = |source| SnapshotError::Io {
-            path: Some(path.to_owned()),
-            source,
-        };
-        let mut file = File::open(path).map_err(io_error)?;
-        let before = FileStamp::of(&file.metadata().map_err(io_error)?);
+        let (mut file, before) = crate::file::open(path)?;
         // A file known to be large goes to disk from its first byte (no
         // 16 MiB buffer on the way); a small one is read into one buffer.
-        let mut spool = match before.length > bound {
+        let spool = match before.length > bound {
             true => Spool::new(0),
             false => Spool::with_capacity(bound, before.length as usize + BOM.len()),
         };
-        let mut head = [0_u8; 3];
-        let mut read = 0;
-        while read < head.len() {
-            match file.read(&mut head[read..]).map_err(io_error)? {
-                0 => break,
-                count => read += count,
-            }
-        }
-        if head[..read] != *BOM {
-            spool.write_all(BOM).map_err(io_error)?;
-        }
-        spool.write_all(&head[..read]).map_err(io_error)?;
-        let copied = io::copy(&mut file, &mut spool).map_err(io_error)? + read as u64;
-        if let Some((before, after)) = before.changed(&file, path, copied).map_err(io_error)? {
-            return Err(SnapshotError::Changed {
-                path: path.to_owned(),
-                before,
-                after,
-            });
-        }
-        let (content, length, sha256) = spool.finish().map_err(io_error)?;
+        let (spool, read) = spool.take(&mut file).map_err(FileError::io(path))?;
+        crate::file::unchanged(&file, path, before, read)?;
+        let (content, length, sha256) = spool.finish().map_err(FileError::io(path))?;
         let file_name = path
             .file_name()
             .and_then(|name| name.to_str())
@@ -216,6 +201,35 @@ impl Snapshot {
             file_name,
             origin: Some(path.to_owned()),
         })
+    }
+
+    /// Everything `reader` gives, taken once (one BOM put in front when it
+    /// has none).
+    pub(crate) fn of_reader(reader: &mut dyn Read, bound: u64) -> Result<Self, SnapshotError> {
+        let (spool, _) = Spool::new(bound).take(reader)?;
+        Ok(Self::of_spool(spool)?)
+    }
+
+    /// What a spool took, with no file behind it.
+    fn of_spool(spool: Spool) -> io::Result<Self> {
+        let (content, length, sha256) = spool.finish()?;
+        Ok(Self {
+            content,
+            length,
+            sha256,
+            file_name: CsvFileName::default(),
+            origin: None,
+        })
+    }
+
+    /// The same snapshot, sent under `file_name`.
+    pub(crate) fn named(self, file_name: CsvFileName) -> Self {
+        Self { file_name, ..self }
+    }
+
+    /// Its length in bytes, as sent.
+    pub(crate) fn length(&self) -> u64 {
+        self.length
     }
 
     /// Bytes already in memory (one BOM put in front when they have none).
@@ -233,21 +247,14 @@ impl Snapshot {
 
     /// Typed rows, written once (validated before: see `validate_row`).
     pub(crate) fn of_rows(rows: &[UserLocationRow], bound: u64) -> Result<Self, SnapshotError> {
-        let io_error = |source| SnapshotError::Io { path: None, source };
+        let io_error = |source| SnapshotError::from(source);
         let write_error = |error: super::CsvError| io_error(io::Error::other(error));
         let mut writer = UserLocationCsvWriter::new(Spool::new(bound)).map_err(write_error)?;
         for row in rows {
             writer.write_row(row).map_err(write_error)?;
         }
         let spool = writer.finish().map_err(write_error)?;
-        let (content, length, sha256) = spool.finish().map_err(io_error)?;
-        Ok(Self {
-            content,
-            length,
-            sha256,
-            file_name: CsvFileName::default(),
-            origin: None,
-        })
+        Self::of_spool(spool).map_err(io_error)
     }
 
     /// The SHA-256 of the bytes, in hex.
@@ -256,6 +263,7 @@ impl Snapshot {
     }
 
     /// The file it was taken from, if any.
+    #[cfg_attr(not(roster_journal), allow(dead_code))]
     pub(crate) fn origin(&self) -> Option<&Path> {
         self.origin.as_deref()
     }
@@ -304,9 +312,11 @@ impl Snapshot {
                 sha256: self.sha256.clone(),
             }]);
         }
-        let io_error = |source| SnapshotError::Io {
-            path: self.origin.clone(),
-            source,
+        let io_error = |source| {
+            SnapshotError::File(FileError::Io {
+                path: self.origin.clone(),
+                source,
+            })
         };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -440,7 +450,7 @@ impl Snapshot {
                 reqwest::Body::wrap_stream(head.chain(rest))
             }
         };
-        Ok(CsvUpload::from_body(body, Some(length), file_name))
+        Ok(CsvUpload::from_body(body, length, file_name))
     }
 
     /// `people.csv`, or `people-part-2-of-3.csv` for a part.

@@ -5,21 +5,13 @@
 //! Lucca imports "cannot be undone": this request is never repeated by
 //! `roster`. When its outcome is unknown the error says so.
 
-use std::io;
-use std::path::{Path, PathBuf};
-
 use bytes::Bytes;
-use futures_util::StreamExt;
 use reqwest::multipart::{Form, Part};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use super::csv_format::BOM;
-use super::csv_write::CsvChunks;
-use super::row::UserLocationRow;
 use super::{Client, types};
 use crate::error::{HttpError, body_excerpt};
-use crate::file_name::{CsvFileName, FileNameError};
+use crate::file_name::CsvFileName;
 use crate::retry::Resend;
 use crate::transport::Call;
 
@@ -32,9 +24,6 @@ const IMPORT_CALL: Call = Call::new(spec::OPERATION, Resend::Never);
 
 /// The multipart part that carries the file.
 const FILE_PART: &str = spec::parts::FILES;
-
-/// How much of a file or reader is read at a time while it is sent.
-const READ_CHUNK: usize = 256 * 1024;
 
 /// Simulate the import (`create=false`, then read the analysis) or create
 /// the user locations (`create=true`, then read the results).
@@ -71,18 +60,6 @@ pub struct ImportStarted {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum UploadError {
-    /// The file name cannot be sent.
-    #[error("the import file name is refused")]
-    FileName(#[from] FileNameError),
-    /// The file could not be opened or read before sending.
-    #[error("cannot read {}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: io::Error,
-    },
     /// The request did not reach the server (no connection, no access
     /// token): no import exists.
     #[error("the import request was not sent; no import exists")]
@@ -135,177 +112,28 @@ pub(crate) fn with_one_bom(bytes: Bytes) -> Bytes {
     }
 }
 
-/// The one BOM rule of every source: the file sent starts with the BOM
-/// Lucca documents, exactly once. The first bytes are read to know.
-async fn with_bom<R>(mut reader: R, length: Option<u64>) -> io::Result<(reqwest::Body, Option<u64>)>
-where
-    R: AsyncRead + Send + Unpin + 'static,
-{
-    let mut head = Vec::with_capacity(BOM.len());
-    (&mut reader)
-        .take(BOM.len() as u64)
-        .read_to_end(&mut head)
-        .await?;
-    let (head, length) = if head == BOM {
-        (head, length)
-    } else {
-        (
-            [BOM, &head[..]].concat(),
-            length.map(|length| length + BOM.len() as u64),
-        )
-    };
-    let head = futures_util::stream::once(async move { Ok(Bytes::from(head)) });
-    let rest = ReaderStream::with_capacity(reader, READ_CHUNK);
-    Ok((reqwest::Body::wrap_stream(head.chain(rest)), length))
-}
-
-/// A CSV file ready to be sent once: its bytes (streamed), its length when
-/// known (then sent as `Content-Length`), its file name.
-pub struct CsvUpload {
+/// The bytes of one request: a snapshot's part (streamed), its exact
+/// length (sent as `Content-Length`), its file name.
+pub(crate) struct CsvUpload {
     body: reqwest::Body,
-    length: Option<u64>,
+    length: u64,
     file_name: CsvFileName,
 }
 
 impl CsvUpload {
-    /// An upload of `body`, exactly `length` bytes when given.
-    pub(crate) fn from_body(
-        body: reqwest::Body,
-        length: Option<u64>,
-        file_name: CsvFileName,
-    ) -> Self {
+    /// An upload of `body`, exactly `length` bytes.
+    pub(crate) fn from_body(body: reqwest::Body, length: u64, file_name: CsvFileName) -> Self {
         Self {
             body,
             length,
             file_name,
         }
     }
-}
 
-impl std::fmt::Debug for CsvUpload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CsvUpload")
-            .field("length", &self.length)
-            .field("file_name", &self.file_name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl CsvUpload {
-    /// An import file written from `rows` while it is sent (about 64 KiB at a
-    /// time). Its length is not known in advance, so it is sent chunked.
-    pub fn from_rows<I>(rows: I) -> Self
-    where
-        I: IntoIterator<Item = UserLocationRow>,
-        I::IntoIter: Send + 'static,
-    {
-        let chunks = CsvChunks::new(rows.into_iter()).map(|chunk| chunk.map_err(io::Error::other));
-        Self {
-            body: reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)),
-            length: None,
-            file_name: CsvFileName::default(),
-        }
-    }
-
-    /// An import file already in memory. Like every source, it starts with
-    /// exactly one BOM (one is put in front when it has none).
-    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
-        let bytes = with_one_bom(bytes.into());
-        Self {
-            length: Some(bytes.len() as u64),
-            body: reqwest::Body::from(bytes),
-            file_name: CsvFileName::default(),
-        }
-    }
-
-    /// An import file written in Windows-1252 (what spreadsheet software on
-    /// Windows often saves), sent transcoded to the UTF-8 Lucca documents.
-    pub fn from_windows_1252(bytes: &[u8]) -> Self {
-        Self::from_bytes(transcode_windows_1252(bytes))
-    }
-
-    /// The import file at `path`, streamed, with its length; named after the
-    /// file. Like every source, it starts with exactly one BOM.
-    pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, UploadError> {
-        let path = path.as_ref();
-        let io_error = |source| UploadError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let mut file = tokio::fs::File::open(path).await.map_err(io_error)?;
-        let length = file.metadata().await.map_err(io_error)?.len();
-        let file_name = match path.file_name().and_then(|name| name.to_str()) {
-            Some(name) => CsvFileName::new(name)?,
-            None => CsvFileName::default(),
-        };
-        // The BOM rule of `with_bom`, with the file read again from its
-        // start: reads then stay aligned to its pages (a quarter faster
-        // than reading on from byte 3, measured by `benches/upload.sh`).
-        let mut head = Vec::with_capacity(BOM.len());
-        (&mut file)
-            .take(BOM.len() as u64)
-            .read_to_end(&mut head)
-            .await
-            .map_err(io_error)?;
-        file.seek(io::SeekFrom::Start(0)).await.map_err(io_error)?;
-        let whole = ReaderStream::with_capacity(file, READ_CHUNK);
-        let (body, length) = if head == BOM {
-            (reqwest::Body::wrap_stream(whole), length)
-        } else {
-            let bom = futures_util::stream::once(async { Ok(Bytes::from_static(BOM)) });
-            (
-                reqwest::Body::wrap_stream(bom.chain(whole)),
-                length + BOM.len() as u64,
-            )
-        };
-        let length = Some(length);
-        Ok(Self {
-            body,
-            length,
-            file_name,
-        })
-    }
-
-    /// An import file read from any reader, streamed; `length`, if given,
-    /// must be its exact size in bytes (it is sent as `Content-Length`,
-    /// counting the BOM put in front when the file has none). Like every
-    /// source, it starts with exactly one BOM.
-    pub async fn from_reader(
-        reader: impl AsyncRead + Send + Unpin + 'static,
-        length: Option<u64>,
-    ) -> io::Result<Self> {
-        let (body, length) = with_bom(reader, length).await?;
-        Ok(Self {
-            body,
-            length,
-            file_name: CsvFileName::default(),
-        })
-    }
-
-    /// Sets the file name of the part.
-    pub fn with_file_name(mut self, file_name: CsvFileName) -> Self {
-        self.file_name = file_name;
-        self
-    }
-
-    /// The file name of the part.
-    pub fn file_name(&self) -> &CsvFileName {
-        &self.file_name
-    }
-
-    /// The length of the file, when known.
-    pub fn length(&self) -> Option<u64> {
-        self.length
-    }
-
-    /// The multipart form this upload sends: one part, `files`, `text/csv`,
-    /// its quoted file name (for callers who send it themselves).
-    pub fn into_form(self) -> Form {
-        let part = match self.length {
-            Some(length) => Part::stream_with_length(self.body, length),
-            None => Part::stream(self.body),
-        };
-        let part = part
+    /// The multipart form: one part, `files`, `text/csv`, its quoted file
+    /// name.
+    fn into_form(self) -> Form {
+        let part = Part::stream_with_length(self.body, self.length)
             .file_name(self.file_name.encoded().to_owned())
             .mime_str("text/csv")
             .expect("text/csv is a valid MIME type");

@@ -1,7 +1,8 @@
 //! What goes on the wire: the `Authorization` header of each API, and that
 //! no `Debug` shows a key.
 
-use roster::{BearerToken, Credentials, DocutoolsConfig, LuccaApiKey, LuccaConfig};
+use roster::docutools::{BearerToken, DocutoolsConfig};
+use roster::{Credentials, LuccaApiKey, LuccaConfig};
 use roster::{directory, docutools, office};
 
 use crate::capture::serve_once;

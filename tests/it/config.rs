@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use roster::{BaseUrl, ConfigError, DocutoolsConfig, LuccaConfig};
+use roster::docutools::DocutoolsConfig;
+use roster::{BaseUrl, ConfigError, LuccaConfig};
 
 #[test]
 fn https_and_loopback_http_are_accepted() {
@@ -47,7 +48,7 @@ fn plain_http_to_another_host_is_refused() {
 
 #[test]
 fn plain_http_to_docutools_only_on_an_explicit_opt_in() {
-    let token = || roster::BearerToken::new("t");
+    let token = || roster::docutools::BearerToken::new("t");
     let refused = DocutoolsConfig::new("http://dev.docu.solutions", token()).unwrap_err();
     assert!(
         matches!(refused, ConfigError::InsecureBaseUrl { .. }),

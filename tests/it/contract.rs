@@ -17,9 +17,10 @@ use futures_util::TryStreamExt;
 use roster::directory::{self, Fields, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
+use roster::docutools::{BearerToken, DocutoolsConfig};
 use roster::office::types::Position;
-use roster::office::{self, CheckedImport, CsvSource, CsvUpload, UserLocationRow, WaitOptions};
-use roster::{BearerToken, DocutoolsConfig, LuccaApiKey, LuccaConfig};
+use roster::office::{self, CheckedImport, CsvSource, UserLocationRow, WaitOptions};
+use roster::{LuccaApiKey, LuccaConfig};
 use roster_emulator::{LocalDocutools, LocalLucca};
 
 /// A running Prism; killed when dropped.
@@ -287,7 +288,7 @@ async fn the_sdk_parses_every_documented_example_from_prism_mock() {
         .client()
         .unwrap();
     let started = office
-        .import_user_locations(CsvUpload::from_rows(rows()))
+        .import_user_locations(CsvSource::rows(rows()))
         .send()
         .await
         .unwrap();

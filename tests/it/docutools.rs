@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use crate::support::LocalConfig;
+use roster::AuthError;
+use roster::docutools::PasswordGrant;
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{
     self, ColumnMap, CsvEncoding, DocutoolsError, MAX_FILE_SIZE, UsersCsv, UsersCsvError,
 };
-use roster::{AuthError, PasswordGrant};
 use roster_emulator::{Fault, LocalDocutools, Route};
 
 fn mapping() -> ColumnMap {
@@ -420,7 +421,7 @@ async fn a_wrong_password_is_a_typed_error_without_the_password() {
         "admin@acme.example",
         "hunter2-wrong",
     );
-    let config = roster::DocutoolsLoginConfig::new(&local.base_url(), grant).unwrap();
+    let config = roster::docutools::DocutoolsLoginConfig::new(&local.base_url(), grant).unwrap();
     let client: docutools::Client = config.client().unwrap();
 
     let error = client

@@ -10,11 +10,12 @@ use futures_util::TryStreamExt;
 use parking_lot::Mutex;
 use roster::directory::{self, UserPatch, UserQuery};
 use roster::docutools::types::UserAttribute;
-use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
-use roster::office::{self, CsvUpload, ImportMode, ImportStarted};
-use roster::{
-    BearerToken, DocutoolsConfig, DocutoolsLoginConfig, LuccaApiKey, LuccaConfig, PasswordGrant,
+use roster::docutools::{
+    self, BearerToken, ColumnMap, CsvEncoding, DocutoolsConfig, DocutoolsLoginConfig,
+    PasswordGrant, UsersCsv,
 };
+use roster::office::{self, CsvSource, ImportMode, ImportStarted};
+use roster::{LuccaApiKey, LuccaConfig};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -198,7 +199,7 @@ lucca_operation! {
     // Lucca Office, handwritten.
     office_import: "post_office_api_imports_user_locations", SUMMARY,
         |office: office::Client| office
-            .import_user_locations(CsvUpload::from_bytes(
+            .import_user_locations(CsvSource::bytes(
                 &b"login;workLocationName;date;position\r\n"[..]
             ))
             .send();

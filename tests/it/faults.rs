@@ -13,7 +13,7 @@ use roster::directory::{self, Fields, UserPatch};
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ColumnMap, CsvEncoding, DocutoolsError, UsersCsv};
 use roster::office::types::Position;
-use roster::office::{self, CsvUpload, ImportMode, ImportStarted, UserLocationRow, WaitOptions};
+use roster::office::{self, CsvSource, ImportMode, ImportStarted, UserLocationRow, WaitOptions};
 use roster_emulator::{Fault, LocalDocutools, LocalLucca, Route};
 
 const TIMEOUT: Duration = Duration::from_millis(400);
@@ -110,7 +110,7 @@ async fn office_import(fault_name: &str, fault: Fault) {
     let office: office::Client = lucca_config(&local).client().unwrap();
     local.faults().inject(Route::Create, fault.clone());
     let result = office
-        .import_user_locations(CsvUpload::from_rows(rows()))
+        .import_user_locations(CsvSource::rows(rows()))
         .mode(ImportMode::Create)
         .send()
         .await;
@@ -332,12 +332,18 @@ async fn connection_refused() {
         .with_retries(quick_reads());
     let office: office::Client = config.client().unwrap();
     let result = office
-        .import_user_locations(CsvUpload::from_rows(rows()))
+        .import_user_locations(CsvSource::rows(rows()))
         .mode(ImportMode::Create)
         .send()
         .await;
     assert!(
-        matches!(result, Err(roster::office::UploadError::NotSent(_))),
+        matches!(
+            result,
+            Err(roster::office::ImportError::Upload {
+                source: roster::office::UploadError::NotSent(_),
+                ..
+            })
+        ),
         "{result:?}"
     );
     let result = office.get_office_api_work_locations().send().await;

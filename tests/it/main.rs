@@ -31,6 +31,7 @@ mod security;
 mod shared;
 mod snapshot;
 mod snapshots;
+mod special_files;
 mod strings;
 mod support;
 mod surface_report;

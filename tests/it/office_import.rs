@@ -9,7 +9,7 @@ use crate::support::{LocalConfig, fast};
 use chrono::{Days, NaiveDate};
 use roster::office::types::Position;
 use roster::office::{
-    CheckedImport, CsvSource, CsvUpload, ExistingLocations, ImportError, ImportMode, ImportOutcome,
+    CheckedImport, CsvSource, ExistingLocations, ImportError, ImportMode, ImportOutcome,
     ImportStarted, SimulatedImport, UploadError, UserLocationRow, WaitError, WaitFailure,
     WaitOptions,
 };
@@ -56,12 +56,19 @@ async fn local_waiter_alone() -> (LocalLucca, office::Client) {
 
 /// Sends the good rows as a creation that must fail; its error.
 async fn create_fails(office: &office::Client) -> UploadError {
-    office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
+    let error = office
+        .import_user_locations(CsvSource::rows(good_rows()))
         .mode(ImportMode::Create)
         .send()
         .await
-        .unwrap_err()
+        .unwrap_err();
+    match error {
+        ImportError::Upload {
+            mode: ImportMode::Create,
+            source,
+        } => source,
+        other => panic!("expected the creation's sending to fail, got {other:?}"),
+    }
 }
 
 async fn finish(office: &office::Client, started: ImportStarted) -> ImportOutcome {
@@ -97,7 +104,7 @@ async fn what_the_server_reads_is_what_was_written() {
         .collect();
 
     let started = office
-        .import_user_locations(CsvUpload::from_rows(rows.clone()))
+        .import_user_locations(CsvSource::rows(rows.clone()))
         .send()
         .await
         .unwrap();
@@ -303,7 +310,7 @@ async fn a_bad_file_is_refused_before_anything_is_sent() {
         b"\xEF\xBB\xBFlogin;workLocationName;date;position\r\njdupont;Paris;2025/02/30;FullDay\r\n";
 
     let error = office
-        .checked_import(CsvSource::Bytes(bytes::Bytes::from_static(file)))
+        .checked_import(CsvSource::bytes(bytes::Bytes::from_static(file)))
         .execute()
         .await
         .unwrap_err();
@@ -482,13 +489,13 @@ async fn a_wrong_key_is_refused_with_401() {
     let office: office::Client = config.client().unwrap();
 
     let error = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
+        .import_user_locations(CsvSource::rows(good_rows()))
         .send()
         .await
         .unwrap_err();
 
     assert!(
-        matches!(&error, UploadError::Rejected(refusal) if refusal.status().is_some_and(|status| status.as_u16() == 401)),
+        matches!(&error, ImportError::Upload { source: UploadError::Rejected(refusal), .. } if refusal.status().is_some_and(|status| status.as_u16() == 401)),
         "{error:?}"
     );
     assert!(!error.to_string().contains("not-the-key"));
@@ -501,7 +508,7 @@ async fn create(
     existing: ExistingLocations,
 ) -> roster::office::types::ImportResults {
     let started = office
-        .import_user_locations(CsvUpload::from_rows(rows))
+        .import_user_locations(CsvSource::rows(rows))
         .mode(ImportMode::Create)
         .existing(existing)
         .send()
@@ -553,7 +560,7 @@ async fn the_waiter_gives_up_at_its_deadline_with_a_typed_error() {
     let (lucca, office) = local().await;
     lucca.set_import_duration(Duration::from_secs(3600));
     let started = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
+        .import_user_locations(CsvSource::rows(good_rows()))
         .send()
         .await
         .unwrap();
@@ -589,7 +596,7 @@ async fn the_waiter_gives_up_at_its_deadline_with_a_typed_error() {
 async fn the_waiter_survives_transient_faults_while_polling() {
     let (lucca, office) = local_waiter_alone().await;
     let started = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
+        .import_user_locations(CsvSource::rows(good_rows()))
         .send()
         .await
         .unwrap();
@@ -621,7 +628,7 @@ async fn the_waiter_survives_transient_faults_while_polling() {
 async fn the_waiter_honours_retry_after() {
     let (lucca, office) = local_waiter_alone().await;
     let started = office
-        .import_user_locations(CsvUpload::from_rows(good_rows()))
+        .import_user_locations(CsvSource::rows(good_rows()))
         .send()
         .await
         .unwrap();

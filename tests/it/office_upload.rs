@@ -1,11 +1,12 @@
 //! The import request on the wire, byte for byte: one multipart
 //! `Content-Type` with its boundary, the `files` part, its quoted file name
-//! and `text/csv`, the BOM and the header row; and every source streams.
+//! and `text/csv`, the BOM and the header row; every source is the same
+//! file, with one BOM.
 
 use chrono::NaiveDate;
 use roster::office::types::Position;
-use roster::office::{CsvUpload, ExistingLocations, ImportMode, UserLocationRow, rows_to_csv};
-use roster::{CsvFileName, FileNameError, LuccaApiKey, LuccaConfig, office};
+use roster::office::{CsvSource, ExistingLocations, ImportMode, UserLocationRow, rows_to_csv};
+use roster::{CsvFileName, FileError, LuccaApiKey, LuccaConfig, office};
 
 use crate::capture::{Captured, serve_once};
 
@@ -19,7 +20,7 @@ fn rows() -> Vec<UserLocationRow> {
     ]
 }
 
-async fn send(upload: CsvUpload, mode: ImportMode, existing: ExistingLocations) -> Captured {
+async fn send(upload: CsvSource, mode: ImportMode, existing: ExistingLocations) -> Captured {
     let (base_url, request) = serve_once(200, ACCEPTED).await;
     let office: office::Client = LuccaConfig::new(&base_url, LuccaApiKey::new("key"))
         .unwrap()
@@ -72,7 +73,7 @@ async fn the_multipart_request_is_exactly_as_documented() {
     let csv = rows_to_csv(&rows()).unwrap();
 
     let request = send(
-        CsvUpload::from_bytes(csv.clone()),
+        CsvSource::bytes(csv.clone()),
         ImportMode::Simulate,
         ExistingLocations::Keep,
     )
@@ -105,7 +106,7 @@ async fn the_multipart_request_is_exactly_as_documented() {
 #[tokio::test]
 async fn create_and_replace_are_named_choices_on_the_query() {
     let request = send(
-        CsvUpload::from_bytes(rows_to_csv(&rows()).unwrap()),
+        CsvSource::bytes(rows_to_csv(&rows()).unwrap()),
         ImportMode::Create,
         ExistingLocations::Replace,
     )
@@ -123,13 +124,13 @@ async fn create_and_replace_are_named_choices_on_the_query() {
 #[tokio::test]
 async fn each_request_gets_its_own_random_boundary() {
     let first = send(
-        CsvUpload::from_bytes(&b"x"[..]),
+        CsvSource::bytes(rows_to_csv(&rows()).unwrap()),
         ImportMode::Simulate,
         ExistingLocations::Keep,
     )
     .await;
     let second = send(
-        CsvUpload::from_bytes(&b"x"[..]),
+        CsvSource::bytes(rows_to_csv(&rows()).unwrap()),
         ImportMode::Simulate,
         ExistingLocations::Keep,
     )
@@ -139,16 +140,18 @@ async fn each_request_gets_its_own_random_boundary() {
 }
 
 #[tokio::test]
-async fn rows_stream_as_a_chunked_body_with_the_same_bytes() {
+async fn rows_are_sent_as_the_file_they_write_with_its_length() {
     let request = send(
-        CsvUpload::from_rows(rows()),
+        CsvSource::rows(rows()),
         ImportMode::Simulate,
         ExistingLocations::Keep,
     )
     .await;
 
-    assert!(request.header_values("content-length").is_empty());
-    assert_eq!(request.header_values("transfer-encoding"), ["chunked"]);
+    assert_eq!(
+        request.header_values("content-length"),
+        [request.body.len().to_string()]
+    );
     let boundary = boundary(&request);
     assert_eq!(
         request.body,
@@ -168,9 +171,12 @@ async fn a_file_streams_with_its_length_and_name_and_gets_a_bom_if_it_lacks_one(
     let path = dir.join("équipe; week 38.csv");
     std::fs::write(&path, &with_bom[3..]).unwrap();
 
-    let upload = CsvUpload::from_path(&path).await.unwrap();
-    assert_eq!(upload.length(), Some(with_bom.len() as u64));
-    let request = send(upload, ImportMode::Simulate, ExistingLocations::Keep).await;
+    let request = send(
+        CsvSource::path(&path),
+        ImportMode::Simulate,
+        ExistingLocations::Keep,
+    )
+    .await;
 
     let boundary = boundary(&request);
     assert_eq!(
@@ -185,14 +191,16 @@ async fn a_file_streams_with_its_length_and_name_and_gets_a_bom_if_it_lacks_one(
 }
 
 #[tokio::test]
-async fn any_reader_streams_too() {
+async fn any_reader_is_read_too() {
     let csv = rows_to_csv(&rows()).unwrap();
     let reader = std::io::Cursor::new(csv.clone());
 
-    let upload = CsvUpload::from_reader(reader, Some(csv.len() as u64))
-        .await
-        .unwrap();
-    let request = send(upload, ImportMode::Simulate, ExistingLocations::Keep).await;
+    let request = send(
+        CsvSource::reader(reader),
+        ImportMode::Simulate,
+        ExistingLocations::Keep,
+    )
+    .await;
 
     let boundary = boundary(&request);
     assert_eq!(
@@ -211,17 +219,10 @@ async fn every_source_sends_exactly_one_bom() {
         let path = dir.join(format!("{name}.csv"));
         std::fs::write(&path, content).unwrap();
         let sources = [
-            CsvUpload::from_bytes(content.clone()),
-            CsvUpload::from_path(&path).await.unwrap(),
-            CsvUpload::from_reader(
-                std::io::Cursor::new(content.clone()),
-                Some(content.len() as u64),
-            )
-            .await
-            .unwrap(),
-            CsvUpload::from_reader(std::io::Cursor::new(content.clone()), None)
-                .await
-                .unwrap(),
+            CsvSource::bytes(content.clone()),
+            CsvSource::path(&path),
+            CsvSource::reader(std::io::Cursor::new(content.clone())),
+            CsvSource::windows_1252(content),
         ];
         for (index, upload) in sources.into_iter().enumerate() {
             let request = send(upload, ImportMode::Simulate, ExistingLocations::Keep).await;
@@ -244,7 +245,7 @@ async fn every_source_sends_exactly_one_bom() {
 #[tokio::test]
 async fn file_names_are_escaped_in_the_header() {
     let name = CsvFileName::new("a \"b\" 100%; ünï.csv").unwrap();
-    let upload = CsvUpload::from_bytes(&b"x"[..]).with_file_name(name);
+    let upload = CsvSource::bytes(rows_to_csv(&rows()).unwrap()).with_file_name(name);
 
     let request = send(upload, ImportMode::Simulate, ExistingLocations::Keep).await;
 
@@ -269,7 +270,7 @@ fn file_names_with_control_characters_or_paths_are_refused() {
     ];
     for (name, what, position) in cases {
         match CsvFileName::new(name) {
-            Err(FileNameError::Forbidden {
+            Err(FileError::NameForbidden {
                 what: got,
                 position: at,
                 ..
@@ -279,16 +280,22 @@ fn file_names_with_control_characters_or_paths_are_refused() {
             other => panic!("{name:?}: {other:?}"),
         }
     }
-    assert_eq!(CsvFileName::new(""), Err(FileNameError::Empty));
+    assert!(matches!(CsvFileName::new(""), Err(FileError::NameEmpty)));
     assert!(matches!(
         CsvFileName::new("x".repeat(256)),
-        Err(FileNameError::TooLong { length: 256 })
+        Err(FileError::NameTooLong { length: 256 })
     ));
 }
 
 #[tokio::test]
 async fn a_path_that_is_not_there_says_which() {
-    let error = CsvUpload::from_path("/nonexistent/roster.csv")
+    let office: office::Client = LuccaConfig::new("http://127.0.0.1:9", LuccaApiKey::new("key"))
+        .unwrap()
+        .client()
+        .unwrap();
+    let error = office
+        .import_user_locations(CsvSource::path("/nonexistent/roster.csv"))
+        .send()
         .await
         .unwrap_err();
 

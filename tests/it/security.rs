@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 use crate::support::LocalConfig;
 use chrono::NaiveDate;
 use roster::directory::{self, UserPatch};
+use roster::docutools::PasswordGrant;
 use roster::docutools::types::UserAttribute;
 use roster::docutools::{self, ColumnMap, CsvEncoding, UsersCsv};
 use roster::office::types::Position;
 use roster::office::{self, CsvSource, UserLocationRow, WaitOptions};
-use roster::{LuccaApiKey, LuccaConfig, PasswordGrant};
+use roster::{LuccaApiKey, LuccaConfig};
 use roster_emulator::{DocutoolsSetup, LocalDocutools, LocalLucca};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -118,10 +119,11 @@ async fn no_secret_reaches_a_log_line_an_error_or_a_debug() {
         "admin@acme.example",
         "wrong-SECRET-password",
     );
-    let bad: docutools::Client = roster::DocutoolsLoginConfig::new(&local.base_url(), bad)
-        .unwrap()
-        .client()
-        .unwrap();
+    let bad: docutools::Client =
+        roster::docutools::DocutoolsLoginConfig::new(&local.base_url(), bad)
+            .unwrap()
+            .client()
+            .unwrap();
     shown.push(chain(
         &bad.upload_users_file(&csv).send().await.unwrap_err(),
     ));

@@ -210,7 +210,7 @@ async fn a_store_that_cannot_be_reached_fails_the_call_before_anything_is_sent()
         "a generated call: {error:?}"
     );
     let error = office
-        .checked_import(CsvSource::Path("examples/data/office-import.csv".into()))
+        .checked_import(CsvSource::path("examples/data/office-import.csv"))
         .wait_options(fast())
         .execute()
         .await

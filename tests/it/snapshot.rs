@@ -1,6 +1,5 @@
 //! One snapshot per import, of any size: the creation carries exactly the
-//! simulated bytes whatever happens to the file, a file still being written
-//! is refused, and a file over the platform's limit goes as parts, all
+//! simulated bytes whatever happens to the file, and a file over the platform's limit goes as parts, all
 //! simulated before any is created, each journaled.
 
 use std::time::Duration;
@@ -64,7 +63,7 @@ async fn the_creation_carries_the_simulated_bytes_even_when_the_file_is_rewritte
     let journal = office::ImportJournal::sqlite(dir.path().join("journal.sqlite3")).unwrap();
     // Taken to a private file: the copy is what is sent, not the file.
     let outcome = office
-        .checked_import(CsvSource::Path(path.clone()))
+        .checked_import(CsvSource::path(path.clone()))
         .wait_options(fast())
         .in_memory_up_to(16)
         .journal(&journal)
@@ -96,52 +95,6 @@ async fn the_creation_carries_the_simulated_bytes_even_when_the_file_is_rewritte
     );
     // The file on disk did change (the rewrite is real).
     assert_ne!(std::fs::read(&path).unwrap(), original);
-}
-
-/// A pipe at `path` that a thread writes `content` into: its size says 0
-/// while bytes are still coming, as a file an export is writing says less
-/// than what is read.
-#[cfg(unix)]
-fn still_being_written(
-    path: &std::path::Path,
-    content: Vec<u8>,
-) -> std::thread::JoinHandle<std::io::Result<()>> {
-    let made = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let path = path.to_owned();
-    std::thread::spawn(move || std::fs::write(path, content))
-}
-
-#[cfg(unix)]
-#[tokio::test]
-async fn a_file_still_being_written_is_refused_and_nothing_is_sent() {
-    let (lucca, office) = local(None).await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("growing.csv");
-    let writer = still_being_written(&path, csv(&rows(3)));
-    let error = office
-        .checked_import(CsvSource::Path(path.clone()))
-        .wait_options(fast())
-        .execute()
-        .await
-        .unwrap_err();
-    writer.join().unwrap().unwrap();
-    let ImportError::Changed {
-        path: changed,
-        before,
-        after,
-    } = &error
-    else {
-        panic!("expected a changed file, got {error:?}");
-    };
-    assert_eq!(changed, &path);
-    assert_eq!(before.length, 0);
-    assert!(after.length > 0, "{after}");
-    assert!(error.to_string().contains("nothing was sent"), "{error}");
-    assert!(lucca.received_imports().is_empty());
 }
 
 /// Every received file is under `limit`, starts with the BOM and the
@@ -187,7 +140,7 @@ async fn a_file_over_the_limit_goes_as_parts_all_simulated_then_all_created() {
     let before = lucca.user_locations().len();
     // Taken to a private file (the path of files over 16 MiB).
     let prepared = office
-        .checked_import(CsvSource::Path(path))
+        .checked_import(CsvSource::path(path))
         .wait_options(fast())
         .part_limit(LIMIT as u64)
         .in_memory_up_to(1024)
@@ -252,7 +205,7 @@ async fn a_creation_refused_on_part_two_reports_part_one_applied_and_a_rerun_fin
     );
     let import = || {
         office
-            .checked_import(CsvSource::Path(path.clone()))
+            .checked_import(CsvSource::path(path.clone()))
             .wait_options(fast())
             .part_limit(LIMIT as u64)
             .journal(&journal)
@@ -303,7 +256,7 @@ async fn an_outcome_larger_than_the_answer_bound_is_read_as_a_stream() {
         .client()
         .unwrap();
     let started = office
-        .import_user_locations(office::CsvUpload::from_rows(rows(300)))
+        .import_user_locations(office::CsvSource::rows(rows(300)))
         .mode(office::ImportMode::Create)
         .send()
         .await
@@ -326,24 +279,6 @@ async fn an_outcome_larger_than_the_answer_bound_is_read_as_a_stream() {
     assert_eq!(created.descriptions.len(), 10, "ten kept");
     assert_eq!(described.len(), 300, "every description passed on");
     assert_eq!(&described[..10], &created.descriptions[..]);
-}
-
-#[cfg(unix)]
-#[tokio::test]
-async fn a_docutools_file_still_being_written_is_refused() {
-    use roster::docutools::{CsvEncoding, UsersCsv, UsersCsvError};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("users.csv");
-    let writer = still_being_written(&path, b"Email Address,Name\r\na@b.example,A B\r\n".to_vec());
-    let error = UsersCsv::from_path(&path, CsvEncoding::Detect)
-        .await
-        .unwrap_err();
-    writer.join().unwrap().unwrap();
-    assert!(
-        matches!(&error, UsersCsvError::Changed { path: changed, before, .. } if changed == &path && before.length == 0),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("nothing was sent"), "{error}");
 }
 
 #[tokio::test]

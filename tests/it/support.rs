@@ -33,13 +33,13 @@ impl LocalConfig for roster_emulator::LocalLucca {
 }
 
 impl LocalConfig for roster_emulator::LocalDocutools {
-    type Config = roster::DocutoolsConfig;
+    type Config = roster::docutools::DocutoolsConfig;
 
     /// With an access token issued now.
-    fn config(&self) -> roster::DocutoolsConfig {
-        roster::DocutoolsConfig::new(
+    fn config(&self) -> roster::docutools::DocutoolsConfig {
+        roster::docutools::DocutoolsConfig::new(
             &self.base_url(),
-            roster::BearerToken::new(self.issue_token()),
+            roster::docutools::BearerToken::new(self.issue_token()),
         )
         .expect("a loopback URL is a valid base URL")
     }
@@ -47,10 +47,12 @@ impl LocalConfig for roster_emulator::LocalDocutools {
 
 /// A configuration that logs in to the local Docutools server with its
 /// first account (the password grant).
-pub fn login_config(local: &roster_emulator::LocalDocutools) -> roster::DocutoolsLoginConfig {
+pub fn login_config(
+    local: &roster_emulator::LocalDocutools,
+) -> roster::docutools::DocutoolsLoginConfig {
     let setup = local.setup();
     let account = &setup.accounts[0];
-    let mut grant = roster::PasswordGrant::new(
+    let mut grant = roster::docutools::PasswordGrant::new(
         setup.client_id.clone(),
         setup.client_secret.clone(),
         account.username.clone(),
@@ -59,7 +61,7 @@ pub fn login_config(local: &roster_emulator::LocalDocutools) -> roster::Docutool
     if let Some(code) = &account.code {
         grant = grant.with_code(code.clone());
     }
-    roster::DocutoolsLoginConfig::new(&local.base_url(), grant)
+    roster::docutools::DocutoolsLoginConfig::new(&local.base_url(), grant)
         .expect("a loopback URL is a valid base URL")
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use roster::office::types::Position;
 use roster::office::{
-    CheckedImport, CsvSource, CsvUpload, ImportMode, ImportOutcome, UserLocationRow, WaitError,
-    WaitFailure, WaitOptions,
+    CheckedImport, CsvSource, ImportMode, ImportOutcome, UserLocationRow, WaitError, WaitFailure,
+    WaitOptions,
 };
 use roster::{HttpError, office};
 use roster_emulator::{Fault, ImportFate, Knobs, LocalLucca, Route, Setup};
@@ -44,7 +44,7 @@ async fn server(fate: ImportFate) -> (LocalLucca, office::Client) {
 /// Starts an import of `mode` and waits for it with the default options.
 async fn wait(office: &office::Client, mode: ImportMode) -> Result<ImportOutcome, WaitError> {
     let started = office
-        .import_user_locations(CsvUpload::from_rows(rows()))
+        .import_user_locations(CsvSource::rows(rows()))
         .mode(mode)
         .send()
         .await
@@ -174,7 +174,7 @@ async fn results_that_do_not_read_keep_the_import_s_counts_and_raw_answer() {
 async fn at_the_deadline_a_failing_outcome_is_still_an_outcome_failure_not_an_unfinished_import() {
     let (lucca, office) = server(ImportFate::OutcomeFails(503)).await;
     let started = office
-        .import_user_locations(CsvUpload::from_rows(rows()))
+        .import_user_locations(CsvSource::rows(rows()))
         .mode(ImportMode::Create)
         .send()
         .await
@@ -235,7 +235,7 @@ async fn an_analysis_that_does_not_read_creates_nothing_and_says_so() {
 /// Starts an import of `mode` on a client built from `config`.
 async fn started(office: &office::Client, mode: ImportMode) -> roster::office::ImportStarted {
     office
-        .import_user_locations(CsvUpload::from_rows(rows()))
+        .import_user_locations(CsvSource::rows(rows()))
         .mode(mode)
         .send()
         .await

@@ -101,10 +101,7 @@ impl DesiredUsers {
     /// where; nothing is read from Lucca.
     pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self, SyncError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| SyncError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = crate::file::read(path, crate::file::READ_WHOLE_LIMIT)?;
         let mut desired = Self::from_csv(&bytes, Some(path))?;
         desired.source = Some(path.to_owned());
         Ok(desired)

@@ -44,15 +44,9 @@ fn place(file: Option<&PathBuf>, line: u64) -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
-    /// The export could not be read.
-    #[error("cannot read {}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The export could not be read (what, and which file).
+    #[error(transparent)]
+    File(#[from] crate::FileError),
     /// A line of the export is not CSV (or not UTF-8).
     #[error("{}: not a CSV line", place(file.as_ref(), *line))]
     Csv {

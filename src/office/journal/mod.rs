@@ -230,7 +230,7 @@ pub enum Resolution {
 /// // Or, shared by several machines (feature `redis`):
 /// // let journal = ImportJournal::redis(&RedisStore::open("redis://redis.internal")?);
 /// let outcome = office
-///     .checked_import(CsvSource::Path("locations.csv".into()))
+///     .checked_import(CsvSource::path("locations.csv"))
 ///     .journal(&journal)
 ///     .execute()
 ///     .await?;
