@@ -9,15 +9,6 @@ use std::path::PathBuf;
 fn main() {
     // `roster-codegen` is a path dependency: cargo reruns this when it changes.
     println!("cargo::rerun-if-changed=build.rs");
-    // `roster_journal`: the Office import journal is compiled, with the
-    // store(s) its features give (SQLite with `journal`, Redis with
-    // `redis`). `redis` alone, for a worker sharing a budget, brings no
-    // SQLite and no Office code.
-    println!("cargo::rustc-check-cfg=cfg(roster_journal)");
-    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
-    if feature("OFFICE") && (feature("JOURNAL") || feature("REDIS")) {
-        println!("cargo::rustc-cfg=roster_journal");
-    }
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     // A directory of newer copies of the specs (a vendor's new version):
     // generated from instead of `openapi/`, and reported against the

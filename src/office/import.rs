@@ -58,9 +58,7 @@ impl Client {
             part_limit: PLATFORM_LIMIT,
             in_memory: super::IN_MEMORY,
             keep_descriptions: super::KEPT_DESCRIPTIONS,
-            #[cfg(roster_journal)]
             journal: None,
-            #[cfg(roster_journal)]
             allow_repeat: false,
         }
     }
@@ -183,14 +181,12 @@ pub enum ImportError {
     /// been): nothing was sent. Allow the repeat with
     /// [`allow_repeat`](CheckedImportRequest::allow_repeat), or resolve an
     /// unknown outcome with [`ImportJournal::resolve`](super::ImportJournal::resolve).
-    #[cfg(roster_journal)]
     #[error("not created again: {earlier}")]
     Repeated {
         /// The earlier creation.
         earlier: super::JournalEntry,
     },
     /// The import journal could not be read or written; nothing was sent.
-    #[cfg(roster_journal)]
     #[error(transparent)]
     Journal(#[from] super::JournalError),
     /// Waiting for the simulation's analysis or the creation's results failed.
@@ -364,9 +360,7 @@ pub struct CheckedImportRequest<'a> {
     part_limit: u64,
     in_memory: u64,
     keep_descriptions: usize,
-    #[cfg(roster_journal)]
     journal: Option<&'a super::ImportJournal>,
-    #[cfg(roster_journal)]
     allow_repeat: bool,
 }
 
@@ -427,7 +421,6 @@ impl<'a> CheckedImportRequest<'a> {
     /// Records the creation in `journal` before it leaves, and refuses it
     /// when the same file was created for the same tenant (see
     /// [`ImportJournal`](super::ImportJournal)).
-    #[cfg(roster_journal)]
     pub fn journal(mut self, journal: &'a super::ImportJournal) -> Self {
         self.journal = Some(journal);
         self
@@ -435,7 +428,6 @@ impl<'a> CheckedImportRequest<'a> {
 
     /// Creates even when the journal has the same file (a deliberate
     /// repeat).
-    #[cfg(roster_journal)]
     pub fn allow_repeat(mut self) -> Self {
         self.allow_repeat = true;
         self
@@ -676,7 +668,6 @@ impl<'a> PreparedImport<'a> {
     pub async fn simulate(mut self) -> Result<SimulatedImport<'a>, ImportError> {
         let parts = std::mem::take(&mut self.parts);
         let mut resumed = Vec::new();
-        #[cfg(roster_journal)]
         if let Some(journal) = self.request.journal
             && !self.request.allow_repeat
         {
@@ -732,7 +723,6 @@ impl<'a> PreparedImport<'a> {
 
     /// The `summaryId` of `part`'s creation, when the journal holds it as
     /// accepted or done (in its window).
-    #[cfg(roster_journal)]
     async fn resumable(
         &self,
         journal: &super::ImportJournal,
@@ -751,7 +741,6 @@ impl<'a> PreparedImport<'a> {
             .filter(|_| resumable))
     }
 
-    #[cfg(roster_journal)]
     fn tenant(&self) -> String {
         self.request.client.baseurl().to_owned()
     }
@@ -769,7 +758,6 @@ impl<'a> PreparedImport<'a> {
             mode: ImportMode::Create,
         };
         let outcome = self.wait(started).await?;
-        #[cfg(roster_journal)]
         if let Some(journal) = self.request.journal
             && let Err(error) = journal
                 .resolve(&self.tenant(), &part.sha256, super::Resolution::Applied)
@@ -789,14 +777,12 @@ impl<'a> PreparedImport<'a> {
         part: &ImportPart,
     ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
         let mode = ImportMode::Create;
-        #[cfg(roster_journal)]
         if let Some(journal) = self.request.journal {
             return self.create_journaled(journal, part).await;
         }
         self.run(part, mode).await
     }
 
-    #[cfg(roster_journal)]
     async fn create_journaled(
         &mut self,
         journal: &super::ImportJournal,

@@ -27,7 +27,6 @@ pub use csv_write::{UserLocationCsvWriter, rows_to_csv};
 pub use pages::{NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
 mod import;
-#[cfg(roster_journal)]
 mod journal;
 mod outcome;
 mod snapshot;
@@ -39,7 +38,6 @@ pub use import::{
     CheckedImport, CheckedImportRequest, CreatedPart, ImportError, ImportUserLocations,
     PreparedImport, SimulatedImport, analysis_has_errors,
 };
-#[cfg(roster_journal)]
 pub use journal::{
     DEFAULT_WINDOW, ImportJournal, JournalEntry, JournalError, JournalState, Resolution,
 };

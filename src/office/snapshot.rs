@@ -263,7 +263,6 @@ impl Snapshot {
     }
 
     /// The file it was taken from, if any.
-    #[cfg_attr(not(roster_journal), allow(dead_code))]
     pub(crate) fn origin(&self) -> Option<&Path> {
         self.origin.as_deref()
     }

@@ -437,3 +437,20 @@ fn a_circle_between_two_files_is_found() {
         ])
     );
 }
+
+/// The import code knows the journal only through its store trait: no
+/// feature switches it (SQLite, Redis or none is the caller's choice).
+#[test]
+fn the_import_code_has_no_feature_switch() {
+    for file in ["import.rs", "source.rs", "snapshot.rs", "upload.rs"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/office")
+            .join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let switches: Vec<&str> = text
+            .lines()
+            .filter(|line| line.contains("cfg(") && !line.contains("cfg(test)"))
+            .collect();
+        assert!(switches.is_empty(), "{file}: {switches:?}");
+    }
+}

@@ -7,12 +7,11 @@ mod sqlite;
 
 use std::fmt;
 #[cfg(feature = "journal")]
-use std::path::{Path, PathBuf};
-#[cfg(feature = "journal")]
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 
 use crate::error::StoreError;
 
@@ -51,6 +50,7 @@ impl JournalState {
         matches!(self, Self::Accepted | Self::Done)
     }
 
+    #[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
     fn parse(text: &str) -> Self {
         match text {
             "accepted" => Self::Accepted,
@@ -94,6 +94,7 @@ pub struct JournalEntry {
 
 impl JournalEntry {
     /// An entry as a store holds it.
+    #[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
     fn read(tenant: &str, sha256: &str, state: &str, summary_id: Option<String>, at: &str) -> Self {
         Self {
             tenant: tenant.to_owned(),
@@ -190,6 +191,7 @@ pub enum JournalError {
 /// before it (restored if the creation surely did not leave).
 #[derive(Debug, Clone)]
 pub(crate) struct Claim {
+    #[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
     attempt: String,
     #[cfg_attr(not(feature = "journal"), allow(dead_code))]
     earlier: Option<JournalEntry>,
@@ -237,29 +239,71 @@ pub enum Resolution {
 /// # Ok(()) }
 /// ```
 pub struct ImportJournal {
-    store: Store,
+    store: Box<dyn Store>,
     window: Duration,
 }
 
-enum Store {
-    /// Called on a blocking thread (see [`off_runtime`]): SQLite waits up
-    /// to its busy timeout for a lock another process holds.
-    #[cfg(feature = "journal")]
-    Sqlite(Arc<sqlite::SqliteJournal>),
-    #[cfg(feature = "redis")]
-    Redis(redis::RedisJournal),
+/// What a journal's store does, for the import code: SQLite (feature
+/// `journal`, `sqlite.rs`) or Redis (feature `redis`, `redis.rs`). The
+/// import code sees only this; a request without a journal has none.
+/// Arguments are owned: a SQLite call runs on a blocking thread.
+pub(super) trait Store: Send + Sync {
+    /// Where it is, for `Debug`: the SQLite file or the Redis address.
+    fn place(&self) -> String;
+
+    /// Every entry, newest first.
+    fn entries(&self) -> BoxFuture<'_, Result<Vec<JournalEntry>, JournalError>>;
+
+    /// The entry of `sha256` for `tenant`.
+    fn entry(
+        &self,
+        tenant: String,
+        sha256: String,
+    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>>;
+
+    /// `sending`, recorded in one step with the check (see
+    /// [`ImportJournal::claim`]).
+    fn claim(
+        &self,
+        claim: Claiming,
+    ) -> BoxFuture<'_, Result<Result<Claim, JournalEntry>, JournalError>>;
+
+    /// A claimed creation moved on (see [`ImportJournal::record`]).
+    fn record(
+        &self,
+        tenant: String,
+        sha256: String,
+        claim: Claim,
+        state: Option<(JournalState, Option<String>)>,
+    ) -> BoxFuture<'_, Result<(), JournalError>>;
+
+    /// The entry resolved, as it was; `None` when there is none.
+    fn resolve(
+        &self,
+        tenant: String,
+        sha256: String,
+        resolution: Resolution,
+    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>>;
+}
+
+/// A claim asked of a store.
+#[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
+pub(super) struct Claiming {
+    pub(super) tenant: String,
+    pub(super) sha256: String,
+    pub(super) allow_repeat: bool,
+    pub(super) window: Duration,
+    /// The file it is created from, when known (a store may not keep it).
+    #[cfg_attr(not(feature = "journal"), allow(dead_code))]
+    pub(super) file: Option<String>,
 }
 
 impl fmt::Debug for ImportJournal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("ImportJournal");
-        match &self.store {
-            #[cfg(feature = "journal")]
-            Store::Sqlite(journal) => debug.field("path", &journal.path()),
-            #[cfg(feature = "redis")]
-            Store::Redis(journal) => debug.field("store", journal.store()),
-        };
-        debug.field("window", &self.window).finish_non_exhaustive()
+        f.debug_struct("ImportJournal")
+            .field("store", &self.store.place())
+            .field("window", &self.window)
+            .finish_non_exhaustive()
     }
 }
 
@@ -267,21 +311,11 @@ impl fmt::Debug for ImportJournal {
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 impl ImportJournal {
-    /// Opens (or creates) the SQLite journal at `path`.
-    #[cfg(feature = "journal")]
-    pub fn sqlite(path: impl AsRef<Path>) -> Result<Self, JournalError> {
-        Ok(Self {
-            store: Store::Sqlite(Arc::new(sqlite::SqliteJournal::open(path.as_ref())?)),
-            window: DEFAULT_WINDOW,
-        })
-    }
-
-    /// The journal in `store`, shared by every machine that uses it
-    /// (feature `redis`). Nothing is connected until first used.
-    #[cfg(feature = "redis")]
-    pub fn redis(store: &crate::shared::RedisStore) -> Self {
+    /// A journal in `store`.
+    #[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
+    pub(super) fn of(store: impl Store + 'static) -> Self {
         Self {
-            store: Store::Redis(redis::RedisJournal::new(store)),
+            store: Box::new(store),
             window: DEFAULT_WINDOW,
         }
     }
@@ -301,12 +335,7 @@ impl ImportJournal {
     /// Every entry, newest first (the SQLite journal; the Redis journal is
     /// read one entry at a time with [`entry`](Self::entry)).
     pub async fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
-        match &self.store {
-            #[cfg(feature = "journal")]
-            Store::Sqlite(journal) => off_runtime(journal, |journal| journal.entries()).await,
-            #[cfg(feature = "redis")]
-            Store::Redis(_) => Err(JournalError::NotListed),
-        }
+        self.store.entries().await
     }
 
     /// What the journal has for `tenant` and `sha256`.
@@ -315,15 +344,7 @@ impl ImportJournal {
         tenant: &str,
         sha256: &str,
     ) -> Result<Option<JournalEntry>, JournalError> {
-        match &self.store {
-            #[cfg(feature = "journal")]
-            Store::Sqlite(journal) => {
-                let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
-                off_runtime(journal, move |journal| journal.entry(&tenant, &sha256)).await
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(journal) => journal.entry(tenant, sha256).await,
-        }
+        self.store.entry(tenant.to_owned(), sha256.to_owned()).await
     }
 
     /// Records `sending` for this file, in one step with the check: the
@@ -336,25 +357,15 @@ impl ImportJournal {
         allow_repeat: bool,
         file: Option<&str>,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
-        match &self.store {
-            #[cfg(feature = "journal")]
-            Store::Sqlite(journal) => {
-                let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
-                let (window, file) = (self.window, file.map(str::to_owned));
-                off_runtime(journal, move |journal| {
-                    journal.claim(&tenant, &sha256, allow_repeat, window, file.as_deref())
-                })
-                .await
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(journal) => {
-                // The Redis entry keeps no file name.
-                let _ = file;
-                journal
-                    .claim(tenant, sha256, allow_repeat, self.window)
-                    .await
-            }
-        }
+        self.store
+            .claim(Claiming {
+                tenant: tenant.to_owned(),
+                sha256: sha256.to_owned(),
+                allow_repeat,
+                window: self.window,
+                file: file.map(str::to_owned),
+            })
+            .await
     }
 
     /// Moves a claimed creation on. `None`: it surely did not leave, so the
@@ -370,20 +381,10 @@ impl ImportJournal {
         claim: &Claim,
         state: Option<(JournalState, Option<&str>)>,
     ) -> Result<(), JournalError> {
-        match &self.store {
-            #[cfg(feature = "journal")]
-            Store::Sqlite(journal) => {
-                let (tenant, sha256, claim) = (tenant.to_owned(), sha256.to_owned(), claim.clone());
-                let state = state.map(|(state, id)| (state, id.map(str::to_owned)));
-                off_runtime(journal, move |journal| {
-                    let state = state.as_ref().map(|(state, id)| (*state, id.as_deref()));
-                    journal.record(&tenant, &sha256, &claim, state)
-                })
-                .await
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(journal) => journal.record(tenant, sha256, claim, state).await,
-        }
+        let state = state.map(|(state, id)| (state, id.map(str::to_owned)));
+        self.store
+            .record(tenant.to_owned(), sha256.to_owned(), claim.clone(), state)
+            .await
     }
 
     /// Resolves an earlier creation whose outcome was unknown, once checked
@@ -395,18 +396,10 @@ impl ImportJournal {
         sha256: &str,
         resolution: Resolution,
     ) -> Result<JournalEntry, JournalError> {
-        let entry = match &self.store {
-            #[cfg(feature = "journal")]
-            Store::Sqlite(journal) => {
-                let (tenant, sha256) = (tenant.to_owned(), sha256.to_owned());
-                off_runtime(journal, move |journal| {
-                    journal.resolve(&tenant, &sha256, resolution)
-                })
-                .await?
-            }
-            #[cfg(feature = "redis")]
-            Store::Redis(journal) => journal.resolve(tenant, sha256, resolution).await?,
-        };
+        let entry = self
+            .store
+            .resolve(tenant.to_owned(), sha256.to_owned(), resolution)
+            .await?;
         match entry {
             None => Err(JournalError::Missing {
                 tenant: tenant.to_owned(),
@@ -420,19 +413,4 @@ impl ImportJournal {
             Some(entry) => Ok(entry),
         }
     }
-}
-
-/// Runs a SQLite call on a blocking thread, so that a lock held by another
-/// process (waited on up to the busy timeout) never stalls the async
-/// runtime, not even a current-thread one.
-#[cfg(feature = "journal")]
-async fn off_runtime<T: Send + 'static>(
-    journal: &Arc<sqlite::SqliteJournal>,
-    work: impl FnOnce(&sqlite::SqliteJournal) -> Result<T, JournalError> + Send + 'static,
-) -> Result<T, JournalError> {
-    let journal = Arc::clone(journal);
-    let path = journal.path().to_owned();
-    tokio::task::spawn_blocking(move || work(&journal))
-        .await
-        .unwrap_or_else(|source| Err(JournalError::Thread { path, source }))
 }

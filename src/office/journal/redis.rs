@@ -11,7 +11,9 @@ use std::time::Duration;
 use ::redis::Script;
 use chrono::Utc;
 
-use super::{Claim, JournalEntry, JournalError, JournalState, Resolution};
+use futures_util::future::BoxFuture;
+
+use super::{Claim, Claiming, JournalEntry, JournalError, JournalState, Resolution, Store};
 use crate::shared::{RedisStore, Step};
 
 /// The server's time in milliseconds since the epoch: every worker's
@@ -132,22 +134,81 @@ pub(super) struct RedisJournal {
     store: RedisStore,
 }
 
-impl RedisJournal {
-    pub(super) fn new(store: &RedisStore) -> Self {
-        Self {
+impl super::ImportJournal {
+    /// The journal in `store`, shared by every machine that uses it
+    /// (feature `redis`). Nothing is connected until first used.
+    pub fn redis(store: &RedisStore) -> Self {
+        Self::of(RedisJournal {
             store: store.clone(),
-        }
+        })
+    }
+}
+
+impl Store for RedisJournal {
+    fn place(&self) -> String {
+        format!("{:?}", self.store)
     }
 
-    pub(super) fn store(&self) -> &RedisStore {
-        &self.store
+    fn entries(&self) -> BoxFuture<'_, Result<Vec<JournalEntry>, JournalError>> {
+        // Its entries are read one at a time.
+        Box::pin(async { Err(JournalError::NotListed) })
     }
 
+    fn entry(
+        &self,
+        tenant: String,
+        sha256: String,
+    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+        Box::pin(async move { self.entry_in_redis(&tenant, &sha256).await })
+    }
+
+    fn claim(
+        &self,
+        claim: Claiming,
+    ) -> BoxFuture<'_, Result<Result<Claim, JournalEntry>, JournalError>> {
+        // The Redis entry keeps no file name.
+        Box::pin(async move {
+            let Claiming {
+                tenant,
+                sha256,
+                allow_repeat,
+                window,
+                file: _,
+            } = claim;
+            self.claim_in_redis(&tenant, &sha256, allow_repeat, window)
+                .await
+        })
+    }
+
+    fn record(
+        &self,
+        tenant: String,
+        sha256: String,
+        claim: Claim,
+        state: Option<(JournalState, Option<String>)>,
+    ) -> BoxFuture<'_, Result<(), JournalError>> {
+        Box::pin(async move {
+            let state = state.as_ref().map(|(state, id)| (*state, id.as_deref()));
+            self.record_in_redis(&tenant, &sha256, &claim, state).await
+        })
+    }
+
+    fn resolve(
+        &self,
+        tenant: String,
+        sha256: String,
+        resolution: Resolution,
+    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+        Box::pin(async move { self.resolve_in_redis(&tenant, &sha256, resolution).await })
+    }
+}
+
+impl RedisJournal {
     fn key(&self, tenant: &str, sha256: &str) -> String {
         self.store.key(tenant, &format!("import:{sha256}"))
     }
 
-    pub(super) async fn entry(
+    async fn entry_in_redis(
         &self,
         tenant: &str,
         sha256: &str,
@@ -169,7 +230,7 @@ impl RedisJournal {
         ))
     }
 
-    pub(super) async fn claim(
+    async fn claim_in_redis(
         &self,
         tenant: &str,
         sha256: &str,
@@ -208,7 +269,7 @@ impl RedisJournal {
         })
     }
 
-    pub(super) async fn record(
+    async fn record_in_redis(
         &self,
         tenant: &str,
         sha256: &str,
@@ -237,7 +298,7 @@ impl RedisJournal {
             .map_err(JournalError::Shared)
     }
 
-    pub(super) async fn resolve(
+    async fn resolve_in_redis(
         &self,
         tenant: &str,
         sha256: &str,

@@ -2,13 +2,17 @@
 //! file; SQLite's lock makes the check and the record one step.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Claim, JournalEntry, JournalError, JournalState, Resolution, forbids_repeat};
+use super::{
+    Claim, Claiming, JournalEntry, JournalError, JournalState, Resolution, Store, forbids_repeat,
+};
 
 /// An open SQLite journal.
 pub(super) struct SqliteJournal {
@@ -244,4 +248,87 @@ fn read(
             },
         )
         .optional()
+}
+
+impl super::ImportJournal {
+    /// Opens (or creates) the SQLite journal at `path` (feature `journal`).
+    pub fn sqlite(path: impl AsRef<Path>) -> Result<Self, JournalError> {
+        let journal = SqliteJournal::open(path.as_ref())?;
+        Ok(Self::of(OffRuntime(Arc::new(journal))))
+    }
+}
+
+/// The SQLite journal as a store: each call runs on a blocking thread, so
+/// that a lock held by another process (waited on up to the busy timeout)
+/// never stalls the async runtime, not even a current-thread one.
+struct OffRuntime(Arc<SqliteJournal>);
+
+impl OffRuntime {
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&SqliteJournal) -> Result<T, JournalError> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, JournalError>> {
+        let journal = Arc::clone(&self.0);
+        let path = journal.path().to_owned();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || work(&journal))
+                .await
+                .unwrap_or_else(|source| Err(JournalError::Thread { path, source }))
+        })
+    }
+}
+
+impl Store for OffRuntime {
+    fn place(&self) -> String {
+        self.0.path().display().to_string()
+    }
+
+    fn entries(&self) -> BoxFuture<'_, Result<Vec<JournalEntry>, JournalError>> {
+        self.run(|journal| journal.entries())
+    }
+
+    fn entry(
+        &self,
+        tenant: String,
+        sha256: String,
+    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+        self.run(move |journal| journal.entry(&tenant, &sha256))
+    }
+
+    fn claim(
+        &self,
+        claim: Claiming,
+    ) -> BoxFuture<'_, Result<Result<Claim, JournalEntry>, JournalError>> {
+        self.run(move |journal| {
+            journal.claim(
+                &claim.tenant,
+                &claim.sha256,
+                claim.allow_repeat,
+                claim.window,
+                claim.file.as_deref(),
+            )
+        })
+    }
+
+    fn record(
+        &self,
+        tenant: String,
+        sha256: String,
+        claim: Claim,
+        state: Option<(JournalState, Option<String>)>,
+    ) -> BoxFuture<'_, Result<(), JournalError>> {
+        self.run(move |journal| {
+            let state = state.as_ref().map(|(state, id)| (*state, id.as_deref()));
+            journal.record(&tenant, &sha256, &claim, state)
+        })
+    }
+
+    fn resolve(
+        &self,
+        tenant: String,
+        sha256: String,
+        resolution: Resolution,
+    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+        self.run(move |journal| journal.resolve(&tenant, &sha256, resolution))
+    }
 }
