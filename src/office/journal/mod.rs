@@ -252,21 +252,14 @@ pub(super) trait Store: Send + Sync {
     fn place(&self) -> String;
 
     /// Every entry, newest first.
-    fn entries(&self) -> BoxFuture<'_, Result<Vec<JournalEntry>, JournalError>>;
+    fn entries(&self) -> Pending<'_, Vec<JournalEntry>>;
 
     /// The entry of `sha256` for `tenant`.
-    fn entry(
-        &self,
-        tenant: String,
-        sha256: String,
-    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>>;
+    fn entry(&self, tenant: String, sha256: String) -> Pending<'_, Option<JournalEntry>>;
 
     /// `sending`, recorded in one step with the check (see
     /// [`ImportJournal::claim`]).
-    fn claim(
-        &self,
-        claim: Claiming,
-    ) -> BoxFuture<'_, Result<Result<Claim, JournalEntry>, JournalError>>;
+    fn claim(&self, claim: Claiming) -> Pending<'_, Result<Claim, JournalEntry>>;
 
     /// A claimed creation moved on (see [`ImportJournal::record`]).
     fn record(
@@ -275,7 +268,7 @@ pub(super) trait Store: Send + Sync {
         sha256: String,
         claim: Claim,
         state: Option<(JournalState, Option<String>)>,
-    ) -> BoxFuture<'_, Result<(), JournalError>>;
+    ) -> Pending<'_, ()>;
 
     /// The entry resolved, as it was; `None` when there is none.
     fn resolve(
@@ -283,8 +276,11 @@ pub(super) trait Store: Send + Sync {
         tenant: String,
         sha256: String,
         resolution: Resolution,
-    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>>;
+    ) -> Pending<'_, Option<JournalEntry>>;
 }
+
+/// What a store's call comes back with.
+pub(super) type Pending<'a, T> = BoxFuture<'a, Result<T, JournalError>>;
 
 /// A claim asked of a store.
 #[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]

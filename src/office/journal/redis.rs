@@ -11,9 +11,9 @@ use std::time::Duration;
 use ::redis::Script;
 use chrono::Utc;
 
-use futures_util::future::BoxFuture;
-
-use super::{Claim, Claiming, JournalEntry, JournalError, JournalState, Resolution, Store};
+use super::{
+    Claim, Claiming, JournalEntry, JournalError, JournalState, Pending, Resolution, Store,
+};
 use crate::shared::{RedisStore, Step};
 
 /// The server's time in milliseconds since the epoch: every worker's
@@ -149,23 +149,16 @@ impl Store for RedisJournal {
         format!("{:?}", self.store)
     }
 
-    fn entries(&self) -> BoxFuture<'_, Result<Vec<JournalEntry>, JournalError>> {
+    fn entries(&self) -> Pending<'_, Vec<JournalEntry>> {
         // Its entries are read one at a time.
         Box::pin(async { Err(JournalError::NotListed) })
     }
 
-    fn entry(
-        &self,
-        tenant: String,
-        sha256: String,
-    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+    fn entry(&self, tenant: String, sha256: String) -> Pending<'_, Option<JournalEntry>> {
         Box::pin(async move { self.entry_in_redis(&tenant, &sha256).await })
     }
 
-    fn claim(
-        &self,
-        claim: Claiming,
-    ) -> BoxFuture<'_, Result<Result<Claim, JournalEntry>, JournalError>> {
+    fn claim(&self, claim: Claiming) -> Pending<'_, Result<Claim, JournalEntry>> {
         // The Redis entry keeps no file name.
         Box::pin(async move {
             let Claiming {
@@ -186,7 +179,7 @@ impl Store for RedisJournal {
         sha256: String,
         claim: Claim,
         state: Option<(JournalState, Option<String>)>,
-    ) -> BoxFuture<'_, Result<(), JournalError>> {
+    ) -> Pending<'_, ()> {
         Box::pin(async move {
             let state = state.as_ref().map(|(state, id)| (*state, id.as_deref()));
             self.record_in_redis(&tenant, &sha256, &claim, state).await
@@ -198,7 +191,7 @@ impl Store for RedisJournal {
         tenant: String,
         sha256: String,
         resolution: Resolution,
-    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+    ) -> Pending<'_, Option<JournalEntry>> {
         Box::pin(async move { self.resolve_in_redis(&tenant, &sha256, resolution).await })
     }
 }

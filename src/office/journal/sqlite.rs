@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Claim, Claiming, JournalEntry, JournalError, JournalState, Resolution, Store, forbids_repeat,
+    Claim, Claiming, JournalEntry, JournalError, JournalState, Pending, Resolution, Store,
+    forbids_repeat,
 };
 
 /// An open SQLite journal.
@@ -267,7 +267,7 @@ impl OffRuntime {
     fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&SqliteJournal) -> Result<T, JournalError> + Send + 'static,
-    ) -> BoxFuture<'static, Result<T, JournalError>> {
+    ) -> Pending<'static, T> {
         let journal = Arc::clone(&self.0);
         let path = journal.path().to_owned();
         Box::pin(async move {
@@ -283,22 +283,15 @@ impl Store for OffRuntime {
         self.0.path().display().to_string()
     }
 
-    fn entries(&self) -> BoxFuture<'_, Result<Vec<JournalEntry>, JournalError>> {
+    fn entries(&self) -> Pending<'_, Vec<JournalEntry>> {
         self.run(|journal| journal.entries())
     }
 
-    fn entry(
-        &self,
-        tenant: String,
-        sha256: String,
-    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+    fn entry(&self, tenant: String, sha256: String) -> Pending<'_, Option<JournalEntry>> {
         self.run(move |journal| journal.entry(&tenant, &sha256))
     }
 
-    fn claim(
-        &self,
-        claim: Claiming,
-    ) -> BoxFuture<'_, Result<Result<Claim, JournalEntry>, JournalError>> {
+    fn claim(&self, claim: Claiming) -> Pending<'_, Result<Claim, JournalEntry>> {
         self.run(move |journal| {
             journal.claim(
                 &claim.tenant,
@@ -316,7 +309,7 @@ impl Store for OffRuntime {
         sha256: String,
         claim: Claim,
         state: Option<(JournalState, Option<String>)>,
-    ) -> BoxFuture<'_, Result<(), JournalError>> {
+    ) -> Pending<'_, ()> {
         self.run(move |journal| {
             let state = state.as_ref().map(|(state, id)| (*state, id.as_deref()));
             journal.record(&tenant, &sha256, &claim, state)
@@ -328,7 +321,7 @@ impl Store for OffRuntime {
         tenant: String,
         sha256: String,
         resolution: Resolution,
-    ) -> BoxFuture<'_, Result<Option<JournalEntry>, JournalError>> {
+    ) -> Pending<'_, Option<JournalEntry>> {
         self.run(move |journal| journal.resolve(&tenant, &sha256, resolution))
     }
 }
