@@ -85,7 +85,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let report = directory.apply_sync(&plan).execute().await?;
     for outcome in report.failed() {
         if let Err(error) = &outcome.result {
-            println!("not updated: {}: {error}", outcome.login);
+            println!("not updated: {}: {error}", outcome.user);
         }
     }
     println!(

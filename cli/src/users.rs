@@ -275,14 +275,14 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
             .into_iter()
             .map(|outcome| {
                 let result = match outcome.result {
-                    Ok(roster::directory::Applied::Read) => Ok("updated".to_owned()),
+                    Ok(roster::directory::Applied::Read(_)) => Ok("updated".to_owned()),
                     Ok(roster::directory::Applied::AnswerUnread(error)) => Ok(format!(
                         "updated (Lucca's answer did not read: {})",
                         chain(&error)
                     )),
                     Err(error) => Err(chain(&error)),
                 };
-                (outcome.login, outcome.id, result)
+                (outcome.user.to_string(), outcome.id, result)
             })
             .collect();
         context.table(
@@ -294,7 +294,8 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
                         Ok(done) => (Tone::Good, done.clone()),
                         Err(error) => (Tone::Bad, error.clone()),
                     };
-                    (tone, vec![login.clone(), id.to_string(), result])
+                    let id = id.map(|id| id.to_string()).unwrap_or_default();
+                    (tone, vec![login.clone(), id, result])
                 })
                 .collect::<Vec<_>>(),
         );

@@ -22,6 +22,7 @@ mod pager;
 mod patch;
 mod query;
 mod sync;
+mod update;
 mod users;
 
 pub use complete::{UpdateMode, required_fields};
@@ -33,11 +34,10 @@ pub use query::{
     FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text, UserQuery,
 };
 pub use sync::{
-    Applied, ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest,
-    Reading, RefusedValue, Strategy, SyncError, SyncOutcome, SyncPlan, SyncReport, UnknownLogin,
-    UserChange,
+    ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest, Reading,
+    RefusedValue, Strategy, SyncError, SyncPlan, UnknownLogin, UserChange,
 };
-pub use users::{
-    BulkReport, BulkUpdateRequest, FindUserIdRequest, GetUserRequest, ListUsersRequest,
-    UpdateOutcome, UpdateUserRequest, UserRef,
+pub use update::{
+    Applied, BulkUpdateRequest, UpdateOutcome, UpdateReport, UpdateUserRequest, UserRef,
 };
+pub use users::{FindUserIdRequest, GetUserRequest, ListUsersRequest};

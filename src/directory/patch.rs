@@ -256,6 +256,14 @@ impl UserPatch {
         self.values.keys().map(String::as_str)
     }
 
+    /// A patch of values already checked (a sync plan's).
+    pub(crate) fn from_values(values: impl IntoIterator<Item = (String, Value)>) -> Self {
+        Self {
+            values: values.into_iter().collect(),
+            problems: Vec::new(),
+        }
+    }
+
     /// The body to send: only the touched fields, `null` for cleared ones;
     /// or the first invalid value.
     pub fn to_json(&self) -> Result<Value, InvalidValue> {

@@ -10,7 +10,7 @@ use futures_util::TryStreamExt;
 use roster::HttpError;
 use roster::directory::{
     self, Applied, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError, Text,
-    UpdateMode, UserQuery,
+    UpdateMode, UserQuery, UserRef,
 };
 use roster_emulator::{Employee, Fault, Knobs, LocalLucca, Route, Setup};
 use serde_json::{Value, json};
@@ -51,6 +51,35 @@ fn export(count: usize, changed: &[usize]) -> Vec<u8> {
 }
 
 const TEN: [usize; 10] = [3, 97, 150, 233, 400, 512, 640, 777, 901, 999];
+
+/// A bulk update goes through the same update path as a sync: an update
+/// applied whose answer does not read is reported applied there too.
+#[tokio::test]
+async fn a_bulk_update_applied_whose_answer_does_not_read_is_applied_not_failed() {
+    let (lucca, directory) = tenant(5).await;
+    lucca
+        .faults()
+        .inject(Route::Users, Fault::Body("{\"data\": [1, 2".into()));
+
+    let report = directory
+        .bulk_update(vec![(
+            UserRef::Id(1002),
+            directory::UserPatch::new().job_title("Engineer"),
+        )])
+        .execute()
+        .await;
+
+    assert!(
+        matches!(
+            report.outcomes[0].result,
+            Ok(Applied::AnswerUnread(HttpError::InvalidAnswer { .. }))
+        ),
+        "{report:?}"
+    );
+    assert_eq!(report.outcomes[0].id, Some(1002));
+    assert_eq!(lucca.requests_of(PUT), 1, "sent once");
+    assert_eq!(lucca.person(1002).unwrap()["jobTitle"], json!("Engineer"));
+}
 
 #[tokio::test]
 async fn an_update_applied_whose_answer_does_not_read_is_applied_not_failed() {
@@ -160,7 +189,8 @@ async fn the_complete_mode_reads_the_changed_users_in_one_list_and_refuses_a_mov
     assert_eq!(report.succeeded().count(), 9);
     let failed: Vec<_> = report.failed().collect();
     assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0].login, "user0097");
+    assert_eq!(failed[0].user, UserRef::Login("user0097".into()));
+    assert_eq!(failed[0].id, Some(1097));
     assert!(matches!(
         failed[0].result,
         Err(DirectoryError::ConcurrentChange { user: 1097, .. })

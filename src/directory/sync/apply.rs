@@ -2,63 +2,16 @@
 
 use std::collections::HashMap;
 
-use futures_util::StreamExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::super::Client;
-use super::super::complete::{UpdateMode, complete_body, modified_at, unchanged};
-use super::super::error::DirectoryError;
-use super::super::fields::Fields;
+use super::super::complete::UpdateMode;
 use super::super::pager::{Pager, Record};
+use super::super::update::{
+    Baseline, Sending, UpdateOutcome, UpdateReport, UserRef, applied, fan_out,
+};
 use super::SyncError;
 use super::plan::{SyncPlan, UserChange, fresh_query};
-use crate::error::HttpError;
-
-/// An update Lucca applied. Deliberately not `#[non_exhaustive]`, as the
-/// Office outcomes: every way of being applied is matched by name.
-#[derive(Debug)]
-pub enum Applied {
-    /// Applied, and Lucca's answer read.
-    Read,
-    /// Applied (Lucca answered success), but its answer did not read into
-    /// the typed model: the update **is done**; do not send it again.
-    AnswerUnread(HttpError),
-}
-
-/// What applying did for one user.
-#[derive(Debug)]
-pub struct SyncOutcome {
-    /// The login.
-    pub login: String,
-    /// The user's id.
-    pub id: i64,
-    /// Applied, or why not (a user changed since the plan is
-    /// [`DirectoryError::ConcurrentChange`] in complete mode).
-    pub result: Result<Applied, DirectoryError>,
-}
-
-/// What applying a plan did, user by user, in the plan's order.
-#[derive(Debug, Default)]
-pub struct SyncReport {
-    /// One outcome a planned user.
-    pub outcomes: Vec<SyncOutcome>,
-}
-
-impl SyncReport {
-    /// The users updated (their answer read or not).
-    pub fn succeeded(&self) -> impl Iterator<Item = &SyncOutcome> {
-        self.outcomes
-            .iter()
-            .filter(|outcome| outcome.result.is_ok())
-    }
-
-    /// The users not updated, with why.
-    pub fn failed(&self) -> impl Iterator<Item = &SyncOutcome> {
-        self.outcomes
-            .iter()
-            .filter(|outcome| outcome.result.is_err())
-    }
-}
 
 /// Applying a plan: made by [`Client::apply_sync`](super::super::Client::apply_sync).
 #[derive(Debug)]
@@ -89,8 +42,9 @@ impl ApplySyncRequest<'_> {
         self
     }
 
-    /// Sends the plan's changes; one outcome a user.
-    pub async fn execute(self) -> Result<SyncReport, SyncError> {
+    /// Sends the plan's changes, each as its [`UserChange::patch`], through
+    /// the one update path; one outcome a user.
+    pub async fn execute(self) -> Result<UpdateReport, SyncError> {
         let Self {
             client,
             plan,
@@ -106,28 +60,29 @@ impl ApplySyncRequest<'_> {
             UpdateMode::Complete => read_fresh(client, &plan.changes).await?,
             _ => HashMap::new(),
         };
-        let fresh = &fresh;
-        let mut outcomes: Vec<(usize, SyncOutcome)> =
-            futures_util::stream::iter(plan.changes.iter().enumerate())
-                .map(|(index, change)| async move {
-                    let result = update(client, change, plan.mode, fresh).await;
-                    if let Err(error) = &result {
-                        tracing::warn!(login = %change.login, %error, "user not updated");
-                    }
-                    let outcome = SyncOutcome {
-                        login: change.login.clone(),
-                        id: change.id,
-                        result,
-                    };
-                    (index, outcome)
-                })
-                .buffer_unordered(concurrency)
-                .collect()
+        let (fresh, sending) = (
+            &fresh,
+            &Sending {
+                mode: plan.mode,
+                ..Sending::default()
+            },
+        );
+        let report = fan_out(&plan.changes, concurrency, |change| async move {
+            let baseline = Baseline::Read {
+                current: fresh.get(&change.id),
+                planned: change.modified_at.clone(),
+            };
+            let sent = client
+                .send_patch(change.id, &change.patch(), sending, baseline)
                 .await;
-        outcomes.sort_unstable_by_key(|(index, _)| *index);
-        Ok(SyncReport {
-            outcomes: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+            UpdateOutcome {
+                user: UserRef::Login(change.login.clone()),
+                id: Some(change.id),
+                result: applied(sent),
+            }
         })
+        .await;
+        Ok(report)
     }
 }
 
@@ -147,43 +102,4 @@ async fn read_fresh(
         }
     }
     Ok(fresh)
-}
-
-/// One user's update.
-async fn update(
-    client: &Client,
-    change: &UserChange,
-    mode: UpdateMode,
-    fresh: &HashMap<i64, Record>,
-) -> Result<Applied, DirectoryError> {
-    let changes: Map<String, Value> = change
-        .fields
-        .iter()
-        .map(|field| (field.field.clone(), field.wanted.clone()))
-        .collect();
-    let body = match mode {
-        UpdateMode::Complete => {
-            let current = fresh.get(&change.id);
-            unchanged(
-                change.id,
-                change.modified_at.clone(),
-                current.and_then(modified_at),
-            )?;
-            complete_body(current.unwrap_or(&Map::new()), changes)
-        }
-        // Partial: the differing fields alone, values checked by the plan.
-        _ => changes,
-    };
-    match client
-        .put_user_body(change.id, body, mode, None, &Fields::new())
-        .await
-    {
-        Ok(_) => Ok(Applied::Read),
-        // Only a success's body is decoded: the update was applied.
-        Err(DirectoryError::Http(error @ HttpError::InvalidAnswer { .. })) => {
-            tracing::warn!(login = %change.login, %error, "user updated; the answer did not read");
-            Ok(Applied::AnswerUnread(error))
-        }
-        Err(error) => Err(error),
-    }
 }

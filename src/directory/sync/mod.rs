@@ -23,7 +23,7 @@ mod plan;
 
 use std::path::PathBuf;
 
-pub use apply::{Applied, ApplySyncRequest, SyncOutcome, SyncReport};
+pub use apply::ApplySyncRequest;
 pub use desired::DesiredUsers;
 pub use plan::{
     Cost, DuplicateLogin, FieldChange, PlanSyncRequest, Reading, RefusedValue, Strategy, SyncPlan,

@@ -68,6 +68,18 @@ pub struct UserChange {
     pub fields: Vec<FieldChange>,
 }
 
+impl UserChange {
+    /// What applying sends for this user: its differing fields, as a
+    /// [`UserPatch`](super::super::UserPatch) (values checked by the plan).
+    pub fn patch(&self) -> super::super::UserPatch {
+        super::super::UserPatch::from_values(
+            self.fields
+                .iter()
+                .map(|field| (field.field.clone(), field.wanted.clone())),
+        )
+    }
+}
+
 /// A login of the export that no Lucca user has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
