@@ -213,9 +213,12 @@ pub fn name_modules(doc: &Value, rows: &[OperationRow]) -> Result<String, NodeEr
             // A token exchange: declared by a security scheme, not a path.
             continue;
         };
-        let parts = match multipart_schema(doc, operation) {
-            Some(schema) => part_names(doc, schema, &pointer)?,
-            None => String::new(),
+        let (parts, csv) = match multipart_schema(doc, operation) {
+            Some(schema) => (
+                part_names(doc, schema, &pointer)?,
+                csv_columns(doc, schema, &pointer)?,
+            ),
+            None => (String::new(), String::new()),
         };
         let (mut query, mut path_params) = (String::new(), String::new());
         // The query parameters as an enum (`Param::FormerEmployees`), with
@@ -300,7 +303,7 @@ pub fn name_modules(doc: &Value, rows: &[OperationRow]) -> Result<String, NodeEr
                  /// The operation.\n\
                  pub(crate) const OPERATION: crate::Operation = crate::Operation::{variant};\n\
                  /// The parts of its multipart body, by name.\n\
-                 pub(crate) mod parts {{\n{parts}        }}\n\
+                 pub(crate) mod parts {{\n{parts}{csv}        }}\n\
                  /// Its query parameters, by name.\n\
                  pub(crate) mod query {{\n{query}        }}\n\
                  /// Its path parameters, by name.\n\
@@ -313,8 +316,129 @@ pub fn name_modules(doc: &Value, rows: &[OperationRow]) -> Result<String, NodeEr
             variant = row.variant(),
         ));
     }
+    out.push_str(&schema_names(doc));
     out.push_str("}\n");
     Ok(out)
+}
+
+/// A part's vendor extension: the columns of the CSV file it carries, in
+/// the order they are written.
+const CSV_COLUMNS: &str = "x-roster-csv-columns";
+/// A part's vendor extension: the columns a CSV file it carries must have.
+const CSV_REQUIRED: &str = "x-roster-csv-required";
+/// A part's vendor extension: columns beyond those, documented and
+/// tolerated (sent with a warning).
+const CSV_TOLERATED: &str = "x-roster-csv-tolerated";
+
+/// The property names of every schema of the spec's components, a module
+/// per schema (`schemas::user::MODIFIED_AT`): the handwritten layer reads
+/// raw records and bodies with these, never with names of its own.
+fn schema_names(doc: &Value) -> String {
+    let mut out = String::from(
+        "    /// The properties of each schema, by name (the layer uses some).\n\
+         #[allow(dead_code)]\n\
+         pub(crate) mod schemas {\n",
+    );
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten();
+    for (name, schema) in schemas {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        let mut constants = String::new();
+        for property in properties.keys() {
+            constants.push_str(&format!(
+                "            /// `{property}`.\n            pub(crate) const {}: &str = {property:?};\n",
+                property.to_shouty_snake_case()
+            ));
+        }
+        out.push_str(&format!(
+            "        /// The schema `{name}`.\n        pub(crate) mod {} {{\n{constants}        }}\n",
+            name.to_snake_case()
+        ));
+    }
+    out.push_str("    }\n");
+    out
+}
+
+/// The columns of a CSV part (`x-roster-csv-columns`, and those required,
+/// `x-roster-csv-required`), as a `csv` module; empty when no part says.
+fn csv_columns(doc: &Value, schema: &Value, pointer: &str) -> Result<String, NodeError> {
+    let parts = resolve(doc, schema)
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten();
+    for (part, schema) in parts {
+        let Some(columns) = schema.get(CSV_COLUMNS) else {
+            continue;
+        };
+        let names = |value: Option<&Value>, what: &str| -> Result<Vec<String>, NodeError> {
+            value
+                .and_then(Value::as_array)
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .map(|item| item.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .ok_or_else(|| {
+                    NodeError::new(
+                        child(pointer, part),
+                        format!("`{what}` is not a list of column names"),
+                    )
+                })
+        };
+        let columns = names(Some(columns), CSV_COLUMNS)?;
+        let required = names(schema.get(CSV_REQUIRED), CSV_REQUIRED)?;
+        let tolerated = match schema.get(CSV_TOLERATED) {
+            Some(list) => names(Some(list), CSV_TOLERATED)?,
+            None => Vec::new(),
+        };
+        if let Some(stray) = required.iter().find(|name| !columns.contains(name)) {
+            return Err(NodeError::new(
+                child(pointer, part),
+                format!("the required column `{stray}` is not one of `{CSV_COLUMNS}`"),
+            ));
+        }
+        let constant = |name: &String| name.to_shouty_snake_case();
+        let mut out = String::new();
+        for name in &columns {
+            out.push_str(&format!(
+                "                /// The column `{name}`.\n                pub(crate) const {}: &str = {name:?};\n",
+                constant(name)
+            ));
+        }
+        let list = |names: &[String]| names.iter().map(constant).collect::<Vec<_>>().join(", ");
+        let quoted = |names: &[String]| {
+            names
+                .iter()
+                .map(|name| format!("{name:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push_str(&format!(
+            "                /// The columns, in the order they are written.\n\
+                             pub(crate) const HEADER: [&str; {}] = [{}];\n\
+                             /// The columns a file must have.\n\
+                             pub(crate) const REQUIRED: [&str; {}] = [{}];\n\
+                             /// Columns beyond those, documented and tolerated.\n\
+                             pub(crate) const TOLERATED: [&str; {}] = [{}];\n",
+            columns.len(),
+            list(&columns),
+            required.len(),
+            list(&required),
+            tolerated.len(),
+            quoted(&tolerated),
+        ));
+        return Ok(format!(
+            "            /// The columns of the CSV file of the part `{part}`.\n            pub(crate) mod csv {{\n{out}            }}\n"
+        ));
+    }
+    Ok(String::new())
 }
 
 /// The part names of a multipart body's `schema`.

@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 
 use super::error::DirectoryError;
 use super::field::Shape;
+use super::keys;
+use super::patch::id_object;
 use crate::VendorDateTime;
 
 /// Which reading of the `PUT` an update follows.
@@ -65,8 +67,8 @@ fn written(name: &str, value: &Value) -> Value {
         (Some(Shape::IdObjects), Value::Array(items)) => Value::Array(
             items
                 .iter()
-                .filter_map(|item| item.get("id"))
-                .map(|id| serde_json::json!({ "id": id }))
+                .filter_map(|item| item.get(keys::OBJECT_ID))
+                .map(|id| id_object(id.clone()))
                 .collect(),
         ),
         (Some(Shape::IdObjects), Value::Null) => Value::Array(Vec::new()),
@@ -94,7 +96,7 @@ pub(crate) fn complete_body(
 
 /// A user's `modifiedAt` as read (text, whatever its JSON type).
 pub(crate) fn modified_at(user: &Map<String, Value>) -> Option<String> {
-    user.get("modifiedAt")
+    user.get(keys::MODIFIED_AT)
         .filter(|stamp| !stamp.is_null())
         .map(|stamp| {
             stamp
@@ -120,7 +122,7 @@ pub(crate) fn unchanged(
 /// What the complete mode reads before writing.
 pub(crate) fn read_selection() -> String {
     let mut fields: Vec<&str> = required_fields().collect();
-    fields.push("modifiedAt");
+    fields.push(keys::MODIFIED_AT);
     fields.join(",")
 }
 

@@ -7,8 +7,8 @@ use serde_json::Value;
 pub fn parse_enveloped<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
     let value: Value = serde_json::from_slice(body)?;
     match value {
-        Value::Object(mut map) if map.contains_key("data") => {
-            serde_json::from_value(map.remove("data").unwrap_or_default())
+        Value::Object(mut map) if map.contains_key(super::keys::DATA) => {
+            serde_json::from_value(map.remove(super::keys::DATA).unwrap_or_default())
         }
         other => serde_json::from_value(other),
     }

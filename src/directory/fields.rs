@@ -44,24 +44,25 @@ impl Fields {
     /// The properties `roster`'s sync helpers read and write: identity,
     /// names, mail, contract dates, organisation, culture, modification time.
     pub fn sync() -> Self {
+        use super::keys;
         [
-            "id",
-            "name",
-            "url",
-            "login",
-            "firstName",
-            "lastName",
-            "mail",
-            "employeeNumber",
-            "jobTitle",
-            "dtContractStart",
-            "dtContractEnd",
-            "departmentId",
-            "legalEntityId",
-            "managerId",
-            "cultureID",
-            "gender",
-            "modifiedAt",
+            keys::ID,
+            keys::NAME,
+            keys::URL,
+            keys::LOGIN,
+            keys::FIRST_NAME,
+            keys::LAST_NAME,
+            keys::MAIL,
+            keys::EMPLOYEE_NUMBER,
+            keys::JOB_TITLE,
+            keys::DT_CONTRACT_START,
+            keys::DT_CONTRACT_END,
+            keys::DEPARTMENT_ID,
+            keys::LEGAL_ENTITY_ID,
+            keys::MANAGER_ID,
+            keys::CULTURE_ID,
+            keys::GENDER,
+            keys::MODIFIED_AT,
         ]
         .into_iter()
         .fold(Self::new(), Self::with)
@@ -81,7 +82,7 @@ impl Fields {
 
     /// Adds the extended data (`extendedData`).
     pub fn extended_data(self) -> Self {
-        self.with("extendedData")
+        self.with(super::keys::EXTENDED_DATA)
     }
 
     /// Asks a list for its total (`collection.count`).
@@ -112,7 +113,7 @@ impl Fields {
             let (Item::Name(name) | Item::Nested(name, _)) = item;
             if !valid(name) {
                 return Err(InvalidValue {
-                    field: "fields",
+                    field: super::generated::names::get_user::query::FIELDS,
                     problem: format!(
                         "{name:?} is not a property name (letters, digits, `_` and `.` only); nothing was sent"
                     ),

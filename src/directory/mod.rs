@@ -23,6 +23,15 @@ mod patch;
 mod query;
 mod sync;
 mod update;
+
+/// The property names the handwritten layer reads and writes, from the
+/// spec's schemas: a user's (`User`), a reference's id (`IdOnly`), the
+/// envelope's `data`.
+mod keys {
+    pub(crate) use super::generated::names::schemas::id_only::ID as OBJECT_ID;
+    pub(crate) use super::generated::names::schemas::user::*;
+    pub(crate) use super::generated::names::schemas::user_envelope::DATA;
+}
 mod users;
 
 pub use complete::{UpdateMode, required_fields};

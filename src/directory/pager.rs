@@ -109,7 +109,7 @@ impl<'a> Pager<'a> {
         } else {
             query.fields.to_query()?
         };
-        if !query.fields.is_empty() && !query.fields.contains("id") {
+        if !query.fields.is_empty() && !query.fields.contains(super::keys::ID) {
             fields.insert_str(0, "id,");
         }
         let filters = query.filters()?;
@@ -218,7 +218,7 @@ impl<'a> Pager<'a> {
                     _ => None,
                 })
                 .filter(|record| {
-                    let id = record.get("id").and_then(Value::as_i64);
+                    let id = record.get(super::keys::ID).and_then(Value::as_i64);
                     last_id = id.or(last_id);
                     id.is_none_or(|id| self.seen.insert(id))
                 })

@@ -97,9 +97,12 @@ fn whole(value: i64, min: Option<i64>, max: Option<i64>) -> Result<Value, String
     }
 }
 
-/// An id in an object (`{"id": 3}`).
-fn id_object(id: i64) -> Value {
-    json!({ "id": id })
+/// An id in an object (`{"id": 3}`), as the spec's `IdOnly`.
+pub(crate) fn id_object(id: impl Into<Value>) -> Value {
+    Value::Object(serde_json::Map::from_iter([(
+        super::keys::OBJECT_ID.to_owned(),
+        id.into(),
+    )]))
 }
 
 /// A value of a generated type, as JSON.
@@ -190,7 +193,7 @@ impl UserPatch {
         let key = format!("userAxisValues_{axis}");
         match whole(value_id, Some(1), None) {
             Ok(id) => {
-                self.values.insert(key, json!({ "id": id }));
+                self.values.insert(key, id_object(id));
             }
             Err(problem) => self.problems.push(InvalidValue {
                 field: "userAxisValues_*",
@@ -231,7 +234,7 @@ impl Extensions {
                 .and_then(|axis| axis.parse().ok())
             {
                 let id = value
-                    .get("id")
+                    .get(super::keys::OBJECT_ID)
                     .and_then(|id| crate::tolerant::integer::<_, i64>(id).ok());
                 extensions.axis_values.insert(axis, id);
             }

@@ -163,7 +163,7 @@ impl Client {
             (UpdateMode::Complete, Baseline::ReadNow) => {
                 let current = self.read_raw(id, &read_selection()).await?;
                 let body = complete_body(&current, changes);
-                let now = self.read_raw(id, "modifiedAt").await?;
+                let now = self.read_raw(id, super::keys::MODIFIED_AT).await?;
                 unchanged(id, modified_at(&current), modified_at(&now))?;
                 body
             }

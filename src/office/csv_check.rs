@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use csv::{ByteRecord, ReaderBuilder};
 
-use super::csv_format::{BOM, DELIMITER, HEADER, LineIndex, REQUIRED, parse_date};
+use super::csv_format::{BOM, DELIMITER, HEADER, LineIndex, REQUIRED, columns, parse_date};
 use super::row::UserLocationRow;
 use super::types::{self, Position};
 
@@ -255,9 +255,6 @@ impl Problems {
     }
 }
 
-/// Columns Lucca's guide and UI import show besides the seven.
-const DOCUMENTED_EXTRA: [&str; 2] = ["firstName", "lastName"];
-
 /// Where each known column is in this file's header.
 #[derive(Default)]
 struct Columns {
@@ -329,7 +326,7 @@ fn read_header(record: &ByteRecord, problems: &mut Problems) -> Option<Columns> 
                 problems.add(1, column, Some(&name), "this column appears twice".into());
             }
             Some(slot) => columns.index[slot] = Some(index),
-            None if DOCUMENTED_EXTRA.contains(&name.as_ref()) => problems.warn(
+            None if columns::TOLERATED.contains(&name.as_ref()) => problems.warn(
                 index + 1,
                 &name,
                 format!("`{name}` is not one of the seven columns; Lucca's guide shows it: it is sent as it is"),
@@ -452,10 +449,10 @@ fn read_record<'r>(
         }
         other => other,
     };
-    let login = required(login, "login");
-    let work_location = required(work_location, "workLocationName");
-    let date = required(date, "date");
-    let position = required(position, "position");
+    let login = required(login, columns::LOGIN);
+    let work_location = required(work_location, columns::WORK_LOCATION_NAME);
+    let date = required(date, columns::DATE);
+    let position = required(position, columns::POSITION);
 
     let date = date.and_then(|(column, value)| {
         let parsed = parse_date(value);
@@ -463,7 +460,7 @@ fn read_record<'r>(
             problems.add(
                 line,
                 Some(column),
-                Some("date"),
+                Some(columns::DATE),
                 format!("`{value}` is not a date as YYYY/MM/DD or YYYY-MM-DD"),
             );
         }
@@ -475,7 +472,7 @@ fn read_record<'r>(
             problems.add(
                 line,
                 Some(column),
-                Some("position"),
+                Some(columns::POSITION),
                 format!("`{value}` is not a position: FullDay, FirstHalf or SecondHalf"),
             );
         }
@@ -486,7 +483,7 @@ fn read_record<'r>(
             problems.add(
                 line,
                 Some(column),
-                Some("isDeletion"),
+                Some(columns::IS_DELETION),
                 format!("`{value}` is not a boolean: true, false or empty"),
             );
             None

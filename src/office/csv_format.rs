@@ -9,19 +9,11 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The cell separator.
 pub const DELIMITER: u8 = b';';
 
-/// The columns, in the order `roster` writes them.
-pub const HEADER: [&str; 7] = [
-    "login",
-    "workLocationName",
-    "areaName",
-    "date",
-    "position",
-    "comment",
-    "isDeletion",
-];
-
-/// The columns a file must have.
-pub const REQUIRED: [&str; 4] = ["login", "workLocationName", "date", "position"];
+/// The file's columns, from the spec (`x-roster-csv-columns` of the
+/// import's `files` part): `HEADER`, in the order `roster` writes them,
+/// `REQUIRED`, and one constant each (`columns::DATE`).
+pub(crate) use super::generated::names::post_office_api_imports_user_locations::parts::csv as columns;
+pub(crate) use columns::{HEADER, REQUIRED};
 
 /// Writes `date` as `YYYY/MM/DD` into `out` without allocating.
 pub(crate) fn write_date(date: NaiveDate, out: &mut [u8; 10]) -> &[u8] {

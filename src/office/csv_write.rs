@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::csv_format::{BOM, DELIMITER, HEADER, write_date};
+use super::csv_format::{BOM, DELIMITER, HEADER, columns, write_date};
 use super::row::UserLocationRow;
 use super::types::Position;
 
@@ -32,8 +32,8 @@ impl PositionTexts {
 pub(crate) fn validate_row(row: &UserLocationRow, number: u64) -> Result<(), CsvError> {
     use chrono::Datelike;
     for (field, value) in [
-        ("login", &row.login),
-        ("workLocationName", &row.work_location_name),
+        (columns::LOGIN, &row.login),
+        (columns::WORK_LOCATION_NAME, &row.work_location_name),
     ] {
         if value.trim().is_empty() {
             return Err(CsvError::EmptyRequired { row: number, field });

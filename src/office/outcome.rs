@@ -13,6 +13,9 @@ use futures_util::TryStreamExt;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::generated::names::schemas::{
+    described_count, import_analysis as analysis, import_results as results,
+};
 use super::upload::ImportMode;
 use super::{Client, types};
 use crate::error::HttpError;
@@ -91,15 +94,20 @@ impl PartialOutcome {
 
     pub(crate) fn new(mode: ImportMode, summary_id: uuid::Uuid, error: HttpError) -> Self {
         let raw = error.answer_json();
-        let (created_key, deleted_key) = match mode {
+        let (created_key, deleted_key, error_lines) = match mode {
             ImportMode::Simulate => (
-                "validUserLocationsToCreateSummary",
-                "userLocationsToDeleteSummary",
+                analysis::VALID_USER_LOCATIONS_TO_CREATE_SUMMARY,
+                analysis::USER_LOCATIONS_TO_DELETE_SUMMARY,
+                analysis::ERROR_LINES,
             ),
-            ImportMode::Create => ("userLocationsCreatedSummary", "userLocationsDeletedSummary"),
+            ImportMode::Create => (
+                results::USER_LOCATIONS_CREATED_SUMMARY,
+                results::USER_LOCATIONS_DELETED_SUMMARY,
+                results::ERROR_LINES,
+            ),
         };
         let count = |key: &str| {
-            let count = raw.as_ref()?.get(key)?.get("count")?;
+            let count = raw.as_ref()?.get(key)?.get(described_count::COUNT)?;
             crate::tolerant::integer::<_, i64>(count).ok()
         };
         Self {
@@ -109,7 +117,7 @@ impl PartialOutcome {
             deleted: count(deleted_key),
             error_lines: raw
                 .as_ref()
-                .and_then(|raw| raw.get("errorLines")?.as_array().map(Vec::len)),
+                .and_then(|raw| raw.get(error_lines)?.as_array().map(Vec::len)),
             raw,
             error,
         }
@@ -356,7 +364,7 @@ impl<'de> Visitor<'de> for Trimmed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let value = if key == "descriptions" {
+            let value = if key == described_count::DESCRIPTIONS {
                 map.next_value_seed(Kept(self))?
             } else {
                 map.next_value_seed(self)?

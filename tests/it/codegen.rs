@@ -674,6 +674,43 @@ fn multipart_names_and_operations_come_from_the_spec() {
     );
 }
 
+/// The import file's columns come from the spec's `x-roster-csv-*`
+/// extensions, and each schema's property names from the schema: a
+/// required column the columns do not list is a build error at the part.
+#[test]
+fn the_file_s_columns_and_the_schemas_property_names_come_from_the_spec() {
+    let api = office();
+    let spec: Value = serde_yaml_ng::from_str(&spec_text(&api)).unwrap();
+    let generated =
+        roster_codegen::generate::generate_api(&api, api.file, &spec_text(&api)).unwrap();
+    let code: String = generated.code.split_whitespace().collect();
+    assert!(
+        code.contains(
+            "pub(crate)constHEADER:[&str;7]=[LOGIN,WORK_LOCATION_NAME,AREA_NAME,DATE,POSITION,COMMENT,IS_DELETION,];"
+        ) || code.contains(
+            "pub(crate)constHEADER:[&str;7]=[LOGIN,WORK_LOCATION_NAME,AREA_NAME,DATE,POSITION,COMMENT,IS_DELETION];"
+        ),
+        "no HEADER"
+    );
+    assert!(
+        generated
+            .code
+            .contains(r#"pub(crate) const WORK_LOCATION_NAME: &str = "workLocationName";"#)
+    );
+    assert!(
+        generated
+            .code
+            .contains(r#"pub(crate) const ERROR_LINES: &str = "errorLines";"#)
+    );
+
+    let files = "/paths/~1work-locations~1public~1api~1imports~1user-locations/post/requestBody/content/multipart~1form-data/schema/properties/files";
+    let mut stray = spec.clone();
+    stray.pointer_mut(files).unwrap()["x-roster-csv-required"] = json!(["login", "badge"]);
+    let text = serde_yaml_ng::to_string(&stray).unwrap();
+    let error = roster_codegen::generate::generate_api(&api, api.file, &text).unwrap_err();
+    assert!(error.to_string().contains("`badge`"), "{error}");
+}
+
 #[test]
 fn the_fields_a_complete_update_sends_are_in_the_spec() {
     let api = APIS[1];

@@ -31,6 +31,7 @@ mod security;
 mod shared;
 mod snapshot;
 mod snapshots;
+mod spec_literals;
 mod special_files;
 mod strings;
 mod support;

@@ -96,7 +96,7 @@ async fn read_fresh(
     let mut fresh = HashMap::new();
     while let Some(page) = pager.next_page().await? {
         for record in page {
-            if let Some(id) = record.get("id").and_then(Value::as_i64) {
+            if let Some(id) = record.get(super::super::keys::ID).and_then(Value::as_i64) {
                 fresh.insert(id, record);
             }
         }

@@ -9,7 +9,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{Value, json};
 
 use super::super::field::{Field, Shape, country_code};
-use super::super::patch::{ExtensionKey, FIELDS, field};
+use super::super::keys;
+use super::super::patch::{ExtensionKey, FIELDS, field, id_object};
 use crate::VendorDateTime;
 
 /// A column of a sync.
@@ -26,7 +27,7 @@ pub(crate) enum Column {
 impl Column {
     /// The column named `name`, or `None` if no document names it.
     pub(crate) fn named(name: &str) -> Option<Self> {
-        if name == "manager" {
+        if name == keys::MANAGER {
             return Some(Self::Manager);
         }
         if name.starts_with("e_") {
@@ -40,14 +41,14 @@ impl Column {
         FIELDS
             .iter()
             .map(|field| field.key)
-            .chain(["manager", "e_*"])
+            .chain([keys::MANAGER, "e_*"])
     }
 
     /// The field written and read: `managerId` for `manager`.
     pub(crate) fn key(&self) -> &str {
         match self {
             Self::Field(key) => key,
-            Self::Manager => "managerId",
+            Self::Manager => keys::MANAGER_ID,
             Self::Extension(key) => key.as_str(),
         }
     }
@@ -103,7 +104,9 @@ impl Column {
             Shape::Integer { .. } => {
                 integer_of(current).is_some() && integer_of(current) == integer_of(wanted)
             }
-            Shape::IdObject => integer_of(&current["id"]) == integer_of(&wanted["id"]),
+            Shape::IdObject => {
+                integer_of(&current[keys::OBJECT_ID]) == integer_of(&wanted[keys::OBJECT_ID])
+            }
             Shape::IdObjects => ids_of(current) == ids_of(wanted),
             Shape::Bool => bool_of(current) == bool_of(wanted),
             Shape::Country => text_of(current).eq_ignore_ascii_case(&text_of(wanted)),
@@ -152,11 +155,11 @@ fn parse(shape: Shape, cell: &str) -> Result<Value, String> {
             }
         }
         Shape::Country => json!(country_code(cell)?),
-        Shape::IdObject => json!({ "id": id(cell)? }),
+        Shape::IdObject => id_object(id(cell)?),
         Shape::IdObjects => Value::Array(
             cell.split(|c: char| c == '|' || c.is_whitespace())
                 .filter(|part| !part.is_empty())
-                .map(|part| id(part).map(|id| json!({ "id": id })))
+                .map(|part| id(part).map(id_object))
                 .collect::<Result<_, _>>()?,
         ),
         Shape::Model(name, read) => {
@@ -239,7 +242,7 @@ fn ids_of(value: &Value) -> Vec<i64> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|item| integer_of(item.get("id").unwrap_or(item)))
+        .filter_map(|item| integer_of(item.get(keys::OBJECT_ID).unwrap_or(item)))
         .collect();
     ids.sort_unstable();
     ids

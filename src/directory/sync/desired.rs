@@ -138,7 +138,10 @@ impl DesiredUsers {
             .iter()
             .map(|name| name.trim().to_owned())
             .collect();
-        let Some(login_column) = header.iter().position(|name| name == "login") else {
+        let Some(login_column) = header
+            .iter()
+            .position(|name| name == super::super::keys::LOGIN)
+        else {
             return Err(SyncError::NoLoginColumn {
                 file,
                 columns: header,

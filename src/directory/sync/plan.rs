@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::super::Client;
 use super::super::complete::{UpdateMode, modified_at, read, required_fields};
 use super::super::fields::Fields;
+use super::super::keys;
 use super::super::pager::{Pager, Record};
 use super::super::query::{MAX_PAGE, UserQuery};
 use super::SyncError;
@@ -252,7 +253,7 @@ impl PlanSyncRequest<'_> {
                     login: row.login.clone(),
                     line: row.line,
                     column: 1,
-                    field: "login".into(),
+                    field: keys::LOGIN.into(),
                     value: row.login.clone(),
                     problem: problem.into(),
                 });
@@ -274,7 +275,10 @@ impl PlanSyncRequest<'_> {
             .collect();
         let wanted_logins: BTreeSet<&str> = lines.keys().copied().chain(managers).collect();
 
-        let mut fields = Fields::new().with("id").with("login").with("modifiedAt");
+        let mut fields = Fields::new()
+            .with(keys::ID)
+            .with(keys::LOGIN)
+            .with(keys::MODIFIED_AT);
         let mut keys = BTreeSet::new();
         for (_, column, _) in &desired.columns {
             if keys.insert(column.key().to_owned()) {
@@ -284,7 +288,7 @@ impl PlanSyncRequest<'_> {
         let (records, reading) = read_users(client, &fields, &wanted_logins).await?;
         let by_login: HashMap<&str, &Record> = records
             .iter()
-            .filter_map(|record| Some((record.get("login")?.as_str()?, record)))
+            .filter_map(|record| Some((record.get(keys::LOGIN)?.as_str()?, record)))
             .collect();
 
         let mut changes = Vec::new();
@@ -311,7 +315,7 @@ impl PlanSyncRequest<'_> {
                     Column::Manager if cell.is_empty() => Ok(Value::Null),
                     Column::Manager => by_login
                         .get(cell.as_str())
-                        .and_then(|manager| manager.get("id").cloned())
+                        .and_then(|manager| manager.get(keys::ID).cloned())
                         .ok_or_else(|| format!("no user has the login {cell:?}")),
                     column => column.wanted(cell, current),
                 };
@@ -338,7 +342,10 @@ impl PlanSyncRequest<'_> {
             }
             changes.push(UserChange {
                 login: row.login.clone(),
-                id: record.get("id").and_then(Value::as_i64).unwrap_or_default(),
+                id: record
+                    .get(keys::ID)
+                    .and_then(Value::as_i64)
+                    .unwrap_or_default(),
                 line: row.line,
                 modified_at: modified_at(record),
                 fields: differing,
@@ -379,7 +386,7 @@ impl PlanSyncRequest<'_> {
 /// id and `modifiedAt`.
 pub(super) fn complete_fields() -> Fields {
     required_fields()
-        .chain(["id", "modifiedAt"])
+        .chain([keys::ID, keys::MODIFIED_AT])
         .fold(Fields::new(), Fields::with)
 }
 
