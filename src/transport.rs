@@ -122,7 +122,7 @@ impl Call {
 }
 
 /// Describes the request again when it cannot be cloned (a multipart body).
-pub(crate) type Rebuild<'a> = &'a (dyn Fn() -> reqwest::RequestBuilder + Send + Sync);
+pub(crate) type Rebuild<'a> = &'a (dyn Fn() -> Option<reqwest::Request> + Send + Sync);
 
 /// A request described for [`Transport::call`]: made as the spec says (by a
 /// generated builder, or by the handwritten layer from the spec's names),
@@ -182,9 +182,9 @@ impl<'a> Outgoing<'a> {
         self
     }
 
-    /// Described again by `rebuild` for another attempt, when it cannot be
-    /// cloned (a multipart body).
-    #[cfg_attr(not(feature = "docutools"), allow(dead_code))]
+    /// Made again by `rebuild` for another attempt, rather than copied
+    /// before the first: a generated builder makes it again cheaper than a
+    /// copy, and a multipart body cannot be copied at all.
     pub(crate) fn rebuilt_by(mut self, rebuild: Rebuild<'a>) -> Self {
         self.rebuild = Some(rebuild);
         self
@@ -490,10 +490,11 @@ impl Transport {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let again = match may_resend {
-                true => request
-                    .try_clone()
-                    .or_else(|| rebuild.and_then(|describe| describe().build().ok())),
+            // A copy for a second attempt, made now only when the request
+            // cannot be made again later (a rebuild is cheaper, and made
+            // only if needed).
+            let copy = match may_resend && rebuild.is_none() {
+                true => request.try_clone(),
                 false => None,
             };
             if let Some(deadline) = deadline {
@@ -551,7 +552,12 @@ impl Transport {
             }
             let can_refresh = self.tokens.is_some() && !refreshed;
             let next = decide(call.resend, attempt, backoff.attempts, seen, can_refresh);
-            let Some(mut request_again) = again.filter(|_| next != Next::Done) else {
+            let again = match next {
+                Next::Done => None,
+                _ if !may_resend => None,
+                _ => copy.or_else(|| rebuild.and_then(|make| make())),
+            };
+            let Some(mut request_again) = again else {
                 return result.map_err(Failure::Lost);
             };
             match next {

@@ -353,8 +353,12 @@ fn sending(function: &syn::ImplItemFn, name: &str, has_body: bool) -> Result<Sen
             /// Sends it; the answer's body, read whole, is the caller's to decode.
             #[allow(dead_code)]
             pub(crate) async fn answer(self) -> Result<crate::transport::Answer, crate::HttpError> {
+                // Made again from the builder only if it is sent again: a
+                // builder is cheaper to copy than the request it makes.
+                let again = self.clone();
+                let rebuild = move || again.clone().request().ok();
                 let (client, outgoing) = self.outgoing()?;
-                client.inner.call(&client.client, outgoing).await
+                client.inner.call(&client.client, outgoing.rebuilt_by(&rebuild)).await
             }
         },
         parse_quote! {
@@ -362,8 +366,11 @@ fn sending(function: &syn::ImplItemFn, name: &str, has_body: bool) -> Result<Sen
             /// a stream (an error's is read whole, as always).
             #[allow(dead_code)]
             pub(crate) async fn open(self) -> Result<reqwest::Body, crate::HttpError> {
+                let again = self.clone();
+                let rebuild = move || again.clone().request().ok();
                 let (client, outgoing) = self.outgoing()?;
-                Ok(client.inner.call(&client.client, outgoing.streamed()).await?.into_body())
+                let outgoing = outgoing.streamed().rebuilt_by(&rebuild);
+                Ok(client.inner.call(&client.client, outgoing).await?.into_body())
             }
         },
     ];

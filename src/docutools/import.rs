@@ -260,9 +260,10 @@ impl UploadUsersFileRequest<'_> {
                 .query(&query)
                 .multipart(Form::new().part(spec::parts::FILE, part))
         };
+        let again = || build().build().ok();
         let outgoing = crate::transport::Outgoing::described(UPLOAD_CALL, build())
             .map_err(DocutoolsError::Upload)?
-            .rebuilt_by(&build);
+            .rebuilt_by(&again);
         let answer = client
             .transport()
             .call(client.http(), outgoing)
