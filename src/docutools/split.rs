@@ -5,6 +5,7 @@
 use bytes::Bytes;
 
 use super::error::UsersCsvError;
+use crate::in_parts::{Cut, Cuts};
 
 /// The byte offsets where records start (and the end of the text), after the
 /// `\n` of a `\r\n` the `csv` crate leaves to the next record.
@@ -45,44 +46,51 @@ fn record_starts(text: &[u8], delimiter: u8) -> Result<Vec<(usize, u64)>, UsersC
 }
 
 /// Splits `text` into pieces of at most `limit` bytes, each starting with
-/// the header row; a text under the limit comes back whole.
+/// the header row; a text under the limit comes back whole. Where it is
+/// cut is the one rule of every file sent in parts (`in_parts::Cuts`).
 pub(crate) fn split(text: &[u8], delimiter: u8, limit: usize) -> Result<Vec<Bytes>, UsersCsvError> {
     if text.len() <= limit {
         return Ok(vec![Bytes::copy_from_slice(text)]);
     }
-    let mut starts = record_starts(text, delimiter)?;
-    if starts.is_empty() {
+    let starts = record_starts(text, delimiter)?;
+    let Some(&(header_start, _)) = starts.first() else {
         return Err(UsersCsvError::Empty);
+    };
+    let records = &starts[1..];
+    let Some(&(header_end, _)) = records.first() else {
+        // A header alone, over the limit.
+        return Err(UsersCsvError::RecordTooLarge {
+            line: 1,
+            size: text.len(),
+            limit,
+        });
+    };
+    let mut cuts = Cuts::new(limit as u64);
+    cuts.begin(header_end as u64);
+    let ends = records
+        .iter()
+        .skip(1)
+        .map(|(start, _)| *start)
+        .chain([text.len()]);
+    for (&(start, line), end) in records.iter().zip(ends) {
+        cuts.add(start as u64, end as u64)
+            .map_err(|too_large| UsersCsvError::RecordTooLarge {
+                line,
+                size: usize::try_from(too_large.bytes).unwrap_or(usize::MAX),
+                limit,
+            })?;
     }
-    starts.push((text.len(), 0));
-    let header = &text[starts[0].0..starts[1].0];
-    let with_newline = |piece: &[u8]| {
-        if piece.ends_with(b"\n") || piece.is_empty() {
-            piece.to_vec()
-        } else {
-            [piece, b"\r\n"].concat()
+    let header = &text[header_start..header_end];
+    let piece = |cut: Cut| {
+        let (start, end) = (cut.start as usize, cut.end as usize);
+        match start {
+            0 => Bytes::copy_from_slice(&text[..end]),
+            _ => Bytes::from([header, &text[start..end]].concat()),
         }
     };
-    let header = with_newline(header);
-    let mut parts = Vec::new();
-    let mut current = header.clone();
-    for window in starts[1..].windows(2) {
-        let ((start, line), (end, _)) = (window[0], window[1]);
-        let record = with_newline(&text[start..end]);
-        if header.len() + record.len() > limit {
-            return Err(UsersCsvError::RecordTooLarge {
-                line,
-                size: header.len() + record.len(),
-                limit,
-            });
-        }
-        if current.len() + record.len() > limit {
-            parts.push(Bytes::from(std::mem::replace(&mut current, header.clone())));
-        }
-        current.extend_from_slice(&record);
-    }
-    if current.len() > header.len() {
-        parts.push(Bytes::from(current));
-    }
-    Ok(parts)
+    Ok(cuts
+        .finish(text.len() as u64)
+        .into_iter()
+        .map(piece)
+        .collect())
 }

@@ -18,6 +18,7 @@ use super::row::UserLocationRow;
 use super::upload::CsvUpload;
 use crate::file::FileError;
 use crate::file_name::CsvFileName;
+use crate::in_parts::Cuts;
 
 /// Lucca answers `413` to payloads over 100 MB (Lucca's API reference,
 /// "Rate limits and sizes"), read as decimal megabytes, the stricter
@@ -333,6 +334,17 @@ impl Snapshot {
         let mut header_read = false;
         let mut header = self.length;
         let mut cut = Cuts::new(limit);
+        let too_large = |crate::in_parts::TooLarge {
+                             record,
+                             bytes,
+                             limit,
+                         }| {
+            SnapshotError::RowTooLarge {
+                row: record,
+                bytes,
+                limit,
+            }
+        };
         while read(&mut reader, &mut record)? {
             let start = record.position().map_or(0, csv::Position::byte);
             if !header_read {
@@ -340,7 +352,7 @@ impl Snapshot {
                 continue;
             }
             match last {
-                Some(previous) => cut.add(previous, start)?,
+                Some(previous) => cut.add(previous, start).map_err(too_large)?,
                 None => {
                     header = start;
                     cut.begin(header);
@@ -349,7 +361,7 @@ impl Snapshot {
             last = Some(start);
         }
         if let Some(previous) = last {
-            cut.add(previous, self.length)?;
+            cut.add(previous, self.length).map_err(too_large)?;
         }
         // A record's position is where the parser took it up, which after
         // a `\r\n` is the `\n`: a boundary moves past it (a byte the
@@ -369,9 +381,9 @@ impl Snapshot {
         let cuts = cut
             .finish(self.length)
             .into_iter()
-            .map(|(start, end, first_row, rows)| {
-                let start = if start == 0 { 0 } else { align(start)? };
-                Ok((start, align(end)?, first_row, rows))
+            .map(|cut| {
+                let start = if cut.start == 0 { 0 } else { align(cut.start)? };
+                Ok((start, align(cut.end)?, cut.records_before, cut.records))
             })
             .collect::<Result<Vec<_>, SnapshotError>>()?;
         let of = cuts.len();
@@ -464,66 +476,6 @@ impl Snapshot {
             .unwrap_or(name);
         CsvFileName::new(format!("{stem}-part-{}-of-{}.csv", part.number, part.of))
             .unwrap_or_else(|_| self.file_name.clone())
-    }
-}
-
-/// Where parts start and end: records added in order, a part closed when
-/// the next record would take it over the limit.
-struct Cuts {
-    limit: u64,
-    header: u64,
-    /// (start, end, rows before, rows) of each closed part.
-    done: Vec<(u64, u64, u64, u64)>,
-    start: u64,
-    first_row: u64,
-    rows: u64,
-    row: u64,
-}
-
-impl Cuts {
-    fn new(limit: u64) -> Self {
-        Self {
-            limit,
-            header: 0,
-            done: Vec::new(),
-            start: 0,
-            first_row: 0,
-            rows: 0,
-            row: 0,
-        }
-    }
-
-    /// The BOM and header end at `header`; the first part starts at 0 and
-    /// carries them itself.
-    fn begin(&mut self, header: u64) {
-        self.header = header;
-    }
-
-    /// The record from `start` to `end`.
-    fn add(&mut self, start: u64, end: u64) -> Result<(), SnapshotError> {
-        self.row += 1;
-        let prefix = if self.done.is_empty() { 0 } else { self.header };
-        if self.rows > 0 && prefix + (end - self.start) > self.limit {
-            self.done
-                .push((self.start, start, self.first_row, self.rows));
-            (self.start, self.first_row, self.rows) = (start, self.row - 1, 0);
-        }
-        let prefix = if self.done.is_empty() { 0 } else { self.header };
-        if prefix + (end - self.start) > self.limit {
-            return Err(SnapshotError::RowTooLarge {
-                row: self.row,
-                bytes: self.header + (end - start),
-                limit: self.limit,
-            });
-        }
-        self.rows += 1;
-        Ok(())
-    }
-
-    fn finish(mut self, length: u64) -> Vec<(u64, u64, u64, u64)> {
-        self.done
-            .push((self.start, length, self.first_row, self.rows));
-        self.done
     }
 }
 
