@@ -78,6 +78,37 @@ impl BaseUrl {
     pub fn url(&self) -> &Url {
         &self.0
     }
+
+    /// The tenant it reaches, one spelling for every way of writing it: the
+    /// host lower-cased, the scheme's default port left out, no trailing
+    /// slash, and every loopback address (`127.0.0.1`, `[::1]`,
+    /// `localhost`) written `localhost`. What the import journal keys by.
+    ///
+    /// ```
+    /// use roster::BaseUrl;
+    ///
+    /// let one = BaseUrl::parse("http://127.0.0.1:8080/").unwrap();
+    /// let other = BaseUrl::parse("http://LOCALHOST:8080").unwrap();
+    /// assert_eq!(one.tenant(), other.tenant());
+    /// assert_eq!(BaseUrl::parse("ACME.ilucca.net:443").unwrap().tenant(), "https://acme.ilucca.net");
+    /// ```
+    pub fn tenant(&self) -> String {
+        let mut url = self.0.clone();
+        let loopback = url.host().is_some_and(|host| is_loopback(&host));
+        if loopback {
+            // A domain name always sets; the text is the loopback one.
+            let _ = url.set_host(Some("localhost"));
+        }
+        url.as_str().trim_end_matches('/').to_owned()
+    }
+}
+
+/// The tenant a base URL as text reaches (see [`BaseUrl::tenant`]); text
+/// that is no base URL is its own tenant, trimmed.
+pub(crate) fn tenant_of(base_url: &str) -> String {
+    BaseUrl::parse_allowing_http(base_url)
+        .map(|url| url.tenant())
+        .unwrap_or_else(|_| base_url.trim().trim_end_matches('/').to_owned())
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {

@@ -216,7 +216,17 @@ impl JournalAt {
             Self::Sqlite(path) => {
                 ImportJournal::sqlite(path).map_err(|error| Failure::usage(chain(&error)))
             }
-            Self::Redis(store) => Ok(ImportJournal::redis(store)),
+            // One tenant, one history: the data directory's journal, if
+            // this machine kept one before Redis, is consulted too.
+            Self::Redis(store) => {
+                let journal = ImportJournal::redis(store);
+                match journal_path() {
+                    Ok(path) if path.is_file() => ImportJournal::sqlite(&path)
+                        .map(|history| journal.with_history(history))
+                        .map_err(|error| Failure::usage(chain(&error))),
+                    _ => Ok(journal),
+                }
+            }
         }
     }
 }

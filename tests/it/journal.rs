@@ -360,3 +360,57 @@ fn a_journal_locked_by_another_process_does_not_stop_the_runtime() {
     });
     holder.join().unwrap();
 }
+
+/// One tenant, one history: the same server reached as `127.0.0.1`, then
+/// as `localhost` (and with a trailing slash), is the same tenant to the
+/// journal: the second run resumes the first's creation, never sends it.
+#[tokio::test]
+async fn a_tenant_reached_by_another_spelling_is_the_same_tenant() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let path = journal_path("spelling");
+    let journal = ImportJournal::sqlite(&path).unwrap();
+    let numeric = lucca.base_url();
+    assert!(numeric.contains("127.0.0.1"), "{numeric}");
+    let named = format!("{}/", numeric.replace("127.0.0.1", "LocalHost"));
+    for base_url in [numeric, named] {
+        let office: office::Client =
+            roster::LuccaConfig::new(&base_url, roster::LuccaApiKey::new(lucca.api_key()))
+                .unwrap()
+                .client()
+                .unwrap();
+        let outcome = import(&office, &journal, rows()).await.unwrap();
+        assert!(
+            matches!(
+                outcome,
+                CheckedImport::Created { .. } | CheckedImport::Resumed { .. }
+            ),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(creations(&lucca), 1);
+}
+
+/// One tenant, one history across stores: a job that moves from the SQLite
+/// journal to Redis, with the SQLite one as its history, resumes the
+/// creation the SQLite journal holds instead of sending it again.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn a_job_that_moves_to_redis_keeps_the_sqlite_journal_s_history() {
+    let Some(redis) = crate::redis_server::RedisServer::start("journal history") else {
+        return;
+    };
+    let lucca = LocalLucca::start().await.unwrap();
+    let office: office::Client = lucca.config().client().unwrap();
+    let path = journal_path("history");
+    let local = ImportJournal::sqlite(&path).unwrap();
+    import(&office, &local, rows()).await.unwrap();
+
+    let shared = in_redis(&redis).with_history(ImportJournal::sqlite(&path).unwrap());
+    let outcome = import(&office, &shared, rows()).await.unwrap();
+
+    assert!(
+        matches!(outcome, CheckedImport::Resumed { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(creations(&lucca), 1);
+}

@@ -50,7 +50,8 @@ impl ApplySyncRequest<'_> {
             plan,
             concurrency,
         } = self;
-        if plan.tenant != client.baseurl() {
+        if crate::base_url::tenant_of(&plan.tenant) != crate::base_url::tenant_of(client.baseurl())
+        {
             return Err(SyncError::OtherTenant {
                 plan: plan.tenant.clone(),
                 client: client.baseurl().to_owned(),

@@ -13,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
+use crate::base_url::tenant_of;
 use crate::error::StoreError;
 
 /// Where an earlier creation of the same file stands.
@@ -241,6 +242,8 @@ pub enum Resolution {
 pub struct ImportJournal {
     store: Box<dyn Store>,
     window: Duration,
+    /// An earlier journal of the same tenants, consulted too.
+    history: Option<Box<ImportJournal>>,
 }
 
 /// What a journal's store does, for the import code: SQLite (feature
@@ -313,7 +316,19 @@ impl ImportJournal {
         Self {
             store: Box::new(store),
             window: DEFAULT_WINDOW,
+            history: None,
         }
+    }
+
+    /// Also consults `history`: an earlier journal of the same tenants (the
+    /// SQLite journal a job kept before it moved to Redis, say). Its
+    /// unfinished and recent creations refuse a repeat, and are resumed, as
+    /// this journal's own; nothing new is written to it but the resolution
+    /// of its own entries. One tenant keeps one history whichever store a
+    /// run uses.
+    pub fn with_history(mut self, history: ImportJournal) -> Self {
+        self.history = Some(Box::new(history));
+        self
     }
 
     /// Sets how long a done import refuses its repeat (24 hours by default).
@@ -340,7 +355,17 @@ impl ImportJournal {
         tenant: &str,
         sha256: &str,
     ) -> Result<Option<JournalEntry>, JournalError> {
-        self.store.entry(tenant.to_owned(), sha256.to_owned()).await
+        if let Some(entry) = self
+            .store
+            .entry(tenant_of(tenant), sha256.to_owned())
+            .await?
+        {
+            return Ok(Some(entry));
+        }
+        match &self.history {
+            Some(history) => Box::pin(history.entry(tenant, sha256)).await,
+            None => Ok(None),
+        }
     }
 
     /// Records `sending` for this file, in one step with the check: the
@@ -353,9 +378,15 @@ impl ImportJournal {
         allow_repeat: bool,
         file: Option<&str>,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
+        if !allow_repeat && let Some(history) = &self.history {
+            let earlier = Box::pin(history.entry(tenant, sha256)).await?;
+            if let Some(earlier) = earlier.filter(|earlier| history.forbids(earlier)) {
+                return Ok(Err(earlier));
+            }
+        }
         self.store
             .claim(Claiming {
-                tenant: tenant.to_owned(),
+                tenant: tenant_of(tenant),
                 sha256: sha256.to_owned(),
                 allow_repeat,
                 window: self.window,
@@ -379,7 +410,7 @@ impl ImportJournal {
     ) -> Result<(), JournalError> {
         let state = state.map(|(state, id)| (state, id.map(str::to_owned)));
         self.store
-            .record(tenant.to_owned(), sha256.to_owned(), claim.clone(), state)
+            .record(tenant_of(tenant), sha256.to_owned(), claim.clone(), state)
             .await
     }
 
@@ -394,11 +425,25 @@ impl ImportJournal {
     ) -> Result<JournalEntry, JournalError> {
         let entry = self
             .store
-            .resolve(tenant.to_owned(), sha256.to_owned(), resolution)
+            .resolve(tenant_of(tenant), sha256.to_owned(), resolution)
             .await?;
+        match (entry, &self.history) {
+            (None, Some(history)) => Box::pin(history.resolve(tenant, sha256, resolution)).await,
+            (entry, _) => self.resolved(tenant, sha256, resolution, entry),
+        }
+    }
+
+    /// What a store's resolution gave, as the caller sees it.
+    fn resolved(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        resolution: Resolution,
+        entry: Option<JournalEntry>,
+    ) -> Result<JournalEntry, JournalError> {
         match entry {
             None => Err(JournalError::Missing {
-                tenant: tenant.to_owned(),
+                tenant: tenant_of(tenant),
                 sha256: sha256.to_owned(),
             }),
             Some(entry) if resolution == Resolution::NotApplied && entry.state.reached_lucca() => {
