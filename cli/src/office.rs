@@ -283,6 +283,7 @@ async fn resolve(
                 "the journal {at} has no import of {sha256} to {host}"
             )),
             JournalError::Applied { .. } => Failure::refused(chain(&error)),
+            JournalError::Held { .. } => Failure::transient(chain(&error)),
             error => journal_failure(&error, ""),
         })?;
     context.say(format!("resolved: {entry} -> {resolution:?}"));
@@ -1053,6 +1054,10 @@ fn import_failure(error: ImportError) -> Failure {
             Failure::refused(format!("{text}\ncheck it with `roster office check`"))
         }
         ImportError::Repeated { earlier } => match earlier.state {
+            JournalState::Sending if earlier.is_held() => Failure::transient(format!(
+                "{text}\nnothing was sent: a run holds this file's creation; run again once it has finished (if that run died, its lease runs out by itself: then check Lucca Office's imports and run `roster office resolve {} --applied` or --not-applied)",
+                earlier.sha256
+            )),
             JournalState::Done | JournalState::Accepted => Failure::refused(format!(
                 "{text}\nnothing was sent: see it with `roster office status SUMMARY_ID` (the id Lucca Office shows for it), or `roster office journal`"
             )),

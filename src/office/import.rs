@@ -788,8 +788,6 @@ impl<'a> PreparedImport<'a> {
         journal: &super::ImportJournal,
         part: &ImportPart,
     ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
-        use super::JournalState;
-        let mode = ImportMode::Create;
         let tenant = self.tenant();
         let sha256 = &part.sha256;
         let file = self.snapshot.origin().map(|path| match part.of {
@@ -803,8 +801,39 @@ impl<'a> PreparedImport<'a> {
             Ok(claim) => claim,
             Err(earlier) => return Err(ImportError::Repeated { earlier }),
         };
+        // The claim's lease runs on while this run sends and waits: a
+        // resolution is refused meanwhile (see `journal::LEASE`).
+        let renewing = async {
+            let mut ticks = tokio::time::interval(super::journal::LEASE / 3);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                if let Err(error) = journal.renew(&tenant, sha256, &claim).await {
+                    tracing::warn!(%error, "the import journal's lease was not renewed");
+                }
+            }
+        };
+        let work = self.create_claimed(journal, part, &tenant, &claim);
+        futures_util::pin_mut!(work, renewing);
+        match futures_util::future::select(work, renewing).await {
+            futures_util::future::Either::Left((result, _)) => result,
+            futures_util::future::Either::Right((_, work)) => work.await,
+        }
+    }
+
+    /// The creation of `part` once claimed: sent, waited for, and recorded
+    /// as it moves on.
+    async fn create_claimed(
+        &mut self,
+        journal: &super::ImportJournal,
+        part: &ImportPart,
+        tenant: &str,
+        claim: &super::journal::Claim,
+    ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
+        use super::JournalState;
+        let (mode, sha256) = (ImportMode::Create, &part.sha256);
         let moved = async |state: Option<(JournalState, Option<&str>)>| {
-            if let Err(error) = journal.record(&tenant, sha256, &claim, state).await {
+            if let Err(error) = journal.record(tenant, sha256, claim, state).await {
                 let cause = std::error::Error::source(&error).map(ToString::to_string);
                 tracing::warn!(%error, ?cause, "the import journal was not updated");
             }

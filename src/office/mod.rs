@@ -39,7 +39,8 @@ pub use import::{
     PreparedImport, SimulatedImport, analysis_has_errors,
 };
 pub use journal::{
-    DEFAULT_WINDOW, ImportJournal, JournalEntry, JournalError, JournalState, Resolution,
+    DEFAULT_WINDOW, Holder, ImportJournal, JournalEntry, JournalError, JournalState, LEASE,
+    Resolution,
 };
 pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
 pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT};

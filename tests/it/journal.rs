@@ -104,7 +104,9 @@ async fn race(journal_one: ImportJournal, journal_two: ImportJournal) {
         })
         .collect();
     assert_eq!((created, refused.len()), (1, 1), "{outcomes:?}");
-    assert_eq!(refused[0].tenant, lucca.base_url());
+    // The tenant, in its one spelling.
+    let tenant = roster::BaseUrl::parse(&lucca.base_url()).unwrap().tenant();
+    assert_eq!(refused[0].tenant, tenant);
     assert_eq!(lucca.imports_applied(), 1);
     assert_eq!(creations(&lucca), 1, "the refused worker sent no creation");
 }
@@ -413,4 +415,105 @@ async fn a_job_that_moves_to_redis_keeps_the_sqlite_journal_s_history() {
         "{outcome:?}"
     );
     assert_eq!(creations(&lucca), 1);
+}
+
+/// A live claim is never forgotten: while a run sends (its answer slow),
+/// another run is refused and told a run holds it, and "not applied" is
+/// refused; once that run is gone (killed: its lease no longer renewed)
+/// the lease still runs out in full before "not applied" is taken (the
+/// grace for a body Lucca may still be reading). Marking it applied is
+/// safe at any time.
+#[tokio::test]
+async fn a_claim_a_run_holds_is_never_resolved_not_applied() {
+    let path = journal_path("held");
+    held(
+        ImportJournal::sqlite(&path).unwrap(),
+        ImportJournal::sqlite(&path).unwrap(),
+    )
+    .await;
+}
+
+/// The same in Redis.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn a_claim_a_run_holds_is_never_resolved_not_applied_in_redis() {
+    let Some(redis) = crate::redis_server::RedisServer::start("journal held") else {
+        return;
+    };
+    held(in_redis(&redis), in_redis(&redis)).await;
+}
+
+/// `running` is the journal of the run that sends; `journal` another
+/// handle on the same journal.
+async fn held(running: ImportJournal, journal: ImportJournal) {
+    let lucca = LocalLucca::start().await.unwrap();
+    let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    lucca.faults().inject(
+        Route::Create,
+        Fault::Delay(std::time::Duration::from_secs(30)),
+    );
+    let tenant = lucca.base_url();
+    let sending = import(&office, &running, rows());
+    let meanwhile = async {
+        // Once the creation has reached the server (a condition, polled),
+        // the other run is refused, told that a run holds it.
+        while creations(&lucca) == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let earlier = loop {
+            match import(&office, &journal, rows()).await {
+                Err(ImportError::Repeated { earlier })
+                    if earlier.state == JournalState::Sending =>
+                {
+                    break earlier;
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            }
+        };
+        assert!(earlier.is_held(), "{earlier:?}");
+        let holder = earlier.holder.clone().unwrap();
+        assert!(
+            holder
+                .owner
+                .contains(&format!("pid {}", std::process::id())),
+            "{holder:?}"
+        );
+        assert!(
+            earlier.to_string().contains("may be sending it now"),
+            "{earlier}"
+        );
+        let refused = journal
+            .resolve(&tenant, &earlier.sha256, Resolution::NotApplied)
+            .await;
+        assert!(
+            matches!(refused, Err(roster::office::JournalError::Held { .. })),
+            "{refused:?}"
+        );
+        earlier
+    };
+    // The sending run is dropped once the checks are done: killed with its
+    // creation in flight, its lease no longer renewed.
+    let earlier = tokio::select! {
+        done = sending => panic!("the slow creation ended first: {done:?}"),
+        earlier = meanwhile => earlier,
+    };
+    let still = journal
+        .resolve(&tenant, &earlier.sha256, Resolution::NotApplied)
+        .await;
+    assert!(
+        matches!(still, Err(roster::office::JournalError::Held { .. })),
+        "{still:?}"
+    );
+    let kept = journal
+        .entry(&tenant, &earlier.sha256)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.state, JournalState::Sending, "nothing resolved");
+    assert!(creations(&lucca) <= 1);
+    // Applied is safe whoever holds it: it only refuses repeats.
+    journal
+        .resolve(&tenant, &earlier.sha256, Resolution::Applied)
+        .await
+        .unwrap();
 }

@@ -91,6 +91,64 @@ pub struct JournalEntry {
     /// The file it was created from, when the journal knows it (a path;
     /// none for rows built in code).
     pub file: Option<String>,
+    /// The run that claimed it, and until when its lease runs: renewed
+    /// while that run sends and waits, so a lease in the future means a run
+    /// may be sending it now (or Lucca still reading a body it sent).
+    pub holder: Option<Holder>,
+}
+
+/// The run that claimed a creation, and its lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Which run: `pid 1234 on host-a`.
+    pub owner: String,
+    /// Its lease's end: renewed every [`LEASE`]`/3` while it sends and
+    /// waits, so past it the run stopped (finished, or died) at least a
+    /// [`LEASE`] ago.
+    pub until: DateTime<Utc>,
+}
+
+/// How long a claim's lease runs past its last renewal. It is renewed a
+/// third of it apart while its run sends and waits; after the run ends it
+/// still runs out in full: the grace for a body Lucca may still be reading.
+pub const LEASE: Duration = Duration::from_secs(60);
+
+/// This run, as a claim's owner: its process id and host.
+fn owner() -> String {
+    let host = hostname().unwrap_or_else(|| "an unnamed host".to_owned());
+    format!("pid {} on {host}", std::process::id())
+}
+
+/// The machine's name, where the platform gives one.
+fn hostname() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut name = [0_u8; 256];
+        // SAFETY: the buffer is valid for its length; the name written is
+        // NUL-terminated within it or cut at its end (read up to a NUL).
+        let written = unsafe { libc::gethostname(name.as_mut_ptr().cast(), name.len()) };
+        if written == 0 {
+            let end = name
+                .iter()
+                .position(|byte| *byte == 0)
+                .unwrap_or(name.len());
+            return String::from_utf8(name[..end].to_vec())
+                .ok()
+                .filter(|name| !name.is_empty());
+        }
+    }
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+}
+
+impl JournalEntry {
+    /// Whether a run holds it now: its lease has not run out.
+    pub fn is_held(&self) -> bool {
+        self.holder
+            .as_ref()
+            .is_some_and(|holder| holder.until > Utc::now())
+    }
 }
 
 impl JournalEntry {
@@ -107,7 +165,18 @@ impl JournalEntry {
             at: DateTime::parse_from_rfc3339(at)
                 .map_or_else(|_| Utc::now(), |at| at.with_timezone(&Utc)),
             file: None,
+            holder: None,
         }
+    }
+
+    /// The same entry, held by `owner` until `until` when both are known.
+    #[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
+    fn held_by(self, owner: Option<String>, until: Option<DateTime<Utc>>) -> Self {
+        let holder = match (owner.filter(|owner| !owner.is_empty()), until) {
+            (Some(owner), Some(until)) => Some(Holder { owner, until }),
+            _ => None,
+        };
+        Self { holder, ..self }
     }
 }
 
@@ -133,6 +202,21 @@ impl fmt::Display for JournalEntry {
         )?;
         if let Some(id) = &self.summary_id {
             write!(f, " (summaryId {id})")?;
+        }
+        if let Some(holder) = self.holder.as_ref().filter(|_| self.is_held()) {
+            let until = holder.until.format("%H:%M:%S UTC");
+            match self.state {
+                JournalState::Sending => write!(
+                    f,
+                    "; {} holds it until {until}: it may be sending it now",
+                    holder.owner
+                )?,
+                _ => write!(
+                    f,
+                    "; its lease runs until {until}: Lucca may still be reading what {} sent",
+                    holder.owner
+                )?,
+            }
         }
         Ok(())
     }
@@ -168,6 +252,14 @@ pub enum JournalError {
     /// creation: nothing was sent).
     #[error("the import journal cannot be used")]
     Shared(#[source] StoreError),
+    /// Not applied was asked while a run holds the entry (its lease has not
+    /// run out): it may be sending the file now, or Lucca still reading it.
+    /// Nothing was resolved; read Lucca again once the lease has run out.
+    #[error("not resolved: {entry}; check Lucca again after its lease runs out")]
+    Held {
+        /// The entry, with its holder.
+        entry: Box<JournalEntry>,
+    },
     /// The journal has no such import to resolve.
     #[error("the import journal has no import of {sha256} to {tenant}")]
     Missing {
@@ -273,13 +365,29 @@ pub(super) trait Store: Send + Sync {
         state: Option<(JournalState, Option<String>)>,
     ) -> Pending<'_, ()>;
 
-    /// The entry resolved, as it was; `None` when there is none.
+    /// Runs the claim's lease on for another [`LEASE`], while the entry is
+    /// still that claim's.
+    fn renew(&self, tenant: String, sha256: String, claim: Claim) -> Pending<'_, ()>;
+
+    /// The entry as it was, and whether it was resolved: an entry a run
+    /// holds is left as it is (checked in the same step); `None` when
+    /// there is none.
     fn resolve(
         &self,
         tenant: String,
         sha256: String,
         resolution: Resolution,
-    ) -> Pending<'_, Option<JournalEntry>>;
+    ) -> Pending<'_, Option<(JournalEntry, Resolved)>>;
+}
+
+/// Whether a store resolved an entry.
+#[cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Resolved {
+    /// Resolved as asked.
+    Done,
+    /// Left as it was: a run holds it.
+    Held,
 }
 
 /// What a store's call comes back with.
@@ -295,6 +403,10 @@ pub(super) struct Claiming {
     /// The file it is created from, when known (a store may not keep it).
     #[cfg_attr(not(feature = "journal"), allow(dead_code))]
     pub(super) file: Option<String>,
+    /// This run.
+    pub(super) owner: String,
+    /// Its lease.
+    pub(super) lease: Duration,
 }
 
 impl fmt::Debug for ImportJournal {
@@ -391,7 +503,21 @@ impl ImportJournal {
                 allow_repeat,
                 window: self.window,
                 file: file.map(str::to_owned),
+                owner: owner(),
+                lease: LEASE,
             })
+            .await
+    }
+
+    /// Runs a claim's lease on (see [`LEASE`]).
+    pub(crate) async fn renew(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        claim: &Claim,
+    ) -> Result<(), JournalError> {
+        self.store
+            .renew(tenant_of(tenant), sha256.to_owned(), claim.clone())
             .await
     }
 
@@ -429,7 +555,10 @@ impl ImportJournal {
             .await?;
         match (entry, &self.history) {
             (None, Some(history)) => Box::pin(history.resolve(tenant, sha256, resolution)).await,
-            (entry, _) => self.resolved(tenant, sha256, resolution, entry),
+            (Some((entry, Resolved::Held)), _) => Err(JournalError::Held {
+                entry: Box::new(entry),
+            }),
+            (entry, _) => self.resolved(tenant, sha256, resolution, entry.map(|(entry, _)| entry)),
         }
     }
 

@@ -12,7 +12,8 @@ use ::redis::Script;
 use chrono::Utc;
 
 use super::{
-    Claim, Claiming, JournalEntry, JournalError, JournalState, Pending, Resolution, Store,
+    Claim, Claiming, JournalEntry, JournalError, JournalState, LEASE, Pending, Resolution,
+    Resolved, Store,
 };
 use crate::shared::{RedisStore, Step};
 
@@ -26,14 +27,15 @@ end
 ";
 
 /// KEYS: the entry. ARGV: now (RFC 3339, shown), the window (milliseconds),
-/// `1` when the repeat is allowed, the attempt. Answers `refused` or
-/// `claimed`, then the earlier entry's state, summary id and time when there
-/// was one. The earlier entry is kept beside the claim (`prev_*`): the
+/// `1` when the repeat is allowed, the attempt, the owner, the lease
+/// (milliseconds). Answers `refused` or `claimed`, then the earlier entry's
+/// state, summary id and time when there was one (and, refused, its owner
+/// and lease's end). The earlier entry is kept beside the claim (`prev_*`): the
 /// same attempt's claim sent again answers the same, and a creation that
 /// surely did not leave puts it back.
 const CLAIM: &str = r"
 local entry = redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at', 'at_ms', 'attempt',
-  'prev_state', 'prev_summary_id', 'prev_at')
+  'prev_state', 'prev_summary_id', 'prev_at', 'owner', 'lease_ms')
 if entry[1] == 'sending' and entry[5] == ARGV[4] then
   if entry[6] and entry[6] ~= '' then
     return {'claimed', entry[6], entry[7] or '', entry[8] or ''}
@@ -45,11 +47,11 @@ if entry[1] then
   local at = tonumber(entry[4])
   local recent = (not at) or (now - at < tonumber(ARGV[2]))
   if ARGV[3] ~= '1' and (entry[1] ~= 'done' or recent) then
-    return {'refused', entry[1], entry[2] or '', entry[3] or ''}
+    return {'refused', entry[1], entry[2] or '', entry[3] or '', entry[9] or '', entry[10] or ''}
   end
 end
 redis.call('HSET', KEYS[1], 'state', 'sending', 'at', ARGV[1], 'at_ms', now, 'attempt', ARGV[4],
-  'prev_state', entry[1] or '', 'prev_summary_id', entry[2] or '', 'prev_at', entry[3] or '',
+  'owner', ARGV[5], 'lease_ms', now + tonumber(ARGV[6]), 'prev_state', entry[1] or '', 'prev_summary_id', entry[2] or '', 'prev_at', entry[3] or '',
   'prev_at_ms', entry[4] or '')
 redis.call('HDEL', KEYS[1], 'summary_id')
 if entry[1] then
@@ -81,7 +83,7 @@ if not entry[3] or entry[3] == '' then
   return 0
 end
 redis.call('HSET', KEYS[1], 'state', entry[3], 'at', entry[5] or '', 'at_ms', entry[6] or '')
-redis.call('HDEL', KEYS[1], 'attempt')
+redis.call('HDEL', KEYS[1], 'attempt', 'owner', 'lease_ms')
 if entry[4] and entry[4] ~= '' then
   redis.call('HSET', KEYS[1], 'summary_id', entry[4])
 else
@@ -91,24 +93,41 @@ return 0
 ";
 
 /// KEYS: the entry. ARGV: `applied` or `not-applied`, now (RFC 3339,
-/// shown). Answers the entry as it was (state, summary id, time), or
-/// nothing.
+/// shown). Answers the entry as it was (state, summary id, time, owner,
+/// lease's end), then `held` (not applied asked while a run's lease has
+/// not run out: left as it is) or `resolved`; or nothing.
 const RESOLVE: &str = r"
-local entry = redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at')
+local entry = redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at', 'owner', 'lease_ms')
 if not entry[1] then
   return {}
 end
+local shown = {entry[1], entry[2] or '', entry[3] or '', entry[4] or '', entry[5] or ''}
+if ARGV[1] == 'not-applied' and tonumber(entry[5]) and tonumber(entry[5]) > now_ms() then
+  table.insert(shown, 'held')
+  return shown
+end
+table.insert(shown, 'resolved')
 if ARGV[1] == 'applied' then
   redis.call('HSET', KEYS[1], 'state', 'done', 'at', ARGV[2], 'at_ms', now_ms())
 elseif entry[1] ~= 'accepted' and entry[1] ~= 'done' then
   redis.call('DEL', KEYS[1])
 end
-return {entry[1], entry[2] or '', entry[3] or ''}
+return shown
 ";
 
-/// KEYS: the entry. Answers its state, summary id and time.
+/// KEYS: the entry. ARGV: the attempt, the lease (milliseconds). Runs the
+/// lease on while the entry is still that attempt's.
+const RENEW: &str = r"
+if redis.call('HGET', KEYS[1], 'attempt') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'lease_ms', now_ms() + tonumber(ARGV[2]))
+end
+return 0
+";
+
+/// KEYS: the entry. Answers its state, summary id, time, owner and
+/// lease's end.
 const ENTRY: &str = r"
-return redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at')
+return redis.call('HMGET', KEYS[1], 'state', 'summary_id', 'at', 'owner', 'lease_ms')
 ";
 
 /// The journal's scripts, loaded once.
@@ -116,6 +135,7 @@ struct Scripts {
     claim: Script,
     record: Script,
     resolve: Script,
+    renew: Script,
     entry: Script,
 }
 
@@ -124,6 +144,7 @@ fn scripts() -> &'static Scripts {
         claim: Script::new(&format!("{NOW}{CLAIM}")),
         record: Script::new(&format!("{NOW}{RECORD}")),
         resolve: Script::new(&format!("{NOW}{RESOLVE}")),
+        renew: Script::new(&format!("{NOW}{RENEW}")),
         entry: Script::new(ENTRY),
     });
     &SCRIPTS
@@ -160,17 +181,7 @@ impl Store for RedisJournal {
 
     fn claim(&self, claim: Claiming) -> Pending<'_, Result<Claim, JournalEntry>> {
         // The Redis entry keeps no file name.
-        Box::pin(async move {
-            let Claiming {
-                tenant,
-                sha256,
-                allow_repeat,
-                window,
-                file: _,
-            } = claim;
-            self.claim_in_redis(&tenant, &sha256, allow_repeat, window)
-                .await
-        })
+        Box::pin(async move { self.claim_in_redis(&claim).await })
     }
 
     fn record(
@@ -186,12 +197,16 @@ impl Store for RedisJournal {
         })
     }
 
+    fn renew(&self, tenant: String, sha256: String, claim: Claim) -> Pending<'_, ()> {
+        Box::pin(async move { self.renew_in_redis(&tenant, &sha256, &claim).await })
+    }
+
     fn resolve(
         &self,
         tenant: String,
         sha256: String,
         resolution: Resolution,
-    ) -> Pending<'_, Option<JournalEntry>> {
+    ) -> Pending<'_, Option<(JournalEntry, Resolved)>> {
         Box::pin(async move { self.resolve_in_redis(&tenant, &sha256, resolution).await })
     }
 }
@@ -225,11 +240,12 @@ impl RedisJournal {
 
     async fn claim_in_redis(
         &self,
-        tenant: &str,
-        sha256: &str,
-        allow_repeat: bool,
-        window: Duration,
+        claim: &Claiming,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
+        let (tenant, sha256) = (claim.tenant.as_str(), claim.sha256.as_str());
+        let allow_repeat = claim.allow_repeat;
+        let window = claim.window;
+        let lease = milliseconds(claim.lease);
         let attempt = uuid::Uuid::new_v4().to_string();
         let window = window
             .as_millis()
@@ -246,6 +262,8 @@ impl RedisJournal {
                     &window,
                     if allow_repeat { "1" } else { "0" },
                     &attempt,
+                    &claim.owner,
+                    &lease,
                 ],
             )
             .await
@@ -291,12 +309,30 @@ impl RedisJournal {
             .map_err(JournalError::Shared)
     }
 
+    async fn renew_in_redis(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        claim: &Claim,
+    ) -> Result<(), JournalError> {
+        self.store
+            .run::<i64>(
+                Step::Repeatable,
+                &scripts().renew,
+                &[&self.key(tenant, sha256)],
+                &[&claim.attempt, &milliseconds(LEASE)],
+            )
+            .await
+            .map(drop)
+            .map_err(JournalError::Shared)
+    }
+
     async fn resolve_in_redis(
         &self,
         tenant: &str,
         sha256: &str,
         resolution: Resolution,
-    ) -> Result<Option<JournalEntry>, JournalError> {
+    ) -> Result<Option<(JournalEntry, Resolved)>, JournalError> {
         let answer: Vec<String> = self
             .store
             .run(
@@ -313,16 +349,28 @@ impl RedisJournal {
             )
             .await
             .map_err(JournalError::Shared)?;
-        Ok(entry(tenant, sha256, answer.into_iter()))
+        let resolved = match answer.get(5).map(String::as_str) {
+            Some("held") => Resolved::Held,
+            _ => Resolved::Done,
+        };
+        Ok(entry(tenant, sha256, answer.into_iter()).map(|entry| (entry, resolved)))
     }
+}
+
+/// A duration in milliseconds, as the scripts take it.
+fn milliseconds(duration: Duration) -> String {
+    duration
+        .as_millis()
+        .min(u128::from(MAX_WINDOW_MS))
+        .to_string()
 }
 
 /// The longest window sent to Redis: a hundred years, in milliseconds
 /// (a longer one means the same, and Lua's numbers stay exact).
 const MAX_WINDOW_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
-/// The entry of a script's answer (state, summary id, time), if it names
-/// one.
+/// The entry of a script's answer (state, summary id, time, then owner and
+/// lease's end when the script gives them), if it names one.
 fn entry(
     tenant: &str,
     sha256: &str,
@@ -331,5 +379,10 @@ fn entry(
     let state = fields.next().filter(|state| !state.is_empty())?;
     let summary_id = fields.next();
     let at = fields.next().unwrap_or_default();
-    Some(JournalEntry::read(tenant, sha256, &state, summary_id, &at))
+    let owner = fields.next();
+    let until = fields
+        .next()
+        .and_then(|ms| ms.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_millis);
+    Some(JournalEntry::read(tenant, sha256, &state, summary_id, &at).held_by(owner, until))
 }

@@ -10,8 +10,8 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Claim, Claiming, JournalEntry, JournalError, JournalState, Pending, Resolution, Store,
-    forbids_repeat,
+    Claim, Claiming, JournalEntry, JournalError, JournalState, LEASE, Pending, Resolution,
+    Resolved, Store, forbids_repeat,
 };
 
 /// An open SQLite journal.
@@ -54,7 +54,7 @@ impl SqliteJournal {
             .map_err(failed)?;
         // A journal written before attempts (or files) were recorded gains
         // the column.
-        for column in ["attempt", "file"] {
+        for column in ["attempt", "file", "owner", "lease_until"] {
             let has = connection
                 .prepare("SELECT 1 FROM pragma_table_info('office_imports') WHERE name = ?1")
                 .and_then(|mut statement| statement.exists([column]))
@@ -103,8 +103,8 @@ impl SqliteJournal {
         let connection = self.connection.lock();
         let listed = connection
             .prepare(
-                "SELECT tenant, sha256, state, summary_id, at, file FROM office_imports
-                 ORDER BY at DESC",
+                "SELECT tenant, sha256, state, summary_id, at, file, owner, lease_until
+                 FROM office_imports ORDER BY at DESC",
             )
             .and_then(|mut statement| {
                 statement
@@ -112,7 +112,8 @@ impl SqliteJournal {
                         let (tenant, sha256, state, at): (String, String, String, String) =
                             (row.get(0)?, row.get(1)?, row.get(2)?, row.get(4)?);
                         let mut entry =
-                            JournalEntry::read(&tenant, &sha256, &state, row.get(3)?, &at);
+                            JournalEntry::read(&tenant, &sha256, &state, row.get(3)?, &at)
+                                .held_by(row.get(6)?, until(row.get(7)?));
                         entry.file = row.get(5)?;
                         Ok(entry)
                     })?
@@ -123,12 +124,18 @@ impl SqliteJournal {
 
     pub(super) fn claim(
         &self,
-        tenant: &str,
-        sha256: &str,
-        allow_repeat: bool,
-        window: Duration,
-        file: Option<&str>,
+        claim: &Claiming,
     ) -> Result<Result<Claim, JournalEntry>, JournalError> {
+        let Claiming {
+            tenant,
+            sha256,
+            allow_repeat,
+            window,
+            file,
+            owner,
+            lease,
+        } = claim;
+        let (allow_repeat, window, file) = (*allow_repeat, *window, file.as_deref());
         let mut connection = self.connection.lock();
         let failed = |source| self.failed(source);
         let transaction = connection
@@ -144,12 +151,21 @@ impl SqliteJournal {
         let attempt = uuid::Uuid::new_v4().to_string();
         transaction
             .execute(
-                "INSERT INTO office_imports (tenant, sha256, state, summary_id, at, attempt, file)
-                 VALUES (?1, ?2, 'sending', NULL, ?3, ?4, ?5)
+                "INSERT INTO office_imports
+                     (tenant, sha256, state, summary_id, at, attempt, file, owner, lease_until)
+                 VALUES (?1, ?2, 'sending', NULL, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (tenant, sha256) DO UPDATE
                  SET state = 'sending', summary_id = NULL, at = ?3, attempt = ?4,
-                     file = COALESCE(?5, file)",
-                params![tenant, sha256, Utc::now().to_rfc3339(), attempt, file],
+                     file = COALESCE(?5, file), owner = ?6, lease_until = ?7",
+                params![
+                    tenant,
+                    sha256,
+                    Utc::now().to_rfc3339(),
+                    attempt,
+                    file,
+                    owner,
+                    lease_end(*lease)
+                ],
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
@@ -186,7 +202,8 @@ impl SqliteJournal {
                 params![tenant, sha256, claim.attempt],
             ),
             (None, Some(earlier)) => connection.execute(
-                "UPDATE office_imports SET state = ?3, summary_id = ?4, at = ?5, attempt = NULL
+                "UPDATE office_imports SET state = ?3, summary_id = ?4, at = ?5, attempt = NULL,
+                     owner = NULL, lease_until = NULL
                  WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?6 AND state = 'sending'",
                 params![
                     tenant,
@@ -201,12 +218,30 @@ impl SqliteJournal {
         result.map(drop).map_err(|source| self.failed(source))
     }
 
+    /// Runs the lease of `claim` on, while the entry is still its own.
+    pub(super) fn renew(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        claim: &Claim,
+    ) -> Result<(), JournalError> {
+        let connection = self.connection.lock();
+        connection
+            .execute(
+                "UPDATE office_imports SET lease_until = ?4
+                 WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?3",
+                params![tenant, sha256, claim.attempt, lease_end(LEASE)],
+            )
+            .map(drop)
+            .map_err(|source| self.failed(source))
+    }
+
     pub(super) fn resolve(
         &self,
         tenant: &str,
         sha256: &str,
         resolution: Resolution,
-    ) -> Result<Option<JournalEntry>, JournalError> {
+    ) -> Result<Option<(JournalEntry, Resolved)>, JournalError> {
         let mut connection = self.connection.lock();
         let failed = |source| self.failed(source);
         let transaction = connection
@@ -215,6 +250,11 @@ impl SqliteJournal {
         let Some(entry) = read(&transaction, tenant, sha256).map_err(failed)? else {
             return Ok(None);
         };
+        // Marking it applied refuses repeats, so it may come at any time;
+        // forgetting it may not while a run holds it.
+        if entry.is_held() && resolution == Resolution::NotApplied {
+            return Ok(Some((entry, Resolved::Held)));
+        }
         match resolution {
             Resolution::Applied => transaction.execute(
                 "UPDATE office_imports SET state = 'done', at = ?3 WHERE tenant = ?1 AND sha256 = ?2",
@@ -228,8 +268,25 @@ impl SqliteJournal {
         }
         .map_err(failed)?;
         transaction.commit().map_err(failed)?;
-        Ok(Some(entry))
+        Ok(Some((entry, Resolved::Done)))
     }
+}
+
+/// The end of a lease of `lease` starting now, as stored.
+fn lease_end(lease: Duration) -> String {
+    chrono::Duration::from_std(lease)
+        .ok()
+        .and_then(|lease| Utc::now().checked_add_signed(lease))
+        .unwrap_or_else(Utc::now)
+        .to_rfc3339()
+}
+
+/// A stored lease's end.
+fn until(text: Option<String>) -> Option<chrono::DateTime<Utc>> {
+    let text = text?;
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .ok()
+        .map(|until| until.with_timezone(&Utc))
 }
 
 fn read(
@@ -239,12 +296,14 @@ fn read(
 ) -> rusqlite::Result<Option<JournalEntry>> {
     connection
         .query_row(
-            "SELECT state, summary_id, at FROM office_imports WHERE tenant = ?1 AND sha256 = ?2",
+            "SELECT state, summary_id, at, owner, lease_until FROM office_imports
+             WHERE tenant = ?1 AND sha256 = ?2",
             params![tenant, sha256],
             |row| {
                 let state: String = row.get(0)?;
                 let at: String = row.get(2)?;
-                Ok(JournalEntry::read(tenant, sha256, &state, row.get(1)?, &at))
+                Ok(JournalEntry::read(tenant, sha256, &state, row.get(1)?, &at)
+                    .held_by(row.get(3)?, until(row.get(4)?)))
             },
         )
         .optional()
@@ -292,15 +351,7 @@ impl Store for OffRuntime {
     }
 
     fn claim(&self, claim: Claiming) -> Pending<'_, Result<Claim, JournalEntry>> {
-        self.run(move |journal| {
-            journal.claim(
-                &claim.tenant,
-                &claim.sha256,
-                claim.allow_repeat,
-                claim.window,
-                claim.file.as_deref(),
-            )
-        })
+        self.run(move |journal| journal.claim(&claim))
     }
 
     fn record(
@@ -316,12 +367,16 @@ impl Store for OffRuntime {
         })
     }
 
+    fn renew(&self, tenant: String, sha256: String, claim: Claim) -> Pending<'_, ()> {
+        self.run(move |journal| journal.renew(&tenant, &sha256, &claim))
+    }
+
     fn resolve(
         &self,
         tenant: String,
         sha256: String,
         resolution: Resolution,
-    ) -> Pending<'_, Option<JournalEntry>> {
+    ) -> Pending<'_, Option<(JournalEntry, Resolved)>> {
         self.run(move |journal| journal.resolve(&tenant, &sha256, resolution))
     }
 }
