@@ -105,6 +105,7 @@ impl BaseUrl {
 
 /// The tenant a base URL as text reaches (see [`BaseUrl::tenant`]); text
 /// that is no base URL is its own tenant, trimmed.
+#[cfg_attr(not(any(feature = "office", feature = "directory")), allow(dead_code))]
 pub(crate) fn tenant_of(base_url: &str) -> String {
     BaseUrl::parse_allowing_http(base_url)
         .map(|url| url.tenant())
