@@ -91,6 +91,44 @@ pub enum ConfigError {
 }
 
 /// The start of an answer's body (2 KiB at most), as text, for an error.
+/// How much of an input value a message quotes: a name or a cell is
+/// quoted up to this many characters, then `…` and its size.
+const QUOTED: usize = 60;
+
+/// `text` as a message quotes it: whole when short, else its first
+/// characters, `…` and its length (a 200 MB header line is never quoted
+/// whole). Control characters are shown escaped.
+pub(crate) fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(QUOTED) {
+        None => text.escape_debug().to_string(),
+        Some((end, _)) => format!("{}… ({} bytes)", text[..end].escape_debug(), text.len()),
+    }
+}
+
+/// The first control character of `text` a CSV cell cannot carry (NUL and
+/// the like; a tab, CR or LF is text), with its position (1 for the first
+/// character).
+pub(crate) fn control_character(text: &str) -> Option<(usize, char)> {
+    text.chars()
+        .zip(1..)
+        .find(|(c, _)| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+        .map(|(c, at)| (at, c))
+}
+
+/// Names as a message lists them: each quoted short, at most ten, then how
+/// many more.
+#[cfg_attr(
+    not(any(feature = "directory", feature = "docutools")),
+    allow(dead_code)
+)]
+pub(crate) fn excerpts(names: &[String]) -> String {
+    let mut shown: Vec<String> = names.iter().take(10).map(|name| excerpt(name)).collect();
+    if names.len() > 10 {
+        shown.push(format!("and {} more", names.len() - 10));
+    }
+    shown.join(", ")
+}
+
 pub(crate) fn body_excerpt(body: &[u8]) -> String {
     String::from_utf8_lossy(&body[..body.len().min(2048)])
         .trim()

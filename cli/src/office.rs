@@ -1069,6 +1069,7 @@ fn import_failure(error: ImportError) -> Failure {
         ImportError::Journal(error) => journal_failure(error, "\nnothing was sent"),
         ImportError::File(error) => Failure::from_file(error, text),
         ImportError::RowTooLarge { .. } | ImportError::TooLarge { .. } => Failure::usage(text),
+        ImportError::NoRows => Failure::refused(text),
         ImportError::PartlyCreated(_) => Failure::unknown(format!(
             "{text}\nrun the same command again: the parts applied are resumed from the journal, never sent twice"
         )),

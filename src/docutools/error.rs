@@ -57,12 +57,31 @@ pub enum UsersCsvError {
     /// The file has no header row.
     #[error("the file is empty")]
     Empty,
+    /// The file holds a control character (NUL and the like), which no
+    /// user field can carry; nothing was sent.
+    #[error(
+        "line {line}, character {column}: the control character U+{code:04X} cannot be imported; nothing was sent"
+    )]
+    ControlCharacter {
+        /// Its line, 1 for the first.
+        line: u64,
+        /// Its position in the line, 1 for the first character.
+        column: usize,
+        /// Its code.
+        code: u32,
+    },
+    /// The file has a header row and no record: there is no user to
+    /// import; nothing was sent.
+    #[error("the file has no row after its header: there is no user to import; nothing was sent")]
+    NoRows,
     /// The delimiter is not one ASCII character.
     #[error("the delimiter {0:?} is not one ASCII character")]
     Delimiter(char),
     /// A mapped column is not in the uploaded file; nothing was imported.
     #[error(
-        "the column {column:?} is not in the file (its columns: {available:?}); nothing was imported"
+        "the column `{}` is not in the file (its columns: {}); nothing was imported",
+        crate::error::excerpt(column),
+        crate::error::excerpts(available)
     )]
     MissingColumn {
         /// The mapped column.

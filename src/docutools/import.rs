@@ -49,6 +49,15 @@ impl UsersCsv {
     /// A file's bytes in `encoding` (or detected), delimited by `,`.
     pub fn from_bytes(bytes: &[u8], encoding: CsvEncoding) -> Result<Self, UsersCsvError> {
         let (text, read_as) = to_utf8(bytes, encoding)?;
+        if let Some((line, column, c)) = text.split('\n').zip(1..).find_map(|(line, number)| {
+            crate::error::control_character(line).map(|(at, c)| (number, at, c))
+        }) {
+            return Err(UsersCsvError::ControlCharacter {
+                line,
+                column,
+                code: u32::from(c),
+            });
+        }
         Ok(Self {
             text: Bytes::from(text),
             read_as,
@@ -394,12 +403,28 @@ fn header_columns(csv: &UsersCsv) -> Result<Vec<String>, UsersCsvError> {
         .flexible(true)
         .from_reader(csv.text());
     let mut record = csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => Ok(record.iter().map(str::to_owned).collect()),
-        Ok(false) => Err(UsersCsvError::Empty),
-        Err(error) => Err(UsersCsvError::Unreadable {
-            line: 1,
-            reason: error.to_string(),
-        }),
+    let header = match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(str::to_owned).collect(),
+        Ok(false) => return Err(UsersCsvError::Empty),
+        Err(error) => {
+            return Err(UsersCsvError::Unreadable {
+                line: 1,
+                reason: error.to_string(),
+            });
+        }
+    };
+    // A record with something in it (blank lines are no user).
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) if record.iter().all(|cell| cell.trim().is_empty()) => continue,
+            Ok(true) => return Ok(header),
+            Ok(false) => return Err(UsersCsvError::NoRows),
+            Err(error) => {
+                return Err(UsersCsvError::Unreadable {
+                    line: record.position().map_or(2, csv::Position::line),
+                    reason: error.to_string(),
+                });
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use super::csv_format::{BOM, DELIMITER, HEADER, LineIndex, REQUIRED, columns, parse_date};
 use super::row::UserLocationRow;
 use super::types::{self, Position};
+use crate::error::excerpt;
 
 /// At most this many problems are kept; the others are counted.
 pub const MAX_PROBLEMS: usize = 1000;
@@ -84,6 +85,19 @@ pub enum CsvError {
         row: u64,
         /// The column.
         field: &'static str,
+    },
+    /// A row cannot be written: a cell holds a control character (NUL and
+    /// the like).
+    #[error("row {row}: `{field}` holds the control character U+{code:04X} at character {at}")]
+    ControlCharacter {
+        /// The row, 1 for the first row after the header.
+        row: u64,
+        /// The column.
+        field: &'static str,
+        /// The character's code.
+        code: u32,
+        /// Its position in the cell, 1 for the first.
+        at: usize,
     },
     /// A row cannot be written: its date cannot be written as `YYYY/MM/DD`.
     #[error("row {row}: the date {date} is outside the years 0000 to 9999")]
@@ -319,20 +333,21 @@ fn read_header(record: &ByteRecord, problems: &mut Problems) -> Option<Columns> 
         }
     }
     for (index, cell) in record.iter().enumerate() {
-        let name = String::from_utf8_lossy(cell);
+        let whole = String::from_utf8_lossy(cell);
+        let name = excerpt(&whole);
         let column = Some(index + 1);
-        match HEADER.iter().position(|known| *known == name) {
+        match HEADER.iter().position(|known| *known == whole) {
             Some(slot) if columns.index[slot].is_some() => {
                 problems.add(1, column, Some(&name), "this column appears twice".into());
             }
             Some(slot) => columns.index[slot] = Some(index),
-            None if columns::TOLERATED.contains(&name.as_ref()) => problems.warn(
+            None if columns::TOLERATED.contains(&whole.as_ref()) => problems.warn(
                 index + 1,
                 &name,
                 format!("`{name}` is not one of the seven columns; Lucca's guide shows it: it is sent as it is"),
             ),
             None => {
-                let hint = closest_header(&name)
+                let hint = closest_header(&whole)
                     .map(|known| format!("; did you mean `{known}`?"))
                     .unwrap_or_default();
                 let expected = HEADER.join(";");
@@ -351,7 +366,7 @@ fn read_header(record: &ByteRecord, problems: &mut Problems) -> Option<Columns> 
         if slot.and_then(|slot| columns.cell(record, slot)).is_none() {
             let misspelled = record.iter().enumerate().find_map(|(index, cell)| {
                 let name = String::from_utf8_lossy(cell);
-                (closest_header(&name) == Some(required)).then(|| (index + 1, name.into_owned()))
+                (closest_header(&name) == Some(required)).then(|| (index + 1, excerpt(&name)))
             });
             let (column, hint) = match misspelled {
                 Some((column, name)) => (
@@ -372,6 +387,16 @@ fn read_header(record: &ByteRecord, problems: &mut Problems) -> Option<Columns> 
 }
 
 fn closest_header(name: &str) -> Option<&'static str> {
+    // No column is within 3 edits of a name this much longer than the
+    // longest: not compared (the comparison costs its length squared).
+    let longest = HEADER
+        .iter()
+        .map(|known| known.len())
+        .max()
+        .unwrap_or_default();
+    if name.len() > longest + 3 {
+        return None;
+    }
     HEADER
         .into_iter()
         .map(|known| {
@@ -427,7 +452,21 @@ fn read_record<'r>(
     let mut text = |slot: usize| -> Option<(usize, &'r str)> {
         let (index, bytes) = columns.cell(record, slot)?;
         match std::str::from_utf8(bytes) {
-            Ok(value) => Some((index + 1, value)),
+            Ok(value) => match crate::error::control_character(value) {
+                Some((at, c)) => {
+                    problems.add(
+                        line,
+                        Some(index + 1),
+                        Some(HEADER[slot]),
+                        format!(
+                            "holds the control character U+{:04X} at character {at}: it cannot be imported",
+                            u32::from(c)
+                        ),
+                    );
+                    None
+                }
+                None => Some((index + 1, value)),
+            },
             Err(_) => {
                 problems.not_utf8(line, bytes);
                 None
@@ -461,7 +500,10 @@ fn read_record<'r>(
                 line,
                 Some(column),
                 Some(columns::DATE),
-                format!("`{value}` is not a date as YYYY/MM/DD or YYYY-MM-DD"),
+                format!(
+                    "`{}` is not a date as YYYY/MM/DD or YYYY-MM-DD",
+                    excerpt(value)
+                ),
             );
         }
         parsed
@@ -473,7 +515,10 @@ fn read_record<'r>(
                 line,
                 Some(column),
                 Some(columns::POSITION),
-                format!("`{value}` is not a position: FullDay, FirstHalf or SecondHalf"),
+                format!(
+                    "`{}` is not a position: FullDay, FirstHalf or SecondHalf",
+                    excerpt(value)
+                ),
             );
         }
         parsed
@@ -484,7 +529,10 @@ fn read_record<'r>(
                 line,
                 Some(column),
                 Some(columns::IS_DELETION),
-                format!("`{value}` is not a boolean: true, false or empty"),
+                format!(
+                    "`{}` is not a boolean: true, false or empty",
+                    excerpt(value)
+                ),
             );
             None
         }),

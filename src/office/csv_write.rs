@@ -39,6 +39,22 @@ pub(crate) fn validate_row(row: &UserLocationRow, number: u64) -> Result<(), Csv
             return Err(CsvError::EmptyRequired { row: number, field });
         }
     }
+    let cells = [
+        (columns::LOGIN, Some(&row.login)),
+        (columns::WORK_LOCATION_NAME, Some(&row.work_location_name)),
+        (columns::AREA_NAME, row.area_name.as_ref()),
+        (columns::COMMENT, row.comment.as_ref()),
+    ];
+    for (field, value) in cells {
+        if let Some((at, c)) = value.and_then(|value| crate::error::control_character(value)) {
+            return Err(CsvError::ControlCharacter {
+                row: number,
+                field,
+                code: u32::from(c),
+                at,
+            });
+        }
+    }
     if !(0..=9999).contains(&row.date.year()) {
         return Err(CsvError::DateOutOfRange {
             row: number,

@@ -115,6 +115,7 @@ impl From<TakeError> for ImportError {
             TakeError::Rows(error) => Self::Rows(error),
             TakeError::Csv(error) => Self::Csv(error),
             TakeError::Snapshot(error) => error.into(),
+            TakeError::NoRows => Self::NoRows,
         }
     }
 }
@@ -144,6 +145,10 @@ pub enum ImportError {
     /// nothing was sent.
     #[error(transparent)]
     File(#[from] FileError),
+    /// The file has no row after its header: there is nothing to import,
+    /// and nothing was sent.
+    #[error("the import file has no row after its header: nothing to import; nothing was sent")]
+    NoRows,
     /// The file is larger than one request may be; nothing was sent. A
     /// checked import sends it in parts.
     #[error(

@@ -46,6 +46,8 @@ pub(crate) enum TakeError {
     Csv(CsvError),
     /// The snapshot could not be taken.
     Snapshot(SnapshotError),
+    /// The file has no row.
+    NoRows,
 }
 
 impl From<SnapshotError> for TakeError {
@@ -150,6 +152,9 @@ impl CsvSource {
                 None => snapshot,
             };
             let summary = snapshot.check().map_err(TakeError::Csv)?;
+            if summary.rows == 0 {
+                return Err(TakeError::NoRows);
+            }
             Ok((snapshot, summary))
         };
         let taken = tokio::task::spawn_blocking(move || take().map_err(Box::new)).await;

@@ -127,7 +127,7 @@ bad_input! {
                 ColumnMap::new()
                     .map("Mail", UserAttribute::Email)
                     .check(&["Email".into()]),
-            ) => "the column \"Mail\" is not in the file";
+            ) => "the column `Mail` is not in the file";
     mapping_no_identity: failure(
                 ColumnMap::new()
                     .map("Name", UserAttribute::Name)
@@ -151,6 +151,31 @@ bad_input! {
                 .unwrap()
                 .split(50),
             ) => "the record at line 2 is";
+    // Control characters, located; long values quoted short.
+    csv_nul_in_a_cell: csv_problem(&[HEADER, "jdu\u{0}pont;Paris;;2025/09/18;FullDay;;false"]) => "line 2, column 1 (login): holds the control character U+0000 at character 4";
+    row_nul_in_a_comment: failure(rows_to_csv(&[UserLocationRow::new("jdupont", "Paris", day(), Position::FullDay).comment("a\u{1}b")])) => "row 1: `comment` holds the control character U+0001 at character 2";
+    users_file_nul: failure(UsersCsv::from_bytes(b"Email\r\na@b.example\r\nc\x00@d.example\r\n", CsvEncoding::Utf8)) => "line 3, character 2: the control character U+0000";
+    csv_long_column_quoted_short: {
+        let summary = check_csv(csv_file(&[&format!("{HEADER};{}", "x".repeat(100_000))]).as_slice()).unwrap();
+        summary.warnings[0].message.clone()
+    } => "… (100000 bytes)`: it is sent as it is";
+    csv_long_date_quoted_short: {
+        let got = csv_problem(&[HEADER, &format!("jdupont;Paris;;{};FullDay;;false", "9".repeat(100_000))]);
+        assert!(got.len() < 1000, "{} bytes", got.len());
+        got
+    } => "… (100000 bytes)` is not a date";
+    mapping_long_columns_quoted_short: {
+        let columns: Vec<String> = (0..50).map(|index| format!("{index}{}", "c".repeat(10_000))).collect();
+        let got = failure(ColumnMap::new().map("Mail", UserAttribute::Email).check(&columns));
+        assert!(got.len() < 2000, "{} bytes", got.len());
+        got
+    } => "and 40 more";
+    sync_no_login_quoted_short: {
+        let header = format!("mail;{}\n", "j".repeat(100_000));
+        let got = failure(directory::DesiredUsers::from_csv_bytes(header.as_bytes()));
+        assert!(got.len() < 1000, "{} bytes", got.len());
+        got
+    } => "no `login` column";
     // Responses.
     response_not_json: failure(directory::parse_enveloped::<directory::types::User>(
                 b"<html>",

@@ -200,7 +200,7 @@ lucca_operation! {
     office_import: "post_office_api_imports_user_locations", SUMMARY,
         |office: office::Client| office
             .import_user_locations(CsvSource::bytes(
-                &b"login;workLocationName;date;position\r\n"[..]
+                &b"login;workLocationName;date;position\r\njdupont;Paris;2025/09/18;FullDay\r\n"[..]
             ))
             .send();
     // Lucca Directory, generated.

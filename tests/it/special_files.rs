@@ -1,7 +1,7 @@
 //! Files that are not files: a FIFO (which would block its reader until a
 //! writer comes) and a device such as `/dev/zero` (which never ends). Every
 //! reader of the library refuses them at once, says which and what, and
-//! sends nothing.
+//! sends nothing. And files with nothing to import: a header alone.
 
 #![cfg(unix)]
 
@@ -121,4 +121,43 @@ async fn a_users_export_refuses_a_fifo_and_a_device() {
         let read = async { DesiredUsers::from_csv_path(&path) };
         refused(read, sync_file, &path, what).await;
     }
+}
+
+/// A file with a header and no row imports nothing: it is refused before
+/// anything is sent, by Office (plain and checked) and by Docutools.
+#[tokio::test]
+async fn a_file_with_no_row_sends_nothing() {
+    let lucca = LocalLucca::start().await.unwrap();
+    let office: roster::office::Client = lucca.config().client().unwrap();
+    let header_only = roster::office::rows_to_csv([]).unwrap();
+    let checked = office
+        .checked_import(CsvSource::bytes(header_only.clone()))
+        .wait_options(fast())
+        .execute()
+        .await;
+    assert!(matches!(checked, Err(ImportError::NoRows)), "{checked:?}");
+    let plain = office
+        .import_user_locations(CsvSource::bytes(header_only))
+        .send()
+        .await;
+    assert!(matches!(plain, Err(ImportError::NoRows)), "{plain:?}");
+    assert_eq!(lucca.requests_total(), 0);
+
+    let docutools_server = roster_emulator::LocalDocutools::start().await.unwrap();
+    let docutools: roster::docutools::Client = docutools_server.config().client().unwrap();
+    let csv = UsersCsv::from_bytes(b"Email,Name\r\n\r\n", CsvEncoding::Utf8).unwrap();
+    let mapping = roster::docutools::ColumnMap::new()
+        .map("Email", roster::docutools::types::UserAttribute::Email);
+    let imported = docutools.import_users_csv(&csv, &mapping).execute().await;
+    assert!(
+        matches!(
+            imported,
+            Err(roster::docutools::DocutoolsError::Csv(
+                UsersCsvError::NoRows
+            ))
+        ),
+        "{imported:?}"
+    );
+    assert!(docutools_server.uploads().is_empty());
+    assert_eq!(docutools_server.imports_applied(), 0);
 }

@@ -32,7 +32,8 @@ pub fn tricky_strings(random: usize) -> Vec<String> {
         "#hash",
         "=1+1",
         "\u{feff}bom",
-        "nul\u{0}byte",
+        // A NUL or another control character is refused with its place
+        // (see `bad_input`), never sent: not a string that goes through.
         "a\u{2028}b",
     ]
     .into_iter()

@@ -65,6 +65,12 @@ impl Column {
     /// wrong with it. `manager` cells are logins, resolved by the plan.
     pub(crate) fn wanted(&self, cell: &str, current: Option<&Value>) -> Result<Value, String> {
         let cell = cell.trim();
+        if let Some((at, c)) = crate::error::control_character(cell) {
+            return Err(format!(
+                "holds the control character U+{:04X} at character {at}",
+                u32::from(c)
+            ));
+        }
         match (self, self.field()) {
             (Self::Manager, _) => Err("a manager is a login, resolved by the plan".into()),
             (Self::Extension(_), _) => Ok(extension_value(cell, current)),

@@ -198,6 +198,16 @@ fn column(
 
 /// The documented name closest to `name`, if close.
 fn strsim_closest(name: &str, names: &[&str]) -> Option<String> {
+    // A name far longer than every documented one is close to none; not
+    // compared (the comparison costs the product of the lengths).
+    let longest = names
+        .iter()
+        .map(|known| known.len())
+        .max()
+        .unwrap_or_default();
+    if name.len() > 2 * longest {
+        return None;
+    }
     names
         .iter()
         .map(|candidate| (strsim::jaro_winkler(name, candidate), *candidate))

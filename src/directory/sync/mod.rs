@@ -59,7 +59,7 @@ pub enum SyncError {
         source: csv::Error,
     },
     /// The export has no `login` column.
-    #[error("{}: no `login` column (columns: {})", place(file.as_ref(), 1), columns.join(", "))]
+    #[error("{}: no `login` column (columns: {})", place(file.as_ref(), 1), crate::error::excerpts(columns))]
     NoLoginColumn {
         /// The file, if read from one.
         file: Option<PathBuf>,
@@ -68,8 +68,9 @@ pub enum SyncError {
     },
     /// A column no document names: nothing was read from Lucca.
     #[error(
-        "{}, column {column}: `{name}` is no field of a Lucca user{}",
+        "{}, column {column}: `{}` is no field of a Lucca user{}",
         place(file.as_ref(), 1),
+        crate::error::excerpt(name),
         hint.as_ref().map(|hint| format!(" (did you mean `{hint}`?)")).unwrap_or_default()
     )]
     UnknownColumn {
