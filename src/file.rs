@@ -67,6 +67,15 @@ pub enum FileError {
         /// The bound, in bytes.
         limit: u64,
     },
+    /// A CSV file's first line runs past the bound without a line end: it
+    /// is no header row (a file of one huge line, or not CSV at all).
+    #[error("{}: its first line runs past {limit} bytes without a line end: it is no header row", path.display())]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The bound, in bytes.
+        limit: u64,
+    },
     /// The file's name is empty.
     #[error("the file name is empty")]
     NameEmpty,
@@ -110,7 +119,8 @@ impl FileError {
             Self::Io { path, .. } => path.as_deref(),
             Self::NotAFile { path, .. }
             | Self::Changed { path, .. }
-            | Self::TooLarge { path, .. } => Some(path),
+            | Self::TooLarge { path, .. }
+            | Self::LineTooLong { path, .. } => Some(path),
             Self::NameEmpty | Self::NameTooLong { .. } | Self::NameForbidden { .. } => None,
         }
     }
@@ -161,14 +171,39 @@ fn kind(file_type: &std::fs::FileType) -> &'static str {
     }
 }
 
+/// The longest first line a CSV file is read past: a header row is a few
+/// hundred bytes; a first line this long is no header (a one-line file of
+/// hundreds of megabytes is refused at once, never read whole).
+pub(crate) const FIRST_LINE: u64 = 64 * 1024;
+
+/// Refuses a CSV file whose first line runs past [`FIRST_LINE`] without a
+/// line end, reading no more than that; the file is left at its start.
+pub(crate) fn header_fits(file: &mut File, path: &Path) -> Result<(), FileError> {
+    use std::io::{Seek, SeekFrom};
+    let mut head = Vec::with_capacity(FIRST_LINE as usize + 1);
+    file.by_ref()
+        .take(FIRST_LINE + 1)
+        .read_to_end(&mut head)
+        .map_err(FileError::io(path))?;
+    file.seek(SeekFrom::Start(0)).map_err(FileError::io(path))?;
+    if head.len() as u64 > FIRST_LINE && memchr::memchr(b'\n', &head).is_none() {
+        return Err(FileError::LineTooLong {
+            path: path.to_owned(),
+            limit: FIRST_LINE,
+        });
+    }
+    Ok(())
+}
+
 /// The whole regular file at `path`, at most `limit` bytes, refused if it
-/// changed while it was read.
+/// changed while it was read, or if its first line is no header row.
 #[cfg_attr(
     not(any(feature = "directory", feature = "docutools")),
     allow(dead_code)
 )]
 pub(crate) fn read(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
-    let (file, before) = open(path)?;
+    let (mut file, before) = open(path)?;
+    header_fits(&mut file, path)?;
     let mut bytes = Vec::with_capacity(before.length.min(limit) as usize);
     (&file)
         .take(limit.saturating_add(1))
@@ -253,6 +288,24 @@ mod tests {
             }
             other => panic!("expected a file too large, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_first_line_with_no_end_is_no_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one-line.csv");
+        std::fs::write(&path, vec![b'x'; FIRST_LINE as usize + 1]).unwrap();
+        match read(&path, u64::MAX) {
+            Err(FileError::LineTooLong { path: named, limit }) => {
+                assert_eq!((named, limit), (path.clone(), FIRST_LINE));
+            }
+            other => panic!("expected a first line too long, got {other:?}"),
+        }
+        // A long file whose first line ends is read.
+        let mut long = b"login\n".to_vec();
+        long.resize(FIRST_LINE as usize * 2, b'x');
+        std::fs::write(&path, &long).unwrap();
+        assert_eq!(read(&path, u64::MAX).unwrap(), long);
     }
 
     #[test]

@@ -181,6 +181,7 @@ impl Snapshot {
     /// regular file is refused before it is read.
     pub(crate) fn of_file(path: &Path, bound: u64) -> Result<Self, SnapshotError> {
         let (mut file, before) = crate::file::open(path)?;
+        crate::file::header_fits(&mut file, path)?;
         // A file known to be large goes to disk from its first byte (no
         // 16 MiB buffer on the way); a small one is read into one buffer.
         let spool = match before.length > bound {
