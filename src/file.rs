@@ -178,6 +178,7 @@ pub(crate) const FIRST_LINE: u64 = 64 * 1024;
 
 /// Refuses a CSV file whose first line runs past [`FIRST_LINE`] without a
 /// line end, reading no more than that; the file is left at its start.
+#[cfg_attr(not(feature = "office"), allow(dead_code))]
 pub(crate) fn header_fits(file: &mut File, path: &Path) -> Result<(), FileError> {
     use std::io::{Seek, SeekFrom};
     let mut head = Vec::with_capacity(FIRST_LINE as usize + 1);
@@ -186,13 +187,7 @@ pub(crate) fn header_fits(file: &mut File, path: &Path) -> Result<(), FileError>
         .read_to_end(&mut head)
         .map_err(FileError::io(path))?;
     file.seek(SeekFrom::Start(0)).map_err(FileError::io(path))?;
-    if head.len() as u64 > FIRST_LINE && memchr::memchr(b'\n', &head).is_none() {
-        return Err(FileError::LineTooLong {
-            path: path.to_owned(),
-            limit: FIRST_LINE,
-        });
-    }
-    Ok(())
+    first_line_ends(&head, path)
 }
 
 /// The whole regular file at `path`, at most `limit` bytes, refused if it
@@ -202,21 +197,57 @@ pub(crate) fn header_fits(file: &mut File, path: &Path) -> Result<(), FileError>
     allow(dead_code)
 )]
 pub(crate) fn read(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
-    let (mut file, before) = open(path)?;
-    header_fits(&mut file, path)?;
-    let mut bytes = Vec::with_capacity(before.length.min(limit) as usize);
-    (&file)
-        .take(limit.saturating_add(1))
+    let (file, before) = open(path)?;
+    let bytes = read_all(&mut &file, path, limit)?;
+    unchanged(&file, path, before, bytes.len() as u64)?;
+    Ok(bytes)
+}
+
+/// What standard input, or any reader, is called in messages.
+pub(crate) const STDIN: &str = "-";
+
+/// Everything `reader` gives, at most `limit` bytes, refused once its
+/// first line runs past [`FIRST_LINE`] without a line end (only that much
+/// is read then). `name` is the file, or [`STDIN`], for messages.
+#[cfg_attr(
+    not(any(feature = "directory", feature = "docutools")),
+    allow(dead_code)
+)]
+pub(crate) fn read_all(
+    reader: &mut dyn Read,
+    name: &Path,
+    limit: u64,
+) -> Result<Vec<u8>, FileError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(FIRST_LINE.min(limit).saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(FileError::io(path))?;
+        .map_err(FileError::io(name))?;
+    first_line_ends(&bytes, name)?;
+    let left = limit.saturating_add(1).saturating_sub(bytes.len() as u64);
+    reader
+        .take(left)
+        .read_to_end(&mut bytes)
+        .map_err(FileError::io(name))?;
     if bytes.len() as u64 > limit {
         return Err(FileError::TooLarge {
-            path: path.to_owned(),
+            path: name.to_owned(),
             limit,
         });
     }
-    unchanged(&file, path, before, bytes.len() as u64)?;
     Ok(bytes)
+}
+
+/// Refuses `head`, the start of a CSV file, when it is longer than
+/// [`FIRST_LINE`] and holds no line end.
+pub(crate) fn first_line_ends(head: &[u8], name: &Path) -> Result<(), FileError> {
+    if head.len() as u64 > FIRST_LINE && memchr::memchr(b'\n', head).is_none() {
+        return Err(FileError::LineTooLong {
+            path: name.to_owned(),
+            limit: FIRST_LINE,
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a file whose size or modification time moved since `before`, or

@@ -16,7 +16,7 @@ use crate::ui::{Context, Tone};
 pub(crate) enum DocutoolsCommand {
     /// Imports users from a CSV export (creates them: cannot be undone).
     Import {
-        /// The export.
+        /// The export (`-`: standard input, read once to its end).
         file: PathBuf,
         /// A column and the attribute it fills: `"Email Address=Email"`
         /// (attributes: FirstName, LastName, Name, Phone, Fax, JobTitle,
@@ -76,10 +76,12 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
         Encoding::Utf8 => CsvEncoding::Utf8,
         Encoding::Windows1252 => CsvEncoding::Windows1252,
     };
-    let csv = UsersCsv::from_path(&file, encoding)
-        .await
-        .and_then(|csv| csv.with_delimiter(delimiter))
-        .map_err(|error| failure(&DocutoolsError::from(error)))?;
+    let csv = match crate::input::is_stdin(&file) {
+        true => UsersCsv::from_reader(std::io::stdin().lock(), encoding),
+        false => UsersCsv::from_path(&file, encoding).await,
+    }
+    .and_then(|csv| csv.with_delimiter(delimiter))
+    .map_err(|error| failure(&DocutoolsError::from(error)))?;
     let mapping = map
         .into_iter()
         .fold(ColumnMap::new(), |mapping, (column, attribute)| {

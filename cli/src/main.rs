@@ -10,6 +10,7 @@ mod config;
 mod docutools;
 mod errors_csv;
 mod exit;
+mod input;
 mod office;
 mod profile;
 mod spec;

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
-    self, CheckedImport, CsvError, CsvSource, ExistingLocations, ImportError, ImportJournal,
-    ImportMode, JournalError, JournalState, Resolution, SimulatedImport, UploadError, WaitError,
-    WaitFailure, check_csv_file, types,
+    self, CheckedImport, CsvError, ExistingLocations, ImportError, ImportJournal, ImportMode,
+    JournalError, JournalState, Resolution, SimulatedImport, UploadError, WaitError, WaitFailure,
+    check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ pub(crate) enum OfficeCommand {
     /// Simulates an import (and, with `--create`, creates it if the
     /// simulation is clean), waits for the outcome and shows it.
     Import {
-        /// The file.
+        /// The file (`-`: standard input, read once to its end).
         file: PathBuf,
         /// Creates the user locations (cannot be undone).
         #[arg(long)]
@@ -537,7 +537,7 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     let mut checked = office
-        .checked_import(CsvSource::path(request.file.clone()))
+        .checked_import(crate::input::office_source(&request.file))
         .existing(existing)
         .on_progress(|step| {
             let mut progress = bar();
@@ -1035,6 +1035,11 @@ fn write_errors(
     };
     if lines.is_empty() {
         return Ok(None);
+    }
+    if crate::input::is_stdin(&request.file) {
+        return Err(Failure::usage(
+            "--errors-csv copies lines of the file: it needs a file, not standard input",
+        ));
     }
     crate::errors_csv::write(&request.file, lines, path)
         .map_err(|error| Failure::usage(format!("cannot write {}: {error}", path.display())))?;

@@ -47,7 +47,8 @@ pub(crate) enum UsersCommand {
     Sync {
         /// The export: a `,` or `;` separated CSV, a `login` column and the
         /// API's field names (`jobTitle`, `departmentId`, `dtContractEnd`,
-        /// `manager` as a login, `e_*`…); an empty cell clears.
+        /// `manager` as a login, `e_*`…); an empty cell clears. `-`:
+        /// standard input, read once to its end.
         file: PathBuf,
         /// Sends the updates (else only shows them).
         #[arg(long)]
@@ -187,7 +188,11 @@ fn shown(value: &Value) -> String {
 /// Plans the sync of the export with Lucca, shows the plan and its cost,
 /// and with `--apply` applies it.
 async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> Result<(), Failure> {
-    let desired = DesiredUsers::from_csv_path(path).map_err(|error| sync_failure(&error))?;
+    let desired = match crate::input::is_stdin(path) {
+        true => DesiredUsers::from_csv_reader(std::io::stdin().lock()),
+        false => DesiredUsers::from_csv_path(path),
+    }
+    .map_err(|error| sync_failure(&error))?;
     let directory = client(context)?;
     let plan = directory
         .plan_sync(desired)

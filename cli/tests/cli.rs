@@ -1799,3 +1799,43 @@ async fn profiles_reach_the_tenant_they_name_and_refuse_a_secret_others_can_read
         text(&refused.stderr)
     );
 }
+
+/// `-` is standard input, read once to its end: an Office simulation and a
+/// users sync's plan read their file from it.
+#[tokio::test]
+async fn a_dash_reads_the_file_from_standard_input() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    // The server runs on this test's runtime: the command waits elsewhere.
+    let with_stdin = async |args: &[&str], input: &str| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
+        command
+            .args(args)
+            .env_remove("ROSTER_REDIS_URL")
+            .envs(lucca.env())
+            .env("XDG_DATA_HOME", fresh_dir("data"))
+            .stdin(std::fs::File::open(input).unwrap());
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap()
+    };
+    let simulated = with_stdin(&["office", "import", "-"], GOOD).await;
+    assert_eq!(
+        simulated.status.code(),
+        Some(0),
+        "{}",
+        text(&simulated.stderr)
+    );
+    let received = lucca.received_imports();
+    assert_eq!(received.len(), 1);
+    assert!(!received[0].create, "a simulation");
+
+    let export = file(
+        "employees-stdin.csv",
+        "login,jobTitle\njdupont,Head of support\n",
+    );
+    let planned = with_stdin(&["users", "sync", "-", "--json"], &export).await;
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&planned.stdout).unwrap();
+    assert_eq!(plan["changes"][0]["login"], "jdupont");
+}

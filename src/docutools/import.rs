@@ -66,6 +66,18 @@ impl UsersCsv {
         })
     }
 
+    /// A users file read from `reader` (standard input, say) to its end: at
+    /// most 256 MiB, and refused at once when its first line runs past
+    /// 64 KiB without a line end. Messages name it `-`.
+    pub fn from_reader(
+        mut reader: impl std::io::Read,
+        encoding: CsvEncoding,
+    ) -> Result<Self, UsersCsvError> {
+        let name = Path::new(crate::file::STDIN);
+        let bytes = crate::file::read_all(&mut reader, name, crate::file::READ_WHOLE_LIMIT)?;
+        Self::from_bytes(&bytes, encoding)
+    }
+
     /// The file at `path`, named after it, read once: every part
     /// [`split`](Self::split) makes, and every upload, is of these bytes. A
     /// file that changes while it is read, or is not a regular file, is

@@ -43,7 +43,7 @@ pub use journal::{
     Resolution,
 };
 pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
-pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT};
+pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT, READER_LIMIT};
 pub use source::CsvSource;
 pub use upload::{
     ExistingLocations, ImportMode, ImportStarted, UploadError, transcode_windows_1252,

@@ -29,6 +29,10 @@ pub const PLATFORM_LIMIT: u64 = 100_000_000;
 /// part's headers, a file name of up to 255 bytes), with room to spare.
 pub const ENVELOPE_MARGIN: u64 = 4096;
 
+/// The most read from a reader (standard input): 8 GiB, taken to a private
+/// copy on disk and sent in parts; a stream that never ends stops there.
+pub const READER_LIMIT: u64 = 8 * 1024 * 1024 * 1024;
+
 /// A snapshot this large or smaller is kept in memory; a larger one is a
 /// private copy on disk.
 pub const IN_MEMORY: u64 = 16 * 1024 * 1024;
@@ -206,9 +210,26 @@ impl Snapshot {
     }
 
     /// Everything `reader` gives, taken once (one BOM put in front when it
-    /// has none).
+    /// has none): at most [`READER_LIMIT`] bytes, and refused once its first
+    /// line runs past 64 KiB without a line end.
     pub(crate) fn of_reader(reader: &mut dyn Read, bound: u64) -> Result<Self, SnapshotError> {
-        let (spool, _) = Spool::new(bound).take(reader)?;
+        let name = Path::new(crate::file::STDIN);
+        let mut head = Vec::new();
+        reader
+            .take(crate::file::FIRST_LINE + 1)
+            .read_to_end(&mut head)
+            .map_err(FileError::io(name))?;
+        crate::file::first_line_ends(&head, name)?;
+        let left = (READER_LIMIT + 1).saturating_sub(head.len() as u64);
+        let mut whole = io::Cursor::new(head).chain(reader.take(left));
+        let (spool, read) = Spool::new(bound).take(&mut whole)?;
+        if read > READER_LIMIT {
+            return Err(FileError::TooLarge {
+                path: name.to_owned(),
+                limit: READER_LIMIT,
+            }
+            .into());
+        }
         Ok(Self::of_spool(spool)?)
     }
 

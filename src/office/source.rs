@@ -108,7 +108,9 @@ impl CsvSource {
     }
 
     /// Everything `reader` gives (standard input, a decompressor…), read
-    /// once to its end on a blocking thread.
+    /// once to its end on a blocking thread: at most
+    /// [`READER_LIMIT`](super::READER_LIMIT) bytes, and refused once its
+    /// first line runs past 64 KiB without a line end.
     pub fn reader(reader: impl Read + Send + 'static) -> Self {
         Self::from(Origin::Reader(Box::new(reader)))
     }

@@ -107,6 +107,15 @@ impl DesiredUsers {
         Ok(desired)
     }
 
+    /// Reads an export from `reader` (standard input, say), to its end:
+    /// at most 256 MiB, and refused at once when its first line runs past
+    /// 64 KiB without a line end. Messages name it `-`.
+    pub fn from_csv_reader(mut reader: impl std::io::Read) -> Result<Self, SyncError> {
+        let name = Path::new(crate::file::STDIN);
+        let bytes = crate::file::read_all(&mut reader, name, crate::file::READ_WHOLE_LIMIT)?;
+        Self::from_csv(&bytes, None)
+    }
+
     /// Reads an export from its bytes (see [`from_csv_path`](Self::from_csv_path)).
     pub fn from_csv_bytes(bytes: &[u8]) -> Result<Self, SyncError> {
         Self::from_csv(bytes, None)
