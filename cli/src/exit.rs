@@ -71,6 +71,15 @@ impl Failure {
     /// A request that did not change anything: refused by the vendor (a 4xx
     /// other than 429), else transient.
     pub fn from_http(http: &roster::HttpError, text: String) -> Self {
+        // Credentials the token endpoint refused are configuration: waiting
+        // will not mend them.
+        if let roster::HttpError::Auth { source, .. } = http
+            && matches!(source.as_ref(), roster::AuthError::Refused { .. })
+        {
+            return Self::usage(format!(
+                "{text}\ncheck the credentials (client id and secret, user name and password)"
+            ));
+        }
         match http.status() {
             Some(status) if status.is_client_error() && status.as_u16() != 429 => {
                 Self::refused(text)

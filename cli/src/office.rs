@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, CsvError, ExistingLocations, ImportError, ImportJournal, ImportMode,
     JournalError, JournalState, Resolution, SimulatedImport, UploadError, WaitError, WaitFailure,
-    check_csv_file, types,
+    WaitOptions, check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -55,6 +55,13 @@ pub(crate) enum OfficeCommand {
         /// Creates even when the journal has the same file.
         #[arg(long)]
         allow_repeat: bool,
+        /// The longest wait for each simulation's or creation's outcome
+        /// (`90s`, `10m`; default 30 minutes, and 5 minutes without
+        /// progress): past it the command stops waiting and says so (exit
+        /// 4 for a simulation, 3 for a creation, which Lucca may still
+        /// apply).
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        max_wait: Option<std::time::Duration>,
     },
     /// The import journal: resolve a creation whose outcome was unknown,
     /// once checked in Lucca Office.
@@ -113,6 +120,7 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
             journal,
             no_journal,
             allow_repeat,
+            max_wait,
         } => {
             let errors_csv =
                 errors_csv.map(|path| path.unwrap_or_else(|| crate::errors_csv::next_to(&file)));
@@ -129,6 +137,7 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
                 errors_csv,
                 journal,
                 allow_repeat,
+                max_wait,
             };
             import(request, context).await
         }
@@ -202,6 +211,21 @@ struct ImportRequest {
     errors_csv: Option<PathBuf>,
     journal: Option<JournalAt>,
     allow_repeat: bool,
+    max_wait: Option<std::time::Duration>,
+}
+
+/// The waiter's options: the library's, bounded by `--max-wait` (the
+/// stall bound never past it).
+fn wait_options(max_wait: Option<std::time::Duration>) -> WaitOptions {
+    let options = WaitOptions::default();
+    match max_wait {
+        Some(max_wait) => WaitOptions {
+            max_wait,
+            stall_after: options.stall_after.map(|stall| stall.min(max_wait)),
+            ..options
+        },
+        None => options,
+    }
 }
 
 /// Where the import journal is.
@@ -538,6 +562,7 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
     };
     let mut checked = office
         .checked_import(crate::input::office_source(&request.file))
+        .wait_options(wait_options(request.max_wait))
         .existing(existing)
         .on_progress(|step| {
             let mut progress = bar();
@@ -1084,6 +1109,15 @@ fn import_failure(error: ImportError) -> Failure {
             {
                 Failure::unknown(format!(
                     "{text}\noutcome unknown: check Lucca Office's imports before running this again"
+                ))
+            }
+            // Too many requests: refused before anything was done; safe
+            // to run again.
+            UploadError::Rejected(error)
+                if error.status().is_some_and(|status| status.as_u16() == 429) =>
+            {
+                Failure::transient(format!(
+                    "{text}\nnothing was imported (too many requests): it is safe to run again later"
                 ))
             }
             UploadError::Rejected(_) => Failure::refused(text),

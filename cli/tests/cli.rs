@@ -1839,3 +1839,95 @@ async fn a_dash_reads_the_file_from_standard_input() {
     let plan: serde_json::Value = serde_json::from_slice(&planned.stdout).unwrap();
     assert_eq!(plan["changes"][0]["login"], "jdupont");
 }
+
+/// `--max-wait` bounds the wait for an import that stalls: the simulation's
+/// wait ends at it, plainly said, exit 4 (nothing was created).
+#[tokio::test]
+async fn max_wait_bounds_a_stalled_import() {
+    at_root();
+    let mut knobs = roster_emulator::Knobs::default();
+    knobs.import_fate = roster_emulator::ImportFate::StallsAt(50);
+    let setup = roster_emulator::Setup {
+        import_duration: std::time::Duration::ZERO,
+        ..roster_emulator::Setup::default()
+    }
+    .with_knobs(knobs);
+    let lucca = LocalLucca::start_with(setup).await.unwrap();
+
+    let started = std::time::Instant::now();
+    let stalled = roster(
+        Some(&lucca),
+        &["office", "import", GOOD, "--max-wait", "2s"],
+    )
+    .await;
+    let took = started.elapsed();
+
+    let stderr = text(&stalled.stderr);
+    assert_eq!(stalled.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("progress stayed at 50 %"), "{stderr}");
+    assert!(stderr.contains("nothing was created"), "{stderr}");
+    // Bounded by the flag, not by the default 5 minutes without progress.
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+}
+
+/// Exit codes follow the cause: a creation refused with `429` (nothing
+/// done, safe to run again) exits 4; Docutools credentials the token
+/// endpoint refuses are configuration, exit 2.
+#[tokio::test]
+async fn exit_codes_follow_the_cause() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.faults().inject(
+        Route::Create,
+        Fault::Status {
+            status: 429,
+            retry_after: None,
+        },
+    );
+    let create = roster(
+        Some(&lucca),
+        &[
+            "office",
+            "import",
+            GOOD,
+            "--create",
+            "--yes",
+            "--no-journal",
+        ],
+    )
+    .await;
+    let stderr = text(&create.stderr);
+    assert_eq!(create.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("safe to run again"), "{stderr}");
+    assert_eq!(lucca.imports_applied(), 0);
+
+    let docutools = LocalDocutools::start().await.unwrap();
+    let setup = docutools.setup();
+    let account = &setup.accounts[0];
+    let wrong = "not-the-client-secret".to_owned();
+    let refused = run(
+        &[
+            ("DOCUTOOLS_HOST", docutools.base_url()),
+            ("DOCUTOOLS_CLIENT_ID", setup.client_id.clone()),
+            ("DOCUTOOLS_CLIENT_SECRET", wrong.clone()),
+            ("DOCUTOOLS_USERNAME", account.username.clone()),
+            ("DOCUTOOLS_PASSWORD", account.password.clone()),
+        ],
+        &[wrong, account.password.clone()],
+        &[
+            "docutools",
+            "import",
+            "examples/data/users-export.csv",
+            "--delimiter",
+            ";",
+            "--map",
+            "Email Address=Email",
+            "--yes",
+        ],
+    )
+    .await;
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("check the credentials"), "{stderr}");
+    assert!(docutools.uploads().is_empty());
+}

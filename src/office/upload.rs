@@ -67,10 +67,7 @@ pub enum UploadError {
     /// The request may have reached the server but no answer came back
     /// (timeout, connection cut, body interrupted). `roster` does not send it
     /// again: check the imports in Lucca Office before you do.
-    #[error(
-        "the outcome of the import request ({mode:?}) is unknown: it may have been applied; \
-         check Lucca Office before sending it again"
-    )]
+    #[error("{}", unknown_outcome(*mode))]
     OutcomeUnknown {
         /// Simulation or creation.
         mode: ImportMode,
@@ -92,6 +89,18 @@ pub enum UploadError {
         /// The start of the answer's body.
         body: String,
     },
+}
+
+/// What a lost answer means for each step: a simulation creates nothing.
+fn unknown_outcome(mode: ImportMode) -> &'static str {
+    match mode {
+        ImportMode::Simulate => {
+            "no answer came to the simulation: a simulation creates nothing; it is safe to run again"
+        }
+        ImportMode::Create => {
+            "the outcome of the creation is unknown: it may have been applied; check Lucca Office before sending it again"
+        }
+    }
 }
 
 /// A Windows-1252 file as UTF-8 (a BOM it may have is kept as a BOM).

@@ -139,6 +139,24 @@ pub enum WaitFailure {
     },
 }
 
+/// A duration as a person reads it: `5 min 0 s`, `12.5 s`, `300 ms`.
+fn plain(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        60.. => format!("{} min {} s", seconds / 60, seconds % 60),
+        1.. => format!("{:.1} s", duration.as_secs_f64()),
+        0 => format!("{} ms", duration.as_millis()),
+    }
+}
+
+/// A progress as a person reads it: `50 %`, or that none was read.
+fn percent(progress: Option<u8>) -> String {
+    progress.map_or_else(
+        || "no progress read".to_owned(),
+        |progress| format!("{progress} %"),
+    )
+}
+
 impl std::fmt::Display for WaitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Self {
@@ -148,16 +166,19 @@ impl std::fmt::Display for WaitError {
             last_progress,
             ..
         } = self;
+        let (elapsed, progress) = (plain(*elapsed), percent(*last_progress));
         match &self.failure {
             WaitFailure::ExceededMaxWait { max_wait, .. } => write!(
                 f,
-                "the import {summary_id} was not done after {elapsed:?} (max wait {max_wait:?}, \
-                 {polls} polls, last progress {last_progress:?})"
+                "the import {summary_id} was not done after {elapsed} (the most to wait: {}; \
+                 {polls} polls; progress {progress})",
+                plain(*max_wait)
             ),
             WaitFailure::Stalled { unchanged_for, .. } => write!(
                 f,
-                "the import {summary_id} stalled: its progress stayed at {last_progress:?} for \
-                 {unchanged_for:?} ({polls} polls in {elapsed:?})"
+                "the import {summary_id} stalled: progress stayed at {progress} for {}, \
+                 {polls} polls",
+                plain(*unchanged_for)
             ),
             WaitFailure::ProgressOutOfRange { value } => write!(
                 f,
@@ -165,8 +186,9 @@ impl std::fmt::Display for WaitError {
             ),
             WaitFailure::OutcomeFailed { failing_for, .. } => write!(
                 f,
-                "the import {summary_id} is done (progress 100) but its outcome could not be read \
-                 ({polls} polls in {elapsed:?}, failing for {failing_for:?})"
+                "the import {summary_id} is done (progress 100 %) but its outcome could not be read \
+                 ({polls} polls in {elapsed}, failing for {})",
+                plain(*failing_for)
             ),
             WaitFailure::Http { .. } => write!(f, "waiting for import {summary_id} failed"),
         }

@@ -65,6 +65,13 @@ async fn a_stalled_import_ends_the_wait_at_the_stall_time() {
 
     let error = wait(&office, ImportMode::Simulate).await.unwrap_err();
 
+    // Said for a person: a percentage and minutes, not `Some(40)`.
+    assert!(
+        error
+            .to_string()
+            .contains("progress stayed at 40 % for 5 min 0 s"),
+        "{error}"
+    );
     let WaitError {
         failure: WaitFailure::Stalled { unchanged_for, .. },
         last_progress: progress,
