@@ -266,6 +266,9 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
     ));
 
     let mut applied = Vec::new();
+    // Updates that got no answer, or a transient one (a `PUT` is
+    // idempotent: sending it again is safe).
+    let mut unanswered = 0;
     if apply && !plan.is_empty() {
         let mut bar = context.progress("updating");
         bar.set(0);
@@ -275,6 +278,15 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
             .await
             .map_err(|error| sync_failure(&error))?;
         drop(bar);
+        unanswered = report
+            .failed()
+            .filter(|outcome| match &outcome.result {
+                Err(roster::directory::DirectoryError::Http(error)) => error
+                    .status()
+                    .is_none_or(|status| status.is_server_error() || status.as_u16() == 429),
+                _ => false,
+            })
+            .count();
         applied = report
             .outcomes
             .into_iter()
@@ -329,6 +341,11 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
     context.document(&document);
     let unknown = plan.unknown_logins.len();
     let refused = plan.refused.len() + plan.duplicate_logins.len();
+    if failed > 0 && failed == unanswered && unknown == 0 && refused == 0 {
+        return Err(Failure::transient(format!(
+            "{failed} update(s) got no answer (or a transient one): an update is idempotent, so it is safe to run the same command again"
+        )));
+    }
     if failed > 0 || unknown > 0 || refused > 0 {
         return Err(Failure::refused(format!(
             "{failed} update(s) failed, {unknown} login(s) unknown, {refused} value(s) or row(s) refused: see above"

@@ -355,8 +355,17 @@ fn filter(
     knobs: &Knobs,
 ) -> Result<bool, Rejection> {
     let reject = |message| Rejection::new(StatusCode::BAD_REQUEST, message);
-    if query.get("formerEmployees").map(String::as_str) != Some("true") && is_former(record, today)
-    {
+    // `formerEmployees` is a boolean.
+    let former = match query.get("formerEmployees").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(reject(format!(
+                "formerEmployees is a boolean, not {other:?}"
+            )));
+        }
+    };
+    if !former && is_former(record, today) {
         return Ok(false);
     }
     for (name, condition) in query {
@@ -527,10 +536,13 @@ pub(crate) async fn get(
 /// Checks one field of an update the way the reference page constrains it.
 fn check_field(key: &str, value: &Value) -> Result<(), String> {
     let non_empty = |value: &Value| value.as_str().is_some_and(|text| !text.trim().is_empty());
+    // A `format: date-time`: the zone-less form Lucca writes, or RFC 3339
+    // with its zone (what the format itself names).
     let zone_less = |value: &Value| {
-        value
-            .as_str()
-            .is_some_and(|text| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok())
+        value.as_str().is_some_and(|text| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+                || chrono::DateTime::parse_from_rfc3339(text).is_ok()
+        })
     };
     let id = |value: &Value| value.as_i64().is_some_and(|id| id >= 1);
     let ok = match key {
@@ -554,6 +566,12 @@ fn check_field(key: &str, value: &Value) -> Result<(), String> {
             Some("Undefined" | "Male" | "Female" | "Misc")
         ),
         "allowsElectronicPayslip" => value.is_null() || value.is_boolean(),
+        // An array of `IdOnly`: objects with an id from 1.
+        "habilitedRoles" => value.as_array().is_some_and(|roles| {
+            roles
+                .iter()
+                .all(|role| role.get("id").is_some_and(|role_id| id(role_id)))
+        }),
         _ => true,
     };
     if ok {

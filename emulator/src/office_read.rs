@@ -178,7 +178,9 @@ impl PageQuery {
         let max_limit = max_limit as usize;
         let page = self.page.unwrap_or(1);
         let limit = self.limit.unwrap_or(max_limit.min(100));
-        if page == 0 || limit == 0 || limit > max_limit {
+        // Both are `int32`: a value past it is no page.
+        let int32 = |value: usize| i32::try_from(value).is_ok();
+        if page == 0 || limit == 0 || limit > max_limit || !int32(page) || !int32(limit) {
             return Err(Rejection::new(
                 StatusCode::BAD_REQUEST,
                 format!("page starts at 1; limit is 1 to {max_limit}"),

@@ -914,3 +914,45 @@ async fn requests_are_counted_by_operation() {
     );
     assert_eq!(lucca.server.requests_total(), 0);
 }
+
+/// What a schema-driven run (Schemathesis) found the server took or
+/// refused against the documents: a zoned `seniorityDate` is a
+/// `date-time`; `formerEmployees` is a boolean; `habilitedRoles` is a list
+/// of `IdOnly`; `page` and `limit` are `int32`.
+#[tokio::test]
+async fn the_documents_types_hold_for_dates_booleans_role_lists_and_pages() {
+    let lucca = Lucca::start().await;
+    let put = |body: Value| {
+        lucca
+            .request(reqwest::Method::PUT, "/api/v3/users/417")
+            .json(&body)
+            .send()
+    };
+    let zoned = put(json!({ "seniorityDate": "2020-01-01T00:00:00Z" }))
+        .await
+        .unwrap();
+    assert_eq!(zoned.status(), StatusCode::OK);
+    for roles in [json!([{ "id": 0 }]), json!([59]), json!("59")] {
+        let refused = put(json!({ "habilitedRoles": roles })).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{roles}");
+    }
+    let roles = put(json!({ "habilitedRoles": [{ "id": 59 }] }))
+        .await
+        .unwrap();
+    assert_eq!(roles.status(), StatusCode::OK);
+
+    assert_eq!(
+        lucca.status("/api/v3/users?formerEmployees=abc").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        lucca.status("/api/v3/users?formerEmployees=true").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        lucca
+            .status("/work-locations/public/api/work-locations?page=3000000000")
+            .await,
+        StatusCode::BAD_REQUEST
+    );
+}
