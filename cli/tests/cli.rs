@@ -118,6 +118,16 @@ fn json_lines(bytes: &[u8]) -> Vec<serde_json::Value> {
 
 const GOOD: &str = "examples/data/office-import.csv";
 
+/// A creation of `GOOD`, confirmed, without the journal.
+const CREATE_WITHOUT_JOURNAL: [&str; 6] = [
+    "office",
+    "import",
+    GOOD,
+    "--create",
+    "--yes",
+    "--no-journal",
+];
+
 #[tokio::test]
 async fn check_lists_every_located_problem_and_exits_1_or_0() {
     at_root();
@@ -1884,18 +1894,7 @@ async fn exit_codes_follow_the_cause() {
             retry_after: None,
         },
     );
-    let create = roster(
-        Some(&lucca),
-        &[
-            "office",
-            "import",
-            GOOD,
-            "--create",
-            "--yes",
-            "--no-journal",
-        ],
-    )
-    .await;
+    let create = roster(Some(&lucca), &CREATE_WITHOUT_JOURNAL).await;
     let stderr = text(&create.stderr);
     assert_eq!(create.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("safe to run again"), "{stderr}");
@@ -1930,4 +1929,75 @@ async fn exit_codes_follow_the_cause() {
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("check the credentials"), "{stderr}");
     assert!(docutools.uploads().is_empty());
+}
+
+/// `roster serve` as a fault lab: a fault given as a flag reaches the next
+/// request of its route, and the counters are written when it stops.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_takes_faults_and_reports_its_counters() {
+    at_root();
+    let dir = fresh_dir("lab");
+    let (env_file, counters) = (dir.join("env"), dir.join("counters.json"));
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .arg("serve")
+        .args(["--rate-limit", "50/60s", "--import-duration", "0s"])
+        .args(["--fault", "create=status:503*1"])
+        .arg("--env-file")
+        .arg(&env_file)
+        .arg("--counters")
+        .arg(&counters)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Ready once it wrote its variables (a state, polled).
+    until(&mut server, "the servers listen", async || {
+        env_file.is_file()
+    })
+    .await;
+    let variables = std::fs::read_to_string(&env_file).unwrap();
+    let env: Vec<(&'static str, String)> = variables
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .filter_map(|(name, value)| {
+            let name: &'static str = match name {
+                "LUCCA_HOST" => "LUCCA_HOST",
+                "LUCCA_API_KEY" => "LUCCA_API_KEY",
+                _ => return None,
+            };
+            Some((name, value.to_owned()))
+        })
+        .collect();
+    let key = env[1].1.clone();
+
+    let create = run(&env, std::slice::from_ref(&key), &CREATE_WITHOUT_JOURNAL).await;
+    assert_ne!(
+        create.status.code(),
+        Some(0),
+        "the 503 fault reached the creation"
+    );
+
+    // SIGTERM: the counters are written as it stops.
+    let stopped = std::process::Command::new("kill")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    server.wait().unwrap();
+    let counters: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&counters).unwrap()).unwrap();
+    assert_eq!(counters["importsApplied"], 0, "{counters}");
+    assert!(
+        counters["requestsByOperation"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|operation| operation.starts_with("POST ")),
+        "{counters}"
+    );
+    assert!(
+        counters["mostInAnyWindow"].as_u64().unwrap() >= 2,
+        "{counters}"
+    );
 }

@@ -567,11 +567,9 @@ fn check_field(key: &str, value: &Value) -> Result<(), String> {
         ),
         "allowsElectronicPayslip" => value.is_null() || value.is_boolean(),
         // An array of `IdOnly`: objects with an id from 1.
-        "habilitedRoles" => value.as_array().is_some_and(|roles| {
-            roles
-                .iter()
-                .all(|role| role.get("id").is_some_and(|role_id| id(role_id)))
-        }),
+        "habilitedRoles" => value
+            .as_array()
+            .is_some_and(|roles| roles.iter().all(|role| role.get("id").is_some_and(&id))),
         _ => true,
     };
     if ok {

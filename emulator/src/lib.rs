@@ -31,6 +31,7 @@ mod directory;
 mod docutools;
 mod faults;
 mod knobs;
+pub mod lab;
 mod lucca;
 mod office_csv;
 mod office_import;

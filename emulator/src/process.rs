@@ -29,6 +29,26 @@ pub struct ServeOptions {
     /// Prints the variables as one JSON object instead of `NAME=value` lines.
     #[arg(long)]
     pub json: bool,
+    /// Lucca's request limit, `N/DURATION` (`50/60s`, as Lucca documents):
+    /// over it, `429` with `Retry-After`. Off by default.
+    #[arg(long, value_name = "N/DURATION", value_parser = crate::lab::parse_limit)]
+    pub rate_limit: Option<crate::RequestLimit>,
+    /// How long an import takes from upload to progress 100 (`2s`).
+    #[arg(long, value_name = "DURATION", value_parser = crate::lab::parse_duration)]
+    pub import_duration: Option<Duration>,
+    /// A fault for the next requests of a route, `ROUTE=FAULT[*COUNT]`
+    /// (repeatable): routes any, import, create, progress, analysis,
+    /// results, lists, users, token, users-upload, users-import; faults
+    /// `status:CODE`, `html:CODE`, `delay:DURATION`, `drop-before`,
+    /// `drop-after` (applied, never answered), `cut`, `body:TEXT`.
+    #[arg(long, value_name = "ROUTE=FAULT", value_parser = crate::lab::parse_fault)]
+    pub fault: Vec<crate::lab::FaultFlag>,
+    /// Writes the counters (requests by operation, creations by file
+    /// hash, imports applied, 429s, the most requests in any window) to
+    /// this file as JSON when stopped; they are printed on standard error
+    /// too.
+    #[arg(long, value_name = "PATH")]
+    pub counters: Option<PathBuf>,
 }
 
 /// Starts both servers, writes `--env-file` (atomically), prints
@@ -52,6 +72,19 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         options.port.saturating_add(1)
     };
     let docutools = LocalDocutools::start_on(docutools_setup, docutools_port).await?;
+    lucca.set_rate_limit(options.rate_limit);
+    if let Some(duration) = options.import_duration {
+        lucca.set_import_duration(duration);
+    }
+    for flag in &options.fault {
+        // Each server matches only its own routes (`any`: both).
+        lucca
+            .faults()
+            .inject_n(flag.route, flag.fault.clone(), flag.count);
+        docutools
+            .faults()
+            .inject_n(flag.route, flag.fault.clone(), flag.count);
+    }
     let mut text = String::new();
     for (name, value) in lucca.env().into_iter().chain(docutools.env()) {
         text.push_str(&format!("{name}={value}\n"));
@@ -77,6 +110,14 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
     stopped().await;
     if let Some(path) = &options.env_file {
         let _ = std::fs::remove_file(path);
+    }
+    let window = options
+        .rate_limit
+        .map_or(Duration::from_secs(60), |limit| limit.per);
+    let counters = crate::lab::counters(&lucca, window);
+    eprintln!("{counters}");
+    if let Some(path) = &options.counters {
+        write_atomically(path, &format!("{counters}\n"))?;
     }
     Ok(())
 }
