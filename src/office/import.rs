@@ -361,7 +361,7 @@ pub struct CheckedImportRequest<'a> {
     source: CsvSource,
     existing: ExistingLocations,
     options: WaitOptions,
-    on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+    on_progress: Option<super::wait::ProgressCallback<'a>>,
     part_limit: u64,
     in_memory: u64,
     keep_descriptions: usize,
@@ -395,7 +395,7 @@ impl<'a> CheckedImportRequest<'a> {
 
     /// Calls `callback` as the simulation, then the creation, progress.
     pub fn on_progress(mut self, callback: impl FnMut(Progress) + Send + 'a) -> Self {
-        self.on_progress = Some(Box::new(callback));
+        self.on_progress = Some(sync_wrapper::SyncWrapper::new(Box::new(callback)));
         self
     }
 
@@ -898,7 +898,7 @@ impl<'a> PreparedImport<'a> {
             .options(self.request.options)
             .keep_descriptions(self.request.keep_descriptions);
         if let Some(callback) = self.request.on_progress.as_mut() {
-            wait = wait.on_progress(callback);
+            wait = wait.on_progress(callback.get_mut());
         }
         wait.execute()
             .await

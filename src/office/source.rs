@@ -61,7 +61,9 @@ enum Origin {
     Rows(Arc<[UserLocationRow]>),
     Path(PathBuf),
     Bytes(Bytes),
-    Reader(Box<dyn Read + Send>),
+    /// Held in a [`SyncWrapper`](sync_wrapper::SyncWrapper) (only read
+    /// through `&mut`), so that an import's future is `Send`.
+    Reader(sync_wrapper::SyncWrapper<Box<dyn Read + Send>>),
 }
 
 impl std::fmt::Debug for CsvSource {
@@ -112,7 +114,9 @@ impl CsvSource {
     /// [`READER_LIMIT`](super::READER_LIMIT) bytes, and refused once its
     /// first line runs past 64 KiB without a line end.
     pub fn reader(reader: impl Read + Send + 'static) -> Self {
-        Self::from(Origin::Reader(Box::new(reader)))
+        Self::from(Origin::Reader(sync_wrapper::SyncWrapper::new(Box::new(
+            reader,
+        ))))
     }
 
     /// Sends the file under `file_name` (by default the file's own name, or
@@ -147,7 +151,7 @@ impl CsvSource {
                 }
                 Origin::Path(path) => Snapshot::of_file(&path, bound)?,
                 Origin::Bytes(bytes) => Snapshot::of_bytes(bytes),
-                Origin::Reader(mut reader) => Snapshot::of_reader(&mut reader, bound)?,
+                Origin::Reader(reader) => Snapshot::of_reader(&mut reader.into_inner(), bound)?,
             };
             let snapshot = match self.file_name {
                 Some(file_name) => snapshot.named(file_name),

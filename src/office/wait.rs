@@ -3,6 +3,7 @@
 //! simulation) or the results (of a creation).
 
 use std::time::Duration;
+use sync_wrapper::SyncWrapper;
 
 use tokio::time::Instant;
 
@@ -210,8 +211,13 @@ impl std::error::Error for WaitError {
     }
 }
 
-/// What is called with each description of an outcome.
-type DescriptionCallback<'a> = Box<dyn FnMut(&str) + Send + 'a>;
+/// What is called with each description of an outcome. Callbacks are held
+/// in a [`SyncWrapper`] (only ever called through `&mut`), so that the
+/// waiter's future is `Send` whatever the callback is.
+type DescriptionCallback<'a> = SyncWrapper<Box<dyn FnMut(&str) + Send + 'a>>;
+
+/// What is called with each progress.
+pub(crate) type ProgressCallback<'a> = SyncWrapper<Box<dyn FnMut(Progress) + Send + 'a>>;
 
 /// Polls an import until it is done, then reads its outcome. Made by
 /// [`Client::wait_for_import`].
@@ -219,7 +225,7 @@ pub struct WaitForImport<'a> {
     client: &'a Client,
     started: ImportStarted,
     options: WaitOptions,
-    on_progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+    on_progress: Option<ProgressCallback<'a>>,
     keep_descriptions: usize,
     on_description: Option<DescriptionCallback<'a>>,
 }
@@ -312,7 +318,7 @@ impl<'a> WaitForImport<'a> {
     /// Calls `callback` with every description of the outcome's summaries,
     /// in order, as they are read (each user location created, say).
     pub fn on_description(mut self, callback: impl FnMut(&str) + Send + 'a) -> Self {
-        self.on_description = Some(Box::new(callback));
+        self.on_description = Some(SyncWrapper::new(Box::new(callback)));
         self
     }
 
@@ -324,7 +330,7 @@ impl<'a> WaitForImport<'a> {
 
     /// Calls `callback` after each poll whose progress differs from the last.
     pub fn on_progress(mut self, callback: impl FnMut(Progress) + Send + 'a) -> Self {
-        self.on_progress = Some(Box::new(callback));
+        self.on_progress = Some(SyncWrapper::new(Box::new(callback)));
         self
     }
 
@@ -387,7 +393,10 @@ impl<'a> WaitForImport<'a> {
             let mode = self.started.mode;
             let mut descriptions = Descriptions {
                 keep: self.keep_descriptions,
-                each: self.on_description.as_deref_mut(),
+                each: self
+                    .on_description
+                    .as_mut()
+                    .map(|callback| &mut **callback.get_mut()),
             };
             let outcome =
                 read_outcome(self.client, summary_id, mode, options, &mut descriptions).await;
@@ -481,7 +490,7 @@ impl<'a> WaitForImport<'a> {
         }
         tracing::debug!(summary_id = %self.started.summary_id, percent, polls = poller.polls, "import progress");
         if let Some(callback) = &mut self.on_progress {
-            callback(Progress {
+            (callback.get_mut())(Progress {
                 mode: self.started.mode,
                 percent,
                 polls: poller.polls,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::support::{LocalConfig, fast};
 use chrono::{Days, NaiveDate};
+use roster::office::ImportJournal;
 use roster::office::types::Position;
 use roster::office::{
     CheckedImport, CsvSource, ExistingLocations, ImportError, ImportMode, ImportOutcome,
@@ -684,4 +685,39 @@ async fn the_waiter_stops_on_an_error_waiting_cannot_mend() {
         roster::Operation::GetOfficeApiImportsUserLocationsProgress
     );
     assert_eq!(source.status().map(|status| status.as_u16()), Some(404));
+}
+
+/// The import futures are `Send`: a job runs them in `tokio::spawn` (a
+/// compile-time check; nothing is polled).
+#[test]
+fn the_import_futures_can_be_spawned() {
+    fn send<T: Send>(_: T) {}
+    let office: office::Client =
+        roster::LuccaConfig::new("https://acme.ilucca.net", roster::LuccaApiKey::new("k"))
+            .unwrap()
+            .client()
+            .unwrap();
+    let journal = ImportJournal::sqlite(std::env::temp_dir().join("roster-send.sqlite3")).unwrap();
+    send(
+        office
+            .checked_import(CsvSource::reader(std::io::empty()))
+            .on_progress(|_| {})
+            .journal(&journal)
+            .execute(),
+    );
+    send(
+        office
+            .import_user_locations(CsvSource::path("x.csv"))
+            .send(),
+    );
+    let started = ImportStarted {
+        summary_id: uuid::Uuid::nil(),
+        mode: ImportMode::Simulate,
+    };
+    send(
+        office
+            .wait_for_import(started)
+            .on_progress(|_| {})
+            .execute(),
+    );
 }
