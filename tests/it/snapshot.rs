@@ -8,7 +8,9 @@ use chrono::{Days, NaiveDate};
 use roster::office;
 use roster::office::types::Position;
 use roster::office::{CheckedImport, CsvSource, ImportError, UserLocationRow};
-use roster_emulator::{Fault, Knobs, LocalLucca, Route, Setup};
+#[cfg(feature = "journal")]
+use roster_emulator::{Fault, Route};
+use roster_emulator::{Knobs, LocalLucca, Setup};
 
 use crate::support::{LocalConfig, fast};
 
