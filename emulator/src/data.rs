@@ -253,11 +253,13 @@ pub struct ReceivedImport {
     pub file_name: Option<String>,
     /// The part's `Content-Type`.
     pub content_type: Option<String>,
-    /// The file's bytes.
+    /// The file's bytes (empty once [`KEPT_IN_FULL`](crate::KEPT_IN_FULL)
+    /// newer imports came).
     pub file: bytes::Bytes,
     /// The SHA-256 of the file's bytes, in hex.
     pub sha256: String,
-    /// The rows the server read from it.
+    /// The rows the server read from it (empty once
+    /// [`KEPT_IN_FULL`](crate::KEPT_IN_FULL) newer imports came).
     pub rows: Vec<ReceivedRow>,
 }
 

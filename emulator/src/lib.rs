@@ -52,5 +52,6 @@ pub use knobs::{
     IdCasing, ImportFate, Knobs, LineNumbers, Profile, PutBodies, Timestamps, UnknownProfile, Zone,
 };
 pub use lucca::{LocalLucca, RequestLimit};
+pub use office_import::KEPT_IN_FULL;
 pub use process::{ServeOptions, serve};
 pub use shape::UNKNOWN_FIELD;

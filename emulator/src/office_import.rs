@@ -22,6 +22,11 @@ use crate::respond::{Rejection, error};
 use crate::serve;
 use crate::shape::Api;
 
+/// How many of the last imports the server keeps whole (bytes and rows);
+/// older ones are kept as what they were, without their contents, so a
+/// server that takes import after import stays in bounded memory.
+pub const KEPT_IN_FULL: usize = 16;
+
 /// What the server reads of a request body at most: past the platform's
 /// limit (a knob), it answers 413 itself; this bound only keeps a runaway
 /// body out of memory.
@@ -143,6 +148,14 @@ pub(crate) async fn import(
                 .map(|byte| format!("{byte:02x}"))
                 .collect()
         };
+        // What it keeps is bounded: the bytes and rows of the last
+        // `KEPT_IN_FULL` imports; of the older ones, what they were (their
+        // hash, mode, file name), never their contents.
+        let kept = store.received.len().saturating_sub(KEPT_IN_FULL - 1);
+        for older in &mut store.received[..kept] {
+            older.file = bytes::Bytes::new();
+            older.rows = Vec::new();
+        }
         store.received.push(ReceivedImport {
             summary_id,
             create,

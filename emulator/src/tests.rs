@@ -956,3 +956,33 @@ async fn the_documents_types_hold_for_dates_booleans_role_lists_and_pages() {
         StatusCode::BAD_REQUEST
     );
 }
+
+/// What the server keeps of the imports it received is bounded: the last
+/// `KEPT_IN_FULL` whole, the older ones without their bytes and rows (their
+/// hash and mode stay), and each keeps its analysis.
+#[tokio::test]
+async fn the_server_keeps_the_contents_of_its_last_imports_only() {
+    let lucca = Lucca::start().await;
+    let mut first = None;
+    for day in 0..crate::KEPT_IN_FULL + 2 {
+        let row = format!("jdupont;Paris;;2025-10-{:02};FullDay;;false\n", day + 1);
+        let id = lucca.simulated(&row).await;
+        first.get_or_insert(id);
+    }
+    let received = lucca.server.received_imports();
+    assert_eq!(received.len(), crate::KEPT_IN_FULL + 2);
+    assert!(
+        received[..2]
+            .iter()
+            .all(|import| import.file.is_empty() && import.rows.is_empty())
+    );
+    assert!(received[..2].iter().all(|import| import.sha256.len() == 64));
+    assert!(
+        received[2..]
+            .iter()
+            .all(|import| !import.file.is_empty() && import.rows.len() == 1)
+    );
+    // The oldest import's analysis still reads.
+    let analysis = lucca.analysis(&first.unwrap()).await;
+    assert_eq!(analysis["validUserLocationsToCreateSummary"]["count"], 1);
+}
