@@ -124,9 +124,11 @@ impl From<SnapshotError> for ImportError {
     fn from(error: SnapshotError) -> Self {
         match error {
             SnapshotError::File(error) => Self::File(error),
-            SnapshotError::RowTooLarge { row, bytes, limit } => {
-                Self::RowTooLarge { row, bytes, limit }
-            }
+            SnapshotError::RowTooLarge(too_large) => Self::RowTooLarge {
+                row: too_large.record,
+                bytes: too_large.bytes,
+                limit: too_large.limit,
+            },
         }
     }
 }

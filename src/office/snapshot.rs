@@ -67,18 +67,15 @@ pub(crate) enum SnapshotError {
     #[error(transparent)]
     File(#[from] FileError),
     /// One row alone is larger than a part may be: the file cannot be cut
-    /// under the platform's limit.
-    #[error(
-        "row {row} alone is {bytes} bytes with the header, over the {limit}-byte limit of a part"
-    )]
-    RowTooLarge {
-        /// The row (1 for the first after the header).
-        row: u64,
-        /// Its size with the header.
-        bytes: u64,
-        /// The largest part.
-        limit: u64,
-    },
+    /// under the platform's limit (said by `ImportError::RowTooLarge`).
+    #[error("row {} alone is over the limit of a part", .0.record)]
+    RowTooLarge(crate::in_parts::TooLarge),
+}
+
+impl From<crate::in_parts::TooLarge> for SnapshotError {
+    fn from(too_large: crate::in_parts::TooLarge) -> Self {
+        Self::RowTooLarge(too_large)
+    }
 }
 
 impl From<io::Error> for SnapshotError {
@@ -356,17 +353,6 @@ impl Snapshot {
         let mut header_read = false;
         let mut header = self.length;
         let mut cut = Cuts::new(limit);
-        let too_large = |crate::in_parts::TooLarge {
-                             record,
-                             bytes,
-                             limit,
-                         }| {
-            SnapshotError::RowTooLarge {
-                row: record,
-                bytes,
-                limit,
-            }
-        };
         while read(&mut reader, &mut record)? {
             let start = record.position().map_or(0, csv::Position::byte);
             if !header_read {
@@ -374,7 +360,7 @@ impl Snapshot {
                 continue;
             }
             match last {
-                Some(previous) => cut.add(previous, start).map_err(too_large)?,
+                Some(previous) => cut.add(previous, start)?,
                 None => {
                     header = start;
                     cut.begin(header);
@@ -383,7 +369,7 @@ impl Snapshot {
             last = Some(start);
         }
         if let Some(previous) = last {
-            cut.add(previous, self.length).map_err(too_large)?;
+            cut.add(previous, self.length)?;
         }
         // A record's position is where the parser took it up, which after
         // a `\r\n` is the `\n`: a boundary moves past it (a byte the
