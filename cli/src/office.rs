@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use futures_util::TryStreamExt;
 use roster::office::{
-    self, CheckedImport, CsvError, ExistingLocations, ImportError, ImportJournal, ImportMode,
-    JournalError, JournalState, Resolution, SimulatedImport, UploadError, WaitError, WaitFailure,
-    WaitOptions, check_csv_file, types,
+    self, CheckedImport, CsvError, CsvSource, ExistingLocations, ImportError, ImportJournal,
+    ImportMode, JournalEntry, JournalError, JournalState, Resolution, SimulatedImport, UploadError,
+    WaitError, WaitFailure, WaitOptions, check_csv_file, types,
 };
 use serde_json::{Value, json};
 
@@ -63,21 +63,25 @@ pub(crate) enum OfficeCommand {
         #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
         max_wait: Option<std::time::Duration>,
     },
-    /// The import journal: resolve a creation whose outcome was unknown,
-    /// once checked in Lucca Office.
+    /// The import journal: resolve a creation whose outcome was unknown.
+    /// Without a flag it reads Lucca Office for evidence (the file's first
+    /// and last rows, as user locations created since the claim) and
+    /// resolves as it reads; a run's claim is never resolved while its
+    /// lease runs.
     Resolve {
         /// The file's SHA-256, as the refusal printed it.
         sha256: String,
-        /// It was applied: a repeat within 24 hours stays refused.
-        #[arg(
-            long,
-            required_unless_present = "not_applied",
-            conflicts_with = "not_applied"
-        )]
+        /// It was applied (nothing is read): a repeat within 24 hours stays
+        /// refused.
+        #[arg(long, conflicts_with = "not_applied")]
         applied: bool,
-        /// It was not applied: the entry is forgotten.
+        /// It was not applied: the entry is forgotten, once Lucca shows none
+        /// of its rows (refused when it does).
         #[arg(long)]
         not_applied: bool,
+        /// The file, when the journal does not know it (or it moved).
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
         /// The journal (default as for `import`).
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
@@ -144,9 +148,17 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
         OfficeCommand::Resolve {
             sha256,
             applied,
-            not_applied: _,
+            not_applied,
+            file,
             journal,
-        } => resolve(&sha256, applied, journal, context).await,
+        } => {
+            let asked = match (applied, not_applied) {
+                (true, _) => Some(Resolution::Applied),
+                (_, true) => Some(Resolution::NotApplied),
+                _ => None,
+            };
+            resolve(&sha256, asked, file, journal, context).await
+        }
         OfficeCommand::Status { summary_id } => status(summary_id, context).await,
         OfficeCommand::Journal { journal } => list_journal(journal, context).await,
         OfficeCommand::WorkLocations => work_locations(context).await,
@@ -236,6 +248,14 @@ enum JournalAt {
 
 impl JournalAt {
     fn open(&self) -> Result<ImportJournal, Failure> {
+        let journal = self.open_store()?;
+        Ok(match journal_lease()? {
+            Some(lease) => journal.lease(lease),
+            None => journal,
+        })
+    }
+
+    fn open_store(&self) -> Result<ImportJournal, Failure> {
         match self {
             Self::Sqlite(path) => {
                 ImportJournal::sqlite(path).map_err(|error| Failure::usage(chain(&error)))
@@ -276,6 +296,19 @@ fn journal_at(given: Option<PathBuf>, context: &Context) -> Result<JournalAt, Fa
     journal_path().map(JournalAt::Sqlite)
 }
 
+/// `ROSTER_JOURNAL_LEASE`: how long a creation's claim stays held after its
+/// run stops (60 s unless set): longer on a slow link.
+pub(crate) const LEASE_VAR: &str = "ROSTER_JOURNAL_LEASE";
+
+fn journal_lease() -> Result<Option<std::time::Duration>, Failure> {
+    match std::env::var(LEASE_VAR) {
+        Ok(text) => humantime::parse_duration(&text)
+            .map(Some)
+            .map_err(|error| Failure::usage(format!("{LEASE_VAR}={text:?}: {error}"))),
+        Err(_) => Ok(None),
+    }
+}
+
 /// The data directory's journal.
 fn journal_path() -> Result<PathBuf, Failure> {
     dirs::data_dir()
@@ -287,34 +320,113 @@ fn journal_path() -> Result<PathBuf, Failure> {
 
 async fn resolve(
     sha256: &str,
-    applied: bool,
+    asked: Option<Resolution>,
+    file: Option<PathBuf>,
     journal: Option<PathBuf>,
     context: &Context,
 ) -> Result<(), Failure> {
     let at = journal_at(journal, context)?;
     let journal = at.open()?;
-    let (_, host) = client(context)?;
-    let resolution = if applied {
-        Resolution::Applied
-    } else {
-        Resolution::NotApplied
+    let (office, host) = client(context)?;
+    let missing = || {
+        Failure::usage(format!(
+            "the journal {at} has no import of {sha256} to {host}"
+        ))
+    };
+    let resolution = match asked {
+        // Marking it applied only refuses repeats: nothing to read.
+        Some(Resolution::Applied) => Resolution::Applied,
+        _ => {
+            let entry = journal
+                .entry(&host, sha256)
+                .await
+                .map_err(|error| journal_failure(&error, ""))?
+                .ok_or_else(missing)?;
+            if entry.is_held() {
+                return Err(Failure::transient(format!(
+                    "not resolved: {entry}; check again after its lease runs out"
+                )));
+            }
+            let evidence = read_evidence(&office, &entry, file, context).await?;
+            match (evidence.applied(), evidence.is_conclusive(), asked) {
+                (true, _, Some(_)) => {
+                    return Err(Failure::refused(format!(
+                        "not resolved: Lucca shows it was applied ({evidence}); resolve it with --applied"
+                    )));
+                }
+                (true, _, None) => Resolution::Applied,
+                (false, false, None) => {
+                    return Err(Failure::refused(format!(
+                        "not resolved: Lucca cannot tell ({evidence}); say --applied or --not-applied"
+                    )));
+                }
+                (false, _, _) => Resolution::NotApplied,
+            }
+        }
     };
     let entry = journal
         .resolve(&host, sha256, resolution)
         .await
         .map_err(|error| match error {
-            JournalError::Missing { .. } => Failure::usage(format!(
-                "the journal {at} has no import of {sha256} to {host}"
-            )),
+            JournalError::Missing { .. } => missing(),
             JournalError::Applied { .. } => Failure::refused(chain(&error)),
             JournalError::Held { .. } => Failure::transient(chain(&error)),
             error => journal_failure(&error, ""),
         })?;
-    context.say(format!("resolved: {entry} -> {resolution:?}"));
-    context.document(
-        &json!({ "sha256": sha256, "tenant": host, "resolution": format!("{resolution:?}") }),
-    );
+    let verdict = match resolution {
+        Resolution::Applied => "applied",
+        Resolution::NotApplied => "not applied",
+    };
+    context.say(format!("resolved: {entry} -> {verdict}"));
+    context.document(&json!({ "sha256": sha256, "tenant": host, "resolution": verdict }));
     Ok(())
+}
+
+/// What Lucca Office shows of `entry`, read from its file (`--file`, else
+/// the one the journal names).
+async fn read_evidence(
+    office: &office::Client,
+    entry: &JournalEntry,
+    file: Option<PathBuf>,
+    context: &Context,
+) -> Result<office::Evidence, Failure> {
+    // The journal names a part as `PATH (part N of M)`.
+    let journaled = entry.file.as_deref().map(|file| {
+        let path = PathBuf::from(file);
+        match file.rsplit_once(" (part ") {
+            Some((whole, _)) if !path.is_file() => PathBuf::from(whole),
+            _ => path,
+        }
+    });
+    let file = file.or(journaled).ok_or_else(|| {
+        Failure::usage(format!(
+            "the journal does not know the file of {}: give it with --file PATH",
+            entry.sha256
+        ))
+    })?;
+    let directory: roster::directory::Client = context
+        .sources
+        .lucca()?
+        .client()
+        .map_err(|error| Failure::usage(chain(&error)))?;
+    let prepared = office
+        .checked_import(CsvSource::path(&file))
+        .prepare()
+        .await
+        .map_err(import_failure)?;
+    context.say(format!(
+        "reading Lucca for the rows of {} created since the claim...",
+        file.display()
+    ));
+    let evidence = prepared
+        .evidence(&directory, entry)
+        .await
+        .map_err(|error| match &error {
+            ImportError::OtherFile { .. } => Failure::usage(chain(&error)),
+            _ => import_failure(error),
+        })?;
+    context.say(evidence.to_string());
+    Ok(evidence)
 }
 
 /// `office journal`: the entries, newest first.
@@ -1085,14 +1197,14 @@ fn import_failure(error: ImportError) -> Failure {
         }
         ImportError::Repeated { earlier } => match earlier.state {
             JournalState::Sending if earlier.is_held() => Failure::transient(format!(
-                "{text}\nnothing was sent: a run holds this file's creation; run again once it has finished (if that run died, its lease runs out by itself: then check Lucca Office's imports and run `roster office resolve {} --applied` or --not-applied)",
+                "{text}\nnothing was sent: a run holds this file's creation; run again once it has finished (if that run died, its lease runs out by itself: then run `roster office resolve {}`: it reads Lucca Office for the file's rows)",
                 earlier.sha256
             )),
             JournalState::Done | JournalState::Accepted => Failure::refused(format!(
                 "{text}\nnothing was sent: see it with `roster office status SUMMARY_ID` (the id Lucca Office shows for it), or `roster office journal`"
             )),
             _ => Failure::unknown(format!(
-                "{text}\nnothing was sent: check Lucca Office's imports, then run `roster office resolve {} --applied` (or --not-applied)",
+                "{text}\nnothing was sent: run `roster office resolve {}`: it reads Lucca Office for the file's rows, and resolves as it reads",
                 earlier.sha256
             )),
         },

@@ -675,12 +675,7 @@ async fn a_creation_killed_while_waiting_is_resumed_by_the_same_command() {
     let shown = text(&again.stdout);
     assert!(shown.contains("resumed, nothing sent again"), "{shown}");
     assert!(shown.contains("created 2 user location(s)"), "{shown}");
-    let creations = lucca
-        .received_imports()
-        .iter()
-        .filter(|import| import.create)
-        .count();
-    assert_eq!(creations, 1, "one creation at the server");
+    assert_eq!(creations(&lucca), 1, "one creation at the server");
     assert_eq!(lucca.user_locations().len(), 2);
 
     // The journal lists it, done, with its file and summaryId.
@@ -728,14 +723,7 @@ async fn a_creation_killed_while_waiting_is_resumed_by_the_same_command() {
     // A third run resumes again (done within the window): still one creation.
     let third = roster(Some(&lucca), &create).await;
     assert_eq!(third.status.code(), Some(0), "{}", text(&third.stderr));
-    assert_eq!(
-        lucca
-            .received_imports()
-            .iter()
-            .filter(|import| import.create)
-            .count(),
-        1
-    );
+    assert_eq!(creations(&lucca), 1);
 }
 
 #[tokio::test]
@@ -1111,11 +1099,7 @@ async fn two_processes_creating_the_same_file_apply_it_once() {
         "{}",
         text(&refused.stderr)
     );
-    let creations = lucca
-        .received_imports()
-        .iter()
-        .filter(|import| import.create)
-        .count();
+    let creations = creations(&lucca);
     assert_eq!(creations, 1);
 }
 
@@ -1200,7 +1184,7 @@ async fn killed_worker(journal: Journal) {
     let sha256 = stderr
         .split("roster office resolve ")
         .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|rest| rest.split(['`', ' ', ':']).next())
         .unwrap()
         .to_owned();
 
@@ -1227,12 +1211,113 @@ async fn killed_worker(journal: Journal) {
     let done = journal.run(&lucca, &create).await;
     assert_eq!(done.status.code(), Some(1), "{}", text(&done.stderr));
     assert!(text(&done.stderr).contains("was applied"));
-    let creations = lucca
+    let creations = creations(&lucca);
+    assert_eq!(creations, 1, "nothing sent again");
+}
+
+/// Resolving by reading: a creation applied by Lucca whose answer was lost.
+/// Once its claim's lease has run out (`ROSTER_JOURNAL_LEASE`, short here),
+/// `resolve --not-applied` reads Lucca, finds the file's rows created since
+/// the claim and refuses (exit 1, saying what it read); `resolve` alone
+/// reads and marks it applied. One creation in all.
+#[tokio::test]
+async fn a_lost_creation_is_resolved_by_reading_lucca() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    lucca
+        .faults()
+        .inject(Route::Create, Fault::DropAfterHandling);
+    let path = fresh_dir("journal").join("imports.sqlite3");
+    let journal = path.display().to_string();
+    let mut env = lucca.env().to_vec();
+    env.push(("ROSTER_JOURNAL_LEASE", "1s".to_owned()));
+    let secrets = [lucca.api_key().to_owned()];
+    let create = [
+        "office",
+        "import",
+        GOOD,
+        "--create",
+        "--yes",
+        "--journal",
+        &journal,
+    ];
+
+    let lost = run(&env, &secrets, &create).await;
+    assert_eq!(lost.status.code(), Some(3), "{}", text(&lost.stderr));
+    // Applied at the server (a state, polled), and the lease run out.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let entries = roster::office::ImportJournal::sqlite(&path)
+            .unwrap()
+            .entries()
+            .await
+            .unwrap();
+        if lucca.imports_applied() == 1 && entries.iter().all(|entry| !entry.is_held()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not applied, or still held"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let again = run(&env, &secrets, &create).await;
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again.stderr));
+    let stderr = text(&again.stderr);
+    let sha256 = stderr
+        .split("roster office resolve ")
+        .nth(1)
+        .and_then(|rest| rest.split(['`', ' ', ':']).next())
+        .unwrap()
+        .to_owned();
+
+    let refused = run(
+        &env,
+        &secrets,
+        &[
+            "office",
+            "resolve",
+            &sha256,
+            "--not-applied",
+            "--journal",
+            &journal,
+        ],
+    )
+    .await;
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Lucca shows it was applied"), "{stderr}");
+    assert!(stderr.contains("created at"), "{stderr}");
+
+    let resolved = run(
+        &env,
+        &secrets,
+        &["office", "resolve", &sha256, "--journal", &journal],
+    )
+    .await;
+    assert_eq!(
+        resolved.status.code(),
+        Some(0),
+        "{}",
+        text(&resolved.stderr)
+    );
+    let stdout = text(&resolved.stdout);
+    assert!(stdout.contains("-> applied"), "{stdout}");
+    assert!(stdout.contains("user location"), "what it read: {stdout}");
+    let done = run(&env, &secrets, &create).await;
+    assert_eq!(done.status.code(), Some(1), "{}", text(&done.stderr));
+    let creations = creations(&lucca);
+    assert_eq!(creations, 1, "nothing sent again");
+}
+
+/// The creations the server received.
+fn creations(lucca: &LocalLucca) -> usize {
+    lucca
         .received_imports()
         .iter()
         .filter(|import| import.create)
-        .count();
-    assert_eq!(creations, 1, "nothing sent again");
+        .count()
 }
 
 /// Polls `ready` until it holds while `child` runs: fails if the child ends
@@ -1352,11 +1437,7 @@ async fn ctrl_c_after_the_creation_left_says_what_the_journal_holds_and_exits_13
         journal_state(&journal_path).await,
         Some(roster::office::JournalState::Accepted)
     );
-    let creations = lucca
-        .received_imports()
-        .iter()
-        .filter(|import| import.create)
-        .count();
+    let creations = creations(&lucca);
     assert_eq!(creations, 1);
 }
 

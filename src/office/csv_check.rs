@@ -217,6 +217,31 @@ pub fn read_rows(reader: impl Read) -> Result<Vec<UserLocationRow>, CsvError> {
     Ok(rows)
 }
 
+/// The first and last rows that create a user location among the rows
+/// numbered `from..to` (from 0, after the header), with their lines: what
+/// the [evidence](super::Evidence) looks for in Lucca.
+#[cfg(feature = "directory")]
+pub(super) fn first_and_last_creations(
+    reader: impl Read,
+    rows: std::ops::Range<u64>,
+) -> Result<Vec<(u64, UserLocationRow)>, CsvError> {
+    let mut index = 0_u64;
+    let mut first = None;
+    let mut last = None;
+    read_csv(reader, |row| {
+        if rows.contains(&index) && !row.is_deletion {
+            let kept = Some((row.line, row.to_row()));
+            if first.is_none() {
+                first = kept;
+            } else {
+                last = kept;
+            }
+        }
+        index += 1;
+    })?;
+    Ok(first.into_iter().chain(last).collect())
+}
+
 /// The problems found so far.
 #[derive(Default)]
 struct Problems {
@@ -286,6 +311,9 @@ impl Columns {
 
 /// A valid row, borrowed from its record (a check keeps no row).
 struct RowView<'r> {
+    /// The line the row starts on.
+    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
+    line: u64,
     login: &'r str,
     work_location_name: &'r str,
     area_name: &'r str,
@@ -544,6 +572,7 @@ fn read_record<'r>(
     }
     let text_of = |cell: Option<(usize, &'r str)>| cell.map_or("", |(_, value)| value);
     Some(RowView {
+        line,
         login: login?.1,
         work_location_name: work_location?.1,
         area_name: text_of(area),

@@ -196,6 +196,23 @@ pub enum ImportError {
     /// The import journal could not be read or written; nothing was sent.
     #[error(transparent)]
     Journal(#[from] super::JournalError),
+    /// Neither the file nor a part of it (cut as this request cuts it) is
+    /// the journaled creation: its evidence cannot be read from this file.
+    #[error("this file is not the one journaled as {sha256} (its SHA-256: {})", found.join(", "))]
+    OtherFile {
+        /// The journal entry's SHA-256.
+        sha256: String,
+        /// The file's parts' SHA-256.
+        found: Vec<String>,
+    },
+    /// Reading Lucca for a creation's evidence failed: nothing was
+    /// resolved.
+    #[error("reading Lucca for evidence failed; nothing was resolved")]
+    Read {
+        /// The failed read.
+        #[source]
+        source: crate::HttpError,
+    },
     /// Waiting for the simulation's analysis or the creation's results failed.
     #[error("waiting for the {mode:?} import failed")]
     Wait {
@@ -634,6 +651,32 @@ pub struct PreparedImport<'a> {
     parts: Vec<ImportPart>,
 }
 
+impl PreparedImport<'_> {
+    /// The rows (numbered from 0 after the header) of the file, or of its
+    /// part, whose SHA-256 is `sha256`.
+    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
+    pub(super) fn rows_of(&self, sha256: &str) -> Option<std::ops::Range<u64>> {
+        if self.snapshot.sha256() == sha256 {
+            return Some(0..u64::MAX);
+        }
+        let part = self.parts.iter().find(|part| part.sha256 == sha256)?;
+        let end = part.rows.map_or(u64::MAX, |rows| part.first_row + rows);
+        Some(part.first_row..end)
+    }
+
+    /// The file as taken, from its first byte.
+    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
+    pub(super) fn content(&self) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        self.snapshot.reader(0)
+    }
+
+    /// The client it is for.
+    #[cfg_attr(not(feature = "directory"), allow(dead_code))]
+    pub(super) fn client(&self) -> &Client {
+        self.request.client
+    }
+}
+
 impl std::fmt::Debug for PreparedImport<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedImport")
@@ -811,7 +854,7 @@ impl<'a> PreparedImport<'a> {
         // The claim's lease runs on while this run sends and waits: a
         // resolution is refused meanwhile (see `journal::LEASE`).
         let renewing = async {
-            let mut ticks = tokio::time::interval(super::journal::LEASE / 3);
+            let mut ticks = tokio::time::interval(claim.lease / 3);
             ticks.tick().await;
             loop {
                 ticks.tick().await;

@@ -26,6 +26,8 @@ pub use csv_check::{
 pub use csv_write::{UserLocationCsvWriter, rows_to_csv};
 pub use pages::{NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
+#[cfg(feature = "directory")]
+mod evidence;
 mod import;
 mod journal;
 mod outcome;
@@ -34,6 +36,8 @@ mod source;
 mod upload;
 mod wait;
 
+#[cfg(feature = "directory")]
+pub use evidence::{EVIDENCE_MARGIN, Evidence, Probe, Sighting};
 pub use import::{
     CheckedImport, CheckedImportRequest, CreatedPart, ImportError, ImportUserLocations,
     PreparedImport, SimulatedImport, analysis_has_errors,

@@ -288,7 +288,7 @@ impl Snapshot {
     }
 
     /// A reader of the bytes from `start`.
-    fn reader(&self, start: u64) -> io::Result<Box<dyn Read + Send>> {
+    pub(super) fn reader(&self, start: u64) -> io::Result<Box<dyn Read + Send>> {
         match &self.content {
             Content::Memory(bytes) => {
                 let start = usize::try_from(start)

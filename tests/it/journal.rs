@@ -517,3 +517,111 @@ async fn held(running: ImportJournal, journal: ImportJournal) {
         .await
         .unwrap();
 }
+
+/// Resolving by reading (feature `directory` too). A creation whose answer
+/// was lost after Lucca applied it: once the claim's lease has run out,
+/// the evidence shows the file's first and last rows as user locations
+/// created since the claim, so "not applied" would send it twice. A
+/// creation that never reached Lucca: none of its rows is there, and once
+/// resolved not applied the next run creates it, once.
+#[cfg(feature = "directory")]
+#[tokio::test]
+async fn resolving_by_reading_tells_an_applied_creation_from_one_that_never_arrived() {
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    let office: office::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let directory: roster::directory::Client =
+        lucca.config().with_rate_limit(None).client().unwrap();
+    let journal = ImportJournal::sqlite(journal_path("evidence"))
+        .unwrap()
+        .lease(std::time::Duration::from_secs(1));
+    let tenant = lucca.base_url();
+
+    // Applied, its answer lost.
+    lucca
+        .faults()
+        .inject(Route::Create, Fault::DropAfterHandling);
+    let lost = import(&office, &journal, rows()).await;
+    assert!(matches!(lost, Err(ImportError::Upload { .. })), "{lost:?}");
+    let entry = released(&journal, &tenant).await;
+    while lucca.imports_applied() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let prepared = office.checked_import(rows()).prepare().await.unwrap();
+    let evidence = prepared.evidence(&directory, &entry).await.unwrap();
+    assert!(evidence.applied(), "{evidence}");
+    assert_eq!(evidence.probes.len(), 2, "the first and last rows");
+    assert!(
+        evidence.probes.iter().all(|probe| probe.seen.is_some()),
+        "{evidence}"
+    );
+    assert!(
+        evidence.to_string().contains("line 2 (jdupont"),
+        "{evidence}"
+    );
+    assert_eq!(creations(&lucca), 1);
+
+    // Another file, sent nowhere: its creation is dropped before Lucca
+    // reads it.
+    let day = NaiveDate::from_ymd_opt(2025, 11, 3).unwrap();
+    let other = || {
+        CsvSource::rows(vec![
+            UserLocationRow::new("jdupont", "Paris", day, Position::SecondHalf),
+            UserLocationRow::new("mlefevre", "Nantes", day, Position::FullDay),
+        ])
+    };
+    lucca
+        .faults()
+        .inject(Route::Create, Fault::DropBeforeHandling);
+    let dropped = import(&office, &journal, other()).await;
+    assert!(
+        matches!(dropped, Err(ImportError::Upload { .. })),
+        "{dropped:?}"
+    );
+    let entry = released(&journal, &tenant).await;
+    let prepared = office.checked_import(other()).prepare().await.unwrap();
+    let evidence = prepared.evidence(&directory, &entry).await.unwrap();
+    assert!(
+        evidence.is_conclusive() && !evidence.applied(),
+        "{evidence}"
+    );
+    assert!(evidence.read > 0, "the user locations were read");
+    journal
+        .resolve(&tenant, &entry.sha256, Resolution::NotApplied)
+        .await
+        .unwrap();
+    let created = import(&office, &journal, other()).await;
+    assert!(
+        matches!(created, Ok(CheckedImport::Created { .. })),
+        "{created:?}"
+    );
+    assert_eq!(lucca.imports_applied(), 2, "each file applied once");
+
+    // The evidence of a file that is not the entry's is refused.
+    let wrong = office.checked_import(rows()).prepare().await.unwrap();
+    assert!(matches!(
+        wrong.evidence(&directory, &entry).await,
+        Err(ImportError::OtherFile { .. })
+    ));
+}
+
+/// The journal's newest entry whose outcome is unknown, once its lease has
+/// run out (polled).
+#[cfg(feature = "directory")]
+async fn released(journal: &ImportJournal, tenant: &str) -> roster::office::JournalEntry {
+    loop {
+        let entries = journal.entries().await.unwrap();
+        let entry = entries
+            .into_iter()
+            .find(|entry| entry.state == JournalState::Unknown)
+            .expect("an entry whose outcome is unknown");
+        assert_eq!(
+            entry.tenant,
+            roster::BaseUrl::parse(tenant).unwrap().tenant()
+        );
+        if !entry.is_held() {
+            return entry;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -288,6 +288,8 @@ pub(crate) struct Claim {
     attempt: String,
     #[cfg_attr(not(feature = "journal"), allow(dead_code))]
     earlier: Option<JournalEntry>,
+    /// Its lease, renewed a third of it apart.
+    pub(crate) lease: Duration,
 }
 
 /// How a caller resolves an earlier creation whose outcome is unknown.
@@ -336,6 +338,7 @@ pub struct ImportJournal {
     window: Duration,
     /// An earlier journal of the same tenants, consulted too.
     history: Option<Box<ImportJournal>>,
+    lease: Duration,
 }
 
 /// What a journal's store does, for the import code: SQLite (feature
@@ -429,7 +432,17 @@ impl ImportJournal {
             store: Box::new(store),
             window: DEFAULT_WINDOW,
             history: None,
+            lease: LEASE,
         }
+    }
+
+    /// How long a claim's lease runs past its last renewal ([`LEASE`]
+    /// unless set; at least a second): the grace a creation keeps after its
+    /// run stops, for a body Lucca may still be reading. Longer on a slow
+    /// link; shorter in tests.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_secs(1));
+        self
     }
 
     /// Also consults `history`: an earlier journal of the same tenants (the
@@ -504,7 +517,7 @@ impl ImportJournal {
                 window: self.window,
                 file: file.map(str::to_owned),
                 owner: owner(),
-                lease: LEASE,
+                lease: self.lease,
             })
             .await
     }

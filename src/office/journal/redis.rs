@@ -12,8 +12,7 @@ use ::redis::Script;
 use chrono::Utc;
 
 use super::{
-    Claim, Claiming, JournalEntry, JournalError, JournalState, LEASE, Pending, Resolution,
-    Resolved, Store,
+    Claim, Claiming, JournalEntry, JournalError, JournalState, Pending, Resolution, Resolved, Store,
 };
 use crate::shared::{RedisStore, Step};
 
@@ -272,7 +271,11 @@ impl RedisJournal {
         let claimed = answer.next().as_deref() == Some("claimed");
         let earlier = entry(tenant, sha256, answer);
         Ok(match (claimed, earlier) {
-            (true, earlier) => Ok(Claim { attempt, earlier }),
+            (true, earlier) => Ok(Claim {
+                attempt,
+                earlier,
+                lease: claim.lease,
+            }),
             (false, Some(earlier)) => Err(earlier),
             // A refusal always names the earlier entry; an answer without
             // one is not this script's: the careful reading refuses.
@@ -320,7 +323,7 @@ impl RedisJournal {
                 Step::Repeatable,
                 &scripts().renew,
                 &[&self.key(tenant, sha256)],
-                &[&claim.attempt, &milliseconds(LEASE)],
+                &[&claim.attempt, &milliseconds(claim.lease)],
             )
             .await
             .map(drop)

@@ -10,8 +10,8 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Claim, Claiming, JournalEntry, JournalError, JournalState, LEASE, Pending, Resolution,
-    Resolved, Store, forbids_repeat,
+    Claim, Claiming, JournalEntry, JournalError, JournalState, Pending, Resolution, Resolved,
+    Store, forbids_repeat,
 };
 
 /// An open SQLite journal.
@@ -169,7 +169,11 @@ impl SqliteJournal {
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
-        Ok(Ok(Claim { attempt, earlier }))
+        Ok(Ok(Claim {
+            attempt,
+            earlier,
+            lease: *lease,
+        }))
     }
 
     pub(super) fn record(
@@ -230,7 +234,7 @@ impl SqliteJournal {
             .execute(
                 "UPDATE office_imports SET lease_until = ?4
                  WHERE tenant = ?1 AND sha256 = ?2 AND attempt = ?3",
-                params![tenant, sha256, claim.attempt, lease_end(LEASE)],
+                params![tenant, sha256, claim.attempt, lease_end(claim.lease)],
             )
             .map(drop)
             .map_err(|source| self.failed(source))
@@ -296,14 +300,18 @@ fn read(
 ) -> rusqlite::Result<Option<JournalEntry>> {
     connection
         .query_row(
-            "SELECT state, summary_id, at, owner, lease_until FROM office_imports
+            "SELECT state, summary_id, at, owner, lease_until, file FROM office_imports
              WHERE tenant = ?1 AND sha256 = ?2",
             params![tenant, sha256],
             |row| {
                 let state: String = row.get(0)?;
                 let at: String = row.get(2)?;
-                Ok(JournalEntry::read(tenant, sha256, &state, row.get(1)?, &at)
-                    .held_by(row.get(3)?, until(row.get(4)?)))
+                let entry = JournalEntry::read(tenant, sha256, &state, row.get(1)?, &at)
+                    .held_by(row.get(3)?, until(row.get(4)?));
+                Ok(JournalEntry {
+                    file: row.get(5)?,
+                    ..entry
+                })
             },
         )
         .optional()
