@@ -1,6 +1,7 @@
 //! The escape hatch: a request to an endpoint the vendored specs do not
-//! describe (Lucca's departments or legal entities, say), made with
-//! `client.request(Method::GET, "/api/v3/departments")` on any client. It
+//! describe (Lucca's departments or establishments, say), made with
+//! `client.request(Method::GET, "/organization/structure/api/departments")`
+//! on any client. It
 //! goes through the one request path like every other: the client's
 //! authorization, its rate limiter, retries as its method allows (reads and
 //! `PUT`; never a `POST`), and one span, named
@@ -12,7 +13,7 @@
 //! use reqwest::Method;
 //!
 //! let departments: serde_json::Value = directory
-//!     .request(Method::GET, "/api/v3/departments?fields=id,name")
+//!     .request(Method::GET, "/organization/structure/api/departments?limit=50")
 //!     .send()
 //!     .await?
 //!     .json()?;

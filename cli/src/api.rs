@@ -19,7 +19,7 @@ pub(crate) enum Vendor {
 #[derive(Debug, clap::Args)]
 pub(crate) struct ApiArgs {
     /// The path on the vendor's host, with its query if any
-    /// (`/api/v3/departments?fields=id,name`).
+    /// (`/organization/structure/api/departments?limit=50`).
     path: String,
     /// The HTTP method.
     #[arg(long, short = 'X', default_value = "GET")]

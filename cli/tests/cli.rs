@@ -1647,23 +1647,33 @@ async fn a_listing_as_csv_holds_the_same_rows_as_json() {
 async fn roster_api_reaches_an_endpoint_the_specs_do_not_describe() {
     at_root();
     let lucca = LocalLucca::start().await.unwrap();
-    let answer = roster(Some(&lucca), &["-v", "api", "/api/v3/departments"]).await;
+    let answer = roster(
+        Some(&lucca),
+        &["-v", "api", "/organization/structure/api/departments"],
+    )
+    .await;
     assert_eq!(answer.status.code(), Some(0), "{}", text(&answer.stderr));
     let departments: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
-    let items = departments["data"]["items"].as_array().unwrap();
+    let items = departments["items"].as_array().unwrap();
     assert!(!items.is_empty(), "{departments}");
     assert!(
         items
             .iter()
             .all(|item| item["id"].is_i64() && item["name"].is_string())
     );
-    assert_eq!(lucca.requests_of("GET /api/v3/departments"), 1);
+    assert_eq!(
+        lucca.requests_of("GET /organization/structure/api/departments"),
+        1
+    );
     let span = text(&answer.stderr);
     assert!(
         span.contains("operation=\"unlisted\"") || span.contains("operation=unlisted"),
         "{span}"
     );
-    assert!(span.contains("/api/v3/departments"), "{span}");
+    assert!(
+        span.contains("/organization/structure/api/departments"),
+        "{span}"
+    );
 
     // Not a path of the tenant's host: refused, nothing sent.
     let before = lucca.requests_total();

@@ -133,6 +133,8 @@ pub struct Setup {
     pub user_locations: Vec<StoredLocation>,
     /// The vendor variant it plays.
     pub knobs: Knobs,
+    /// Its departments, establishments and legal units.
+    pub organization: crate::organization::Organization,
 }
 
 impl Default for Setup {
@@ -156,6 +158,7 @@ impl Default for Setup {
             import_duration: Duration::from_millis(300),
             user_locations: Vec::new(),
             knobs: Knobs::default(),
+            organization: crate::organization::Organization::default(),
         }
     }
 }
@@ -325,6 +328,8 @@ pub(crate) struct Store {
     pub people: Vec<serde_json::Map<String, serde_json::Value>>,
     /// Where each user id is in `people`.
     pub people_index: BTreeMap<i64, usize>,
+    /// Departments, establishments, legal units.
+    pub organization: crate::organization::Organization,
     /// Every accepted `PUT`: the user and the body.
     pub updates: Vec<(i64, serde_json::Value)>,
 }

@@ -656,28 +656,3 @@ pub(crate) async fn update(
     person.insert("modifiedAt".into(), json!(now));
     answer(&knobs, json!({ "data": select(person, &selection) }))
 }
-
-/// `GET /api/v3/departments`: Lucca documents it (a user's `department`
-/// reference links to `/api/v3/departments/{id}`), the vendored specs leave
-/// it out. The departments the users belong to, each as the references
-/// show it (`id`, `name`, `url`), in the v3 envelope.
-pub(crate) async fn departments(State(shared): State<Arc<Shared>>) -> Response {
-    let knobs = shared.knobs();
-    let ids: std::collections::BTreeSet<i64> = shared
-        .lock()
-        .people
-        .iter()
-        .filter_map(|person| person.get("departmentId").and_then(Value::as_i64))
-        .collect();
-    let items: Vec<Value> = ids
-        .into_iter()
-        .map(|id| {
-            json!({
-                "id": id,
-                "name": format!("Department {id}"),
-                "url": format!("http://localhost/api/v3/departments/{id}"),
-            })
-        })
-        .collect();
-    answer(&knobs, json!({ "data": { "items": items } }))
-}

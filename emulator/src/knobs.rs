@@ -219,6 +219,10 @@ pub struct Knobs {
     /// `login=a,b` (and `mail=`) is an `IN`, as every filter of the v3
     /// grammar splits on `,`; off, the value is compared whole.
     pub login_lists: bool,
+    /// The tenant as before September 2026: `/api/v3/departments` and
+    /// `/api/v3/legalentities` still answer (off: 404, as Lucca's migration
+    /// guides announce).
+    pub v3_organization: bool,
 }
 
 /// "3.2MB" read as decimal megabytes.
@@ -258,6 +262,7 @@ impl Default for Knobs {
             ignore_offset: false,
             timeout_rows: None,
             login_lists: true,
+            v3_organization: false,
         }
     }
 }

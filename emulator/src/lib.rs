@@ -36,6 +36,7 @@ mod lucca;
 mod office_csv;
 mod office_import;
 mod office_read;
+mod organization;
 mod process;
 mod respond;
 mod serve;
@@ -53,5 +54,6 @@ pub use knobs::{
 };
 pub use lucca::{LocalLucca, RequestLimit};
 pub use office_import::KEPT_IN_FULL;
+pub use organization::{Department, Establishment, Organization};
 pub use process::{ServeOptions, serve};
 pub use shape::UNKNOWN_FIELD;

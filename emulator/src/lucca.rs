@@ -19,7 +19,7 @@ use crate::data::{ReceivedImport, Setup, StoredLocation};
 use crate::faults::{Fault, Faults};
 use crate::knobs::{Headers, Knobs};
 use crate::respond::error;
-use crate::{directory, office_import, office_read, serve};
+use crate::{directory, office_import, office_read, organization, serve};
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -170,6 +170,7 @@ impl LocalLucca {
                     .unwrap_or(0)
                     .max(9000),
                 locations: setup.user_locations,
+                organization: setup.organization,
                 ..Store::default()
             }),
             faults: Faults::default(),
@@ -348,7 +349,23 @@ fn router(shared: Arc<Shared>) -> Router {
             get(office_read::user_location),
         )
         .route("/api/v3/users", get(directory::list))
-        .route("/api/v3/departments", get(directory::departments))
+        .route("/api/v3/departments", get(organization::v3_departments))
+        .route(
+            "/api/v3/legalentities",
+            get(organization::v3_legal_entities),
+        )
+        .route(
+            "/organization/structure/api/departments",
+            get(organization::departments),
+        )
+        .route(
+            "/organization/structure/api/establishments",
+            get(organization::establishments),
+        )
+        .route(
+            "/organization/structure/api/legal-units",
+            get(organization::legal_units),
+        )
         .route(
             "/api/v3/users/{id}",
             get(directory::get).put(directory::update),

@@ -986,3 +986,61 @@ async fn the_server_keeps_the_contents_of_its_last_imports_only() {
     let analysis = lucca.analysis(&first.unwrap()).await;
     assert_eq!(analysis["validUserLocationsToCreateSummary"]["count"], 1);
 }
+
+/// Lucca's organization lists (2026 migration guides): `{"items": […]}`,
+/// 10 a page unless asked, `page` an index or a cursor the server gave,
+/// `fields.root=prev,next,count` adding the cursors and the total; a
+/// limit of 100 or more refused.
+#[tokio::test]
+async fn the_organization_lists_page_by_index_or_cursor() {
+    let lucca = Lucca::start().await;
+    let base = "/organization/structure/api/departments";
+    let first = lucca.get(base).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 10);
+    assert!(first.get("next").is_none(), "cursors only when asked");
+    assert!(first["items"][0]["name"].is_string() && first["items"][0]["id"].is_i64());
+
+    let asked = lucca
+        .get(&format!("{base}?limit=20&fields.root=prev,next,count"))
+        .await;
+    assert_eq!(asked["count"], 24);
+    assert_eq!(asked["prev"], Value::Null);
+    let next = asked["next"].as_str().unwrap().to_owned();
+    let second = lucca
+        .get(&format!("{base}?limit=20&page={next}&fields.root=next"))
+        .await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 4);
+    assert_eq!(second["next"], Value::Null, "the last page");
+    let by_index = lucca.get(&format!("{base}?limit=20&page=2")).await;
+    assert_eq!(by_index["items"], second["items"]);
+
+    assert_eq!(
+        lucca.status(&format!("{base}?limit=100")).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        lucca.status(&format!("{base}?page=nonsense")).await,
+        StatusCode::BAD_REQUEST
+    );
+    let establishments = lucca
+        .get("/organization/structure/api/establishments")
+        .await;
+    assert!(establishments["items"][0]["legalUnitId"].is_i64());
+    let units = lucca.get("/organization/structure/api/legal-units").await;
+    assert_eq!(units["items"].as_array().unwrap().len(), 2);
+}
+
+/// `/api/v3/departments` and `/api/v3/legalentities` stopped responding in
+/// September 2026: 404 today, and an answer on a tenant played as before.
+#[tokio::test]
+async fn the_retired_v3_organization_routes_answer_only_before_september_2026() {
+    let lucca = Lucca::start().await;
+    for route in ["/api/v3/departments", "/api/v3/legalentities"] {
+        assert_eq!(lucca.status(route).await, StatusCode::NOT_FOUND, "{route}");
+    }
+    lucca.turn(|knobs| knobs.v3_organization = true);
+    let departments = lucca.get("/api/v3/departments").await;
+    assert_eq!(departments["data"]["items"][0]["name"], "Direction");
+    let entities = lucca.get("/api/v3/legalentities").await;
+    assert_eq!(entities["data"]["items"][0]["name"], "Paris");
+}

@@ -18,6 +18,7 @@ mod envelope;
 mod error;
 mod field;
 mod fields;
+mod organization;
 mod pager;
 mod patch;
 mod query;
@@ -38,6 +39,7 @@ pub use complete::{UpdateMode, required_fields};
 pub use envelope::parse_enveloped;
 pub use error::{DirectoryError, InvalidValue};
 pub use fields::Fields;
+pub use organization::OrganizationList;
 pub use patch::{ExtensionKey, Extensions, UserPatch};
 pub use query::{
     FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text, UserQuery,

@@ -636,8 +636,9 @@ fn multipart_names_and_operations_come_from_the_spec() {
         roster::Operation::PostOfficeApiImportsUserLocations.path(),
         import.path
     );
-    // Office 7, Directory 3, Docutools 2 and its token exchange.
-    assert_eq!(roster::Operation::ALL.len(), 13);
+    // Office 7, Directory 6 (users 3, organization 3), Docutools 2 and
+    // its token exchange.
+    assert_eq!(roster::Operation::ALL.len(), 16);
     // A page's bound: the `limit` parameter's `maximum`.
     assert!(
         generated

@@ -33,22 +33,19 @@ async fn a_request_the_specs_do_not_describe_waits_on_the_clients_limiter() {
     let start = tokio::time::Instant::now();
 
     let first: serde_json::Value = directory
-        .request(Method::GET, "/api/v3/departments")
+        .request(Method::GET, "/organization/structure/api/departments")
         .send()
         .await
         .unwrap()
         .json()
         .unwrap();
-    assert!(
-        !first["data"]["items"].as_array().unwrap().is_empty(),
-        "{first}"
-    );
+    assert!(!first["items"].as_array().unwrap().is_empty(), "{first}");
     assert!(start.elapsed() < Duration::from_secs(1));
 
     // The second waits for the window: the same limiter as every call.
     let second = directory
-        .request(Method::GET, "/api/v3/departments")
-        .query("fields", "id,name")
+        .request(Method::GET, "/organization/structure/api/departments")
+        .query("limit", "50")
         .send()
         .await
         .unwrap();
@@ -57,16 +54,19 @@ async fn a_request_the_specs_do_not_describe_waits_on_the_clients_limiter() {
         "{:?}",
         start.elapsed()
     );
-    assert_eq!(lucca.requests_of("GET /api/v3/departments"), 2);
+    assert_eq!(
+        lucca.requests_of("GET /organization/structure/api/departments"),
+        2
+    );
     assert_eq!(
         lucca
-            .received_queries("GET /api/v3/departments")
+            .received_queries("GET /organization/structure/api/departments")
             .last()
             .map(String::as_str),
-        Some("fields=id%2Cname")
+        Some("limit=50")
     );
     let typed: serde_json::Map<String, serde_json::Value> = second.json().unwrap();
-    assert!(typed.contains_key("data"));
+    assert!(typed.contains_key("items"));
 }
 
 #[tokio::test]
@@ -106,21 +106,27 @@ async fn retries_follow_the_method_a_post_is_never_sent_twice() {
     lucca.faults().inject_n(Route::Any, status(503, None), 2);
     // A read is tried again until it is answered.
     office
-        .request(Method::GET, "/api/v3/departments")
+        .request(Method::GET, "/organization/structure/api/departments")
         .send()
         .await
         .unwrap();
-    assert_eq!(lucca.requests_of("GET /api/v3/departments"), 3);
+    assert_eq!(
+        lucca.requests_of("GET /organization/structure/api/departments"),
+        3
+    );
 
     lucca.faults().inject(Route::Any, status(503, None));
     let error = office
-        .request(Method::POST, "/api/v3/departments")
+        .request(Method::POST, "/organization/structure/api/departments")
         .json(serde_json::json!({ "name": "New" }))
         .send()
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|status| status.as_u16()), Some(503));
-    assert_eq!(lucca.requests_of("POST /api/v3/departments"), 1);
+    assert_eq!(
+        lucca.requests_of("POST /organization/structure/api/departments"),
+        1
+    );
 }
 
 /// A handwritten call whose second attempt cannot pass the rate limit
@@ -144,7 +150,7 @@ async fn a_retry_the_limit_would_delay_past_the_deadline_hands_back_the_last_ans
     let start = tokio::time::Instant::now();
 
     let error = directory
-        .request(Method::PUT, "/api/v3/departments")
+        .request(Method::PUT, "/organization/structure/api/departments")
         .send()
         .await
         .unwrap_err();

@@ -23,6 +23,12 @@ const ALLOWED: &[(&str, &str, &str)] = &[
          Docutools property of the same name",
     ),
     (
+        "src/token.rs",
+        "code",
+        "the Docutools token exchange's second-factor form field, not the \
+         Lucca department property of the same name",
+    ),
+    (
         "src/error.rs",
         "error",
         "the message key of any vendor's error body (OAuth's `error`), read \

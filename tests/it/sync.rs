@@ -584,3 +584,70 @@ async fn a_former_employee_named_by_the_export_is_found() {
     assert!(plan.unknown_logins.is_empty());
     assert_eq!(plan.changes.len(), 1);
 }
+
+/// References by name: `department` (a name or a code) and `establishment`
+/// columns are resolved with one read of each table (Lucca's organization
+/// lists, pages of the largest size), whatever a name's case; an unknown
+/// name is refused with its line, column and the nearest names, and nothing
+/// about that user is written. A re-run plans nothing.
+#[tokio::test]
+async fn departments_and_establishments_by_name_are_read_once_and_resolved() {
+    let (lucca, directory) = tenant(5).await;
+    let csv = "login;department;establishment\n\
+               user0000;engineering;Nantes\n\
+               user0001;D01;Paris\n\
+               user0002;Enginering;Paris\n";
+    let desired = DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap();
+
+    let plan = directory
+        .plan_sync(desired.clone())
+        .execute()
+        .await
+        .unwrap();
+
+    const DEPARTMENTS: &str = "GET /organization/structure/api/departments";
+    const ESTABLISHMENTS: &str = "GET /organization/structure/api/establishments";
+    assert_eq!(
+        lucca.requests_of(DEPARTMENTS),
+        1,
+        "24 departments, one page"
+    );
+    assert_eq!(lucca.requests_of(ESTABLISHMENTS), 1);
+    assert!(
+        lucca
+            .received_queries(DEPARTMENTS)
+            .iter()
+            .all(|query| query.contains("limit=99")),
+        "pages of the largest size"
+    );
+    assert_eq!(plan.reading.requests, 1 + 2, "{}", plan.reading.reason);
+    // user0000: Engineering (3) at Nantes (2); user0001 is where it is.
+    assert_eq!(plan.changes.len(), 1, "{:?}", plan.changes);
+    let change = &plan.changes[0];
+    assert_eq!(change.login, "user0000");
+    let wanted: Vec<(&str, &Value)> = change
+        .fields
+        .iter()
+        .map(|field| (field.field.as_str(), &field.wanted))
+        .collect();
+    assert_eq!(
+        wanted,
+        [("departmentId", &json!(3)), ("legalEntityId", &json!(2))]
+    );
+    assert_eq!(plan.refused.len(), 1, "{:?}", plan.refused);
+    let refused = &plan.refused[0];
+    assert_eq!((refused.line, refused.column), (4, 2));
+    assert!(
+        refused.problem.contains("nearest: \"Engineering\""),
+        "{}",
+        refused.problem
+    );
+
+    let report = directory.apply_sync(&plan).execute().await.unwrap();
+    assert_eq!(report.succeeded().count(), 1, "{report:?}");
+    let person = lucca.person(1000).unwrap();
+    assert_eq!(person["departmentId"], 3);
+    assert_eq!(person["legalEntityId"], 2);
+    let again = directory.plan_sync(desired).execute().await.unwrap();
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+}

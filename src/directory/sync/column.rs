@@ -13,6 +13,10 @@ use super::super::keys;
 use super::super::patch::{ExtensionKey, FIELDS, field, id_object};
 use crate::VendorDateTime;
 
+/// The column of an establishment by name: Lucca's organization API calls
+/// it so; the user's own property is `legalEntity` (taken too).
+pub(crate) const ESTABLISHMENT: &str = "establishment";
+
 /// A column of a sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Column {
@@ -20,6 +24,12 @@ pub(crate) enum Column {
     Field(&'static str),
     /// `manager`: the manager's login, written as `managerId`.
     Manager,
+    /// `department`: a department's name or code, written as
+    /// `departmentId`.
+    Department,
+    /// `establishment` (or `legalEntity`): an establishment's name, written
+    /// as `legalEntityId`.
+    Establishment,
     /// A tenant's extension field (`e_*`).
     Extension(ExtensionKey),
 }
@@ -27,8 +37,11 @@ pub(crate) enum Column {
 impl Column {
     /// The column named `name`, or `None` if no document names it.
     pub(crate) fn named(name: &str) -> Option<Self> {
-        if name == keys::MANAGER {
-            return Some(Self::Manager);
+        match name {
+            keys::MANAGER => return Some(Self::Manager),
+            keys::DEPARTMENT => return Some(Self::Department),
+            ESTABLISHMENT | keys::LEGAL_ENTITY => return Some(Self::Establishment),
+            _ => {}
         }
         if name.starts_with("e_") {
             return ExtensionKey::new(name).ok().map(Self::Extension);
@@ -38,10 +51,12 @@ impl Column {
 
     /// Every column name a sync takes, for messages.
     pub(crate) fn names() -> impl Iterator<Item = &'static str> {
-        FIELDS
-            .iter()
-            .map(|field| field.key)
-            .chain([keys::MANAGER, "e_*"])
+        FIELDS.iter().map(|field| field.key).chain([
+            keys::MANAGER,
+            keys::DEPARTMENT,
+            ESTABLISHMENT,
+            "e_*",
+        ])
     }
 
     /// The field written and read: `managerId` for `manager`.
@@ -49,6 +64,8 @@ impl Column {
         match self {
             Self::Field(key) => key,
             Self::Manager => keys::MANAGER_ID,
+            Self::Department => keys::DEPARTMENT_ID,
+            Self::Establishment => keys::LEGAL_ENTITY_ID,
             Self::Extension(key) => key.as_str(),
         }
     }
@@ -72,7 +89,9 @@ impl Column {
             ));
         }
         match (self, self.field()) {
-            (Self::Manager, _) => Err("a manager is a login, resolved by the plan".into()),
+            (Self::Manager | Self::Department | Self::Establishment, _) => {
+                Err("a reference by name, resolved by the plan".into())
+            }
             (Self::Extension(_), _) => Ok(extension_value(cell, current)),
             (Self::Field(key), None) => Err(format!("{key} is not a field of the spec")),
             (Self::Field(key), Some(field)) => {
@@ -97,7 +116,7 @@ impl Column {
         }
         let shape = match (self, self.field()) {
             (Self::Field(_), Some(field)) => field.shape,
-            (Self::Manager, _) => Shape::Integer {
+            (Self::Manager | Self::Department | Self::Establishment, _) => Shape::Integer {
                 min: None,
                 max: None,
             },

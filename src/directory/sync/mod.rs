@@ -19,6 +19,7 @@
 mod apply;
 mod column;
 mod desired;
+mod names;
 mod plan;
 
 use std::path::PathBuf;

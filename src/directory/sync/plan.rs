@@ -15,6 +15,7 @@ use super::super::query::{MAX_PAGE, UserQuery};
 use super::SyncError;
 use super::column::Column;
 use super::desired::DesiredUsers;
+use super::names::Names;
 
 /// How the plan read Lucca.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,7 +286,39 @@ impl PlanSyncRequest<'_> {
                 fields = fields.with(column.key());
             }
         }
-        let (records, reading) = read_users(client, &fields, &wanted_logins).await?;
+        let (records, mut reading) = read_users(client, &fields, &wanted_logins).await?;
+        // One read of each table the export names references of.
+        let uses = |wanted: Column| {
+            desired
+                .columns
+                .iter()
+                .any(|(_, column, _)| *column == wanted)
+        };
+        let mut tables = Vec::new();
+        let departments = match uses(Column::Department) {
+            true => Some(Names::departments(client).await?),
+            false => None,
+        };
+        let establishments = match uses(Column::Establishment) {
+            true => Some(Names::establishments(client).await?),
+            false => None,
+        };
+        for (table, read) in [
+            ("departments", &departments),
+            ("establishments", &establishments),
+        ] {
+            if let Some((_, requests)) = read {
+                reading.requests += requests;
+                tables.push(format!("{requests} read(s) of the {table}"));
+            }
+        }
+        if !tables.is_empty() {
+            reading.reason = format!("{}; {}", reading.reason, tables.join(", "));
+        }
+        let by_name = |names: &Option<(Names, u32)>, cell: &str| match names {
+            Some((names, _)) => names.id(cell).map(Value::from),
+            None => Err("its table was not read".to_owned()),
+        };
         let by_login: HashMap<&str, &Record> = records
             .iter()
             .filter_map(|record| Some((record.get(keys::LOGIN)?.as_str()?, record)))
@@ -317,6 +350,11 @@ impl PlanSyncRequest<'_> {
                         .get(cell.as_str())
                         .and_then(|manager| manager.get(keys::ID).cloned())
                         .ok_or_else(|| format!("no user has the login {cell:?}")),
+                    Column::Department | Column::Establishment if cell.trim().is_empty() => {
+                        Err(format!("{name} cannot be cleared"))
+                    }
+                    Column::Department => by_name(&departments, cell),
+                    Column::Establishment => by_name(&establishments, cell),
                     column => column.wanted(cell, current),
                 };
                 match wanted {
