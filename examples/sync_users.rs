@@ -63,8 +63,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             println!("  {}: {} -> {}", field.field, field.now, field.wanted);
         }
     }
-    for unknown in &plan.unknown_logins {
-        println!("line {}: {} is not in Lucca", unknown.line, unknown.login);
+    for unknown in &plan.unknown {
+        println!("line {}: {} is not in Lucca", unknown.line, unknown.key);
     }
     for refused in &plan.refused {
         println!(
@@ -93,7 +93,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         report.succeeded().count(),
         report.failed().count(),
         plan.untouched,
-        plan.unknown_logins.len()
+        plan.unknown.len()
     );
     Ok(())
 }

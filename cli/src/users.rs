@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use clap::{Subcommand, ValueEnum};
 use futures_util::TryStreamExt;
 use roster::directory::{
-    self, DesiredUsers, DirectoryError, Fields, Range, Strategy, SyncError, Text, UpdateMode,
+    self, DesiredUsers, DirectoryError, Fields, Key, Range, Strategy, SyncError, Text, UpdateMode,
     UserQuery,
 };
 use serde_json::{Value, json};
@@ -57,7 +57,17 @@ pub(crate) enum UsersCommand {
         /// for tenants that want it).
         #[arg(long, value_enum, default_value_t = Mode::Partial)]
         mode: Mode,
+        /// What the export's rows are matched by: `login`, `employeeNumber`
+        /// (the HR system's matricule) or `mail`; `manager` cells name
+        /// managers by it too.
+        #[arg(long, default_value = "login", value_parser = parse_key)]
+        key: Key,
     },
+}
+
+/// `--key`.
+fn parse_key(text: &str) -> Result<Key, String> {
+    text.parse()
 }
 
 /// `--mode`.
@@ -96,7 +106,12 @@ pub(crate) async fn run(command: UsersCommand, context: &Context) -> Result<(), 
             }
             list(query, fields, context).await
         }
-        UsersCommand::Sync { file, apply, mode } => sync(&file, apply, mode, context).await,
+        UsersCommand::Sync {
+            file,
+            apply,
+            mode,
+            key,
+        } => sync(&file, apply, mode, key, context).await,
     }
 }
 
@@ -187,12 +202,19 @@ fn shown(value: &Value) -> String {
 
 /// Plans the sync of the export with Lucca, shows the plan and its cost,
 /// and with `--apply` applies it.
-async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> Result<(), Failure> {
+async fn sync(
+    path: &Path,
+    apply: bool,
+    mode_flag: Mode,
+    key: Key,
+    context: &Context,
+) -> Result<(), Failure> {
     let desired = match crate::input::is_stdin(path) {
         true => DesiredUsers::from_csv_reader(std::io::stdin().lock()),
         false => DesiredUsers::from_csv_path(path),
     }
-    .map_err(|error| sync_failure(&error))?;
+    .map_err(|error| sync_failure(&error))?
+    .with_key(key);
     let directory = client(context)?;
     let plan = directory
         .plan_sync(desired)
@@ -221,16 +243,36 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
             })
             .collect::<Vec<_>>(),
     );
-    for unknown in &plan.unknown_logins {
+    for unknown in &plan.unknown {
         context.say(format!(
-            "line {}: {}: no such login in Lucca",
-            unknown.line, unknown.login
+            "{}:{}: {}: no Lucca user has this {}",
+            path.display(),
+            unknown.line,
+            unknown.key,
+            plan.key
         ));
     }
-    for duplicate in &plan.duplicate_logins {
+    for duplicate in &plan.duplicates {
+        let lines: Vec<String> = duplicate.lines.iter().map(u64::to_string).collect();
+        let held = match duplicate.ids.len() {
+            0 | 1 => String::new(),
+            _ => format!(
+                ", and Lucca users {} all hold it",
+                duplicate
+                    .ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         context.say(format!(
-            "lines {:?}: {} is named more than once: left as it is",
-            duplicate.lines, duplicate.login
+            "{}:{}: the {} {} is on line(s) {}{held}: left as it is",
+            path.display(),
+            duplicate.lines.first().copied().unwrap_or_default(),
+            plan.key,
+            duplicate.key,
+            lines.join(", "),
         ));
     }
     for refused in &plan.refused {
@@ -339,8 +381,8 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
         );
     }
     context.document(&document);
-    let unknown = plan.unknown_logins.len();
-    let refused = plan.refused.len() + plan.duplicate_logins.len();
+    let unknown = plan.unknown.len();
+    let refused = plan.refused.len() + plan.duplicates.len();
     if failed > 0 && failed == unanswered && unknown == 0 && refused == 0 {
         return Err(Failure::transient(format!(
             "{failed} update(s) got no answer (or a transient one): an update is idempotent, so it is safe to run the same command again"
@@ -348,7 +390,8 @@ async fn sync(path: &Path, apply: bool, mode_flag: Mode, context: &Context) -> R
     }
     if failed > 0 || unknown > 0 || refused > 0 {
         return Err(Failure::refused(format!(
-            "{failed} update(s) failed, {unknown} login(s) unknown, {refused} value(s) or row(s) refused: see above"
+            "{failed} update(s) failed, {unknown} {}(s) unknown, {refused} value(s) or row(s) refused: see above",
+            plan.key
         )));
     }
     Ok(())

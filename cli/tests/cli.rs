@@ -623,7 +623,7 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
     let unknown = file("unknown-login.csv", "login,firstName\nnobody,X\n");
     let refused = roster(Some(&lucca), &["users", "sync", &unknown]).await;
     assert_eq!(refused.status.code(), Some(1));
-    assert!(text(&refused.stdout).contains("line 2: nobody: no such login"));
+    assert!(text(&refused.stdout).contains(":2: nobody: no Lucca user has this login"));
     let bad_column = file("bad-column.csv", "login,salary\njdupont,1\n");
     let bad = roster(Some(&lucca), &["users", "sync", &bad_column]).await;
     assert_eq!(bad.status.code(), Some(1));

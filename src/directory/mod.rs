@@ -45,8 +45,8 @@ pub use query::{
     FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text, UserQuery,
 };
 pub use sync::{
-    ApplySyncRequest, Cost, DesiredUsers, DuplicateLogin, FieldChange, PlanSyncRequest, Reading,
-    RefusedValue, Strategy, SyncError, SyncPlan, UnknownLogin, UserChange,
+    ApplySyncRequest, Cost, DesiredUsers, DuplicateKey, FieldChange, Key, PlanSyncRequest, Reading,
+    RefusedValue, Strategy, SyncError, SyncPlan, UnknownKey, UserChange,
 };
 pub use update::{
     Applied, BulkUpdateRequest, UpdateOutcome, UpdateReport, UpdateUserRequest, UserRef,

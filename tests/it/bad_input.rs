@@ -170,12 +170,12 @@ bad_input! {
         assert!(got.len() < 2000, "{} bytes", got.len());
         got
     } => "and 40 more";
-    sync_no_login_quoted_short: {
+    sync_long_column_quoted_short: {
         let header = format!("mail;{}\n", "j".repeat(100_000));
         let got = failure(directory::DesiredUsers::from_csv_bytes(header.as_bytes()));
         assert!(got.len() < 1000, "{} bytes", got.len());
         got
-    } => "no `login` column";
+    } => "… (100000 bytes)` is no field of a Lucca user";
     // Responses.
     response_not_json: failure(directory::parse_enveloped::<directory::types::User>(
                 b"<html>",

@@ -251,22 +251,19 @@ async fn a_plan_says_unknown_and_repeated_logins_refused_cells_managers_and_exte
     let desired = DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap();
     let plan = directory.plan_sync(desired).execute().await.unwrap();
 
-    assert_eq!(plan.unknown_logins.len(), 1);
+    assert_eq!(plan.unknown.len(), 1);
     assert_eq!(
-        (
-            plan.unknown_logins[0].login.as_str(),
-            plan.unknown_logins[0].line
-        ),
+        (plan.unknown[0].key.as_str(), plan.unknown[0].line),
         ("nobody", 4)
     );
-    assert_eq!(plan.duplicate_logins.len(), 1);
-    assert_eq!(plan.duplicate_logins[0].lines, [6, 7]);
+    assert_eq!(plan.duplicates.len(), 1);
+    assert_eq!(plan.duplicates[0].lines, [6, 7]);
     let refused: Vec<_> = plan
         .refused
         .iter()
         .map(|value| {
             (
-                value.login.as_str(),
+                value.key.as_str(),
                 value.line,
                 value.column,
                 value.field.as_str(),
@@ -322,13 +319,16 @@ async fn an_empty_cell_clears_and_a_column_no_document_names_is_refused_before_a
         error.to_string(),
         "line 1, column 2: `jobTitel` is no field of a Lucca user (did you mean `jobTitle`?)"
     );
-    assert!(matches!(
-        DesiredUsers::from_csv_bytes(b"mail\nx@y\n").unwrap_err(),
-        SyncError::NoLoginColumn { .. }
-    ));
-
     let lucca = LocalLucca::start().await.unwrap();
     let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    // No column of the key: refused when planned, nothing read.
+    let keyless = DesiredUsers::from_csv_bytes(b"mail\nx@y\n").unwrap();
+    let refused = directory.plan_sync(keyless).execute().await.unwrap_err();
+    assert!(
+        matches!(refused, SyncError::NoKeyColumn { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(lucca.requests_total(), 0);
     directory
         .update_user(418, directory::UserPatch::new().job_title("Lead"))
         .send()
@@ -370,7 +370,7 @@ async fn a_server_that_compares_login_lists_whole_is_read_by_listing() {
         plan.reading.reason
     );
     assert_eq!(plan.changes.len(), 2);
-    assert!(plan.unknown_logins.is_empty());
+    assert!(plan.unknown.is_empty());
 }
 
 // The pager.
@@ -581,7 +581,7 @@ async fn a_former_employee_named_by_the_export_is_found() {
     let mut desired = DesiredUsers::with_columns(["jobTitle"]).unwrap();
     desired.push("gone", ["Retired"]).unwrap();
     let plan = directory.plan_sync(desired).execute().await.unwrap();
-    assert!(plan.unknown_logins.is_empty());
+    assert!(plan.unknown.is_empty());
     assert_eq!(plan.changes.len(), 1);
 }
 
@@ -650,4 +650,98 @@ async fn departments_and_establishments_by_name_are_read_once_and_resolved() {
     assert_eq!(person["legalEntityId"], 2);
     let again = directory.plan_sync(desired).execute().await.unwrap();
     assert!(again.changes.is_empty(), "{:?}", again.changes);
+}
+
+/// The HR system's key: an export keyed by employee number (managers named
+/// by it too) is matched to Lucca's users by it, read in one listing (no
+/// documented filter takes it). A number the export names twice, or that
+/// two Lucca users hold, is refused with its lines and ids and nothing
+/// about it is planned; an unknown one is listed. By mail, case does not
+/// matter.
+#[tokio::test]
+async fn an_export_keyed_by_employee_number_or_mail_is_matched_by_it() {
+    let (lucca, directory) = tenant(6).await;
+    // Lucca holds 001004 twice.
+    directory
+        .update_user(1005, directory::UserPatch::new().employee_number("001004"))
+        .send()
+        .await
+        .unwrap();
+    let csv = "employeeNumber;jobTitle;manager\n\
+               001000;Lead;\n\
+               001001;Dev;001000\n\
+               001002;Dev;001999\n\
+               001003;Ops;\n\
+               001003;Ops;\n\
+               001004;Ops;\n\
+               009999;New;\n";
+    let desired = DesiredUsers::from_csv_bytes(csv.as_bytes())
+        .unwrap()
+        .with_key(directory::Key::EmployeeNumber);
+    let before = lucca.requests_total();
+
+    let plan = directory.plan_sync(desired).execute().await.unwrap();
+
+    assert_eq!(lucca.requests_total() - before, 1, "one listing page");
+    assert_eq!(plan.reading.strategy, Strategy::Listing);
+    let changed: Vec<(i64, Vec<(&str, &Value)>)> = plan
+        .changes
+        .iter()
+        .map(|change| {
+            let fields = change
+                .fields
+                .iter()
+                .map(|field| (field.field.as_str(), &field.wanted))
+                .collect();
+            (change.id, fields)
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (1000, vec![("jobTitle", &json!("Lead"))]),
+            (
+                1001,
+                vec![("jobTitle", &json!("Dev")), ("managerId", &json!(1000))]
+            ),
+            (1002, vec![("jobTitle", &json!("Dev"))]),
+        ]
+    );
+    assert_eq!(plan.changes[1].login, "user0001", "the user's login, shown");
+    assert_eq!(plan.refused.len(), 1, "{:?}", plan.refused);
+    assert!(
+        plan.refused[0]
+            .problem
+            .contains("no user has the employeeNumber \"001999\"")
+    );
+    let duplicates: Vec<(&str, &[u64], &[i64])> = plan
+        .duplicates
+        .iter()
+        .map(|duplicate| {
+            (
+                duplicate.key.as_str(),
+                &duplicate.lines[..],
+                &duplicate.ids[..],
+            )
+        })
+        .collect();
+    assert_eq!(
+        duplicates,
+        [
+            ("001003", &[5, 6][..], &[1003][..]),
+            ("001004", &[7][..], &[1004, 1005][..])
+        ]
+    );
+    assert_eq!(plan.unknown.len(), 1);
+    assert_eq!(
+        (plan.unknown[0].key.as_str(), plan.unknown[0].line),
+        ("009999", 8)
+    );
+
+    let by_mail = DesiredUsers::from_csv_bytes(b"mail;jobTitle\nUSER0000@Example.TEST;Lead\n")
+        .unwrap()
+        .with_key(directory::Key::Mail);
+    let plan = directory.plan_sync(by_mail).execute().await.unwrap();
+    assert_eq!(plan.changes.len(), 1, "{plan:?}");
+    assert_eq!(plan.changes[0].id, 1000);
 }

@@ -1,19 +1,21 @@
-//! The desired state of a sync: records keyed by login, read from an HR
-//! export (a CSV file whose header names the API's fields) or built in
-//! code.
+//! The desired state of a sync: records keyed by login (or the HR system's
+//! own key), read from an HR export (a CSV file whose header names the
+//! API's fields) or built in code.
 
 use std::path::{Path, PathBuf};
 
 use super::SyncError;
 use super::column::Column;
+use super::key::Key;
 
-/// One wanted user: a login and the cells of its columns.
+/// One wanted user: its key's value and the cells of its columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Wanted {
     /// Where it came from: the file's line, or the record's number (from 1)
     /// when built in code.
     pub(crate) line: u64,
-    pub(crate) login: String,
+    /// The key's value (the login unless [`DesiredUsers::with_key`]).
+    pub(crate) key: String,
     /// One cell a column, in the columns' order.
     pub(crate) cells: Vec<String>,
 }
@@ -33,6 +35,10 @@ pub(crate) struct Wanted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredUsers {
     pub(crate) source: Option<PathBuf>,
+    /// What the rows are matched by.
+    pub(crate) key: Key,
+    /// The key's place in the header (from 1), when it has one.
+    pub(crate) key_column: Option<usize>,
     /// Each column: its name, what it is, and its place in the header
     /// (from 1; the login's column counted).
     pub(crate) columns: Vec<(String, Column, usize)>,
@@ -51,12 +57,64 @@ impl DesiredUsers {
             .collect::<Result<_, _>>()?;
         Ok(Self {
             source: None,
+            key: Key::Login,
+            key_column: Some(1),
             columns,
             rows: Vec::new(),
         })
     }
 
-    /// Adds a user: its login and one cell a column, in the columns' order.
+    /// Matches the rows by `key` instead: its column is taken out of the
+    /// compared columns (and the former key's column, the login say, goes
+    /// back among them: a value to write). An export without that column
+    /// is refused when planned ([`SyncError::NoKeyColumn`]).
+    ///
+    /// ```
+    /// use roster::directory::{DesiredUsers, Key};
+    ///
+    /// let csv = "employeeNumber;login;jobTitle\n00042;jdupont;Lead\n";
+    /// let desired = DesiredUsers::from_csv_bytes(csv.as_bytes())?.with_key(Key::EmployeeNumber);
+    /// assert_eq!(desired.columns().collect::<Vec<_>>(), ["login", "jobTitle"]);
+    /// # Ok::<(), roster::directory::SyncError>(())
+    /// ```
+    pub fn with_key(mut self, key: Key) -> Self {
+        if let Some(at) = self.key_column.take() {
+            let name = self.key.field();
+            let index = self
+                .columns
+                .iter()
+                .position(|(_, _, column)| *column > at)
+                .unwrap_or(self.columns.len());
+            if let Some(column) = Column::named(name) {
+                self.columns.insert(index, (name.to_owned(), column, at));
+                for row in &mut self.rows {
+                    row.cells.insert(index, std::mem::take(&mut row.key));
+                }
+            }
+        }
+        let taken = self
+            .columns
+            .iter()
+            .position(|(_, column, _)| *column == Column::Field(key.field()));
+        if let Some(index) = taken {
+            let (_, _, at) = self.columns.remove(index);
+            self.key_column = Some(at);
+            for row in &mut self.rows {
+                row.key = row.cells.remove(index);
+            }
+        }
+        self.key = key;
+        self
+    }
+
+    /// What the rows are matched by.
+    pub fn key(&self) -> Key {
+        self.key
+    }
+
+    /// Adds a user: its key's value (its login unless
+    /// [`with_key`](Self::with_key)) and one cell a column, in the columns'
+    /// order.
     pub fn push(
         &mut self,
         login: impl Into<String>,
@@ -73,7 +131,7 @@ impl DesiredUsers {
         }
         self.rows.push(Wanted {
             line,
-            login: login.into(),
+            key: login.into(),
             cells,
         });
         Ok(())
@@ -89,16 +147,17 @@ impl DesiredUsers {
         self.rows.is_empty()
     }
 
-    /// The columns besides `login`, as named.
+    /// The columns besides the key's, as named.
     pub fn columns(&self) -> impl Iterator<Item = &str> {
         self.columns.iter().map(|(name, ..)| name.as_str())
     }
 
     /// Reads an HR export: UTF-8 (a BOM is skipped), `;` or `,` separated
-    /// (the header line says which), a `login` column and the API's field
-    /// names as the other columns. A column no document names, a line that
-    /// does not read, or a missing `login` column is an error that says
-    /// where; nothing is read from Lucca.
+    /// (the header line says which), the API's field names as columns, the
+    /// `login` the key (see [`with_key`](Self::with_key) for another). A
+    /// column no document names or a line that does not read is an error
+    /// that says where, and an export without its key's column is refused
+    /// when planned; nothing is read from Lucca.
     pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self, SyncError> {
         let path = path.as_ref();
         let bytes = crate::file::read(path, crate::file::READ_WHOLE_LIMIT)?;
@@ -147,19 +206,9 @@ impl DesiredUsers {
             .iter()
             .map(|name| name.trim().to_owned())
             .collect();
-        let Some(login_column) = header
-            .iter()
-            .position(|name| name == super::super::keys::LOGIN)
-        else {
-            return Err(SyncError::NoLoginColumn {
-                file,
-                columns: header,
-            });
-        };
         let columns = header
             .iter()
             .enumerate()
-            .filter(|(index, _)| *index != login_column)
             .map(|(index, name)| column(file.clone(), index + 1, name))
             .collect::<Result<Vec<_>, _>>()?;
         let mut rows = Vec::new();
@@ -169,18 +218,18 @@ impl DesiredUsers {
             let cell = |index: usize| record.get(index).unwrap_or_default().trim().to_owned();
             rows.push(Wanted {
                 line,
-                login: cell(login_column),
-                cells: (0..header.len())
-                    .filter(|index| *index != login_column)
-                    .map(cell)
-                    .collect(),
+                key: String::new(),
+                cells: (0..header.len()).map(cell).collect(),
             });
         }
-        Ok(Self {
+        let desired = Self {
             source: None,
+            key: Key::Login,
+            key_column: None,
             columns,
             rows,
-        })
+        };
+        Ok(desired.with_key(Key::Login))
     }
 }
 

@@ -19,6 +19,7 @@
 mod apply;
 mod column;
 mod desired;
+mod key;
 mod names;
 mod plan;
 
@@ -26,9 +27,10 @@ use std::path::PathBuf;
 
 pub use apply::ApplySyncRequest;
 pub use desired::DesiredUsers;
+pub use key::Key;
 pub use plan::{
-    Cost, DuplicateLogin, FieldChange, PlanSyncRequest, Reading, RefusedValue, Strategy, SyncPlan,
-    UnknownLogin, UserChange,
+    Cost, DuplicateKey, FieldChange, PlanSyncRequest, Reading, RefusedValue, Strategy, SyncPlan,
+    UnknownKey, UserChange,
 };
 
 use super::error::DirectoryError;
@@ -59,11 +61,14 @@ pub enum SyncError {
         #[source]
         source: csv::Error,
     },
-    /// The export has no `login` column.
-    #[error("{}: no `login` column (columns: {})", place(file.as_ref(), 1), crate::error::excerpts(columns))]
-    NoLoginColumn {
+    /// The export has no column of its key (`login` unless chosen):
+    /// nothing was read from Lucca.
+    #[error("{}: no `{key}` column, the key (columns: {})", place(file.as_ref(), 1), crate::error::excerpts(columns))]
+    NoKeyColumn {
         /// The file, if read from one.
         file: Option<PathBuf>,
+        /// The key.
+        key: Key,
         /// Its columns.
         columns: Vec<String>,
     },

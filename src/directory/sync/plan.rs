@@ -15,6 +15,7 @@ use super::super::query::{MAX_PAGE, UserQuery};
 use super::SyncError;
 use super::column::Column;
 use super::desired::DesiredUsers;
+use super::key::Key;
 use super::names::Names;
 
 /// How the plan read Lucca.
@@ -82,32 +83,36 @@ impl UserChange {
     }
 }
 
-/// A login of the export that no Lucca user has.
+/// A key's value of the export that no Lucca user has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct UnknownLogin {
-    /// The login.
-    pub login: String,
+pub struct UnknownKey {
+    /// The value (a login, an employee number or a mail).
+    pub key: String,
     /// Its line.
     pub line: u64,
 }
 
-/// A login the export names more than once: none of its rows is applied.
+/// A key's value the export names more than once, or that several Lucca
+/// users hold: none of its rows is applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DuplicateLogin {
-    /// The login.
-    pub login: String,
-    /// Its lines.
+pub struct DuplicateKey {
+    /// The value.
+    pub key: String,
+    /// The export's lines that name it.
     pub lines: Vec<u64>,
+    /// The Lucca users that hold it (more than one when Lucca holds it
+    /// twice).
+    pub ids: Vec<i64>,
 }
 
 /// A cell that cannot be sent: that field of that user is left as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefusedValue {
-    /// The row's login.
-    pub login: String,
+    /// The row's key (its login, unless another key was chosen).
+    pub key: String,
     /// Its line.
     pub line: u64,
     /// The column (from 1).
@@ -142,14 +147,16 @@ pub struct SyncPlan {
     pub tenant: String,
     /// The reading of the `PUT` it applies with.
     pub mode: UpdateMode,
+    /// What the export's rows were matched by.
+    pub key: Key,
     /// How Lucca was read.
     pub reading: Reading,
     /// The users to update, in the export's order.
     pub changes: Vec<UserChange>,
-    /// Logins no user has.
-    pub unknown_logins: Vec<UnknownLogin>,
-    /// Logins named more than once.
-    pub duplicate_logins: Vec<DuplicateLogin>,
+    /// Key values no user has.
+    pub unknown: Vec<UnknownKey>,
+    /// Key values named more than once, or held by several users.
+    pub duplicates: Vec<DuplicateKey>,
     /// Cells that cannot be sent.
     pub refused: Vec<RefusedValue>,
     /// Users found with nothing to change.
@@ -238,25 +245,34 @@ impl PlanSyncRequest<'_> {
             desired,
             mode,
         } = self;
+        let key = desired.key;
+        if desired.key_column.is_none() {
+            return Err(SyncError::NoKeyColumn {
+                file: desired.source.clone(),
+                key,
+                columns: desired.columns().map(str::to_owned).collect(),
+            });
+        }
         let mut refused = Vec::new();
-        let mut lines: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        let mut lines: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for row in &desired.rows {
-            let problem = if row.login.is_empty() {
-                Some("the login is empty")
-            } else if row.login.contains(',') {
-                Some("a login holding `,` cannot be looked up (Lucca reads it as a list)")
+            let value = key.fold(&row.key);
+            let problem = if value.is_empty() {
+                Some(format!("the {key} is empty"))
+            } else if key == Key::Login && value.contains(',') {
+                Some("a login holding `,` cannot be looked up (Lucca reads it as a list)".into())
             } else {
-                lines.entry(&row.login).or_default().push(row.line);
+                lines.entry(value).or_default().push(row.line);
                 None
             };
             if let Some(problem) = problem {
                 refused.push(RefusedValue {
-                    login: row.login.clone(),
+                    key: row.key.clone(),
                     line: row.line,
-                    column: 1,
-                    field: keys::LOGIN.into(),
-                    value: row.login.clone(),
-                    problem: problem.into(),
+                    column: desired.key_column.unwrap_or(1),
+                    field: key.field().into(),
+                    value: row.key.clone(),
+                    problem,
                 });
             }
         }
@@ -274,19 +290,28 @@ impl PlanSyncRequest<'_> {
             })
             .filter(|login| !login.is_empty() && !login.contains(','))
             .collect();
-        let wanted_logins: BTreeSet<&str> = lines.keys().copied().chain(managers).collect();
 
         let mut fields = Fields::new()
             .with(keys::ID)
             .with(keys::LOGIN)
             .with(keys::MODIFIED_AT);
-        let mut keys = BTreeSet::new();
-        for (_, column, _) in &desired.columns {
-            if keys.insert(column.key().to_owned()) {
-                fields = fields.with(column.key());
+        let mut names = BTreeSet::from([keys::ID.to_owned(), keys::LOGIN.to_owned()]);
+        for name in std::iter::once(key.field())
+            .chain(desired.columns.iter().map(|(_, column, _)| column.key()))
+        {
+            if names.insert(name.to_owned()) {
+                fields = fields.with(name);
             }
         }
-        let (records, mut reading) = read_users(client, &fields, &wanted_logins).await?;
+        let (records, mut reading) = match key {
+            Key::Login => {
+                let wanted: BTreeSet<&str> =
+                    lines.keys().map(String::as_str).chain(managers).collect();
+                read_users(client, &fields, &wanted).await?
+            }
+            // No documented filter takes these keys: the tenant, in pages.
+            Key::EmployeeNumber | Key::Mail => read_all(client, &fields, key).await?,
+        };
         // One read of each table the export names references of.
         let uses = |wanted: Column| {
             desired
@@ -319,24 +344,45 @@ impl PlanSyncRequest<'_> {
             Some((names, _)) => names.id(cell).map(Value::from),
             None => Err("its table was not read".to_owned()),
         };
-        let by_login: HashMap<&str, &Record> = records
-            .iter()
-            .filter_map(|record| Some((record.get(keys::LOGIN)?.as_str()?, record)))
-            .collect();
-
+        let mut by_key: HashMap<String, Vec<&Record>> = HashMap::new();
+        for record in &records {
+            // Read leniently: an employee number may come as a number.
+            let value = match record.get(key.field()) {
+                Some(Value::String(text)) => text.clone(),
+                Some(Value::Number(number)) => number.to_string(),
+                _ => continue,
+            };
+            by_key.entry(key.fold(&value)).or_default().push(record);
+        }
+        let id_of = |record: &Record| {
+            record
+                .get(keys::ID)
+                .and_then(Value::as_i64)
+                .unwrap_or_default()
+        };
         let mut changes = Vec::new();
-        let mut unknown_logins = Vec::new();
+        let mut unknown = Vec::new();
+        let mut duplicates = Vec::new();
         let mut untouched = 0;
         for row in &desired.rows {
-            if lines
-                .get(row.login.as_str())
-                .is_none_or(|lines| lines.len() != 1)
-            {
+            let value = key.fold(&row.key);
+            let Some(rows) = lines.get(&value) else {
+                continue;
+            };
+            let held = by_key.get(&value).map(Vec::as_slice).unwrap_or_default();
+            if rows.len() != 1 || held.len() > 1 {
+                if rows.first() == Some(&row.line) {
+                    duplicates.push(DuplicateKey {
+                        key: row.key.clone(),
+                        lines: rows.clone(),
+                        ids: held.iter().map(|record| id_of(record)).collect(),
+                    });
+                }
                 continue;
             }
-            let Some(record) = by_login.get(row.login.as_str()) else {
-                unknown_logins.push(UnknownLogin {
-                    login: row.login.clone(),
+            let Some(record) = held.first() else {
+                unknown.push(UnknownKey {
+                    key: row.key.clone(),
                     line: row.line,
                 });
                 continue;
@@ -346,10 +392,13 @@ impl PlanSyncRequest<'_> {
                 let current = read(record, column.key());
                 let wanted = match column {
                     Column::Manager if cell.is_empty() => Ok(Value::Null),
-                    Column::Manager => by_login
-                        .get(cell.as_str())
-                        .and_then(|manager| manager.get(keys::ID).cloned())
-                        .ok_or_else(|| format!("no user has the login {cell:?}")),
+                    Column::Manager => match by_key.get(&key.fold(cell)).map(Vec::as_slice) {
+                        Some([manager]) => Ok(Value::from(id_of(manager))),
+                        Some(several) if !several.is_empty() => {
+                            Err(format!("{} users have the {key} {cell:?}", several.len()))
+                        }
+                        _ => Err(format!("no user has the {key} {cell:?}")),
+                    },
                     Column::Department | Column::Establishment if cell.trim().is_empty() => {
                         Err(format!("{name} cannot be cleared"))
                     }
@@ -365,7 +414,7 @@ impl PlanSyncRequest<'_> {
                     }),
                     Ok(_) => {}
                     Err(problem) => refused.push(RefusedValue {
-                        login: row.login.clone(),
+                        key: row.key.clone(),
                         line: row.line,
                         column: *at,
                         field: name.clone(),
@@ -379,34 +428,28 @@ impl PlanSyncRequest<'_> {
                 continue;
             }
             changes.push(UserChange {
-                login: row.login.clone(),
-                id: record
-                    .get(keys::ID)
-                    .and_then(Value::as_i64)
-                    .unwrap_or_default(),
+                login: record
+                    .get(keys::LOGIN)
+                    .and_then(Value::as_str)
+                    .unwrap_or(&row.key)
+                    .to_owned(),
+                id: id_of(record),
                 line: row.line,
                 modified_at: modified_at(record),
                 fields: differing,
             });
         }
         refused.sort_by_key(|value| (value.line, value.column));
-        let duplicate_logins = lines
-            .into_iter()
-            .filter(|(_, lines)| lines.len() > 1)
-            .map(|(login, lines)| DuplicateLogin {
-                login: login.to_owned(),
-                lines,
-            })
-            .collect();
         let requests = apply_requests(client, &changes, mode)?;
         let rate = client.transport().limiter().map(|limiter| limiter.limit());
         Ok(SyncPlan {
             tenant: client.baseurl().to_owned(),
             mode,
+            key,
             reading,
             changes,
-            unknown_logins,
-            duplicate_logins,
+            unknown,
+            duplicates,
             refused,
             untouched,
             cost: Cost {
@@ -525,6 +568,26 @@ async fn read_users(
             "{} login(s) of a tenant of {total}: login lists take {list_requests} request(s), a listing {pages} (its first page told the size)",
             logins.len()
         ),
+    };
+    Ok((records, reading))
+}
+
+/// Every user of the tenant with `fields`, in pages: what a key without a
+/// documented filter is matched by.
+async fn read_all(
+    client: &Client,
+    fields: &Fields,
+    key: Key,
+) -> Result<(Vec<Record>, Reading), SyncError> {
+    let query = UserQuery::new()
+        .fields(fields.clone())
+        .former_employees(true);
+    let mut listing = Pager::new(client, &query)?;
+    let records = drain(&mut listing, Vec::new()).await?;
+    let reading = Reading {
+        strategy: Strategy::Listing,
+        requests: listing.requests(),
+        reason: format!("matched by {key}, which no documented filter takes: read every user"),
     };
     Ok((records, reading))
 }
