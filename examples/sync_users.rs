@@ -63,8 +63,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
             println!("  {}: {} -> {}", field.field, field.now, field.wanted);
         }
     }
-    for unknown in &plan.unknown {
-        println!("line {}: {} is not in Lucca", unknown.line, unknown.key);
+    for hire in &plan.creations {
+        println!(
+            "line {}: {} is a new hire (not created: see create_missing)",
+            hire.line, hire.key
+        );
     }
     for refused in &plan.refused {
         println!(
@@ -89,11 +92,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     println!(
-        "Summary: {} updated, {} failed, {} unchanged, {} not in Lucca",
+        "Summary: {} updated, {} failed, {} unchanged, {} new hire(s) listed",
         report.succeeded().count(),
         report.failed().count(),
         plan.untouched,
-        plan.unknown.len()
+        plan.creations.len()
     );
     Ok(())
 }

@@ -156,9 +156,9 @@ fn has_one_table(command: &Command) -> bool {
         command,
         Command::Office(
             Office::WorkLocations | Office::UserLocations { .. } | Office::Journal { .. }
-        ) | Command::Users(Users::List { .. } | Users::Sync { apply: false, .. })
+        ) | Command::Users(Users::List { .. })
             | Command::Profiles
-    )
+    ) || matches!(command, Command::Users(Users::Sync(args)) if !args.apply)
 }
 
 /// Each request's span on standard error, for `-v` (`-vv`: every event of

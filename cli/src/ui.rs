@@ -163,7 +163,7 @@ impl Context {
         if matches!(answer.trim(), "y" | "Y" | "yes") {
             Ok(())
         } else {
-            Err(Failure::refused("not confirmed: nothing was created"))
+            Err(Failure::refused("not confirmed: nothing was changed"))
         }
     }
 

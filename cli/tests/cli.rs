@@ -523,7 +523,7 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
         "{table}"
     );
     assert!(
-        table.contains("2 updates: 2 requests, about 3 s at 50 per 63s"),
+        table.contains("2 updates: 2 requests, about 0 s at 50 per 63s"),
         "the cost before anything is written: {table}"
     );
     let dry = roster(
@@ -578,8 +578,19 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
         plan["cost"]["rate"], "20 a minute",
         "--rate is the plan's rate"
     );
-    assert_eq!(plan["cost"]["seconds"], 6.0);
+    // 2 updates after the plan's 1 read: the window has room, no wait.
+    assert_eq!(plan["cost"]["seconds"], 0.0);
     assert_eq!(plan["reading"]["requests"], 1);
+    let slow = roster(
+        Some(&lucca),
+        &["users", "sync", &export, "--json", "--rate", "2/min"],
+    )
+    .await;
+    let slow: serde_json::Value = serde_json::from_slice(&slow.stdout).unwrap();
+    assert_eq!(
+        slow["cost"]["seconds"], 60.0,
+        "1 read and 1 update fill the window; the second update waits it out"
+    );
     assert!(
         lucca.received_updates().is_empty(),
         "a dry run sends nothing"
@@ -593,7 +604,7 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
 
     let applied = roster(
         Some(&lucca),
-        &["users", "sync", &export, "--apply", "--json"],
+        &["users", "sync", &export, "--apply", "--yes", "--json"],
     )
     .await;
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
@@ -623,7 +634,7 @@ async fn users_list_picks_fields_and_sync_shows_then_applies_only_the_difference
     let unknown = file("unknown-login.csv", "login,firstName\nnobody,X\n");
     let refused = roster(Some(&lucca), &["users", "sync", &unknown]).await;
     assert_eq!(refused.status.code(), Some(1));
-    assert!(text(&refused.stdout).contains(":2: nobody: no Lucca user has this login"));
+    assert!(text(&refused.stdout).contains("\"nobody\": a new hire, but a creation needs"));
     let bad_column = file("bad-column.csv", "login,salary\njdupont,1\n");
     let bad = roster(Some(&lucca), &["users", "sync", &bad_column]).await;
     assert_eq!(bad.status.code(), Some(1));
@@ -1003,7 +1014,7 @@ async fn on_a_terminal_it_asks_first_colours_tables_and_honours_no_color() {
         "the analysis before the question: {declined}"
     );
     assert!(
-        declined.contains("not confirmed: nothing was created"),
+        declined.contains("not confirmed: nothing was changed"),
         "{declined}"
     );
     assert_eq!(lucca.imports_applied(), 0, "nothing was created");
@@ -1382,17 +1393,21 @@ async fn interrupted_import(
         .spawn()
         .unwrap();
     until(&mut child, what, async || ready(&journal_path).await).await;
-    // The shell's own `kill`: no other program needed.
+    (interrupt(child).await, journal_path)
+}
+
+/// Sends SIGINT to `child` (with the shell's own `kill`: no other program
+/// needed), and its output once it has ended.
+async fn interrupt(child: std::process::Child) -> Output {
     let sent = std::process::Command::new("sh")
         .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     assert!(sent.success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+    tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
-        .unwrap();
-    (output, journal_path)
+        .unwrap()
 }
 
 #[cfg(unix)]
@@ -2090,5 +2105,147 @@ async fn serve_takes_faults_and_reports_its_counters() {
     assert!(
         counters["mostInAnyWindow"].as_u64().unwrap() >= 2,
         "{counters}"
+    );
+}
+
+/// An export keyed by employee number with a new hire, the defaults in a
+/// file. Without `--yes` and no terminal, nothing is sent. With it, the
+/// creation's answer is lost: the login is read back, so the new hire is
+/// reported created; the same command again creates nobody. A plan with a
+/// refused cell is applied only with `--allow-partial`.
+#[tokio::test]
+async fn users_sync_creates_a_new_hire_once_though_its_answer_is_lost() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    let export = file(
+        "hires.csv",
+        "employeeNumber;login;firstName;lastName;mail;department;establishment;dtContractStart;manager\n\
+         000416;jdupont;Jean;Dupont;jdupont@example.test;Direction;Paris;2020-01-01;\n\
+         007001;newhire;New;Hire;newhire@example.test;Sales;Nantes;2027-01-04;000416\n",
+    );
+    let defaults = file(
+        "defaults.txt",
+        "# every new hire\nrolePrincipalId=55\ncultureID=1036\ncalendarId=1\nhabilitedRoles=59\nbirthDate=\n",
+    );
+    let sync = |yes: bool| {
+        let mut args = vec![
+            "users",
+            "sync",
+            export.as_str(),
+            "--key",
+            "employeeNumber",
+            "--apply",
+            "--create-missing",
+            "--defaults",
+            defaults.as_str(),
+        ];
+        if yes {
+            args.push("--yes");
+        }
+        args
+    };
+
+    let unasked = roster(Some(&lucca), &sync(false)).await;
+    assert_eq!(unasked.status.code(), Some(2), "{}", text(&unasked.stderr));
+    assert!(
+        text(&unasked.stdout).contains("007001: new hire"),
+        "the plan first"
+    );
+    assert!(lucca.created_users().is_empty(), "nothing sent");
+
+    lucca
+        .faults()
+        .inject(Route::UserCreation, Fault::DropAfterHandling);
+    let lost = roster(Some(&lucca), &sync(true)).await;
+    let stdout = text(&lost.stdout);
+    assert_eq!(
+        lost.status.code(),
+        Some(0),
+        "{}{stdout}",
+        text(&lost.stderr)
+    );
+    assert!(
+        stdout.contains("created (its answer was lost; read back)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("summary: 1 created, 0 updated"), "{stdout}");
+    let again = roster(Some(&lucca), &sync(true)).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(lucca.created_users().len(), 1, "created once");
+
+    // A refused cell: the rest is applied only with --allow-partial.
+    let partial = file(
+        "partial.csv",
+        "login,jobTitle,manager\njdupont,Lead,\nmlefevre,Lead,ghost\n",
+    );
+    let args = ["users", "sync", partial.as_str(), "--apply", "--yes"];
+    let refused = roster(Some(&lucca), &args).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("--allow-partial"));
+    assert!(lucca.received_updates().is_empty(), "nothing written");
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-partial");
+    let applied = roster(Some(&lucca), &allowed).await;
+    assert_eq!(
+        applied.status.code(),
+        Some(1),
+        "the refused cell is still said"
+    );
+    assert_eq!(
+        lucca.received_updates().len(),
+        2,
+        "jdupont, and mlefevre's title"
+    );
+}
+
+/// Ctrl-C during an apply: sending stops, what was in flight ends, and the
+/// output lists what was written and what was not sent; exit 130.
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_during_a_sync_apply_stops_sending_and_lists_what_was_written() {
+    at_root();
+    let setup = roster_emulator::Setup {
+        employees: Vec::new(),
+        ..roster_emulator::Setup::default()
+    }
+    .with_generated_employees(12);
+    let lucca = LocalLucca::start_with(setup).await.unwrap();
+    lucca.set_rate_limit(None);
+    lucca.faults().inject_n(
+        Route::UserById,
+        Fault::Delay(std::time::Duration::from_secs(2)),
+        100,
+    );
+    let rows: String = (0..12)
+        .map(|index| format!("user{index:04},Title\n"))
+        .collect();
+    let export = file("titles.csv", &format!("login,jobTitle\n{rows}"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["users", "sync", &export, "--apply", "--yes"])
+        .env_remove("ROSTER_REDIS_URL")
+        .envs(lucca.env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    until(&mut child, "the server has an update", async || {
+        lucca.requests_of("PUT /api/v3/users/{id}") > 0
+    })
+    .await;
+    let output = interrupt(child).await;
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}{stdout}",
+        text(&output.stderr)
+    );
+    let written = lucca.received_updates().len();
+    assert!(written < 12, "stopped sending: {written} written");
+    assert!(stdout.contains("not sent: stopped"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("summary: 0 created, {written} updated")),
+        "{stdout}"
     );
 }

@@ -332,4 +332,6 @@ pub(crate) struct Store {
     pub organization: crate::organization::Organization,
     /// Every accepted `PUT`: the user and the body.
     pub updates: Vec<(i64, serde_json::Value)>,
+    /// Every user created: its id, `contract`, and the body.
+    pub created: Vec<(i64, bool, serde_json::Value)>,
 }

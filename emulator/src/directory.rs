@@ -63,7 +63,7 @@ pub(crate) fn record(employee: &Employee) -> Map<String, Value> {
 }
 
 /// The fields the reference page marks required in a `PUT` body.
-const REQUIRED_IN_PUT: [&str; 14] = [
+pub(crate) const REQUIRED_IN_PUT: [&str; 14] = [
     "firstName",
     "lastName",
     "login",
@@ -101,6 +101,11 @@ fn field<'a>(record: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
 
 fn answer(knobs: &Knobs, value: Value) -> Response {
     Json(knobs.shape(Api::Directory, value)).into_response()
+}
+
+/// A Directory answer, shaped as the knobs say.
+pub(crate) fn answer_of(knobs: &Knobs, value: Value) -> Response {
+    answer(knobs, value)
 }
 
 /// A parsed `fields` selection: names, each with its own sub-selection.
@@ -534,7 +539,7 @@ pub(crate) async fn get(
 }
 
 /// Checks one field of an update the way the reference page constrains it.
-fn check_field(key: &str, value: &Value) -> Result<(), String> {
+pub(crate) fn check_field(key: &str, value: &Value) -> Result<(), String> {
     let non_empty = |value: &Value| value.as_str().is_some_and(|text| !text.trim().is_empty());
     // A `format: date-time`: the zone-less form Lucca writes, or RFC 3339
     // with its zone (what the format itself names).

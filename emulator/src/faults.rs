@@ -23,8 +23,12 @@ pub enum Route {
     Results,
     /// `GET …/work-locations` and `…/user-locations`.
     Lists,
-    /// `/api/v3/users…` (list, get, update).
+    /// `/api/v3/users…` (list, get, update, create).
     Users,
+    /// `POST /api/v3/users?contract=…`: a user's creation only.
+    UserCreation,
+    /// `/api/v3/users/{id}` (one user's read or update), not the listing.
+    UserById,
     /// Docutools `POST /oauth/token`.
     Token,
     /// Docutools `POST /api/v2/users/imports/files`.
@@ -41,6 +45,11 @@ impl Route {
             Self::Any => true,
             Self::Create => {
                 on == Self::Import && query.split('&').any(|pair| pair == "create=true")
+            }
+            Self::UserById => path.starts_with("/api/v3/users/"),
+            Self::UserCreation => {
+                path == "/api/v3/users"
+                    && query.split('&').any(|pair| pair.starts_with("contract="))
             }
             route => route == on,
         }

@@ -41,6 +41,7 @@ mod process;
 mod respond;
 mod serve;
 mod shape;
+mod user_creation;
 
 #[cfg(test)]
 mod tests;

@@ -19,7 +19,7 @@ use crate::data::{ReceivedImport, Setup, StoredLocation};
 use crate::faults::{Fault, Faults};
 use crate::knobs::{Headers, Knobs};
 use crate::respond::error;
-use crate::{directory, office_import, office_read, organization, serve};
+use crate::{directory, office_import, office_read, organization, serve, user_creation};
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -313,6 +313,12 @@ impl LocalLucca {
         self.shared.lock().updates.clone()
     }
 
+    /// Every user created (`POST /api/v3/users`): its id, whether with its
+    /// contract, and the body.
+    pub fn created_users(&self) -> Vec<(i64, bool, serde_json::Value)> {
+        self.shared.lock().created.clone()
+    }
+
     /// The v3 record of the user `id`, all fields.
     pub fn person(&self, id: i64) -> Option<serde_json::Value> {
         self.shared
@@ -348,7 +354,10 @@ fn router(shared: Arc<Shared>) -> Router {
             "/work-locations/public/api/user-locations/{id}",
             get(office_read::user_location),
         )
-        .route("/api/v3/users", get(directory::list))
+        .route(
+            "/api/v3/users",
+            get(directory::list).post(user_creation::create),
+        )
         .route("/api/v3/departments", get(organization::v3_departments))
         .route(
             "/api/v3/legalentities",

@@ -68,6 +68,23 @@ pub enum DirectoryError {
         /// The login.
         login: String,
     },
+    /// Not sent: the apply was stopped (see
+    /// [`ApplySyncRequest::stop_when`](super::ApplySyncRequest::stop_when))
+    /// before this user's turn.
+    #[error("not sent: the apply was stopped first")]
+    Stopped,
+    /// A creation got no answer (or a failing one), and reading its login
+    /// back found no user: nobody was created, and running again is safe.
+    #[error(
+        "{login:?} was not created (its creation got no answer, and no user has that login now): safe to run again"
+    )]
+    NotCreated {
+        /// The new hire's login.
+        login: String,
+        /// What happened to the creation.
+        #[source]
+        source: HttpError,
+    },
     /// A partial update was refused, and it lacks fields the reference page
     /// marks required: this tenant wants whole bodies
     /// ([`UpdateMode::Complete`]). Nothing was changed.

@@ -14,6 +14,7 @@
 crate::generated_api!("directory", crate::credentials::Lucca);
 
 mod complete;
+mod create;
 mod envelope;
 mod error;
 mod field;
@@ -46,7 +47,7 @@ pub use query::{
 };
 pub use sync::{
     ApplySyncRequest, Cost, DesiredUsers, DuplicateKey, FieldChange, Key, PlanSyncRequest, Reading,
-    RefusedValue, Strategy, SyncError, SyncPlan, UnknownKey, UserChange,
+    RefusedValue, Strategy, SyncError, SyncPlan, UserChange, UserCreation,
 };
 pub use update::{
     Applied, BulkUpdateRequest, UpdateOutcome, UpdateReport, UpdateUserRequest, UserRef,

@@ -54,6 +54,31 @@ pub enum Applied {
     /// Applied (Lucca answered success), but its answer did not read into
     /// the typed model: the update **is done**; do not send it again.
     AnswerUnread(HttpError),
+    /// A new hire created, and Lucca's answer read: the user as it
+    /// answered.
+    Created(Box<types::User>),
+    /// A new hire created: its answer was lost or did not read, and reading
+    /// its login back found it (with this id). Done; do not send it again.
+    CreatedFound {
+        /// The user's id, read back.
+        id: i64,
+        /// What happened to the answer.
+        error: HttpError,
+    },
+    /// A new hire found in Lucca just before its creation (created since
+    /// the plan: by an earlier run whose answer was lost, or by someone
+    /// else): not created again.
+    Exists {
+        /// The user's id.
+        id: i64,
+    },
+}
+
+impl Applied {
+    /// Whether it is a creation (else an update).
+    pub fn is_creation(&self) -> bool {
+        matches!(self, Self::Created(_) | Self::CreatedFound { .. })
+    }
 }
 
 /// What an update did for one user.

@@ -636,9 +636,9 @@ fn multipart_names_and_operations_come_from_the_spec() {
         roster::Operation::PostOfficeApiImportsUserLocations.path(),
         import.path
     );
-    // Office 7, Directory 6 (users 3, organization 3), Docutools 2 and
+    // Office 7, Directory 7 (users 4, organization 3), Docutools 2 and
     // its token exchange.
-    assert_eq!(roster::Operation::ALL.len(), 16);
+    assert_eq!(roster::Operation::ALL.len(), 17);
     // A page's bound: the `limit` parameter's `maximum`.
     assert!(
         generated

@@ -251,11 +251,9 @@ async fn a_plan_says_unknown_and_repeated_logins_refused_cells_managers_and_exte
     let desired = DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap();
     let plan = directory.plan_sync(desired).execute().await.unwrap();
 
-    assert_eq!(plan.unknown.len(), 1);
-    assert_eq!(
-        (plan.unknown[0].key.as_str(), plan.unknown[0].line),
-        ("nobody", 4)
-    );
+    // An employee no user has: a new hire, refused for lacking what a
+    // creation requires.
+    assert!(plan.creations.is_empty());
     assert_eq!(plan.duplicates.len(), 1);
     assert_eq!(plan.duplicates[0].lines, [6, 7]);
     let refused: Vec<_> = plan
@@ -274,6 +272,7 @@ async fn a_plan_says_unknown_and_repeated_logins_refused_cells_managers_and_exte
         refused,
         [
             ("mlefevre", 3, 5, "cultureID"),
+            ("nobody", 4, 1, "login"),
             ("pmartin", 5, 2, "manager"),
             ("pmartin", 5, 5, "cultureID"), // empty: cultureID cannot be cleared
         ],
@@ -370,7 +369,7 @@ async fn a_server_that_compares_login_lists_whole_is_read_by_listing() {
         plan.reading.reason
     );
     assert_eq!(plan.changes.len(), 2);
-    assert!(plan.unknown.is_empty());
+    assert!(plan.creations.is_empty() && plan.refused.is_empty());
 }
 
 // The pager.
@@ -581,7 +580,7 @@ async fn a_former_employee_named_by_the_export_is_found() {
     let mut desired = DesiredUsers::with_columns(["jobTitle"]).unwrap();
     desired.push("gone", ["Retired"]).unwrap();
     let plan = directory.plan_sync(desired).execute().await.unwrap();
-    assert!(plan.unknown.is_empty());
+    assert!(plan.creations.is_empty() && plan.refused.is_empty());
     assert_eq!(plan.changes.len(), 1);
 }
 
@@ -708,7 +707,7 @@ async fn an_export_keyed_by_employee_number_or_mail_is_matched_by_it() {
         ]
     );
     assert_eq!(plan.changes[1].login, "user0001", "the user's login, shown");
-    assert_eq!(plan.refused.len(), 1, "{:?}", plan.refused);
+    assert_eq!(plan.refused.len(), 2, "{:?}", plan.refused);
     assert!(
         plan.refused[0]
             .problem
@@ -732,10 +731,14 @@ async fn an_export_keyed_by_employee_number_or_mail_is_matched_by_it() {
             ("001004", &[7][..], &[1004, 1005][..])
         ]
     );
-    assert_eq!(plan.unknown.len(), 1);
-    assert_eq!(
-        (plan.unknown[0].key.as_str(), plan.unknown[0].line),
-        ("009999", 8)
+    // 009999: a new hire, refused for lacking what a creation requires.
+    assert!(plan.creations.is_empty());
+    assert!(
+        plan.refused.iter().any(|value| value.key == "009999"
+            && value.line == 8
+            && value.problem.contains("a new hire")),
+        "{:?}",
+        plan.refused
     );
 
     let by_mail = DesiredUsers::from_csv_bytes(b"mail;jobTitle\nUSER0000@Example.TEST;Lead\n")
@@ -744,4 +747,170 @@ async fn an_export_keyed_by_employee_number_or_mail_is_matched_by_it() {
     let plan = directory.plan_sync(by_mail).execute().await.unwrap();
     assert_eq!(plan.changes.len(), 1, "{plan:?}");
     assert_eq!(plan.changes[0].id, 1000);
+}
+
+/// The whole lifecycle from an HR export keyed by employee number: 1,000
+/// employees in Lucca, departments and establishments by name, managers by
+/// employee number; 5 changes, 2 leavers (an end date) and 3 new hires
+/// (their creation checked for every required field, the defaults given
+/// once). The plan lists exactly those; applied with `create_missing`, it
+/// makes them; a re-run plans nothing. Requests, counted by the local
+/// server: at most ⌈N/1000⌉ + one per reference table + one per change or
+/// creation + 1.
+#[tokio::test]
+async fn an_hr_export_with_new_hires_leavers_and_names_is_planned_and_applied_at_the_fewest_requests()
+ {
+    let (lucca, directory) = tenant(1000).await;
+    let mut csv = String::from(
+        "employeeNumber;login;firstName;lastName;mail;department;establishment;manager;jobTitle;dtContractEnd;dtContractStart;birthDate\n",
+    );
+    for index in 0..1000 {
+        let (department, establishment, manager, title, end) = match index {
+            1..=4 => ("Direction", "Paris", "", "Engineer", ""),
+            5 => ("engineering", "Paris", "001000", "Engineer", ""),
+            6 | 7 => ("Direction", "Paris", "", "", "2026-12-31"),
+            _ => ("Direction", "Paris", "", "", ""),
+        };
+        csv.push_str(&format!(
+            "{:06};user{index:04};Test;User {index:04};user{index:04}@example.test;{department};{establishment};{manager};{title};{end};2020-01-01;\n",
+            1000 + index
+        ));
+    }
+    for hire in 1..=3 {
+        csv.push_str(&format!(
+            "{:06};newhire{hire};New;Hire {hire};newhire{hire}@example.test;Engineering;Nantes;001000;Developer;;2027-01-04;1990-0{hire}-15\n",
+            5000 + hire
+        ));
+    }
+    let desired = || {
+        DesiredUsers::from_csv_bytes(csv.as_bytes())
+            .unwrap()
+            .with_key(directory::Key::EmployeeNumber)
+    };
+    let defaults = [
+        ("rolePrincipalId", "55"),
+        ("cultureID", "1036"),
+        ("calendarId", "1"),
+        ("habilitedRoles", "59"),
+    ];
+    let planned = || async {
+        directory
+            .plan_sync(desired())
+            .create_missing(true)
+            .creation_defaults(defaults)
+            .unwrap()
+            .execute()
+            .await
+            .unwrap()
+    };
+    let before = lucca.requests_total();
+
+    let plan = planned().await;
+
+    let changed: Vec<i64> = plan.changes.iter().map(|change| change.id).collect();
+    assert_eq!(changed, [1001, 1002, 1003, 1004, 1005, 1006, 1007]);
+    assert_eq!(plan.changes[4].fields.len(), 3, "{:?}", plan.changes[4]);
+    let hires: Vec<&str> = plan
+        .creations
+        .iter()
+        .map(|hire| hire.login.as_str())
+        .collect();
+    assert_eq!(hires, ["newhire1", "newhire2", "newhire3"]);
+    let body = &plan.creations[0].body;
+    assert_eq!(body["departmentId"], 3);
+    assert_eq!(body["legalEntityId"], 2);
+    assert_eq!(body["managerId"], 1000);
+    assert_eq!(body["rolePrincipalId"], 55, "a default");
+    assert!(
+        plan.refused.is_empty() && plan.duplicates.is_empty(),
+        "{plan:?}"
+    );
+    assert_eq!(plan.untouched, 1000 - 7);
+
+    let report = directory.apply_sync(&plan).execute().await.unwrap();
+
+    assert_eq!(report.failed().count(), 0, "{report:?}");
+    let created = lucca.created_users();
+    assert_eq!(created.len(), 3);
+    assert!(
+        created.iter().all(|(_, contract, _)| *contract),
+        "contract=true"
+    );
+    assert_eq!(
+        lucca.person(1006).unwrap()["dtContractEnd"],
+        "2026-12-31T00:00:00"
+    );
+    let requests = lucca.requests_total() - before;
+    let bound = 1000_u64.div_ceil(1000) + 2 + (7 + 3) + 1;
+    assert!(requests <= bound, "{requests} requests, bound {bound}");
+    eprintln!(
+        "lifecycle sync of 1,000 employees (7 updates, 3 creations): {requests} requests (bound {bound})"
+    );
+
+    let again = planned().await;
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+    assert!(again.creations.is_empty(), "{:?}", again.creations);
+    assert_eq!(again.untouched, 1003);
+}
+
+/// A creation is sent once. Its answer lost after Lucca created the user:
+/// reading the login back finds it, so it is reported created (with its
+/// id) and a re-run plans nothing. Its request lost before Lucca read it:
+/// the read-back finds nobody, so it is reported not created ("safe to run
+/// again"), and the re-run creates it, once.
+#[tokio::test]
+async fn a_creation_whose_answer_is_lost_is_read_back_never_sent_twice() {
+    let (lucca, directory) = tenant(3).await;
+    let csv = "login;firstName;lastName;mail;employeeNumber;department;establishment;manager;dtContractStart;birthDate\n\
+               newhire;New;Hire;newhire@example.test;007001;Sales;Paris;;2027-01-04;\n";
+    let plan = || async {
+        directory
+            .plan_sync(DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap())
+            .create_missing(true)
+            .creation_defaults([
+                ("rolePrincipalId", "55"),
+                ("cultureID", "1036"),
+                ("calendarId", "1"),
+                ("habilitedRoles", "59"),
+            ])
+            .unwrap()
+            .execute()
+            .await
+            .unwrap()
+    };
+
+    lucca
+        .faults()
+        .inject(Route::UserCreation, Fault::DropBeforeHandling);
+    let report = directory.apply_sync(&plan().await).execute().await.unwrap();
+    assert!(
+        matches!(
+            report.outcomes[0].result,
+            Err(DirectoryError::NotCreated { .. })
+        ),
+        "{report:?}"
+    );
+    assert!(lucca.created_users().is_empty());
+
+    lucca
+        .faults()
+        .inject(Route::UserCreation, Fault::DropAfterHandling);
+    let report = directory.apply_sync(&plan().await).execute().await.unwrap();
+    let created = lucca.created_users();
+    assert_eq!(created.len(), 1);
+    assert!(
+        matches!(
+            report.outcomes[0].result,
+            Ok(Applied::CreatedFound { id, .. }) if id == created[0].0
+        ),
+        "{report:?}"
+    );
+
+    let again = plan().await;
+    assert!(
+        again.creations.is_empty() && again.changes.is_empty(),
+        "{again:?}"
+    );
+    directory.apply_sync(&again).execute().await.unwrap();
+    assert_eq!(lucca.created_users().len(), 1, "created once");
 }

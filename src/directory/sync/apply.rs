@@ -1,17 +1,22 @@
 //! `apply()`: sends exactly a plan's changes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
 use super::super::Client;
 use super::super::complete::UpdateMode;
+use super::super::error::DirectoryError;
 use super::super::pager::{Pager, Record};
+use super::super::update::Applied;
 use super::super::update::{
     Baseline, Sending, UpdateOutcome, UpdateReport, UserRef, applied, fan_out,
 };
 use super::SyncError;
-use super::plan::{SyncPlan, UserChange, fresh_query};
+use super::hire::UserCreation;
+use super::plan::{SyncPlan, UserChange, fresh_query, hired_query};
 
 /// Applying a plan: made by [`Client::apply_sync`](super::super::Client::apply_sync).
 #[derive(Debug)]
@@ -19,6 +24,7 @@ pub struct ApplySyncRequest<'a> {
     client: &'a Client,
     plan: &'a SyncPlan,
     concurrency: usize,
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl Client {
@@ -31,6 +37,7 @@ impl Client {
             client: self,
             plan,
             concurrency: 4,
+            stop: None,
         }
     }
 }
@@ -42,6 +49,15 @@ impl ApplySyncRequest<'_> {
         self
     }
 
+    /// Stops sending once `stop` is set (Ctrl-C, say): what is in flight
+    /// finishes and is reported as it ended; every user not yet sent is
+    /// [`DirectoryError::Stopped`](super::super::DirectoryError::Stopped).
+    /// The report then says exactly what was written.
+    pub fn stop_when(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
     /// Sends the plan's changes, each as its [`UserChange::patch`], through
     /// the one update path; one outcome a user.
     pub async fn execute(self) -> Result<UpdateReport, SyncError> {
@@ -49,7 +65,10 @@ impl ApplySyncRequest<'_> {
             client,
             plan,
             concurrency,
+            stop,
         } = self;
+        let stopped = stop.unwrap_or_default();
+        let stopped = &stopped;
         if crate::base_url::tenant_of(&plan.tenant) != crate::base_url::tenant_of(client.baseurl())
         {
             return Err(SyncError::OtherTenant {
@@ -68,7 +87,14 @@ impl ApplySyncRequest<'_> {
                 ..Sending::default()
             },
         );
-        let report = fan_out(&plan.changes, concurrency, |change| async move {
+        let mut report = fan_out(&plan.changes, concurrency, |change| async move {
+            if stopped.load(Ordering::SeqCst) {
+                return UpdateOutcome {
+                    user: UserRef::Login(change.login.clone()),
+                    id: Some(change.id),
+                    result: Err(DirectoryError::Stopped),
+                };
+            }
             let baseline = Baseline::Read {
                 current: fresh.get(&change.id),
                 planned: change.modified_at.clone(),
@@ -83,8 +109,58 @@ impl ApplySyncRequest<'_> {
             }
         })
         .await;
+        if plan.create_missing && !plan.creations.is_empty() {
+            let created = create(client, &plan.creations, concurrency, stopped).await?;
+            report.outcomes.extend(created.outcomes);
+        }
         Ok(report)
     }
+}
+
+/// Creates the new hires: their logins read first (one created since the
+/// plan is [`Applied::Exists`], not created again), then one `POST` each
+/// through the one creation path.
+async fn create(
+    client: &Client,
+    creations: &[UserCreation],
+    concurrency: usize,
+    stopped: &AtomicBool,
+) -> Result<UpdateReport, SyncError> {
+    let mut pager = Pager::new(client, &hired_query(creations))?;
+    let mut existing = HashMap::new();
+    while let Some(page) = pager.next_page().await? {
+        for record in page {
+            let login = record
+                .get(super::super::keys::LOGIN)
+                .and_then(Value::as_str);
+            let id = record.get(super::super::keys::ID).and_then(Value::as_i64);
+            if let (Some(login), Some(id)) = (login, id) {
+                existing.insert(login.to_owned(), id);
+            }
+        }
+    }
+    let existing = &existing;
+    Ok(fan_out(creations, concurrency, |creation| async move {
+        let (id, result) = match existing.get(&creation.login) {
+            Some(id) => (Some(*id), Ok(Applied::Exists { id: *id })),
+            None if stopped.load(Ordering::SeqCst) => (None, Err(DirectoryError::Stopped)),
+            None => {
+                let result = client.create_user_body(creation.body.clone()).await;
+                let id = match &result {
+                    Ok(Applied::Created(user)) => user.id,
+                    Ok(Applied::CreatedFound { id, .. }) => Some(*id),
+                    _ => None,
+                };
+                (id, result)
+            }
+        };
+        UpdateOutcome {
+            user: UserRef::Login(creation.login.clone()),
+            id,
+            result,
+        }
+    })
+    .await)
 }
 
 /// The changed users as they are now, by id: the required fields and

@@ -19,18 +19,21 @@
 mod apply;
 mod column;
 mod desired;
+mod hire;
 mod key;
 mod names;
 mod plan;
+mod refused;
 
 use std::path::PathBuf;
 
 pub use apply::ApplySyncRequest;
 pub use desired::DesiredUsers;
+pub use hire::UserCreation;
 pub use key::Key;
 pub use plan::{
     Cost, DuplicateKey, FieldChange, PlanSyncRequest, Reading, RefusedValue, Strategy, SyncPlan,
-    UnknownKey, UserChange,
+    UserChange,
 };
 
 use super::error::DirectoryError;

@@ -15,8 +15,10 @@ use super::super::query::{MAX_PAGE, UserQuery};
 use super::SyncError;
 use super::column::Column;
 use super::desired::DesiredUsers;
+use super::hire::{self, UserCreation};
 use super::key::Key;
 use super::names::Names;
+pub use super::refused::RefusedValue;
 
 /// How the plan read Lucca.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,16 +85,6 @@ impl UserChange {
     }
 }
 
-/// A key's value of the export that no Lucca user has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UnknownKey {
-    /// The value (a login, an employee number or a mail).
-    pub key: String,
-    /// Its line.
-    pub line: u64,
-}
-
 /// A key's value the export names more than once, or that several Lucca
 /// users hold: none of its rows is applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,24 +97,6 @@ pub struct DuplicateKey {
     /// The Lucca users that hold it (more than one when Lucca holds it
     /// twice).
     pub ids: Vec<i64>,
-}
-
-/// A cell that cannot be sent: that field of that user is left as it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RefusedValue {
-    /// The row's key (its login, unless another key was chosen).
-    pub key: String,
-    /// Its line.
-    pub line: u64,
-    /// The column (from 1).
-    pub column: usize,
-    /// The column's name.
-    pub field: String,
-    /// The cell.
-    pub value: String,
-    /// What is wrong.
-    pub problem: String,
 }
 
 /// What applying the plan costs.
@@ -153,8 +127,12 @@ pub struct SyncPlan {
     pub reading: Reading,
     /// The users to update, in the export's order.
     pub changes: Vec<UserChange>,
-    /// Key values no user has.
-    pub unknown: Vec<UnknownKey>,
+    /// New hires: rows whose key no user holds, with the body of their
+    /// creation (a row that cannot be created is in `refused`).
+    pub creations: Vec<UserCreation>,
+    /// Whether applying creates them ([`PlanSyncRequest::create_missing`]);
+    /// else they are only listed.
+    pub create_missing: bool,
     /// Key values named more than once, or held by several users.
     pub duplicates: Vec<DuplicateKey>,
     /// Cells that cannot be sent.
@@ -171,20 +149,38 @@ impl SyncPlan {
         self.changes.is_empty()
     }
 
-    /// The cost in a sentence: `3 updates: 4 requests, about 5 s at 50 a minute`.
+    /// The cost in a sentence: `3 updates, 2 creations: 6 requests, about
+    /// 0 s at 50 a minute` (creations only when they are to be made).
     pub fn cost_line(&self) -> String {
-        let updates = self.changes.len();
+        let plural = |count: usize, what: &str| {
+            format!("{count} {what}{}", if count == 1 { "" } else { "s" })
+        };
+        let mut what = plural(self.changes.len(), "update");
+        if self.create_missing && !self.creations.is_empty() {
+            what = format!("{what}, {}", plural(self.creations.len(), "creation"));
+        }
         let rate = match &self.cost.rate {
             Some(rate) => format!(", about {} at {rate}", seconds(self.cost.seconds)),
             None => String::new(),
         };
         format!(
-            "{updates} update{}: {} request{}{rate}",
-            if updates == 1 { "" } else { "s" },
-            self.cost.requests,
-            if self.cost.requests == 1 { "" } else { "s" },
+            "{what}: {}{rate}",
+            plural(self.cost.requests as usize, "request")
         )
     }
+}
+
+/// How long the limiter takes to let `requests` through at `allowed` per
+/// `per`, a sliding window in which the plan's own `used` reads were just
+/// sent: nothing while the window has room, then a window per `allowed`
+/// more.
+fn wait(requests: u32, used: u32, allowed: u32, per: std::time::Duration) -> f64 {
+    let allowed = allowed.max(1);
+    let room = allowed.saturating_sub(used);
+    if requests <= room {
+        return 0.0;
+    }
+    f64::from((requests - room).div_ceil(allowed)) * per.as_secs_f64()
 }
 
 /// `5 s`, `3 min 20 s`.
@@ -203,6 +199,8 @@ pub struct PlanSyncRequest<'a> {
     client: &'a Client,
     desired: DesiredUsers,
     mode: UpdateMode,
+    create_missing: bool,
+    defaults: Vec<hire::Default>,
 }
 
 impl Client {
@@ -226,6 +224,8 @@ impl Client {
             client: self,
             desired,
             mode: UpdateMode::default(),
+            create_missing: false,
+            defaults: Vec::new(),
         }
     }
 }
@@ -238,12 +238,55 @@ impl PlanSyncRequest<'_> {
         self
     }
 
+    /// Whether applying the plan creates its new hires (employees of the
+    /// export whose key no Lucca user holds). Off by default: they are
+    /// listed, with their bodies, and nothing is created.
+    pub fn create_missing(mut self, create: bool) -> Self {
+        self.create_missing = create;
+        self
+    }
+
+    /// Values for every new hire, for the fields the export does not give
+    /// (a role, a calendar, a culture…): a column name and a cell each, read
+    /// as the export's cells are (`department` by name, `calendarId` an
+    /// id). Nothing is invented: a required field neither gives refuses the
+    /// hire. A name no document names is [`SyncError::UnknownColumn`].
+    ///
+    /// ```no_run
+    /// # async fn run(directory: roster::directory::Client, desired: roster::directory::DesiredUsers) -> Result<(), roster::directory::SyncError> {
+    /// let plan = directory
+    ///     .plan_sync(desired)
+    ///     .create_missing(true)
+    ///     .creation_defaults([("rolePrincipalId", "55"), ("cultureID", "1036"), ("calendarId", "1")])?
+    ///     .execute()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn creation_defaults(
+        mut self,
+        defaults: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
+    ) -> Result<Self, SyncError> {
+        for (name, cell) in defaults {
+            let name = name.as_ref();
+            let column = Column::named(name).ok_or_else(|| SyncError::UnknownColumn {
+                file: None,
+                column: 0,
+                name: name.to_owned(),
+                hint: None,
+            })?;
+            self.defaults.push((name.to_owned(), column, cell.into()));
+        }
+        Ok(self)
+    }
+
     /// Reads Lucca and compares.
     pub async fn execute(self) -> Result<SyncPlan, SyncError> {
         let Self {
             client,
             desired,
             mode,
+            create_missing,
+            defaults,
         } = self;
         let key = desired.key;
         if desired.key_column.is_none() {
@@ -360,8 +403,26 @@ impl PlanSyncRequest<'_> {
                 .and_then(Value::as_i64)
                 .unwrap_or_default()
         };
+        let resolve =
+            |name: &str, column: &Column, cell: &str, current: Option<&Value>| match column {
+                Column::Manager if cell.is_empty() => Ok(Value::Null),
+                Column::Manager => match by_key.get(&key.fold(cell)).map(Vec::as_slice) {
+                    Some([manager]) => Ok(Value::from(id_of(manager))),
+                    Some(several) if !several.is_empty() => {
+                        Err(format!("{} users have the {key} {cell:?}", several.len()))
+                    }
+                    _ => Err(format!("no user has the {key} {cell:?}")),
+                },
+                Column::Department | Column::Establishment if cell.trim().is_empty() => {
+                    Err(format!("{name} cannot be cleared"))
+                }
+                Column::Department => by_name(&departments, cell),
+                Column::Establishment => by_name(&establishments, cell),
+                column => column.wanted(cell, current),
+            };
+        let key_column = desired.key_column.unwrap_or(1);
         let mut changes = Vec::new();
-        let mut unknown = Vec::new();
+        let mut creations = Vec::new();
         let mut duplicates = Vec::new();
         let mut untouched = 0;
         for row in &desired.rows {
@@ -381,31 +442,20 @@ impl PlanSyncRequest<'_> {
                 continue;
             }
             let Some(record) = held.first() else {
-                unknown.push(UnknownKey {
-                    key: row.key.clone(),
-                    line: row.line,
-                });
+                creations.extend(hire::creation(
+                    row,
+                    (key, key_column),
+                    &desired.columns,
+                    &defaults,
+                    &resolve,
+                    &mut refused,
+                ));
                 continue;
             };
             let mut differing = Vec::new();
             for ((name, column, at), cell) in desired.columns.iter().zip(&row.cells) {
                 let current = read(record, column.key());
-                let wanted = match column {
-                    Column::Manager if cell.is_empty() => Ok(Value::Null),
-                    Column::Manager => match by_key.get(&key.fold(cell)).map(Vec::as_slice) {
-                        Some([manager]) => Ok(Value::from(id_of(manager))),
-                        Some(several) if !several.is_empty() => {
-                            Err(format!("{} users have the {key} {cell:?}", several.len()))
-                        }
-                        _ => Err(format!("no user has the {key} {cell:?}")),
-                    },
-                    Column::Department | Column::Establishment if cell.trim().is_empty() => {
-                        Err(format!("{name} cannot be cleared"))
-                    }
-                    Column::Department => by_name(&departments, cell),
-                    Column::Establishment => by_name(&establishments, cell),
-                    column => column.wanted(cell, current),
-                };
+                let wanted = resolve(name, column, cell, current);
                 match wanted {
                     Ok(wanted) if !column.same(current, &wanted) => differing.push(FieldChange {
                         field: column.key().to_owned(),
@@ -440,23 +490,24 @@ impl PlanSyncRequest<'_> {
             });
         }
         refused.sort_by_key(|value| (value.line, value.column));
-        let requests = apply_requests(client, &changes, mode)?;
+        let created: &[UserCreation] = if create_missing { &creations } else { &[] };
+        let requests = apply_requests(client, &changes, created, mode)?;
         let rate = client.transport().limiter().map(|limiter| limiter.limit());
+        let used = reading.requests;
         Ok(SyncPlan {
             tenant: client.baseurl().to_owned(),
             mode,
             key,
             reading,
             changes,
-            unknown,
+            creations,
+            create_missing,
             duplicates,
             refused,
             untouched,
             cost: Cost {
                 requests,
-                seconds: rate.map_or(0.0, |rate| {
-                    f64::from(requests) * rate.per.as_secs_f64() / f64::from(rate.requests.max(1))
-                }),
+                seconds: rate.map_or(0.0, |rate| wait(requests, used, rate.requests, rate.per)),
                 rate: rate.map(|rate| rate.to_string()),
             },
         })
@@ -481,10 +532,13 @@ pub(super) fn fresh_query(changes: &[UserChange]) -> UserQuery {
 }
 
 /// The requests `apply()` sends for `changes`: one `PUT` a user, and in
-/// complete mode the fresh reads (the same query's lists) before them.
+/// complete mode the fresh reads (the same query's lists) before them; for
+/// `creations` (when created), the read of their logins, then one `POST`
+/// each.
 fn apply_requests(
     client: &Client,
     changes: &[UserChange],
+    creations: &[UserCreation],
     mode: UpdateMode,
 ) -> Result<u32, SyncError> {
     let reads = if mode == UpdateMode::Complete && !changes.is_empty() {
@@ -492,7 +546,20 @@ fn apply_requests(
     } else {
         0
     };
-    Ok(u32::try_from(changes.len() + reads).unwrap_or(u32::MAX))
+    let created = match creations {
+        [] => 0,
+        creations => Pager::new(client, &hired_query(creations))?.lists() + creations.len(),
+    };
+    Ok(u32::try_from(changes.len() + reads + created).unwrap_or(u32::MAX))
+}
+
+/// The read, just before they are created, of the new hires' logins: one
+/// created since the plan is not created again.
+pub(super) fn hired_query(creations: &[UserCreation]) -> UserQuery {
+    UserQuery::new()
+        .fields(Fields::new().with(keys::ID).with(keys::LOGIN))
+        .former_employees(true)
+        .logins(creations.iter().map(|creation| creation.login.as_str()))
 }
 
 /// Reads the users with `fields`: by login lists when they take one
@@ -598,4 +665,20 @@ async fn drain(pager: &mut Pager<'_>, mut records: Vec<Record>) -> Result<Vec<Re
         records.extend(page);
     }
     Ok(records)
+}
+
+#[cfg(test)]
+mod cost_tests {
+    use std::time::Duration;
+
+    use super::wait;
+
+    #[test]
+    fn a_batch_the_window_has_room_for_takes_no_wait() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(wait(20, 3, 50, minute), 0.0);
+        assert_eq!(wait(47, 3, 50, minute), 0.0);
+        assert_eq!(wait(48, 3, 50, minute), 60.0, "one past the room");
+        assert_eq!(wait(147, 3, 50, minute), 120.0);
+    }
 }
