@@ -14,6 +14,7 @@ mod input;
 mod office;
 mod profile;
 mod spec;
+mod sync_plan;
 mod ui;
 mod users;
 

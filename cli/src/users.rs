@@ -6,13 +6,12 @@ use chrono::NaiveDateTime;
 use clap::{Subcommand, ValueEnum};
 use futures_util::TryStreamExt;
 use roster::directory::{
-    self, DesiredUsers, DirectoryError, Fields, Key, Range, Strategy, SyncError, Text, UpdateMode,
-    UserQuery,
+    self, DesiredUsers, DirectoryError, Fields, Key, Range, SyncError, Text, UpdateMode, UserQuery,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::exit::{Failure, chain};
-use crate::ui::{Context, Tone};
+use crate::ui::Context;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum UsersCommand {
@@ -45,6 +44,24 @@ pub(crate) enum UsersCommand {
     /// bulk, shows what differs and what applying costs; with `--apply`,
     /// sends only the differences.
     Sync(SyncArgs),
+    /// Applies a plan saved by `users sync --plan-out`, as it is: it is
+    /// shown, then asked for; a user changed in Lucca since it was planned
+    /// is refused, not overwritten.
+    Apply(ApplyArgs),
+}
+
+/// `users apply`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ApplyArgs {
+    /// The plan file.
+    plan: PathBuf,
+    /// Goes on without asking (no terminal to ask on: --yes is required).
+    #[arg(long)]
+    yes: bool,
+    /// Applies a plan that has refused rows or cells (those are left as
+    /// they are).
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 /// `users sync`'s arguments.
@@ -81,6 +98,15 @@ pub(crate) struct SyncArgs {
     /// --yes is required).
     #[arg(long)]
     yes: bool,
+    /// Ends (`dtContractEnd`) on DATE every user active in Lucca whom the
+    /// export does not list (Lucca is then read whole); without it they
+    /// are only listed.
+    #[arg(long, value_name = "DATE")]
+    end_missing: Option<chrono::NaiveDate>,
+    /// Saves the plan (JSON, readable by you only) to apply later as it is
+    /// with `roster users apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    plan_out: Option<PathBuf>,
     /// With --apply, applies a plan that has refused rows or cells (those
     /// are left as they are); else such a plan is not applied.
     #[arg(long)]
@@ -118,32 +144,6 @@ fn read_defaults(path: &Path) -> Result<Vec<(String, String)>, Failure> {
         defaults.push((name.trim().to_owned(), value.trim().to_owned()));
     }
     Ok(defaults)
-}
-
-/// What applying did for one user.
-enum Done {
-    Updated(String),
-    Created(String),
-    Existing,
-}
-
-impl std::fmt::Display for Done {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Updated(text) | Self::Created(text) => f.write_str(text),
-            Self::Existing => f.write_str("already in Lucca: not created again"),
-        }
-    }
-}
-
-/// Why applying did not change a user.
-enum Undone {
-    /// Not sent: the apply was stopped.
-    Stopped,
-    /// Not created, and known not to be: safe to run again.
-    Safe,
-    /// Failed.
-    Failed,
 }
 
 /// `--key`.
@@ -188,6 +188,7 @@ pub(crate) async fn run(command: UsersCommand, context: &Context) -> Result<(), 
             list(query, fields, context).await
         }
         UsersCommand::Sync(args) => sync(args, context).await,
+        UsersCommand::Apply(args) => apply_saved(args, context).await,
     }
 }
 
@@ -260,19 +261,11 @@ fn mode(mode: Mode) -> UpdateMode {
 }
 
 /// The exit code of a sync error: the export's problems are the input's.
-fn sync_failure(error: &SyncError) -> Failure {
+pub(crate) fn sync_failure(error: &SyncError) -> Failure {
     match error {
         SyncError::Directory(error) => failure(error),
         SyncError::File(file) => Failure::from_file(file, chain(error)),
         _ => Failure::refused(format!("{}\nnothing was read from Lucca", chain(error))),
-    }
-}
-
-/// A JSON value as a table cell (`∅` for nothing).
-fn shown(value: &Value) -> String {
-    match value {
-        Value::Null => "∅".to_owned(),
-        other => cell(Some(other)),
     }
 }
 
@@ -287,7 +280,9 @@ async fn sync(args: SyncArgs, context: &Context) -> Result<(), Failure> {
         create_missing,
         defaults,
         yes,
+        end_missing,
         allow_partial,
+        plan_out,
     } = args;
     let path = file.as_path();
     let defaults = match defaults {
@@ -301,280 +296,54 @@ async fn sync(args: SyncArgs, context: &Context) -> Result<(), Failure> {
     .map_err(|error| sync_failure(&error))?
     .with_key(key);
     let directory = client(context)?;
-    let plan = directory
-        .plan_sync(desired)
-        .mode(mode(mode_flag))
-        .create_missing(create_missing && apply)
+    let mut planning = directory.plan_sync(desired).mode(mode(mode_flag));
+    if let Some(day) = end_missing {
+        planning = planning.end_missing(day);
+    }
+    let plan = planning
+        .create_missing(create_missing)
         .creation_defaults(defaults)
         .map_err(|error| sync_failure(&error))?
         .execute()
         .await
         .map_err(|error| sync_failure(&error))?;
 
-    context.table(
-        &["login", "id", "field", "now", "wanted"],
-        plan.changes
-            .iter()
-            .flat_map(|change| {
-                change.fields.iter().map(|field| {
-                    (
-                        Tone::Plain,
-                        vec![
-                            change.login.clone(),
-                            change.id.to_string(),
-                            field.field.clone(),
-                            shown(&field.now),
-                            shown(&field.wanted),
-                        ],
-                    )
-                })
-            })
-            .collect::<Vec<_>>(),
-    );
-    for creation in &plan.creations {
-        let fields: Vec<String> = creation
-            .body
-            .iter()
-            .map(|(name, value)| format!("{name}={}", shown(value)))
-            .collect();
+    let source = path.display().to_string();
+    crate::sync_plan::show(&plan, &source, apply, context);
+    if let Some(out) = &plan_out {
+        crate::sync_plan::save(&plan, out)?;
         context.say(format!(
-            "{}:{}: {}: new hire ({}){}",
-            path.display(),
-            creation.line,
-            creation.key,
-            fields.join(", "),
-            if plan.create_missing {
-                ""
-            } else {
-                "; add --create-missing to create"
-            }
+            "plan saved to {}: `roster users apply {}` applies it as it is",
+            out.display(),
+            out.display()
         ));
     }
-    for duplicate in &plan.duplicates {
-        let lines: Vec<String> = duplicate.lines.iter().map(u64::to_string).collect();
-        let held = match duplicate.ids.len() {
-            0 | 1 => String::new(),
-            _ => format!(
-                ", and Lucca users {} all hold it",
-                duplicate
-                    .ids
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        context.say(format!(
-            "{}:{}: the {} {} is on line(s) {}{held}: left as it is",
-            path.display(),
-            duplicate.lines.first().copied().unwrap_or_default(),
-            plan.key,
-            duplicate.key,
-            lines.join(", "),
-        ));
-    }
-    for refused in &plan.refused {
-        context.say(format!(
-            "{}:{}, column {} ({}): {:?}: {}",
-            path.display(),
-            refused.line,
-            refused.column,
-            refused.field,
-            refused.value,
-            refused.problem
-        ));
-    }
-    context.say(format!(
-        "read {} with {} request(s): {}",
-        match plan.reading.strategy {
-            Strategy::Listing => "every user",
-            Strategy::LoginLists => "the export's logins",
-            _ => "nothing",
-        },
-        plan.reading.requests,
-        plan.reading.reason
-    ));
-    context.say(format!(
-        "{} ({} unchanged){}",
-        plan.cost_line(),
-        plan.untouched,
-        if apply || plan.is_empty() {
-            ""
-        } else {
-            "; add --apply to send them"
-        }
-    ));
+    let options = crate::sync_plan::Apply {
+        apply,
+        yes,
+        allow_partial,
+        unchanged_since_plan: false,
+    };
+    crate::sync_plan::apply(&directory, &plan, &source, options, context).await
+}
 
-    let mut applied = Vec::new();
-    // Updates that got no answer, or a transient one (a `PUT` is
-    // idempotent: sending it again is safe).
-    let mut unanswered = 0;
-    let mut stopped = false;
-    let to_create = if plan.create_missing {
-        plan.creations.len()
-    } else {
-        0
+/// `users apply FILE`: a saved plan, shown, then applied as it is; a user
+/// changed since it was planned is refused, not overwritten.
+async fn apply_saved(args: ApplyArgs, context: &Context) -> Result<(), Failure> {
+    let plan = crate::sync_plan::load(&args.plan)?;
+    let directory = client(context)?;
+    let source = plan_source(&args.plan);
+    crate::sync_plan::show(&plan, &source, true, context);
+    let options = crate::sync_plan::Apply {
+        apply: true,
+        yes: args.yes,
+        allow_partial: args.allow_partial,
+        unchanged_since_plan: true,
     };
-    if apply && (!plan.is_empty() || to_create > 0) {
-        let partial = plan.refused.len() + plan.duplicates.len();
-        if partial > 0 && !allow_partial {
-            return Err(Failure::refused(format!(
-                "not applied: the plan has {partial} refused row(s) or value(s) (see above); fix them, or add --allow-partial to apply the rest"
-            )));
-        }
-        // Consent after the preview: the plan above is what is applied.
-        let what = match to_create {
-            0 => format!("Updating {} user(s) in Lucca", plan.changes.len()),
-            created => format!(
-                "Updating {} user(s) and creating {created} new hire(s) in Lucca",
-                plan.changes.len()
-            ),
-        };
-        context.confirm(&what, yes)?;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let interrupt = {
-            let stop = std::sync::Arc::clone(&stop);
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
-            })
-        };
-        let mut bar = context.progress("applying");
-        bar.set(0);
-        let report = directory
-            .apply_sync(&plan)
-            .stop_when(std::sync::Arc::clone(&stop))
-            .execute()
-            .await
-            .map_err(|error| sync_failure(&error))?;
-        interrupt.abort();
-        drop(bar);
-        stopped = stop.load(std::sync::atomic::Ordering::SeqCst);
-        unanswered = report
-            .failed()
-            .filter(|outcome| match &outcome.result {
-                Err(DirectoryError::Http(error)) => error
-                    .status()
-                    .is_none_or(|status| status.is_server_error() || status.as_u16() == 429),
-                _ => false,
-            })
-            .count();
-        applied = report
-            .outcomes
-            .into_iter()
-            .map(|outcome| {
-                use roster::directory::Applied;
-                let result = match outcome.result {
-                    Ok(Applied::Read(_)) => Ok(Done::Updated("updated".to_owned())),
-                    Ok(Applied::AnswerUnread(error)) => Ok(Done::Updated(format!(
-                        "updated (Lucca's answer did not read: {})",
-                        chain(&error)
-                    ))),
-                    Ok(Applied::Created(_)) => Ok(Done::Created("created".to_owned())),
-                    Ok(Applied::CreatedFound { .. }) => Ok(Done::Created(
-                        "created (its answer was lost; read back)".to_owned(),
-                    )),
-                    Ok(Applied::Exists { .. }) => Ok(Done::Existing),
-                    Err(DirectoryError::Stopped) => {
-                        Err((Undone::Stopped, "not sent: stopped".to_owned()))
-                    }
-                    Err(error @ DirectoryError::NotCreated { .. }) => {
-                        Err((Undone::Safe, chain(&error)))
-                    }
-                    Err(error) => Err((Undone::Failed, chain(&error))),
-                };
-                (outcome.user.to_string(), outcome.id, result)
-            })
-            .collect();
-        context.table(
-            &["login", "id", "result"],
-            applied
-                .iter()
-                .map(|(login, id, result)| {
-                    let (tone, result) = match result {
-                        Ok(done) => (Tone::Good, done.to_string()),
-                        Err((_, error)) => (Tone::Bad, error.clone()),
-                    };
-                    let id = id.map(|id| id.to_string()).unwrap_or_default();
-                    (tone, vec![login.clone(), id, result])
-                })
-                .collect::<Vec<_>>(),
-        );
-        let count = |wanted: fn(&Result<Done, (Undone, String)>) -> bool| {
-            applied.iter().filter(|(.., result)| wanted(result)).count()
-        };
-        let ended = plan
-            .changes
-            .iter()
-            .filter(|change| {
-                change
-                    .fields
-                    .iter()
-                    .any(|field| field.field == "dtContractEnd" && !field.wanted.is_null())
-            })
-            .count();
-        context.say(format!(
-            "summary: {} created, {} updated ({ended} with an end date), {} already there, {} not sent, {} failed",
-            count(|result| matches!(result, Ok(Done::Created(_)))),
-            count(|result| matches!(result, Ok(Done::Updated(_)))),
-            count(|result| matches!(result, Ok(Done::Existing))),
-            count(|result| matches!(result, Err((Undone::Stopped, _)))),
-            count(|result| matches!(result, Err((Undone::Failed | Undone::Safe, _)))),
-        ));
-    }
-    let failed = applied
-        .iter()
-        .filter(|(.., result)| result.is_err())
-        .count();
-    let mut document = serde_json::to_value(&plan).unwrap_or_default();
-    if apply {
-        document["applied"] = Value::Array(
-            applied
-                .iter()
-                .map(|(login, id, result)| {
-                    json!({
-                        "login": login,
-                        "id": id,
-                        "updated": matches!(result, Ok(Done::Updated(_))),
-                        "created": matches!(result, Ok(Done::Created(_))),
-                        "result": result.as_ref().ok().map(ToString::to_string),
-                        "error": result.as_ref().err().map(|(_, error)| error),
-                    })
-                })
-                .collect(),
-        );
-    }
-    context.document(&document);
-    let refused = plan.refused.len() + plan.duplicates.len();
-    let not_created = if plan.create_missing {
-        0
-    } else {
-        plan.creations.len()
-    };
-    if stopped {
-        return Err(Failure::interrupted(
-            "interrupted: stopped sending; the table above says what was written and what was not sent (run the same command again to go on: it plans afresh)",
-        ));
-    }
-    let safe = applied
-        .iter()
-        .filter(|(.., result)| matches!(result, Err((Undone::Safe, _))))
-        .count();
-    if failed > 0 && failed == unanswered + safe && refused == 0 {
-        return Err(Failure::transient(format!(
-            "{failed} change(s) got no answer (or a transient one), and none was applied twice: it is safe to run the same command again"
-        )));
-    }
-    if failed > 0 || refused > 0 {
-        return Err(Failure::refused(format!(
-            "{failed} change(s) failed, {refused} value(s) or row(s) refused: see above"
-        )));
-    }
-    if not_created > 0 && apply {
-        context.say(format!(
-            "{not_created} new hire(s) listed, not created: add --create-missing"
-        ));
-    }
-    Ok(())
+    crate::sync_plan::apply(&directory, &plan, &source, options, context).await
+}
+
+/// How a saved plan's places are named: the plan file.
+fn plan_source(path: &Path) -> String {
+    path.display().to_string()
 }

@@ -2249,3 +2249,51 @@ async fn ctrl_c_during_a_sync_apply_stops_sending_and_lists_what_was_written() {
         "{stdout}"
     );
 }
+
+/// `users sync --plan-out FILE` saves the plan (readable by its owner
+/// only); `users apply FILE --yes` applies it as it is, refusing a user
+/// changed in Lucca since (exit 1), the rest written.
+#[tokio::test]
+async fn a_saved_plan_is_applied_as_it_is_and_refuses_a_user_changed_since() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    let export = file("saved.csv", "login,jobTitle\njdupont,Lead\nmlefevre,Lead\n");
+    let plan = fresh_dir("plan").join("plan.json");
+    let plan_arg = plan.display().to_string();
+    let saved = roster(
+        Some(&lucca),
+        &["users", "sync", &export, "--plan-out", &plan_arg],
+    )
+    .await;
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&plan).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the plan holds people's data: {mode:o}");
+    assert!(lucca.received_updates().is_empty(), "planned only");
+
+    // Someone edits mlefevre meanwhile.
+    let directory: roster::directory::Client =
+        roster::LuccaConfig::new(&lucca.base_url(), roster::LuccaApiKey::new(lucca.api_key()))
+            .unwrap()
+            .with_rate_limit(None)
+            .client()
+            .unwrap();
+    directory
+        .update_user(417, roster::directory::UserPatch::new().job_title("CTO"))
+        .send()
+        .await
+        .unwrap();
+    let applied = roster(Some(&lucca), &["users", "apply", &plan_arg, "--yes"]).await;
+    let stdout = text(&applied.stdout);
+    assert_eq!(
+        applied.status.code(),
+        Some(1),
+        "{}{stdout}",
+        text(&applied.stderr)
+    );
+    assert!(stdout.contains("changed while being updated"), "{stdout}");
+    let person = |id| lucca.person(id).unwrap()["jobTitle"].clone();
+    assert_eq!(person(416), "Lead");
+    assert_eq!(person(417), "CTO", "not overwritten");
+}

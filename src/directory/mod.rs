@@ -46,8 +46,8 @@ pub use query::{
     FilterValue, MAX_LIST_VALUES, MAX_PAGE, MAX_QUERY_BYTES, OrderBy, Range, Text, UserQuery,
 };
 pub use sync::{
-    ApplySyncRequest, Cost, DesiredUsers, DuplicateKey, FieldChange, Key, PlanSyncRequest, Reading,
-    RefusedValue, Strategy, SyncError, SyncPlan, UserChange, UserCreation,
+    Absent, ApplySyncRequest, Cost, DesiredUsers, DuplicateKey, FieldChange, Key, PlanSyncRequest,
+    Reading, RefusedValue, Strategy, SyncError, SyncPlan, UserChange, UserCreation,
 };
 pub use update::{
     Applied, BulkUpdateRequest, UpdateOutcome, UpdateReport, UpdateUserRequest, UserRef,

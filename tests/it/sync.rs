@@ -232,8 +232,8 @@ async fn five_employees_of_1000_are_read_with_one_list_request() {
     let query = &lucca.received_queries(LIST)[0];
     assert!(query.contains("login=user0005%2Cuser0050"), "{query}");
     assert!(
-        query.contains("fields=id%2Clogin%2CmodifiedAt%2CjobTitle"),
-        "only the compared fields: {query}"
+        query.contains("fields=id%2Clogin%2CmodifiedAt%2CdtContractEnd%2CjobTitle"),
+        "only the compared fields (and the end date: who is active): {query}"
     );
 }
 
@@ -913,4 +913,111 @@ async fn a_creation_whose_answer_is_lost_is_read_back_never_sent_twice() {
     );
     directory.apply_sync(&again).execute().await.unwrap();
     assert_eq!(lucca.created_users().len(), 1, "created once");
+}
+
+/// Leavers an export stops listing: users active in Lucca and absent from
+/// a whole export are listed as not in the export, and ended only when
+/// asked (`end_missing`), as an update of their end date; a user who
+/// already left is not listed.
+#[tokio::test]
+async fn users_not_in_the_export_are_listed_and_ended_only_when_asked() {
+    let (lucca, directory) = tenant(6).await;
+    directory
+        .update_user(
+            1005,
+            directory::UserPatch::new()
+                .dt_contract_end(NaiveDate::from_ymd_opt(2020, 6, 30).unwrap().into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    // The export lists 0..=2: 3 and 4 are not in it; 5 left in 2020.
+    let desired = || DesiredUsers::from_csv_bytes(&export(3, &[])).unwrap();
+    // By login, 3 logins are one list request: the others are not read,
+    // so not said.
+    let by_login = directory.plan_sync(desired()).execute().await.unwrap();
+    assert_eq!(by_login.reading.strategy, Strategy::LoginLists);
+    assert!(by_login.not_in_export.is_empty());
+
+    // By employee number, Lucca is read whole: they are said.
+    let listed = directory
+        .plan_sync(desired().with_key(directory::Key::EmployeeNumber))
+        .execute()
+        .await
+        .unwrap();
+    let absent: Vec<i64> = listed.not_in_export.iter().map(|user| user.id).collect();
+    assert_eq!(absent, [1003, 1004]);
+    assert!(listed.changes.is_empty(), "never ended by default");
+
+    let day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let plan = directory
+        .plan_sync(desired())
+        .end_missing(day)
+        .execute()
+        .await
+        .unwrap();
+    let ended: Vec<(i64, u64, &Value)> = plan
+        .changes
+        .iter()
+        .map(|change| (change.id, change.line, &change.fields[0].wanted))
+        .collect();
+    assert_eq!(
+        ended,
+        [
+            (1003, 0, &json!("2026-12-31T00:00:00")),
+            (1004, 0, &json!("2026-12-31T00:00:00"))
+        ]
+    );
+    directory.apply_sync(&plan).execute().await.unwrap();
+    assert_eq!(
+        lucca.person(1004).unwrap()["dtContractEnd"],
+        "2026-12-31T00:00:00"
+    );
+    let again = directory
+        .plan_sync(desired())
+        .end_missing(day)
+        .execute()
+        .await
+        .unwrap();
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+}
+
+/// A plan saved and applied later, as it is: a user changed in Lucca since
+/// it was planned is refused (its `modifiedAt` moved), not overwritten; the
+/// others are applied.
+#[tokio::test]
+async fn a_saved_plan_applied_later_refuses_a_user_changed_since() {
+    let (lucca, directory) = tenant(5).await;
+    let desired = DesiredUsers::from_csv_bytes(&export(5, &[1, 2, 3])).unwrap();
+    let plan = directory.plan_sync(desired).execute().await.unwrap();
+    let saved = serde_json::to_string(&plan).unwrap();
+    // Someone edits user 1002 meanwhile.
+    directory
+        .update_user(1002, directory::UserPatch::new().job_title("Manager"))
+        .send()
+        .await
+        .unwrap();
+    let loaded: directory::SyncPlan = serde_json::from_str(&saved).unwrap();
+    assert_eq!(loaded, plan, "the plan reads back as it was");
+
+    let report = directory
+        .apply_sync(&loaded)
+        .unchanged_since_plan()
+        .execute()
+        .await
+        .unwrap();
+
+    let refused: Vec<Option<i64>> = report.failed().map(|outcome| outcome.id).collect();
+    assert_eq!(refused, [Some(1002)]);
+    assert!(matches!(
+        report.failed().next().unwrap().result,
+        Err(DirectoryError::ConcurrentChange { .. })
+    ));
+    assert_eq!(report.succeeded().count(), 2);
+    assert_eq!(
+        lucca.person(1002).unwrap()["jobTitle"],
+        "Manager",
+        "not overwritten"
+    );
+    assert_eq!(lucca.person(1001).unwrap()["jobTitle"], "Engineer");
 }

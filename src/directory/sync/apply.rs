@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::Value;
 
 use super::super::Client;
-use super::super::complete::UpdateMode;
+use super::super::complete::{UpdateMode, modified_at};
 use super::super::error::DirectoryError;
 use super::super::pager::{Pager, Record};
 use super::super::update::Applied;
@@ -25,6 +25,7 @@ pub struct ApplySyncRequest<'a> {
     plan: &'a SyncPlan,
     concurrency: usize,
     stop: Option<Arc<AtomicBool>>,
+    unchanged_since_plan: bool,
 }
 
 impl Client {
@@ -38,6 +39,7 @@ impl Client {
             plan,
             concurrency: 4,
             stop: None,
+            unchanged_since_plan: false,
         }
     }
 }
@@ -58,6 +60,15 @@ impl ApplySyncRequest<'_> {
         self
     }
 
+    /// Refuses every user changed in Lucca since the plan read it (its
+    /// `modifiedAt` moved, or it is gone) rather than overwrite the change:
+    /// for a plan saved and applied later. Costs the changed users' fresh
+    /// read, in `id=` lists (the complete mode always does it).
+    pub fn unchanged_since_plan(mut self) -> Self {
+        self.unchanged_since_plan = true;
+        self
+    }
+
     /// Sends the plan's changes, each as its [`UserChange::patch`], through
     /// the one update path; one outcome a user.
     pub async fn execute(self) -> Result<UpdateReport, SyncError> {
@@ -66,6 +77,7 @@ impl ApplySyncRequest<'_> {
             plan,
             concurrency,
             stop,
+            unchanged_since_plan,
         } = self;
         let stopped = stop.unwrap_or_default();
         let stopped = &stopped;
@@ -77,6 +89,9 @@ impl ApplySyncRequest<'_> {
             });
         }
         let fresh = match plan.mode {
+            _ if unchanged_since_plan && !plan.changes.is_empty() => {
+                read_fresh(client, &plan.changes).await?
+            }
             UpdateMode::Complete => read_fresh(client, &plan.changes).await?,
             _ => HashMap::new(),
         };
@@ -99,6 +114,20 @@ impl ApplySyncRequest<'_> {
                 current: fresh.get(&change.id),
                 planned: change.modified_at.clone(),
             };
+            if unchanged_since_plan && plan.mode == UpdateMode::Partial {
+                let now = fresh.get(&change.id).and_then(modified_at);
+                if now.is_none() || now != change.modified_at {
+                    return UpdateOutcome {
+                        user: UserRef::Login(change.login.clone()),
+                        id: Some(change.id),
+                        result: Err(DirectoryError::ConcurrentChange {
+                            user: change.id,
+                            read: change.modified_at.clone(),
+                            now,
+                        }),
+                    };
+                }
+            }
             let sent = client
                 .send_patch(change.id, &change.patch(), sending, baseline)
                 .await;

@@ -32,8 +32,8 @@ pub use desired::DesiredUsers;
 pub use hire::UserCreation;
 pub use key::Key;
 pub use plan::{
-    Cost, DuplicateKey, FieldChange, PlanSyncRequest, Reading, RefusedValue, Strategy, SyncPlan,
-    UserChange,
+    Absent, Cost, DuplicateKey, FieldChange, PlanSyncRequest, Reading, RefusedValue, Strategy,
+    SyncPlan, UserChange,
 };
 
 use super::error::DirectoryError;

@@ -99,6 +99,21 @@ pub struct DuplicateKey {
     pub ids: Vec<i64>,
 }
 
+/// A user active in Lucca (no end date, or one to come) whom the export
+/// does not list: "not in the export". Ended only when the plan was asked
+/// to ([`PlanSyncRequest::end_missing`]), never by default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Absent {
+    /// The user's id.
+    pub id: i64,
+    /// Its login.
+    pub login: String,
+    /// Its value of the key; none when Lucca holds none (such a user cannot
+    /// be matched, so it is never ended).
+    pub key: Option<String>,
+}
+
 /// What applying the plan costs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -135,6 +150,12 @@ pub struct SyncPlan {
     pub create_missing: bool,
     /// Key values named more than once, or held by several users.
     pub duplicates: Vec<DuplicateKey>,
+    /// Users active in Lucca the export does not list (when Lucca was read
+    /// whole; see [`Reading`]).
+    pub not_in_export: Vec<Absent>,
+    /// The end date given to the users not in the export, when asked: their
+    /// updates are among `changes` (line 0).
+    pub end_missing: Option<chrono::NaiveDate>,
     /// Cells that cannot be sent.
     pub refused: Vec<RefusedValue>,
     /// Users found with nothing to change.
@@ -201,6 +222,7 @@ pub struct PlanSyncRequest<'a> {
     mode: UpdateMode,
     create_missing: bool,
     defaults: Vec<hire::Default>,
+    end_missing: Option<chrono::NaiveDate>,
 }
 
 impl Client {
@@ -226,6 +248,7 @@ impl Client {
             mode: UpdateMode::default(),
             create_missing: false,
             defaults: Vec::new(),
+            end_missing: None,
         }
     }
 }
@@ -243,6 +266,15 @@ impl PlanSyncRequest<'_> {
     /// listed, with their bodies, and nothing is created.
     pub fn create_missing(mut self, create: bool) -> Self {
         self.create_missing = create;
+        self
+    }
+
+    /// Ends, on `day` (`dtContractEnd`), every user active in Lucca whom the
+    /// export does not list and who holds a value of the key: the exports
+    /// that just stop listing leavers. Lucca is then read whole. Without
+    /// it, such users are only listed (`SyncPlan::not_in_export`).
+    pub fn end_missing(mut self, day: chrono::NaiveDate) -> Self {
+        self.end_missing = Some(day);
         self
     }
 
@@ -287,6 +319,7 @@ impl PlanSyncRequest<'_> {
             mode,
             create_missing,
             defaults,
+            end_missing,
         } = self;
         let key = desired.key;
         if desired.key_column.is_none() {
@@ -338,7 +371,14 @@ impl PlanSyncRequest<'_> {
             .with(keys::ID)
             .with(keys::LOGIN)
             .with(keys::MODIFIED_AT);
-        let mut names = BTreeSet::from([keys::ID.to_owned(), keys::LOGIN.to_owned()]);
+        // The end date says who is active: those the export does not list
+        // are said.
+        fields = fields.with(keys::DT_CONTRACT_END);
+        let mut names = BTreeSet::from([
+            keys::ID.to_owned(),
+            keys::LOGIN.to_owned(),
+            keys::DT_CONTRACT_END.to_owned(),
+        ]);
         for name in std::iter::once(key.field())
             .chain(desired.columns.iter().map(|(_, column, _)| column.key()))
         {
@@ -347,6 +387,8 @@ impl PlanSyncRequest<'_> {
             }
         }
         let (records, mut reading) = match key {
+            // Ending the missing needs every user: the tenant, in pages.
+            Key::Login if end_missing.is_some() => read_all(client, &fields, key).await?,
             Key::Login => {
                 let wanted: BTreeSet<&str> =
                     lines.keys().map(String::as_str).chain(managers).collect();
@@ -489,6 +531,60 @@ impl PlanSyncRequest<'_> {
                 fields: differing,
             });
         }
+        let mut not_in_export = Vec::new();
+        if reading.strategy == Strategy::Listing {
+            let today = chrono::Utc::now().date_naive();
+            for record in &records {
+                let value = record.get(key.field()).and_then(|value| match value {
+                    Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
+                    Value::Number(number) => Some(number.to_string()),
+                    _ => None,
+                });
+                if value
+                    .as_ref()
+                    .is_some_and(|value| lines.contains_key(&key.fold(value)))
+                {
+                    continue;
+                }
+                let end = read(record, keys::DT_CONTRACT_END)
+                    .and_then(Value::as_str)
+                    .and_then(|text| text.parse::<crate::VendorDateTime>().ok())
+                    .map(|at| at.local().date());
+                let active = end.is_none_or(|end| end >= today);
+                if !active {
+                    continue;
+                }
+                let absent = Absent {
+                    id: id_of(record),
+                    login: record
+                        .get(keys::LOGIN)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    key: value,
+                };
+                if let (Some(day), Some(_)) = (end_missing, &absent.key) {
+                    let column = Column::Field(keys::DT_CONTRACT_END);
+                    let current = read(record, keys::DT_CONTRACT_END);
+                    if let Ok(wanted) = column.wanted(&day.format("%Y-%m-%d").to_string(), current)
+                        && !column.same(current, &wanted)
+                    {
+                        changes.push(UserChange {
+                            login: absent.login.clone(),
+                            id: absent.id,
+                            line: 0,
+                            modified_at: modified_at(record),
+                            fields: vec![FieldChange {
+                                field: keys::DT_CONTRACT_END.to_owned(),
+                                now: current.cloned().unwrap_or(Value::Null),
+                                wanted,
+                            }],
+                        });
+                    }
+                }
+                not_in_export.push(absent);
+            }
+        }
         refused.sort_by_key(|value| (value.line, value.column));
         let created: &[UserCreation] = if create_missing { &creations } else { &[] };
         let requests = apply_requests(client, &changes, created, mode)?;
@@ -503,6 +599,8 @@ impl PlanSyncRequest<'_> {
             creations,
             create_missing,
             duplicates,
+            not_in_export,
+            end_missing,
             refused,
             untouched,
             cost: Cost {
