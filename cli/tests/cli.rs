@@ -2035,6 +2035,33 @@ async fn exit_codes_follow_the_cause() {
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("check the credentials"), "{stderr}");
     assert!(docutools.uploads().is_empty());
+
+    // An update (idempotent) with no answer in time: 4, safe to run again.
+    lucca.set_rate_limit(None);
+    lucca.faults().inject(
+        Route::UserById,
+        Fault::Delay(std::time::Duration::from_secs(30)),
+    );
+    let export = file("timeout.csv", "login,jobTitle\njdupont,Lead\n");
+    let timed_out = roster(
+        Some(&lucca),
+        &[
+            "users",
+            "sync",
+            &export,
+            "--apply",
+            "--yes",
+            "--timeout",
+            "1s",
+        ],
+    )
+    .await;
+    let stderr = text(&timed_out.stderr);
+    assert_eq!(timed_out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("safe to run the same command again"),
+        "{stderr}"
+    );
 }
 
 /// `roster serve` as a fault lab: a fault given as a flag reaches the next

@@ -269,6 +269,9 @@ pub struct ReceivedImport {
 /// A line of an analysis or results: the row, and its error or warning.
 #[derive(Debug, Clone)]
 pub(crate) struct Verdict {
+    /// The data row it judges (from 0): kept when older verdicts are
+    /// dropped.
+    pub index: usize,
     pub row: ReceivedRow,
     pub employee: Option<Employee>,
     pub error: Option<String>,

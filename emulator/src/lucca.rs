@@ -313,6 +313,18 @@ impl LocalLucca {
         self.shared.lock().updates.clone()
     }
 
+    /// The import verdicts the server keeps, all jobs together (tests: the
+    /// older jobs keep only their error and warning lines).
+    #[cfg(test)]
+    pub(crate) fn verdicts_kept(&self) -> usize {
+        self.shared
+            .lock()
+            .jobs
+            .values()
+            .map(|job| job.verdicts.len())
+            .sum()
+    }
+
     /// Every user created (`POST /api/v3/users`): its id, whether with its
     /// contract, and the body.
     pub fn created_users(&self) -> Vec<(i64, bool, serde_json::Value)> {

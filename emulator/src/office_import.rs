@@ -138,7 +138,12 @@ pub(crate) async fn import(
         }
         let verdicts = rows
             .iter()
-            .map(|row| judge(row, &store, &logins, &days, override_existing))
+            .enumerate()
+            .map(|(index, row)| {
+                let mut verdict = judge(row, &store, &logins, &days, override_existing);
+                verdict.index = index;
+                verdict
+            })
             .collect();
         drop(days);
         let sha256 = {
@@ -219,6 +224,7 @@ fn judge(
         .get(row.login.as_str())
         .map(|index| store.employees[*index].clone());
     let mut verdict = Verdict {
+        index: 0,
         row: row.clone(),
         employee: employee.clone(),
         error: None,
@@ -395,6 +401,26 @@ fn apply(
     applied
 }
 
+/// Of the finished jobs older than the last [`KEPT_IN_FULL`], keeps only
+/// the verdicts their answers show (errors and warnings, each with its row
+/// number): a server that runs import after import stays in bounded memory.
+fn forget_old_verdicts(jobs: &mut HashMap<uuid::Uuid, Job>) {
+    let mut finished: Vec<(tokio::time::Instant, uuid::Uuid)> = jobs
+        .iter()
+        .filter(|(_, job)| job.outcome.is_some())
+        .map(|(id, job)| (job.started, *id))
+        .collect();
+    finished.sort_unstable();
+    let older = finished.len().saturating_sub(KEPT_IN_FULL);
+    for (_, id) in &finished[..older] {
+        if let Some(job) = jobs.get_mut(id) {
+            job.verdicts
+                .retain(|verdict| verdict.error.is_some() || verdict.warning.is_some());
+            job.verdicts.shrink_to_fit();
+        }
+    }
+}
+
 /// Runs a job: a creation changes the account (and counts as applied), a
 /// simulation works on a copy.
 fn finish(shared: &Shared, summary_id: uuid::Uuid) {
@@ -418,4 +444,5 @@ fn finish(shared: &Shared, summary_id: uuid::Uuid) {
     if let Some(job) = store.jobs.get_mut(&summary_id) {
         job.outcome = Some(outcome);
     }
+    forget_old_verdicts(&mut store.jobs);
 }

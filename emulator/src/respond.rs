@@ -50,26 +50,24 @@ pub(crate) fn lines(
     dates: EchoedDate,
     numbers: LineNumbers,
 ) -> (Vec<Value>, Vec<Value>) {
-    let number = |index: usize, verdict: &Verdict| match numbers {
-        LineNumbers::DataRow => index as u64 + 1,
+    let number = |verdict: &Verdict| match numbers {
+        LineNumbers::DataRow => verdict.index as u64 + 1,
         _ => verdict.row.line_number,
     };
     let errors = verdicts
         .iter()
-        .enumerate()
-        .filter_map(|(index, verdict)| {
+        .filter_map(|verdict| {
             let error = verdict.error.as_ref()?;
-            Some(json!({ "line": line(verdict, dates), "lineNumber": number(index, verdict), "error": error }))
+            Some(json!({ "line": line(verdict, dates), "lineNumber": number(verdict), "error": error }))
         })
         .collect();
     let warnings = verdicts
         .iter()
-        .enumerate()
-        .filter_map(|(index, verdict)| {
+        .filter_map(|verdict| {
             let (warning, conflict) = verdict.warning.as_ref()?;
             Some(json!({
                 "line": line(verdict, dates),
-                "lineNumber": number(index, verdict),
+                "lineNumber": number(verdict),
                 "warning": warning,
                 "isConflict": conflict,
             }))

@@ -1044,3 +1044,25 @@ async fn the_retired_v3_organization_routes_answer_only_before_september_2026() 
     let entities = lucca.get("/api/v3/legalentities").await;
     assert_eq!(entities["data"]["items"][0]["name"], "Paris");
 }
+
+/// The server keeps a bounded amount of what it judged: past the last
+/// [`KEPT_IN_FULL`] finished imports, a job keeps only the lines its
+/// answers show (errors and warnings, with their row numbers).
+#[tokio::test]
+async fn older_imports_keep_only_the_lines_their_answers_show() {
+    let lucca = Lucca::start().await;
+    // Two good rows and one of an unknown login, on line 4.
+    let rows = "jdupont;Paris;;2025-10-06;FullDay;;false\n\
+                mlefevre;Nantes;;2025-10-06;FullDay;;false\n\
+                nobody;Paris;;2025-10-06;FullDay;;false\n";
+    let first = lucca.simulated(rows).await;
+    let before = lucca.analysis(&first).await["errorLines"].clone();
+    for _ in 0..KEPT_IN_FULL {
+        lucca.simulated(rows).await;
+    }
+    // The first job keeps its one error line, the others their 3 verdicts.
+    assert_eq!(lucca.server.verdicts_kept(), 1 + 3 * KEPT_IN_FULL);
+    let after = lucca.analysis(&first).await["errorLines"].clone();
+    assert_eq!(after, before, "its answer unchanged");
+    assert_eq!(after[0]["lineNumber"], 4);
+}
