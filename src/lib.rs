@@ -39,6 +39,7 @@ extern crate self as roster;
 mod base_url;
 mod config;
 mod credentials;
+mod encoding;
 mod error;
 mod file;
 #[cfg(any(feature = "office", feature = "docutools"))]
@@ -67,11 +68,16 @@ pub mod office;
 pub mod shared;
 
 pub use base_url::BaseUrl;
+/// The foreign types `roster`'s API takes or gives, re-exported so that a
+/// caller needs no version of its own: `Method` (the escape hatch),
+/// `NaiveDate` and `NaiveDateTime` (rows, filters), `Uuid` (`summaryId`s).
+pub use chrono::{NaiveDate, NaiveDateTime};
 pub use config::{
     ApiClient, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE, DEFAULT_TIMEOUT,
     DEFAULT_USER_AGENT, LuccaConfig,
 };
 pub use credentials::{Api, Credentials, Lucca, LuccaApiKey};
+pub use encoding::{Encoding, EncodingError, decode};
 pub use error::{AuthError, ConfigError, ErrorBody, HttpError, StoreError};
 pub use file::FileError;
 #[cfg(any(feature = "office", feature = "docutools"))]
@@ -83,6 +89,8 @@ pub use limiter::{RateLimit, RateLimiter};
 pub use open::Open;
 pub use operation::Operation;
 pub use raw::{RawAnswer, RawRequest};
+pub use reqwest::Method;
 pub use retry::Backoff;
 pub use tolerant::{EchoedDate, ParseError, VendorDateTime};
 pub use transport::Transport;
+pub use uuid::Uuid;

@@ -2,17 +2,74 @@
 
 use std::path::Path;
 
+use roster::Encoding;
 use roster::office::CsvSource;
+
+use crate::exit::Failure;
+
+/// The largest file `--encoding auto` reads whole to tell its encoding;
+/// a larger one is read as UTF-8 (the local check says if it is not).
+const DETECTED_WHOLE: u64 = 256 * 1024 * 1024;
+
+/// `--encoding`.
+pub fn parse_encoding(text: &str) -> Result<Encoding, String> {
+    text.parse()
+}
 
 /// Whether `path` means standard input.
 pub fn is_stdin(path: &Path) -> bool {
     path == Path::new("-")
 }
 
-/// An Office import file: the file at `path`, or standard input for `-`.
-pub fn office_source(path: &Path) -> CsvSource {
-    match is_stdin(path) {
-        true => CsvSource::reader(std::io::stdin()),
-        false => CsvSource::path(path),
+/// An Office import file: the file at `path`, or standard input for `-`,
+/// read in `encoding`. Auto reads a file whole to tell: valid UTF-8 is sent
+/// as it is, bytes with no UTF-8 sequence are Windows-1252 (said on
+/// standard error), a mix is refused with the first offending byte's line
+/// and column. Standard input is UTF-8 unless `windows-1252` is given.
+pub fn office_source(path: &Path, encoding: Encoding) -> Result<CsvSource, Failure> {
+    let read_whole = |path: &Path| -> Result<Vec<u8>, Failure> {
+        match is_stdin(path) {
+            true => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                    .map_err(|error| Failure::usage(format!("-: {error}")))?;
+                Ok(bytes)
+            }
+            false => std::fs::read(path)
+                .map_err(|error| Failure::usage(format!("{}: {error}", path.display()))),
+        }
+    };
+    let regular_and_small =
+        std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= DETECTED_WHOLE);
+    let named = |source: CsvSource| match path.file_name().and_then(|name| name.to_str()) {
+        Some(name) => match roster::CsvFileName::new(name) {
+            Ok(name) => source.with_file_name(name),
+            Err(_) => source,
+        },
+        None => source,
+    };
+    match (encoding, is_stdin(path)) {
+        (Encoding::Windows1252, _) => Ok(named(CsvSource::windows_1252(&read_whole(path)?))),
+        (Encoding::Auto, false) if regular_and_small => {
+            let bytes = read_whole(path)?;
+            match roster::decode(&bytes, Encoding::Auto) {
+                Ok((_, Encoding::Windows1252)) => {
+                    eprintln!(
+                        "roster: {} has no UTF-8 sequence: read as Windows-1252 (--encoding utf-8 to refuse it)",
+                        path.display()
+                    );
+                    Ok(named(CsvSource::windows_1252(&bytes)))
+                }
+                Ok(_) => Ok(CsvSource::path(path)),
+                Err(error) => Err(Failure::refused(format!(
+                    "{}:{}:{}: {error}\nnothing was sent",
+                    path.display(),
+                    error.line,
+                    error.column
+                ))),
+            }
+        }
+        (_, true) => Ok(CsvSource::reader(std::io::stdin())),
+        (_, false) => Ok(CsvSource::path(path)),
     }
 }

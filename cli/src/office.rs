@@ -28,6 +28,10 @@ pub(crate) enum OfficeCommand {
     Import {
         /// The file (`-`: standard input, read once to its end).
         file: PathBuf,
+        /// The file's encoding: `auto` (UTF-8, or Windows-1252 when it has no
+        /// UTF-8 sequence: French Excel's CSV), `utf-8` or `windows-1252`.
+        #[arg(long, default_value = "auto", value_parser = crate::input::parse_encoding)]
+        encoding: roster::Encoding,
         /// Creates the user locations (cannot be undone).
         #[arg(long)]
         create: bool,
@@ -117,6 +121,7 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
         OfficeCommand::Check { files } => check(&files, context),
         OfficeCommand::Import {
             file,
+            encoding,
             create,
             replace_existing,
             yes,
@@ -135,6 +140,7 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
             };
             let request = ImportRequest {
                 file,
+                encoding,
                 create,
                 replace_existing,
                 yes,
@@ -217,6 +223,7 @@ fn check(files: &[PathBuf], context: &Context) -> Result<(), Failure> {
 /// What `office import` was asked.
 struct ImportRequest {
     file: PathBuf,
+    encoding: roster::Encoding,
     create: bool,
     replace_existing: bool,
     yes: bool,
@@ -482,8 +489,15 @@ async fn status(summary_id: uuid::Uuid, context: &Context) -> Result<(), Failure
     let mut mode = ImportMode::Create;
     let outcome = loop {
         let mut bar = context.progress("waiting");
+        // An id given by hand names an import made before: a `404` is
+        // soon final (a fresh import's grace is for the run that made it).
+        let options = WaitOptions {
+            visibility_grace: std::time::Duration::from_secs(5),
+            ..WaitOptions::default()
+        };
         let waited = office
             .wait_for_import(office::ImportStarted { summary_id, mode })
+            .options(options)
             .on_progress(|step| bar.set(step.percent))
             .execute()
             .await;
@@ -500,8 +514,25 @@ async fn status(summary_id: uuid::Uuid, context: &Context) -> Result<(), Failure
             other => break other,
         }
     };
-    let outcome =
-        outcome.map_err(|source| Failure::transient(chain(&ImportError::Wait { mode, source })))?;
+    let outcome = outcome.map_err(|source| {
+        let status = match &source.failure {
+            WaitFailure::Http { source } | WaitFailure::OutcomeFailed { source, .. } => {
+                source.status()
+            }
+            _ => None,
+        };
+        let text = chain(&ImportError::Wait { mode, source });
+        match status.map(|status| status.as_u16()) {
+            // Not there: waiting will not bring it.
+            Some(404) => Failure::refused(format!(
+                "{text}\nno import {summary_id} on this tenant: check the id (`roster office journal` lists the creations made from here)"
+            )),
+            Some(code) if (400..500).contains(&code) && !matches!(code, 408 | 429) => {
+                Failure::refused(text)
+            }
+            _ => Failure::transient(text),
+        }
+    })?;
     show_outcome(summary_id.to_string(), outcome, None, context)
 }
 
@@ -673,7 +704,10 @@ async fn import(request: ImportRequest, context: &Context) -> Result<(), Failure
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     let mut checked = office
-        .checked_import(crate::input::office_source(&request.file))
+        .checked_import(crate::input::office_source(
+            &request.file,
+            request.encoding,
+        )?)
         .wait_options(wait_options(request.max_wait))
         .existing(existing)
         .on_progress(|step| {
@@ -1193,6 +1227,8 @@ fn import_failure(error: ImportError) -> Failure {
     let text = chain(&error);
     match &error {
         ImportError::Rows(_) | ImportError::Csv(_) => {
+            // The command line's words for the library's reading.
+            let text = text.replace("`CsvSource::windows_1252`", "`--encoding windows-1252`");
             Failure::refused(format!("{text}\ncheck it with `roster office check`"))
         }
         ImportError::Repeated { earlier } => match earlier.state {

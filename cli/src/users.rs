@@ -94,6 +94,10 @@ pub(crate) struct SyncArgs {
     /// `calendarId=1`, `department=Sales`; `#` starts a comment).
     #[arg(long, value_name = "FILE")]
     defaults: Option<PathBuf>,
+    /// The export's encoding: `auto` (UTF-8, or Windows-1252 when it has no
+    /// UTF-8 sequence: French Excel's CSV), `utf-8` or `windows-1252`.
+    #[arg(long, default_value = "auto", value_parser = crate::input::parse_encoding)]
+    encoding: roster::Encoding,
     /// With --apply, goes on without asking (no terminal to ask on:
     /// --yes is required).
     #[arg(long)]
@@ -283,6 +287,7 @@ async fn sync(args: SyncArgs, context: &Context) -> Result<(), Failure> {
         end_missing,
         allow_partial,
         plan_out,
+        encoding,
     } = args;
     let path = file.as_path();
     let defaults = match defaults {
@@ -290,11 +295,17 @@ async fn sync(args: SyncArgs, context: &Context) -> Result<(), Failure> {
         None => Vec::new(),
     };
     let desired = match crate::input::is_stdin(path) {
-        true => DesiredUsers::from_csv_reader(std::io::stdin().lock()),
-        false => DesiredUsers::from_csv_path(path),
+        true => DesiredUsers::from_csv_reader_in(std::io::stdin().lock(), encoding),
+        false => DesiredUsers::from_csv_path_in(path, encoding),
     }
     .map_err(|error| sync_failure(&error))?
     .with_key(key);
+    if encoding == roster::Encoding::Auto && desired.encoding() == roster::Encoding::Windows1252 {
+        eprintln!(
+            "roster: {} has no UTF-8 sequence: read as Windows-1252 (--encoding utf-8 to refuse it)",
+            path.display()
+        );
+    }
     let directory = client(context)?;
     let mut planning = directory.plan_sync(desired).mode(mode(mode_flag));
     if let Some(day) = end_missing {

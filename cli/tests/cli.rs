@@ -186,11 +186,17 @@ async fn a_simulation_of_a_file_the_check_refuses_sends_nothing() {
     bytes.extend_from_slice(b"lef\xe8vre;Paris;2025/09/18;FullDay\r\n");
     std::fs::write(&latin, bytes).unwrap();
 
+    // Asked to be UTF-8, the Windows-1252 file is refused (auto reads it:
+    // `windows_1252_exports_are_read_…`).
     for (path, located, what) in [
         (comma.as_str(), "line 1:", "separated by `,`"),
-        (latin.to_str().unwrap(), "line 2:", "Windows-1252"),
+        (latin.to_str().unwrap(), "line 2:", "`--encoding windows-1252`"),
     ] {
-        let output = roster(Some(&lucca), &["office", "import", path]).await;
+        let output = roster(
+            Some(&lucca),
+            &["office", "import", path, "--encoding", "utf-8"],
+        )
+        .await;
 
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -2036,6 +2042,16 @@ async fn exit_codes_follow_the_cause() {
     assert!(stderr.contains("check the credentials"), "{stderr}");
     assert!(docutools.uploads().is_empty());
 
+    // An import id the tenant does not have (404): refused, not transient.
+    let unknown = roster(
+        Some(&lucca),
+        &["office", "status", "0b7d2f1e-8a4c-4c3e-9d5a-6f1b2c3d4e5f"],
+    )
+    .await;
+    let stderr = text(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no import 0b7d2f1e"), "{stderr}");
+
     // An update (idempotent) with no answer in time: 4, safe to run again.
     lucca.set_rate_limit(None);
     lucca.faults().inject(
@@ -2323,4 +2339,64 @@ async fn a_saved_plan_is_applied_as_it_is_and_refuses_a_user_changed_since() {
     let person = |id| lucca.person(id).unwrap()["jobTitle"].clone();
     assert_eq!(person(416), "Lead");
     assert_eq!(person(417), "CTO", "not overwritten");
+}
+
+/// French Excel's "CSV (séparateur: point-virgule)" is Windows-1252
+/// without a BOM: `office import` and `users sync` read it (`--encoding
+/// auto`, said on standard error), and the accented names reach the server
+/// intact; a file mixing UTF-8 with other bytes is refused with where.
+#[tokio::test]
+async fn windows_1252_exports_are_read_and_their_names_reach_the_server_intact() {
+    at_root();
+    let lucca = LocalLucca::start().await.unwrap();
+    lucca.set_rate_limit(None);
+    let dir = fresh_dir("excel");
+    // Windows-1252: é is 0xE9, è is 0xE8.
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    };
+    let office = write(
+        "locations.csv",
+        b"login;workLocationName;areaName;date;position;comment;isDeletion\n\
+          jdupont;Paris;;2025-10-06;FullDay;R\xE9union d'\xE9quipe;false\n",
+    );
+    let simulated = roster(Some(&lucca), &["office", "import", &office]).await;
+    assert_eq!(
+        simulated.status.code(),
+        Some(0),
+        "{}",
+        text(&simulated.stderr)
+    );
+    assert!(text(&simulated.stderr).contains("read as Windows-1252"));
+    let received = lucca.received_imports();
+    assert_eq!(received[0].rows[0].comment, "Réunion d'équipe");
+
+    let users = write("users.csv", b"login;lastName\nmlefevre;Lef\xE8vre\n");
+    let synced = roster(Some(&lucca), &["users", "sync", &users, "--apply", "--yes"]).await;
+    assert_eq!(synced.status.code(), Some(0), "{}", text(&synced.stderr));
+    assert_eq!(
+        lucca.received_updates(),
+        vec![(417, serde_json::json!({ "lastName": "Lefèvre" }))]
+    );
+
+    let mixed = dir.join("mixed.csv");
+    std::fs::write(
+        &mixed,
+        b"login;lastName\nmlefevre;Lef\xC3\xA8vre\njdupont;Andr\xE9\n",
+    )
+    .unwrap();
+    let mixed = mixed.display().to_string();
+    let refused = roster(Some(&lucca), &["users", "sync", &mixed]).await;
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("line 3, column 13: the byte 0xE9"),
+        "{stderr}"
+    );
+    let office_mixed = roster(Some(&lucca), &["office", "import", &mixed]).await;
+    let stderr = text(&office_mixed.stderr);
+    assert_eq!(office_mixed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(":3:13:"), "{stderr}");
 }

@@ -13,6 +13,14 @@
 
 crate::generated_api!("directory", crate::credentials::Lucca);
 
+impl crate::LuccaConfig {
+    /// The Lucca Directory client: [`client`](crate::Config::client) with
+    /// its type said.
+    pub fn directory_client(&self) -> Result<Client, crate::ConfigError> {
+        self.client()
+    }
+}
+
 mod complete;
 mod create;
 mod envelope;

@@ -14,6 +14,20 @@
 
 crate::generated_api!("office", crate::credentials::Lucca);
 
+impl crate::LuccaConfig {
+    /// The Lucca Office client: [`client`](crate::Config::client) with its
+    /// type said.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let office = roster::LuccaConfig::from_env()?.office_client()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn office_client(&self) -> Result<Client, crate::ConfigError> {
+        self.client()
+    }
+}
+
 mod csv_check;
 pub(crate) mod csv_format;
 mod csv_write;
@@ -26,6 +40,7 @@ pub use csv_check::{
 pub use csv_write::{UserLocationCsvWriter, rows_to_csv};
 pub use pages::{NEWER_MAX_LIMIT, OLDER_MAX_LIMIT, Pages};
 pub use row::UserLocationRow;
+mod checked;
 #[cfg(feature = "directory")]
 mod evidence;
 mod import;

@@ -148,6 +148,17 @@ async fn a_clean_checked_import_creates_and_reports() {
         .await
         .unwrap();
 
+    // Read at one path: applied, its id, its count.
+    assert!(outcome.applied());
+    assert_eq!(outcome.created(), Some(4));
+    assert_eq!(outcome.summary_ids().len(), 1);
+    assert_eq!(
+        outcome.summary_id(),
+        lucca
+            .received_imports()
+            .last()
+            .map(|import| import.summary_id)
+    );
     let CheckedImport::Created { analysis, results } = outcome else {
         panic!("expected a creation: {outcome:?}");
     };
@@ -279,6 +290,8 @@ async fn a_checked_import_with_errors_creates_nothing() {
         .await
         .unwrap();
 
+    assert!(!outcome.applied());
+    assert_eq!((outcome.created(), outcome.summary_id()), (Some(0), None));
     let CheckedImport::Rejected { analysis } = outcome else {
         panic!("expected a rejection: {outcome:?}");
     };

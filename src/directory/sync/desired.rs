@@ -39,6 +39,8 @@ pub struct DesiredUsers {
     pub(crate) key: Key,
     /// The key's place in the header (from 1), when it has one.
     pub(crate) key_column: Option<usize>,
+    /// What the export was read as.
+    pub(crate) encoding: crate::Encoding,
     /// Each column: its name, what it is, and its place in the header
     /// (from 1; the login's column counted).
     pub(crate) columns: Vec<(String, Column, usize)>,
@@ -59,6 +61,7 @@ impl DesiredUsers {
             source: None,
             key: Key::Login,
             key_column: Some(1),
+            encoding: crate::Encoding::Utf8,
             columns,
             rows: Vec::new(),
         })
@@ -112,6 +115,12 @@ impl DesiredUsers {
         self.key
     }
 
+    /// What the export was read as: UTF-8, or Windows-1252 (found, or
+    /// asked).
+    pub fn encoding(&self) -> crate::Encoding {
+        self.encoding
+    }
+
     /// Adds a user: its key's value (its login unless
     /// [`with_key`](Self::with_key)) and one cell a column, in the columns'
     /// order.
@@ -159,9 +168,20 @@ impl DesiredUsers {
     /// that says where, and an export without its key's column is refused
     /// when planned; nothing is read from Lucca.
     pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self, SyncError> {
+        Self::from_csv_path_in(path, crate::Encoding::Auto)
+    }
+
+    /// [`from_csv_path`](Self::from_csv_path), read in `encoding`
+    /// ([`Encoding::Auto`](crate::Encoding::Auto): valid UTF-8 is UTF-8,
+    /// bytes with no UTF-8 sequence are Windows-1252, a mix is refused with
+    /// where).
+    pub fn from_csv_path_in(
+        path: impl AsRef<Path>,
+        encoding: crate::Encoding,
+    ) -> Result<Self, SyncError> {
         let path = path.as_ref();
         let bytes = crate::file::read(path, crate::file::READ_WHOLE_LIMIT)?;
-        let mut desired = Self::from_csv(&bytes, Some(path))?;
+        let mut desired = Self::from_csv(&bytes, Some(path), encoding)?;
         desired.source = Some(path.to_owned());
         Ok(desired)
     }
@@ -169,20 +189,37 @@ impl DesiredUsers {
     /// Reads an export from `reader` (standard input, say), to its end:
     /// at most 256 MiB, and refused at once when its first line runs past
     /// 64 KiB without a line end. Messages name it `-`.
-    pub fn from_csv_reader(mut reader: impl std::io::Read) -> Result<Self, SyncError> {
+    pub fn from_csv_reader(reader: impl std::io::Read) -> Result<Self, SyncError> {
+        Self::from_csv_reader_in(reader, crate::Encoding::Auto)
+    }
+
+    /// [`from_csv_reader`](Self::from_csv_reader), read in `encoding`.
+    pub fn from_csv_reader_in(
+        mut reader: impl std::io::Read,
+        encoding: crate::Encoding,
+    ) -> Result<Self, SyncError> {
         let name = Path::new(crate::file::STDIN);
         let bytes = crate::file::read_all(&mut reader, name, crate::file::READ_WHOLE_LIMIT)?;
-        Self::from_csv(&bytes, None)
+        Self::from_csv(&bytes, None, encoding)
     }
 
     /// Reads an export from its bytes (see [`from_csv_path`](Self::from_csv_path)).
     pub fn from_csv_bytes(bytes: &[u8]) -> Result<Self, SyncError> {
-        Self::from_csv(bytes, None)
+        Self::from_csv(bytes, None, crate::Encoding::Auto)
     }
 
-    fn from_csv(bytes: &[u8], file: Option<&Path>) -> Result<Self, SyncError> {
+    fn from_csv(
+        bytes: &[u8],
+        file: Option<&Path>,
+        encoding: crate::Encoding,
+    ) -> Result<Self, SyncError> {
         let file = file.map(Path::to_owned);
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let (bytes, encoding) =
+            crate::decode(bytes, encoding).map_err(|source| SyncError::Encoding {
+                file: file.clone(),
+                source,
+            })?;
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let first_line = body.split(|byte| *byte == b'\n').next().unwrap_or_default();
         let delimiter = if first_line.contains(&b';') {
             b';'
@@ -226,6 +263,7 @@ impl DesiredUsers {
             source: None,
             key: Key::Login,
             key_column: None,
+            encoding,
             columns,
             rows,
         };

@@ -75,6 +75,16 @@ pub enum SyncError {
         /// Its columns.
         columns: Vec<String>,
     },
+    /// The export is not text in the encoding asked (or mixes UTF-8 with
+    /// other bytes): where. Nothing was read from Lucca.
+    #[error("{}: not readable as text", place(file.as_ref(), source.line))]
+    Encoding {
+        /// The file, if read from one.
+        file: Option<PathBuf>,
+        /// Where, and what.
+        #[source]
+        source: crate::EncodingError,
+    },
     /// A column no document names: nothing was read from Lucca.
     #[error(
         "{}, column {column}: `{}` is no field of a Lucca user{}",
