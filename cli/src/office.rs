@@ -303,6 +303,13 @@ fn journal_at(given: Option<PathBuf>, context: &Context) -> Result<JournalAt, Fa
     journal_path().map(JournalAt::Sqlite)
 }
 
+/// The journal a command uses when none is given (the Redis of
+/// `ROSTER_REDIS_URL`, else the data directory's file): user creations
+/// share it with imports.
+pub(crate) fn default_journal(context: &Context) -> Result<ImportJournal, Failure> {
+    journal_at(None, context)?.open()
+}
+
 /// `ROSTER_JOURNAL_LEASE`: how long a creation's claim stays held after its
 /// run stops (60 s unless set): longer on a slow link.
 pub(crate) const LEASE_VAR: &str = "ROSTER_JOURNAL_LEASE";

@@ -240,9 +240,17 @@ pub(crate) async fn apply(
         };
         let mut bar = context.progress("applying");
         bar.set(0);
+        // New hires are claimed in the journal before they are created.
+        let journal = match to_create {
+            0 => None,
+            _ => Some(crate::office::default_journal(context)?),
+        };
         let mut applying = directory
             .apply_sync(plan)
             .stop_when(std::sync::Arc::clone(&stop));
+        if let Some(journal) = &journal {
+            applying = applying.journal(journal);
+        }
         if unchanged_since_plan {
             applying = applying.unchanged_since_plan();
         }
@@ -283,6 +291,10 @@ pub(crate) async fn apply(
                     }
                     Err(error @ DirectoryError::NotCreated { .. }) => {
                         Err((Undone::Safe, chain(&error)))
+                    }
+                    // Another run is creating it now: nothing sent here.
+                    Err(DirectoryError::CreationClaimed { entry, .. }) if entry.is_held() => {
+                        Err((Undone::Safe, format!("not created again: {entry}")))
                     }
                     Err(error) => Err((Undone::Failed, chain(&error))),
                 };

@@ -190,7 +190,11 @@ async fn a_simulation_of_a_file_the_check_refuses_sends_nothing() {
     // `windows_1252_exports_are_read_…`).
     for (path, located, what) in [
         (comma.as_str(), "line 1:", "separated by `,`"),
-        (latin.to_str().unwrap(), "line 2:", "`--encoding windows-1252`"),
+        (
+            latin.to_str().unwrap(),
+            "line 2:",
+            "`--encoding windows-1252`",
+        ),
     ] {
         let output = roster(
             Some(&lucca),

@@ -63,7 +63,7 @@ impl Client {
 /// Whether a failed creation surely created nobody: never sent, or refused
 /// with a client error other than a timeout (a `408` may come after Lucca
 /// began; a `429` comes before it does anything).
-fn surely_not_created(error: &HttpError) -> bool {
+pub(crate) fn surely_not_created(error: &HttpError) -> bool {
     error.not_sent()
         || error
             .status()

@@ -68,6 +68,18 @@ pub enum DirectoryError {
         /// The login.
         login: String,
     },
+    /// The journal could not be used: the creation was not sent.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+    /// The journal holds this new hire's creation (another run is sending
+    /// it now, or it was made recently): not sent again.
+    #[error("not created again: {entry}")]
+    CreationClaimed {
+        /// The new hire's login.
+        login: String,
+        /// What the journal holds.
+        entry: Box<crate::journal::JournalEntry>,
+    },
     /// Not sent: the apply was stopped (see
     /// [`ApplySyncRequest::stop_when`](super::ApplySyncRequest::stop_when))
     /// before this user's turn.

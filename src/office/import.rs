@@ -853,22 +853,8 @@ impl<'a> PreparedImport<'a> {
         };
         // The claim's lease runs on while this run sends and waits: a
         // resolution is refused meanwhile (see `journal::LEASE`).
-        let renewing = async {
-            let mut ticks = tokio::time::interval(claim.lease / 3);
-            ticks.tick().await;
-            loop {
-                ticks.tick().await;
-                if let Err(error) = journal.renew(&tenant, sha256, &claim).await {
-                    tracing::warn!(%error, "the import journal's lease was not renewed");
-                }
-            }
-        };
         let work = self.create_claimed(journal, part, &tenant, &claim);
-        futures_util::pin_mut!(work, renewing);
-        match futures_util::future::select(work, renewing).await {
-            futures_util::future::Either::Left((result, _)) => result,
-            futures_util::future::Either::Right((_, work)) => work.await,
-        }
+        journal.holding(&tenant, sha256, &claim, work).await
     }
 
     /// The creation of `part` once claimed: sent, waited for, and recorded
@@ -878,7 +864,7 @@ impl<'a> PreparedImport<'a> {
         journal: &super::ImportJournal,
         part: &ImportPart,
         tenant: &str,
-        claim: &super::journal::Claim,
+        claim: &crate::journal::Claim,
     ) -> Result<(uuid::Uuid, ImportOutcome), ImportError> {
         use super::JournalState;
         let (mode, sha256) = (ImportMode::Create, &part.sha256);

@@ -44,22 +44,21 @@ mod checked;
 #[cfg(feature = "directory")]
 mod evidence;
 mod import;
-mod journal;
 mod outcome;
 mod snapshot;
 mod source;
 mod upload;
 mod wait;
 
+pub use crate::journal::{
+    DEFAULT_WINDOW, Holder, ImportJournal, JournalEntry, JournalError, JournalState, LEASE,
+    Resolution,
+};
 #[cfg(feature = "directory")]
 pub use evidence::{EVIDENCE_MARGIN, Evidence, Probe, Sighting};
 pub use import::{
     CheckedImport, CheckedImportRequest, CreatedPart, ImportError, ImportUserLocations,
     PreparedImport, SimulatedImport, analysis_has_errors,
-};
-pub use journal::{
-    DEFAULT_WINDOW, Holder, ImportJournal, JournalEntry, JournalError, JournalState, LEASE,
-    Resolution,
 };
 pub use outcome::{ImportOutcome, KEPT_DESCRIPTIONS, PartialOutcome};
 pub use snapshot::{ENVELOPE_MARGIN, IN_MEMORY, ImportPart, PLATFORM_LIMIT, READER_LIMIT};

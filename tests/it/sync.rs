@@ -1021,3 +1021,68 @@ async fn a_saved_plan_applied_later_refuses_a_user_changed_since() {
     );
     assert_eq!(lucca.person(1001).unwrap()["jobTitle"], "Engineer");
 }
+
+/// Two runs of the same sync at once, each with its own handle on one
+/// journal: each new hire is claimed before it leaves, so one run creates
+/// it and the other is refused (the claim held), nothing sent twice.
+#[cfg(feature = "journal")]
+#[tokio::test]
+async fn two_runs_creating_the_same_new_hire_create_it_once() {
+    let (lucca, directory) = tenant(3).await;
+    let other: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();
+    let path =
+        std::env::temp_dir().join(format!("roster-sync-claims-{}.sqlite3", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let journals = (
+        roster::journal::ImportJournal::sqlite(&path).unwrap(),
+        roster::journal::ImportJournal::sqlite(&path).unwrap(),
+    );
+    let csv = "login;firstName;lastName;mail;employeeNumber;department;establishment;manager;dtContractStart;birthDate\n\
+               newhire;New;Hire;newhire@example.test;007001;Sales;Paris;;2027-01-04;\n";
+    let plan = |client: &directory::Client| {
+        let client = client.clone();
+        async move {
+            client
+                .plan_sync(DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap())
+                .create_missing(true)
+                .creation_defaults([
+                    ("rolePrincipalId", "55"),
+                    ("cultureID", "1036"),
+                    ("calendarId", "1"),
+                    ("habilitedRoles", "59"),
+                ])
+                .unwrap()
+                .execute()
+                .await
+                .unwrap()
+        }
+    };
+    let (one, two) = (plan(&directory).await, plan(&other).await);
+    // The first creation to arrive is answered late: its claim is held.
+    lucca.faults().inject(
+        Route::UserCreation,
+        Fault::Delay(Duration::from_millis(500)),
+    );
+
+    let (first, second) = tokio::join!(
+        directory.apply_sync(&one).journal(&journals.0).execute(),
+        other.apply_sync(&two).journal(&journals.1).execute(),
+    );
+
+    let outcomes: Vec<_> = [first.unwrap(), second.unwrap()]
+        .into_iter()
+        .flat_map(|report| report.outcomes)
+        .collect();
+    let created = outcomes
+        .iter()
+        .filter(|outcome| matches!(outcome.result, Ok(Applied::Created(_))))
+        .count();
+    let claimed = outcomes
+        .iter()
+        .filter(|outcome| {
+            matches!(&outcome.result, Err(DirectoryError::CreationClaimed { entry, .. }) if entry.is_held())
+        })
+        .count();
+    assert_eq!((created, claimed), (1, 1), "{outcomes:?}");
+    assert_eq!(lucca.created_users().len(), 1, "created once");
+}

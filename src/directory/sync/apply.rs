@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::super::Client;
 use super::super::complete::{UpdateMode, modified_at};
+use super::super::create::surely_not_created;
 use super::super::error::DirectoryError;
 use super::super::pager::{Pager, Record};
 use super::super::update::Applied;
@@ -17,6 +18,7 @@ use super::super::update::{
 use super::SyncError;
 use super::hire::UserCreation;
 use super::plan::{SyncPlan, UserChange, fresh_query, hired_query};
+use crate::journal::{ImportJournal, JournalState, Resolution, USER_CREATION};
 
 /// Applying a plan: made by [`Client::apply_sync`](super::super::Client::apply_sync).
 #[derive(Debug)]
@@ -26,6 +28,7 @@ pub struct ApplySyncRequest<'a> {
     concurrency: usize,
     stop: Option<Arc<AtomicBool>>,
     unchanged_since_plan: bool,
+    journal: Option<&'a ImportJournal>,
 }
 
 impl Client {
@@ -40,11 +43,12 @@ impl Client {
             concurrency: 4,
             stop: None,
             unchanged_since_plan: false,
+            journal: None,
         }
     }
 }
 
-impl ApplySyncRequest<'_> {
+impl<'a> ApplySyncRequest<'a> {
     /// Updates in flight at once (4 by default; the rate limit still holds).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
@@ -57,6 +61,17 @@ impl ApplySyncRequest<'_> {
     /// The report then says exactly what was written.
     pub fn stop_when(mut self, stop: Arc<AtomicBool>) -> Self {
         self.stop = Some(stop);
+        self
+    }
+
+    /// Claims each new hire's creation in `journal` (by tenant and login)
+    /// before it leaves, so that two runs never both create one: a run
+    /// that finds a creation claimed and held by another is refused
+    /// ([`DirectoryError::CreationClaimed`](super::super::DirectoryError::CreationClaimed));
+    /// one whose earlier outcome was unknown is resolved by the reading of
+    /// the logins just before (no user: not created), then created.
+    pub fn journal(mut self, journal: &'a ImportJournal) -> Self {
+        self.journal = Some(journal);
         self
     }
 
@@ -78,6 +93,7 @@ impl ApplySyncRequest<'_> {
             concurrency,
             stop,
             unchanged_since_plan,
+            journal,
         } = self;
         let stopped = stop.unwrap_or_default();
         let stopped = &stopped;
@@ -139,11 +155,58 @@ impl ApplySyncRequest<'_> {
         })
         .await;
         if plan.create_missing && !plan.creations.is_empty() {
-            let created = create(client, &plan.creations, concurrency, stopped).await?;
+            let created = create(client, &plan.creations, concurrency, stopped, journal).await?;
             report.outcomes.extend(created.outcomes);
         }
         Ok(report)
     }
+}
+
+/// A new hire's creation, claimed in `journal` first and recorded after.
+/// The logins were just read and this one is not in Lucca: an earlier
+/// claim nobody holds any more, whose outcome is not known to be applied,
+/// is resolved "not applied" by that reading.
+async fn claimed(
+    client: &Client,
+    journal: &ImportJournal,
+    creation: &UserCreation,
+) -> Result<Applied, DirectoryError> {
+    let tenant = client.baseurl();
+    let key = format!("{USER_CREATION}{}", creation.login);
+    let mut claim = journal.claim(tenant, &key, false, None).await?;
+    if let Err(earlier) = &claim
+        && !earlier.is_held()
+        && earlier.state != JournalState::Done
+        && earlier.state != JournalState::Accepted
+    {
+        journal
+            .resolve(tenant, &key, Resolution::NotApplied)
+            .await?;
+        claim = journal.claim(tenant, &key, false, None).await?;
+    }
+    let claim = claim.map_err(|entry| DirectoryError::CreationClaimed {
+        login: creation.login.clone(),
+        entry: Box::new(entry),
+    })?;
+    let result = journal
+        .holding(
+            tenant,
+            &key,
+            &claim,
+            client.create_user_body(creation.body.clone()),
+        )
+        .await;
+    let state = match &result {
+        Ok(_) => Some((JournalState::Done, None)),
+        // Known not created: the claim is forgotten.
+        Err(DirectoryError::NotCreated { .. }) => None,
+        Err(DirectoryError::Http(error)) if surely_not_created(error) => None,
+        Err(_) => Some((JournalState::Unknown, None)),
+    };
+    if let Err(error) = journal.record(tenant, &key, &claim, state).await {
+        tracing::warn!(%error, "the journal did not record a creation's outcome");
+    }
+    result
 }
 
 /// Creates the new hires: their logins read first (one created since the
@@ -154,6 +217,7 @@ async fn create(
     creations: &[UserCreation],
     concurrency: usize,
     stopped: &AtomicBool,
+    journal: Option<&ImportJournal>,
 ) -> Result<UpdateReport, SyncError> {
     let mut pager = Pager::new(client, &hired_query(creations))?;
     let mut existing = HashMap::new();
@@ -174,7 +238,10 @@ async fn create(
             Some(id) => (Some(*id), Ok(Applied::Exists { id: *id })),
             None if stopped.load(Ordering::SeqCst) => (None, Err(DirectoryError::Stopped)),
             None => {
-                let result = client.create_user_body(creation.body.clone()).await;
+                let result = match journal {
+                    Some(journal) => claimed(client, journal, creation).await,
+                    None => client.create_user_body(creation.body.clone()).await,
+                };
                 let id = match &result {
                     Ok(Applied::Created(user)) => user.id,
                     Ok(Applied::CreatedFound { id, .. }) => Some(*id),

@@ -1,4 +1,6 @@
-//! The import journal: see [`ImportJournal`].
+//! The journal of irreversible requests: Lucca imports (by the SHA-256 of
+//! the file as sent) and user creations (by the new hire's login); see
+//! [`ImportJournal`].
 
 #[cfg(feature = "redis")]
 mod redis;
@@ -190,16 +192,29 @@ fn forbids_repeat(earlier: &JournalEntry, window: Duration) -> bool {
     earlier.state != JournalState::Done || recent
 }
 
+/// The key of a user's creation in the journal (beside the imports'
+/// SHA-256): this prefix and the new hire's login.
+pub(crate) const USER_CREATION: &str = "user-creation:";
+
 impl fmt::Display for JournalEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "an import of the same file (sha256 {}) to {} {} at {}",
-            self.sha256,
-            self.tenant,
-            self.state,
-            self.at.format("%Y-%m-%d %H:%M:%S UTC")
-        )?;
+        match self.sha256.strip_prefix(USER_CREATION) {
+            Some(login) => write!(
+                f,
+                "the creation of the user {login:?} on {} {} at {}",
+                self.tenant,
+                self.state,
+                self.at.format("%Y-%m-%d %H:%M:%S UTC")
+            )?,
+            None => write!(
+                f,
+                "an import of the same file (sha256 {}) to {} {} at {}",
+                self.sha256,
+                self.tenant,
+                self.state,
+                self.at.format("%Y-%m-%d %H:%M:%S UTC")
+            )?,
+        }
         if let Some(id) = &self.summary_id {
             write!(f, " (summaryId {id})")?;
         }
@@ -520,6 +535,32 @@ impl ImportJournal {
                 lease: self.lease,
             })
             .await
+    }
+
+    /// Runs `work` while renewing `claim`'s lease a third of it apart, so
+    /// that no resolution takes the claim while its run sends and waits.
+    pub(crate) async fn holding<T>(
+        &self,
+        tenant: &str,
+        sha256: &str,
+        claim: &Claim,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let renewing = async {
+            let mut ticks = tokio::time::interval(claim.lease / 3);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                if let Err(error) = self.renew(tenant, sha256, claim).await {
+                    tracing::warn!(%error, "the journal's lease was not renewed");
+                }
+            }
+        };
+        futures_util::pin_mut!(work, renewing);
+        match futures_util::future::select(work, renewing).await {
+            futures_util::future::Either::Left((result, _)) => result,
+            futures_util::future::Either::Right((_, work)) => work.await,
+        }
     }
 
     /// Runs a claim's lease on (see [`LEASE`]).
