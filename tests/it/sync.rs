@@ -861,23 +861,7 @@ async fn an_hr_export_with_new_hires_leavers_and_names_is_planned_and_applied_at
 #[tokio::test]
 async fn a_creation_whose_answer_is_lost_is_read_back_never_sent_twice() {
     let (lucca, directory) = tenant(3).await;
-    let csv = "login;firstName;lastName;mail;employeeNumber;department;establishment;manager;dtContractStart;birthDate\n\
-               newhire;New;Hire;newhire@example.test;007001;Sales;Paris;;2027-01-04;\n";
-    let plan = || async {
-        directory
-            .plan_sync(DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap())
-            .create_missing(true)
-            .creation_defaults([
-                ("rolePrincipalId", "55"),
-                ("cultureID", "1036"),
-                ("calendarId", "1"),
-                ("habilitedRoles", "59"),
-            ])
-            .unwrap()
-            .execute()
-            .await
-            .unwrap()
-    };
+    let plan = || new_hire_plan(&directory);
 
     lucca
         .faults()
@@ -1037,27 +1021,7 @@ async fn two_runs_creating_the_same_new_hire_create_it_once() {
         roster::journal::ImportJournal::sqlite(&path).unwrap(),
         roster::journal::ImportJournal::sqlite(&path).unwrap(),
     );
-    let csv = "login;firstName;lastName;mail;employeeNumber;department;establishment;manager;dtContractStart;birthDate\n\
-               newhire;New;Hire;newhire@example.test;007001;Sales;Paris;;2027-01-04;\n";
-    let plan = |client: &directory::Client| {
-        let client = client.clone();
-        async move {
-            client
-                .plan_sync(DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap())
-                .create_missing(true)
-                .creation_defaults([
-                    ("rolePrincipalId", "55"),
-                    ("cultureID", "1036"),
-                    ("calendarId", "1"),
-                    ("habilitedRoles", "59"),
-                ])
-                .unwrap()
-                .execute()
-                .await
-                .unwrap()
-        }
-    };
-    let (one, two) = (plan(&directory).await, plan(&other).await);
+    let (one, two) = (new_hire_plan(&directory).await, new_hire_plan(&other).await);
     // The first creation to arrive is answered late: its claim is held.
     lucca.faults().inject(
         Route::UserCreation,
@@ -1085,4 +1049,24 @@ async fn two_runs_creating_the_same_new_hire_create_it_once() {
         .count();
     assert_eq!((created, claimed), (1, 1), "{outcomes:?}");
     assert_eq!(lucca.created_users().len(), 1, "created once");
+}
+
+/// The plan of an export with one new hire (`newhire`), created when
+/// applied, the defaults given.
+async fn new_hire_plan(directory: &directory::Client) -> directory::SyncPlan {
+    let csv = "login;firstName;lastName;mail;employeeNumber;department;establishment;manager;dtContractStart;birthDate\n\
+               newhire;New;Hire;newhire@example.test;007001;Sales;Paris;;2027-01-04;\n";
+    directory
+        .plan_sync(DesiredUsers::from_csv_bytes(csv.as_bytes()).unwrap())
+        .create_missing(true)
+        .creation_defaults([
+            ("rolePrincipalId", "55"),
+            ("cultureID", "1036"),
+            ("calendarId", "1"),
+            ("habilitedRoles", "59"),
+        ])
+        .unwrap()
+        .execute()
+        .await
+        .unwrap()
 }
