@@ -48,7 +48,6 @@ mod file_stamp;
 mod generated;
 #[cfg(any(feature = "office", feature = "docutools"))]
 mod in_parts;
-#[cfg(any(feature = "office", feature = "directory"))]
 pub mod journal;
 mod limiter;
 mod open;

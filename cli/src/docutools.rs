@@ -36,6 +36,10 @@ pub(crate) enum DocutoolsCommand {
         /// Confirms the import without asking (needed without a terminal).
         #[arg(long)]
         yes: bool,
+        /// Imports even when the journal has this file for this tenant (a
+        /// deliberate repeat: the users are created again).
+        #[arg(long)]
+        allow_repeat: bool,
     },
 }
 
@@ -70,6 +74,7 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
         delimiter,
         language,
         yes,
+        allow_repeat,
     } = command;
     let encoding = match encoding {
         Encoding::Detect => CsvEncoding::Detect,
@@ -96,6 +101,24 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
         .from_reader(csv.text())
         .byte_records()
         .count();
+    // The preview, then the question: what each column fills, what is not
+    // imported, how many rows.
+    let columns = csv
+        .columns()
+        .map_err(|error| failure(&DocutoolsError::from(error)))?;
+    let report = mapping
+        .check(&columns)
+        .map_err(|error| failure(&DocutoolsError::from(error)))?;
+    for (column, attribute) in mapping.iter() {
+        context.say(format!("{column} -> {attribute}"));
+    }
+    if !report.unmapped.is_empty() {
+        context.say(format!(
+            "not imported (no --map): {}",
+            report.unmapped.join(", ")
+        ));
+    }
+    context.say(format!("{rows} row(s) to import"));
     context.confirm(
         &format!(
             "Importing {rows} user row(s) from {} ({} bytes) into Docutools at {}",
@@ -105,9 +128,14 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
         ),
         yes,
     )?;
+    let journal = crate::office::default_journal(context)?;
     let mut bar = context.progress("importing");
     bar.set(0);
-    let request = client.import_users_csv(&csv, &mapping);
+    let request = client.import_users_csv(&csv, &mapping).journal(&journal);
+    let request = match allow_repeat {
+        true => request.allow_repeat(),
+        false => request,
+    };
     let request = match language {
         Some(language) => request.language(language),
         None => request,
@@ -158,6 +186,19 @@ fn failure(error: &DocutoolsError) -> Failure {
         )),
         DocutoolsError::PartlyImported(_) => Failure::unknown(format!(
             "{text}\nsome parts were imported: check Docutools, then import only what is missing"
+        )),
+        DocutoolsError::Repeated { earlier }
+            if earlier.state == roster::journal::JournalState::Done =>
+        {
+            Failure::refused(format!(
+                "{text}\nnothing was sent: add --allow-repeat to import these users again"
+            ))
+        }
+        DocutoolsError::Repeated { earlier } if earlier.is_held() => Failure::transient(format!(
+            "{text}\nnothing was sent: another run is importing it now"
+        )),
+        DocutoolsError::Repeated { .. } => Failure::unknown(format!(
+            "{text}\nnothing was sent: check Docutools' users, then --allow-repeat if they are not there"
         )),
         _ => Failure::refused(text),
     }

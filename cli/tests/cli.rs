@@ -118,6 +118,19 @@ fn json_lines(bytes: &[u8]) -> Vec<serde_json::Value> {
 
 const GOOD: &str = "examples/data/office-import.csv";
 
+/// `docutools import` of the sample export, its email column mapped,
+/// confirmed.
+const DOCUTOOLS_IMPORT: [&str; 8] = [
+    "docutools",
+    "import",
+    "examples/data/users-export.csv",
+    "--delimiter",
+    ";",
+    "--map",
+    "Email Address=Email",
+    "--yes",
+];
+
 /// A creation of `GOOD`, confirmed, without the journal.
 const CREATE_WITHOUT_JOURNAL: [&str; 6] = [
     "office",
@@ -895,23 +908,16 @@ async fn the_password_grant_and_an_env_file_work_and_leak_nothing() {
     )
     .await;
     assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
-    let imported = run(
-        &[],
-        &secrets,
-        &[
-            "--env-file",
-            env_file,
-            "docutools",
-            "import",
-            "examples/data/users-export.csv",
-            "--delimiter",
-            ";",
-            "--map",
-            "Email Address=Email",
-            "--yes",
-        ],
-    )
-    .await;
+    // One data directory for both runs: one journal.
+    let data = [(
+        "XDG_DATA_HOME",
+        fresh_dir("docutools-data").display().to_string(),
+    )];
+    let import: Vec<&str> = ["--env-file", env_file]
+        .into_iter()
+        .chain(DOCUTOOLS_IMPORT)
+        .collect();
+    let imported = run(&data, &secrets, &import).await;
     assert_eq!(
         imported.status.code(),
         Some(0),
@@ -919,6 +925,30 @@ async fn the_password_grant_and_an_env_file_work_and_leak_nothing() {
         text(&imported.stderr)
     );
     assert_eq!(docutools.imports_applied(), 1);
+    let previewed = text(&imported.stdout);
+    assert!(previewed.contains("Email Address -> Email"), "{previewed}");
+    assert!(previewed.contains("not imported (no --map)"), "{previewed}");
+
+    // The same file again: refused with what was imported and when, one
+    // import at the server; --allow-repeat imports it again.
+    let again = run(&data, &secrets, &import).await;
+    let stderr = text(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not imported again: an import of the same users file"),
+        "{stderr}"
+    );
+    assert_eq!(docutools.imports_applied(), 1, "one import at the server");
+    let mut repeat = import.clone();
+    repeat.push("--allow-repeat");
+    let repeated = run(&data, &secrets, &repeat).await;
+    assert_eq!(
+        repeated.status.code(),
+        Some(0),
+        "{}",
+        text(&repeated.stderr)
+    );
+    assert_eq!(docutools.imports_applied(), 2);
     let tokens = docutools.issued_tokens();
     assert!(!tokens.is_empty());
     for output in [&listed, &imported] {
@@ -2029,16 +2059,7 @@ async fn exit_codes_follow_the_cause() {
             ("DOCUTOOLS_PASSWORD", account.password.clone()),
         ],
         &[wrong, account.password.clone()],
-        &[
-            "docutools",
-            "import",
-            "examples/data/users-export.csv",
-            "--delimiter",
-            ";",
-            "--map",
-            "Email Address=Email",
-            "--yes",
-        ],
+        &DOCUTOOLS_IMPORT,
     )
     .await;
     let stderr = text(&refused.stderr);

@@ -8,8 +8,10 @@ use super::error::UsersCsvError;
 /// The encoding of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CsvEncoding {
-    /// UTF-8 if the bytes are valid UTF-8 (or start with its BOM), else
-    /// Windows-1252.
+    /// UTF-8 if the bytes are valid UTF-8 (or start with its BOM),
+    /// Windows-1252 if they hold no UTF-8 sequence at all; a file that
+    /// mixes both is refused ([`UsersCsvError::Encoding`]) rather than read
+    /// wrong.
     #[default]
     Detect,
     /// UTF-8, with or without a BOM.
@@ -29,9 +31,17 @@ pub(crate) fn to_utf8(
     match encoding {
         CsvEncoding::Utf8 => utf8(bytes, 0).map(|text| (text, CsvEncoding::Utf8)),
         CsvEncoding::Windows1252 => Ok((windows_1252(bytes), CsvEncoding::Windows1252)),
-        CsvEncoding::Detect => match std::str::from_utf8(bytes) {
-            Ok(text) => Ok((text.to_owned(), CsvEncoding::Utf8)),
-            Err(_) => Ok((windows_1252(bytes), CsvEncoding::Windows1252)),
+        // One rule with every export: valid UTF-8, or no UTF-8 sequence at
+        // all (Windows-1252); a mix is refused with where.
+        CsvEncoding::Detect => match crate::decode(bytes, crate::Encoding::Auto)? {
+            (text, crate::Encoding::Windows1252) => Ok((
+                String::from_utf8_lossy(&text).into_owned(),
+                CsvEncoding::Windows1252,
+            )),
+            (text, _) => Ok((
+                String::from_utf8_lossy(&text).into_owned(),
+                CsvEncoding::Utf8,
+            )),
         },
     }
 }
@@ -57,4 +67,24 @@ pub(crate) fn windows_1252(bytes: &[u8]) -> String {
         .decode_without_bom_handling(bytes)
         .0
         .into_owned()
+}
+
+#[cfg(test)]
+mod detect_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_mixing_utf8_with_another_byte_is_refused_not_read_wrong() {
+        let mixed = b"Last Name\nLef\xC3\xA8vre\nAndr\xE9\n";
+        let error = to_utf8(mixed, CsvEncoding::Detect).unwrap_err();
+        assert!(
+            matches!(&error, UsersCsvError::Encoding(at) if (at.line, at.column) == (3, 5)),
+            "{error:?}"
+        );
+        let (text, found) = to_utf8(b"Andr\xE9\n", CsvEncoding::Detect).unwrap();
+        assert_eq!(
+            (text.as_str(), found),
+            ("André\n", CsvEncoding::Windows1252)
+        );
+    }
 }

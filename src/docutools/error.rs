@@ -11,6 +11,10 @@ use crate::file::FileError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum UsersCsvError {
+    /// Read as `Detect`, the file mixes UTF-8 with other bytes: where.
+    /// Nothing was sent.
+    #[error(transparent)]
+    Encoding(#[from] crate::EncodingError),
     /// The file is over the upload limit; nothing was sent.
     #[error(
         "the file is {size} bytes; Docutools accepts at most {limit} (3.2 MB): split it (UsersCsv::split) or use import_users_csv"
@@ -136,4 +140,15 @@ pub enum DocutoolsError {
     /// it were not sent, and its `source` says what became of that part.
     #[error(transparent)]
     PartlyImported(crate::AppliedInPart<types::User, DocutoolsError>),
+    /// The journal holds this file's import for this tenant (another run
+    /// is importing it now, it was imported within the window, or its
+    /// outcome is unknown): nothing was sent.
+    #[error("not imported again: {earlier}")]
+    Repeated {
+        /// What the journal holds.
+        earlier: Box<crate::journal::JournalEntry>,
+    },
+    /// The journal could not be used: nothing was sent.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
 }

@@ -229,6 +229,8 @@ impl Client {
             csv,
             mapping,
             language: None,
+            journal: None,
+            allow_repeat: false,
         }
     }
 }
@@ -358,23 +360,87 @@ pub struct ImportUsersCsvRequest<'a> {
     csv: &'a UsersCsv,
     mapping: &'a ColumnMap,
     language: Option<String>,
+    journal: Option<&'a crate::journal::ImportJournal>,
+    allow_repeat: bool,
 }
 
-impl ImportUsersCsvRequest<'_> {
+impl<'a> ImportUsersCsvRequest<'a> {
     /// The language the file is written in.
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
         self
     }
 
+    /// Records the import in `journal` (by tenant and the SHA-256 of the
+    /// file as uploaded) before it leaves: the same file again for the
+    /// same tenant is refused ([`DocutoolsError::Repeated`], saying what was
+    /// imported and when) while the first is being imported, its outcome
+    /// is unknown, or it was done within the journal's window. An import
+    /// creates people: it is the one irreversible step.
+    pub fn journal(mut self, journal: &'a crate::journal::ImportJournal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Imports even when the journal has the same file (a deliberate
+    /// repeat); it is recorded again.
+    pub fn allow_repeat(mut self) -> Self {
+        self.allow_repeat = true;
+        self
+    }
+
     /// Splits, checks the mapping, uploads every part, then imports them in
     /// turn; the users created.
     pub async fn execute(self) -> Result<Vec<types::User>, DocutoolsError> {
+        let Some(journal) = self.journal else {
+            return self.send().await;
+        };
+        use sha2::Digest;
+        let sha256: String = sha2::Sha256::digest(self.csv.text())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let key = format!("{}{sha256}", crate::journal::DOCUTOOLS_IMPORT);
+        let tenant = self.client.baseurl().to_owned();
+        let claim = journal
+            .claim(&tenant, &key, self.allow_repeat, None)
+            .await?
+            .map_err(|earlier| DocutoolsError::Repeated {
+                earlier: Box::new(earlier),
+            })?;
+        let result = journal.holding(&tenant, &key, &claim, self.send()).await;
+        let state = match &result {
+            Ok(_)
+            | Err(DocutoolsError::AppliedUnread { .. } | DocutoolsError::PartlyImported(_)) => {
+                Some((crate::journal::JournalState::Done, None))
+            }
+            // Refused, or never sent: nobody was imported.
+            Err(DocutoolsError::Import { source, .. })
+                if source.not_sent()
+                    || source.status().is_some_and(|status| {
+                        status.is_client_error() && status.as_u16() != 408
+                    }) =>
+            {
+                None
+            }
+            Err(DocutoolsError::Import { .. }) => {
+                Some((crate::journal::JournalState::Unknown, None))
+            }
+            Err(_) => None,
+        };
+        if let Err(error) = journal.record(&tenant, &key, &claim, state).await {
+            tracing::warn!(%error, "the journal did not record a users import's outcome");
+        }
+        result
+    }
+
+    async fn send(self) -> Result<Vec<types::User>, DocutoolsError> {
         let Self {
             client,
             csv,
             mapping,
             language,
+            ..
         } = self;
         let parts = csv.split(MAX_FILE_SIZE)?;
         let header = header_columns(csv)?;
@@ -404,6 +470,14 @@ impl ImportUsersCsvRequest<'_> {
             }
         }
         Ok(created)
+    }
+}
+
+impl UsersCsv {
+    /// The header's columns, as the server will report them (refused when
+    /// the file has no row after its header).
+    pub fn columns(&self) -> Result<Vec<String>, UsersCsvError> {
+        header_columns(self)
     }
 }
 

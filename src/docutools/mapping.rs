@@ -40,6 +40,13 @@ impl ColumnMap {
         self
     }
 
+    /// Each mapped column and the attribute it fills, by column name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &UserAttribute)> {
+        self.0
+            .iter()
+            .map(|(column, attribute)| (column.as_str(), attribute))
+    }
+
     /// Checks the mapping against the file's `columns`: every mapped column
     /// exists, `Email` or `Username` is mapped; reports unmapped columns.
     pub fn check(&self, columns: &[String]) -> Result<MappingReport, UsersCsvError> {

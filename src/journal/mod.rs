@@ -196,29 +196,46 @@ fn forbids_repeat(earlier: &JournalEntry, window: Duration) -> bool {
 /// SHA-256): this prefix and the new hire's login.
 pub(crate) const USER_CREATION: &str = "user-creation:";
 
+/// The key of a Docutools users import: this prefix and the SHA-256 of the
+/// file as uploaded (UTF-8).
+pub(crate) const DOCUTOOLS_IMPORT: &str = "docutools-import:";
+
 impl fmt::Display for JournalEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.sha256.strip_prefix(USER_CREATION) {
-            Some(login) => write!(
+        if let Some(sha256) = self.sha256.strip_prefix(DOCUTOOLS_IMPORT) {
+            write!(
                 f,
-                "the creation of the user {login:?} on {} {} at {}",
+                "an import of the same users file (sha256 {sha256}) to {} {} at {}",
                 self.tenant,
                 self.state,
                 self.at.format("%Y-%m-%d %H:%M:%S UTC")
-            )?,
-            None => write!(
-                f,
-                "an import of the same file (sha256 {}) to {} {} at {}",
-                self.sha256,
-                self.tenant,
-                self.state,
-                self.at.format("%Y-%m-%d %H:%M:%S UTC")
-            )?,
+            )?;
+        } else {
+            match self.sha256.strip_prefix(USER_CREATION) {
+                Some(login) => write!(
+                    f,
+                    "the creation of the user {login:?} on {} {} at {}",
+                    self.tenant,
+                    self.state,
+                    self.at.format("%Y-%m-%d %H:%M:%S UTC")
+                )?,
+                None => write!(
+                    f,
+                    "an import of the same file (sha256 {}) to {} {} at {}",
+                    self.sha256,
+                    self.tenant,
+                    self.state,
+                    self.at.format("%Y-%m-%d %H:%M:%S UTC")
+                )?,
+            }
         }
         if let Some(id) = &self.summary_id {
             write!(f, " (summaryId {id})")?;
         }
-        if let Some(holder) = self.holder.as_ref().filter(|_| self.is_held()) {
+        // A lease matters while the outcome is open: once the server
+        // answered, it read everything.
+        let open = matches!(self.state, JournalState::Sending | JournalState::Unknown);
+        if let Some(holder) = self.holder.as_ref().filter(|_| open && self.is_held()) {
             let until = holder.until.format("%H:%M:%S UTC");
             match self.state {
                 JournalState::Sending => write!(
@@ -228,7 +245,7 @@ impl fmt::Display for JournalEntry {
                 )?,
                 _ => write!(
                     f,
-                    "; its lease runs until {until}: Lucca may still be reading what {} sent",
+                    "; its lease runs until {until}: the server may still be reading what {} sent",
                     holder.owner
                 )?,
             }
