@@ -27,9 +27,10 @@ pub(crate) enum DocutoolsCommand {
         /// The file's encoding.
         #[arg(long, value_enum, default_value_t = Encoding::Detect)]
         encoding: Encoding,
-        /// The file's delimiter.
-        #[arg(long, default_value_t = ',')]
-        delimiter: char,
+        /// The file's delimiter (default: `;` when the header line holds
+        /// more `;` than `,`, else `,`).
+        #[arg(long)]
+        delimiter: Option<char>,
         /// The language the file is written in (Docutools' `language`).
         #[arg(long)]
         language: Option<String>,
@@ -85,8 +86,12 @@ pub(crate) async fn run(command: DocutoolsCommand, context: &Context) -> Result<
         true => UsersCsv::from_reader(std::io::stdin().lock(), encoding),
         false => UsersCsv::from_path(&file, encoding).await,
     }
-    .and_then(|csv| csv.with_delimiter(delimiter))
+    .and_then(|csv| match delimiter {
+        Some(delimiter) => csv.with_delimiter(delimiter),
+        None => Ok(csv),
+    })
     .map_err(|error| failure(&DocutoolsError::from(error)))?;
+    let delimiter = csv.delimiter();
     let mapping = map
         .into_iter()
         .fold(ColumnMap::new(), |mapping, (column, attribute)| {

@@ -46,7 +46,9 @@ pub struct UsersCsv {
 }
 
 impl UsersCsv {
-    /// A file's bytes in `encoding` (or detected), delimited by `,`.
+    /// A file's bytes in `encoding` (or detected), delimited by `;` when its
+    /// header line holds more `;` than `,` (a French spreadsheet's export),
+    /// else by `,`; [`with_delimiter`](Self::with_delimiter) sets another.
     pub fn from_bytes(bytes: &[u8], encoding: CsvEncoding) -> Result<Self, UsersCsvError> {
         let (text, read_as) = to_utf8(bytes, encoding)?;
         if let Some((line, column, c)) = text.split('\n').zip(1..).find_map(|(line, number)| {
@@ -58,10 +60,13 @@ impl UsersCsv {
                 code: u32::from(c),
             });
         }
+        let header = text.split('\n').next().unwrap_or_default();
+        let count = |c: char| header.matches(c).count();
+        let delimiter = if count(';') > count(',') { b';' } else { b',' };
         Ok(Self {
             text: Bytes::from(text),
             read_as,
-            delimiter: b',',
+            delimiter,
             file_name: CsvFileName::new("users.csv")?,
         })
     }
@@ -102,6 +107,11 @@ impl UsersCsv {
             Some(name) => Ok(csv.with_file_name(CsvFileName::new(name)?)),
             None => Ok(csv),
         }
+    }
+
+    /// The delimiter, as found or set.
+    pub fn delimiter(&self) -> char {
+        char::from(self.delimiter)
     }
 
     /// Sets the delimiter (one ASCII character).
