@@ -223,7 +223,8 @@ pub enum HttpError {
         /// The operation.
         operation: Operation,
     },
-    /// No connection could be made: nothing reached the server.
+    /// No connection could be made (the host refused it, or is not known):
+    /// nothing reached the server.
     #[error("{operation}: the request was not sent (no connection to the server)")]
     NotSent {
         /// The operation.
@@ -234,7 +235,7 @@ pub enum HttpError {
     },
     /// The request went out but no whole answer came back (timeout,
     /// connection cut, body cut): the server may have acted on it.
-    #[error("{operation}: no answer came back; the server may have acted on the request")]
+    #[error("{operation}: no answer came back{}", after_no_answer(*operation))]
     NoAnswer {
         /// The operation.
         operation: Operation,
@@ -422,5 +423,14 @@ impl Unsent {
             Self::Budget(source) => HttpError::Budget { operation, source },
             Self::Deadline => HttpError::DeadlinePassed { operation },
         }
+    }
+}
+
+/// What a missing answer means: a read changed nothing; anything else may
+/// have been acted on.
+fn after_no_answer(operation: Operation) -> &'static str {
+    match operation.method() {
+        "GET" => " (a read: nothing was changed)",
+        _ => "; the server may have acted on the request",
     }
 }

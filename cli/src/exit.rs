@@ -80,8 +80,13 @@ impl Failure {
                 "{text}\ncheck the credentials (client id and secret, user name and password)"
             ));
         }
+        if let roster::HttpError::NotSent { .. } = http {
+            return Self::transient(format!(
+                "{text}\nnothing was sent: check the host (its name in the profile or LUCCA_HOST / DOCUTOOLS_HOST) and the network"
+            ));
+        }
         match http.status() {
-            Some(status) if status.is_client_error() && status.as_u16() != 429 => {
+            Some(status) if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) => {
                 Self::refused(text)
             }
             _ => Self::transient(format!("{text}\ntry again later")),

@@ -1299,7 +1299,7 @@ async fn work_locations(context: &Context) -> Result<(), Failure> {
     let places = office
         .all_work_locations()
         .stream()
-        .map_err(|error| Failure::transient(chain(&error)));
+        .map_err(|error| Failure::from_http(&error, chain(&error)));
     context
         .listing(&["id", "name", "type", "active"], places, |place| {
             vec![
@@ -1329,7 +1329,7 @@ async fn user_locations(
     let locations = office
         .all_user_locations()
         .stream()
-        .map_err(|error| Failure::transient(chain(&error)))
+        .map_err(|error| Failure::from_http(&error, chain(&error)))
         .try_filter(move |location| {
             let kept = from.is_none_or(|from| location.date >= from)
                 && to.is_none_or(|to| location.date <= to);

@@ -2075,6 +2075,39 @@ async fn exit_codes_follow_the_cause() {
     assert_eq!(unknown.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no import 0b7d2f1e"), "{stderr}");
 
+    // A host that refuses the connection: nothing sent, check the host.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let unreachable = run(
+        &[
+            ("LUCCA_HOST", format!("http://127.0.0.1:{closed}")),
+            ("LUCCA_API_KEY", "local-key".to_owned()),
+        ],
+        &[],
+        &["office", "work-locations", "--timeout", "5s"],
+    )
+    .await;
+    let stderr = text(&unreachable.stderr);
+    assert_eq!(unreachable.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("check the host"), "{stderr}");
+    // A read with no answer in time changed nothing, and says so.
+    lucca.faults().inject(
+        Route::Lists,
+        Fault::Delay(std::time::Duration::from_secs(30)),
+    );
+    let slow_read = roster(
+        Some(&lucca),
+        &["office", "work-locations", "--timeout", "1s"],
+    )
+    .await;
+    let stderr = text(&slow_read.stderr);
+    assert_eq!(slow_read.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("a read: nothing was changed"), "{stderr}");
+    assert!(!stderr.contains("may have acted"), "{stderr}");
+
     // An update (idempotent) with no answer in time: 4, safe to run again.
     lucca.set_rate_limit(None);
     lucca.faults().inject(
