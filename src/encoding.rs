@@ -76,10 +76,7 @@ pub fn decode(
     bytes: &[u8],
     encoding: Encoding,
 ) -> Result<(Cow<'_, [u8]>, Encoding), EncodingError> {
-    let windows_1252 = |bytes: &[u8]| {
-        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-        Cow::Owned(text.into_owned().into_bytes())
-    };
+    let windows_1252 = |bytes: &[u8]| Cow::Owned(windows_1252(bytes).into_bytes());
     match encoding {
         Encoding::Windows1252 => Ok((windows_1252(bytes), Encoding::Windows1252)),
         Encoding::Utf8 | Encoding::Auto => match std::str::from_utf8(bytes) {
@@ -102,6 +99,15 @@ pub fn decode(
             }
         },
     }
+}
+
+/// Windows-1252 bytes as text: every byte is a character (a BOM's bytes
+/// too: they are not sniffed). The one decoder every reader uses.
+pub(crate) fn windows_1252(bytes: &[u8]) -> String {
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
 }
 
 /// Whether `bytes` hold a valid multi-byte UTF-8 sequence anywhere.

@@ -11,6 +11,20 @@ use crate::exit::Failure;
 /// a larger one is read as UTF-8 (the local check says if it is not).
 const DETECTED_WHOLE: u64 = 256 * 1024 * 1024;
 
+/// A small file read whole (a defaults file, a saved plan): a regular file
+/// of at most `limit` bytes, else refused as not being `what`.
+pub fn read_small(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Failure> {
+    let small = std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= limit);
+    if !small {
+        return Err(Failure::usage(format!(
+            "{}: not {what} (a regular file of at most {} MiB)",
+            path.display(),
+            limit >> 20
+        )));
+    }
+    std::fs::read(path).map_err(|error| Failure::usage(format!("{}: {error}", path.display())))
+}
+
 /// `--encoding`.
 pub fn parse_encoding(text: &str) -> Result<Encoding, String> {
     text.parse()

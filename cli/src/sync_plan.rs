@@ -51,16 +51,7 @@ pub(crate) fn save(plan: &SyncPlan, path: &Path) -> Result<(), Failure> {
 
 /// Reads a plan saved by [`save`].
 pub(crate) fn load(path: &Path) -> Result<SyncPlan, Failure> {
-    let small =
-        std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= PLAN_LIMIT);
-    if !small {
-        return Err(Failure::usage(format!(
-            "{}: not a plan file (a regular file of at most 256 MiB)",
-            path.display()
-        )));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|error| Failure::usage(format!("{}: {error}", path.display())))?;
+    let bytes = crate::input::read_small(path, PLAN_LIMIT, "a plan file")?;
     serde_json::from_slice(&bytes).map_err(|error| {
         Failure::usage(format!(
             "{}:{}:{}: not a plan saved by `users sync --plan-out`: {error}",

@@ -119,16 +119,7 @@ pub(crate) struct SyncArgs {
 
 /// The `name=value` lines of a defaults file.
 fn read_defaults(path: &Path) -> Result<Vec<(String, String)>, Failure> {
-    let small_file =
-        std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= 1 << 20);
-    if !small_file {
-        return Err(Failure::usage(format!(
-            "{}: not a file of at most 1 MiB",
-            path.display()
-        )));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|error| Failure::usage(format!("{}: {error}", path.display())))?;
+    let bytes = crate::input::read_small(path, 1 << 20, "a defaults file")?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Failure::usage(format!("{}: not UTF-8", path.display())))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);

@@ -4,6 +4,7 @@
 //! guesses.
 
 use super::error::UsersCsvError;
+use crate::encoding::windows_1252;
 
 /// The encoding of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -59,14 +60,6 @@ fn utf8(bytes: &[u8], skipped: usize) -> Result<String, UsersCsvError> {
                 offset: offset + skipped,
             }
         })
-}
-
-/// Windows-1252 text as a `String` (every byte maps to a character).
-pub(crate) fn windows_1252(bytes: &[u8]) -> String {
-    encoding_rs::WINDOWS_1252
-        .decode_without_bom_handling(bytes)
-        .0
-        .into_owned()
 }
 
 #[cfg(test)]

@@ -202,33 +202,27 @@ pub(crate) const DOCUTOOLS_IMPORT: &str = "docutools-import:";
 
 impl fmt::Display for JournalEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(sha256) = self.sha256.strip_prefix(DOCUTOOLS_IMPORT) {
-            write!(
-                f,
-                "an import of the same users file (sha256 {sha256}) to {} {} at {}",
-                self.tenant,
-                self.state,
-                self.at.format("%Y-%m-%d %H:%M:%S UTC")
-            )?;
-        } else {
-            match self.sha256.strip_prefix(USER_CREATION) {
-                Some(login) => write!(
-                    f,
-                    "the creation of the user {login:?} on {} {} at {}",
-                    self.tenant,
-                    self.state,
-                    self.at.format("%Y-%m-%d %H:%M:%S UTC")
-                )?,
-                None => write!(
-                    f,
-                    "an import of the same file (sha256 {}) to {} {} at {}",
-                    self.sha256,
-                    self.tenant,
-                    self.state,
-                    self.at.format("%Y-%m-%d %H:%M:%S UTC")
-                )?,
-            }
-        }
+        let (what, to) = match (
+            self.sha256.strip_prefix(DOCUTOOLS_IMPORT),
+            self.sha256.strip_prefix(USER_CREATION),
+        ) {
+            (Some(sha256), _) => (
+                format!("an import of the same users file (sha256 {sha256})"),
+                "to",
+            ),
+            (_, Some(login)) => (format!("the creation of the user {login:?}"), "on"),
+            _ => (
+                format!("an import of the same file (sha256 {})", self.sha256),
+                "to",
+            ),
+        };
+        write!(
+            f,
+            "{what} {to} {} {} at {}",
+            self.tenant,
+            self.state,
+            self.at.format("%Y-%m-%d %H:%M:%S UTC")
+        )?;
         if let Some(id) = &self.summary_id {
             write!(f, " (summaryId {id})")?;
         }

@@ -105,9 +105,7 @@ fn unknown_outcome(mode: ImportMode) -> &'static str {
 
 /// A Windows-1252 file as UTF-8 (a BOM it may have is kept as a BOM).
 pub fn transcode_windows_1252(bytes: &[u8]) -> Bytes {
-    let text = encoding_rs::WINDOWS_1252
-        .decode_without_bom_handling(bytes.strip_prefix(BOM).unwrap_or(bytes))
-        .0;
+    let text = crate::encoding::windows_1252(bytes.strip_prefix(BOM).unwrap_or(bytes));
     Bytes::from([BOM, text.as_bytes()].concat())
 }
 

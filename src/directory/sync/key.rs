@@ -44,6 +44,19 @@ impl Key {
         }
     }
 
+    /// A user's value of the key, as read (leniently: an employee number
+    /// may come as a number); none when blank or absent.
+    pub(crate) fn value_of(
+        self,
+        record: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<String> {
+        match record.get(self.field())? {
+            serde_json::Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        }
+    }
+
     /// A value as it is compared: trimmed, and a mail in lower case.
     pub(crate) fn fold(self, value: &str) -> String {
         match self {

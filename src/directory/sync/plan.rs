@@ -431,13 +431,9 @@ impl PlanSyncRequest<'_> {
         };
         let mut by_key: HashMap<String, Vec<&Record>> = HashMap::new();
         for record in &records {
-            // Read leniently: an employee number may come as a number.
-            let value = match record.get(key.field()) {
-                Some(Value::String(text)) => text.clone(),
-                Some(Value::Number(number)) => number.to_string(),
-                _ => continue,
-            };
-            by_key.entry(key.fold(&value)).or_default().push(record);
+            if let Some(value) = key.value_of(record) {
+                by_key.entry(key.fold(&value)).or_default().push(record);
+            }
         }
         let id_of = |record: &Record| {
             record
@@ -535,11 +531,7 @@ impl PlanSyncRequest<'_> {
         if reading.strategy == Strategy::Listing {
             let today = chrono::Utc::now().date_naive();
             for record in &records {
-                let value = record.get(key.field()).and_then(|value| match value {
-                    Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
-                    Value::Number(number) => Some(number.to_string()),
-                    _ => None,
-                });
+                let value = key.value_of(record);
                 if value
                     .as_ref()
                     .is_some_and(|value| lines.contains_key(&key.fold(value)))
