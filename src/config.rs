@@ -255,8 +255,13 @@ impl<C: Credentials> Config<C> {
 
     /// An HTTP client that sends the credentials (as a sensitive header), the
     /// user agent and the timeouts with every request. TLS is rustls with the
-    /// platform's roots.
+    /// platform's roots, and the cryptography of the process's default
+    /// provider: the one the program installed, else the one the crate's
+    /// feature chooses (`tls-ring` installs *ring*'s as the default when none
+    /// is; `tls-aws-lc` uses aws-lc-rs). With neither feature and none
+    /// installed, [`ConfigError::NoTlsProvider`].
     pub fn http_client(&self) -> Result<reqwest::Client, ConfigError> {
+        tls_provider()?;
         let mut headers = HeaderMap::new();
         if let Some(authorization) = self.credentials.authorization()? {
             headers.insert(AUTHORIZATION, authorization);
@@ -268,6 +273,20 @@ impl<C: Credentials> Config<C> {
             .timeout(self.timeout)
             .build()
             .map_err(ConfigError::HttpClient)
+    }
+}
+
+/// Makes sure rustls has a provider: the program's, else the features'.
+fn tls_provider() -> Result<(), ConfigError> {
+    if rustls::crypto::CryptoProvider::get_default().is_some() {
+        return Ok(());
+    }
+    // Another thread may install one meanwhile: theirs is kept.
+    #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match cfg!(feature = "tls-aws-lc") || rustls::crypto::CryptoProvider::get_default().is_some() {
+        true => Ok(()),
+        false => Err(ConfigError::NoTlsProvider),
     }
 }
 

@@ -47,7 +47,7 @@ impl std::fmt::Display for Encoding {
 /// UTF-8 with other bytes): where the first offending byte is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "line {line}, column {column}: the byte 0x{byte:02X} is not UTF-8{}",
+    "{line}:{column}: the byte 0x{byte:02X} is not UTF-8{}",
     if *mixed { " though the file has UTF-8 elsewhere: it mixes two encodings; save it again in one (UTF-8)" } else { "; read it as windows-1252 if that is what wrote it" }
 )]
 pub struct EncodingError {

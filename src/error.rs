@@ -85,6 +85,12 @@ pub enum ConfigError {
         /// Which timeout.
         which: &'static str,
     },
+    /// No TLS cryptography: the crate was built without `tls-ring` and
+    /// `tls-aws-lc`, and the program installed no rustls `CryptoProvider`.
+    #[error(
+        "no TLS provider: enable roster's `tls-ring` or `tls-aws-lc` feature, or install a rustls CryptoProvider before building a client"
+    )]
+    NoTlsProvider,
     /// The HTTP client could not be built (for instance, no TLS roots).
     #[error("the HTTP client could not be built")]
     HttpClient(#[source] reqwest::Error),
@@ -174,8 +180,40 @@ impl fmt::Debug for ErrorBody {
 }
 
 impl fmt::Display for ErrorBody {
+    /// For a person: the server's message when the body carries one, a
+    /// short text as it is, else what the body is (an HTML page, JSON
+    /// without a message) and its size; the bytes stay in
+    /// [`bytes`](Self::bytes) and `Debug`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&body_excerpt(&self.0))
+        if let Some(message) = self.message() {
+            return f.write_str(&excerpt(message.trim()));
+        }
+        let text = body_excerpt(&self.0);
+        let size = self.0.len();
+        if text.is_empty() {
+            f.write_str("no body")
+        } else if text.starts_with('<') {
+            write!(f, "an HTML page of {size} bytes (a proxy's?)")
+        } else if self.json().is_some() {
+            write!(f, "a JSON body of {size} bytes with no message")
+        } else {
+            f.write_str(&excerpt(&text))
+        }
+    }
+}
+
+/// An operation as a person reads it in a message: its method and path
+/// template (`GET /api/v3/users/{id}`), or "the request" for one the specs
+/// do not describe. Its name (`get_user`) stays in
+/// [`HttpError::operation`] and the spans.
+struct Said(Operation);
+
+impl fmt::Display for Said {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.method() {
+            "" => f.write_str("the request"),
+            method => write!(f, "{method} {}", self.0.path()),
+        }
     }
 }
 
@@ -188,7 +226,7 @@ impl fmt::Display for ErrorBody {
 pub enum HttpError {
     /// The request could not be built (a parameter the generated client
     /// refuses); nothing was sent.
-    #[error("{operation}: the request could not be built: {reason}")]
+    #[error("{}: the request could not be built: {reason}", Said(*operation))]
     InvalidRequest {
         /// The operation.
         operation: Operation,
@@ -196,7 +234,7 @@ pub enum HttpError {
         reason: String,
     },
     /// No access token could be obtained; nothing was sent.
-    #[error("{operation}: no access token, the request was not sent")]
+    #[error("{}: no access token, the request was not sent", Said(*operation))]
     Auth {
         /// The operation.
         operation: Operation,
@@ -206,7 +244,7 @@ pub enum HttpError {
     },
     /// The shared rate budget (a [`RedisStore`](crate::shared::RedisStore))
     /// could not be reached; nothing was sent.
-    #[error("{operation}: the shared rate budget cannot be reached, the request was not sent")]
+    #[error("{}: the shared rate budget cannot be reached, the request was not sent", Said(*operation))]
     Budget {
         /// The operation.
         operation: Operation,
@@ -217,7 +255,7 @@ pub enum HttpError {
     /// The call's deadline (its operation timeout, or the waiter's
     /// `max_wait`) came while it waited for the rate limit: nothing was sent.
     #[error(
-        "{operation}: the call's deadline came before it could be sent (rate limit), the request was not sent"
+        "{}: the call's deadline came before it could be sent (rate limit), the request was not sent", Said(*operation)
     )]
     DeadlinePassed {
         /// The operation.
@@ -225,7 +263,7 @@ pub enum HttpError {
     },
     /// No connection could be made (the host refused it, or is not known):
     /// nothing reached the server.
-    #[error("{operation}: the request was not sent (no connection to the server)")]
+    #[error("{}: the request was not sent (no connection to the server)", Said(*operation))]
     NotSent {
         /// The operation.
         operation: Operation,
@@ -235,7 +273,7 @@ pub enum HttpError {
     },
     /// The request went out but no whole answer came back (timeout,
     /// connection cut, body cut): the server may have acted on it.
-    #[error("{operation}: no answer came back{}", after_no_answer(*operation))]
+    #[error("{}: no answer came back{}", Said(*operation), after_no_answer(*operation))]
     NoAnswer {
         /// The operation.
         operation: Operation,
@@ -246,14 +284,14 @@ pub enum HttpError {
     /// The answer was larger than the configured bound
     /// ([`Config::with_max_response_size`](crate::Config::with_max_response_size))
     /// and was not read.
-    #[error("{operation}: the answer is larger than the configured bound and was not read")]
+    #[error("{}: the answer is larger than the configured bound and was not read", Said(*operation))]
     AnswerTooLarge {
         /// The operation.
         operation: Operation,
     },
     /// The server answered with an error status.
     #[error(
-        "{operation} was refused with {status}{}: {body}",
+        "{} was refused with {status}{}: {body}", Said(*operation),
         retry_after.map(|delay| format!(" (retry after {delay:?})")).unwrap_or_default()
     )]
     Status {
@@ -268,8 +306,8 @@ pub enum HttpError {
     },
     /// The answer's body is not the documented shape.
     #[error(
-        "{operation} answered a body of the wrong shape: {}",
-        body_excerpt(body)
+        "{} answered a body of the wrong shape ({} bytes)", Said(*operation),
+        body.len()
     )]
     InvalidAnswer {
         /// The operation.
@@ -432,5 +470,45 @@ fn after_no_answer(operation: Operation) -> &'static str {
     match operation.method() {
         "GET" => " (a read: nothing was changed)",
         _ => "; the server may have acted on the request",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error answer is shown by the server's message, else by what it
+    /// is: never raw JSON or an HTML page.
+    #[test]
+    fn an_error_body_is_shown_by_its_message() {
+        let shown =
+            |body: &'static str| ErrorBody::new(Bytes::from_static(body.as_bytes())).to_string();
+        assert_eq!(
+            shown(r#"{"Status":400,"Message":"Unknown login"}"#),
+            "Unknown login"
+        );
+        assert_eq!(shown(r#"{"error":"invalid_grant"}"#), "invalid_grant");
+        assert_eq!(
+            shown(r#"{"items":[1,2]}"#),
+            "a JSON body of 15 bytes with no message"
+        );
+        assert!(shown("<html><body>502</body></html>").starts_with("an HTML page of 29 bytes"));
+        assert_eq!(shown("Bad Gateway"), "Bad Gateway");
+        assert_eq!(shown(""), "no body");
+    }
+
+    /// A failed request is named by its method and path, not its id.
+    #[test]
+    fn a_failure_names_the_request_by_method_and_path() {
+        let error = HttpError::AnswerTooLarge {
+            operation: Operation::ALL[0],
+        };
+        let shown = error.to_string();
+        let operation = Operation::ALL[0];
+        assert!(
+            shown.starts_with(&format!("{} {}: ", operation.method(), operation.path())),
+            "{shown}"
+        );
+        assert!(!shown.contains(operation.name()), "{shown}");
     }
 }

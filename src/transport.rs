@@ -12,7 +12,7 @@
 //! `calls.rs` writes it); the handwritten layer calls it directly.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -30,7 +30,7 @@ use crate::token::TokenSource;
 
 /// The least time an attempt is given once it is sent, even at its call's
 /// deadline.
-const MIN_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(5);
+const MIN_ATTEMPT: Duration = Duration::from_secs(5);
 
 /// What every request of a client goes through (the value the generated
 /// clients hold). Made by [`Config::client`](crate::Config::client).
@@ -436,14 +436,18 @@ impl Transport {
     }
 
     /// The deadline of a call starting now: the caller's, or the client's
-    /// operation timeout, whichever comes first.
-    fn deadline(&self, options: Options) -> Option<Instant> {
+    /// operation timeout, whichever comes first; and the least time an
+    /// attempt is then given. The caller's deadline (the waiter's) gives an
+    /// attempt [`MIN_ATTEMPT`] even at it; the operation timeout is kept as
+    /// it was given, to the second.
+    fn deadline(&self, options: Options) -> (Option<Instant>, Duration) {
         let own = self
             .operation_timeout
             .map(|timeout| crate::limiter::later(Instant::now(), timeout));
         match (options.deadline, own) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+            (Some(caller), Some(own)) if own < caller => (Some(own), Duration::ZERO),
+            (Some(caller), _) => (Some(caller), MIN_ATTEMPT),
+            (None, own) => (own, Duration::ZERO),
         }
     }
 
@@ -478,7 +482,7 @@ impl Transport {
         span: &tracing::Span,
     ) -> Result<Buffered, Failure> {
         let backoff = call.options.retries.unwrap_or(self.retries);
-        let deadline = self.deadline(call.options);
+        let (deadline, floor) = self.deadline(call.options);
         let mut used = self
             .gate(&mut request, deadline)
             .await
@@ -498,12 +502,14 @@ impl Transport {
                 false => None,
             };
             if let Some(deadline) = deadline {
-                // At least a few seconds for the attempt itself: a request
-                // given none would never leave (the waiter's last poll is
-                // made at its deadline).
-                let left = deadline
-                    .saturating_duration_since(Instant::now())
-                    .max(MIN_ATTEMPT);
+                // The waiter's deadline gives an attempt a few seconds: a
+                // request given none would never leave (its last poll is
+                // made at its deadline). An operation timeout is kept.
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() && floor.is_zero() {
+                    return Err(Failure::Unsent(Unsent::Deadline));
+                }
+                let left = left.max(floor);
                 let timeout = request.timeout_mut();
                 *timeout = Some(timeout.map_or(left, |own| own.min(left)));
             }

@@ -215,6 +215,22 @@ impl Sources {
             }
             vars.get(name)
         });
+        if let Ok(config) = &config {
+            let origin = match (&self.secret_file, &self.profile) {
+                (Some(path), _) => format!("the key file {}", path.display()),
+                (None, Some((name, _))) if profile_secret.is_some() => {
+                    format!(
+                        "the profile {name}'s {}",
+                        secret.to_lowercase().replace('_', " ")
+                    )
+                }
+                _ => match (&self.env_file, vars.file.contains_key(secret)) {
+                    (Some(path), true) => format!("{secret} in {}", path.display()),
+                    _ => format!("{secret} in the environment"),
+                },
+            };
+            crate::exit::note_key_origin(origin, config.base_url().as_str());
+        }
         Ok(match self.timeout {
             Some(timeout) => config.and_then(|config| config.with_operation_timeout(timeout)),
             None => config,

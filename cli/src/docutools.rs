@@ -15,6 +15,9 @@ use crate::ui::{Context, Tone};
 #[derive(Debug, Subcommand)]
 pub(crate) enum DocutoolsCommand {
     /// Imports users from a CSV export (creates them: cannot be undone).
+    #[command(
+        after_help = "Examples:\n  roster docutools import users.csv --map \"Email Address=Email\" --map Name=LastName   # the preview, then asks\n  roster docutools import users.csv --map Email=Email --map Login=Username --yes"
+    )]
     Import {
         /// The export (`-`: standard input, read once to its end).
         file: PathBuf,
@@ -47,11 +50,15 @@ pub(crate) enum DocutoolsCommand {
 /// `--encoding`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum Encoding {
-    /// UTF-8 if the file is valid UTF-8, else Windows-1252.
+    /// UTF-8 if the file is valid UTF-8, Windows-1252 if it has no UTF-8
+    /// sequence; a mix is refused (the other commands' `auto`).
+    #[value(name = "auto", alias = "detect")]
     Detect,
     /// UTF-8, with or without a BOM.
+    #[value(name = "utf-8", alias = "utf8")]
     Utf8,
     /// Windows-1252 (also reads ISO-8859-1).
+    #[value(name = "windows-1252", alias = "windows1252")]
     Windows1252,
 }
 
@@ -172,6 +179,9 @@ fn failure(error: &DocutoolsError) -> Failure {
     match error {
         DocutoolsError::Csv(UsersCsvError::File(error)) => Failure::from_file(error, text),
         DocutoolsError::Csv(UsersCsvError::Delimiter(_)) => Failure::usage(text),
+        DocutoolsError::Csv(UsersCsvError::NotUtf8 { .. }) => {
+            Failure::usage(format!("{text}\nread it so: --encoding windows-1252"))
+        }
         DocutoolsError::Upload(http) => Failure::from_http(http, text),
         DocutoolsError::Import { source, .. }
             if source.not_sent() || source.status().is_some_and(|s| s.as_u16() == 429) =>

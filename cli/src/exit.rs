@@ -12,6 +12,17 @@ pub const TRANSIENT: u8 = 4;
 /// Interrupted (Ctrl-C, SIGINT): 128 + 2, as shells report it.
 pub const INTERRUPTED: u8 = 130;
 
+/// Where the run's secret came from and the host it goes to, once a
+/// configuration is read: a refused key's message names them. (One command
+/// a process: one secret in use.)
+static KEY_ORIGIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Notes where the secret in use came from (`the profile acme's file
+/// /…/acme.lucca-key`) and its host.
+pub fn note_key_origin(origin: String, host: &str) {
+    let _ = KEY_ORIGIN.set(format!("{origin}, for {host}"));
+}
+
 /// Why a command failed: its exit code and a message for a person.
 #[derive(Debug)]
 pub struct Failure {
@@ -86,6 +97,10 @@ impl Failure {
             ));
         }
         match http.status() {
+            Some(status) if matches!(status.as_u16(), 401 | 403) => Self::refused(format!(
+                "{text}\nthe key is refused: {}; `roster profiles check` tries each profile's",
+                KEY_ORIGIN.get().map_or("check it", String::as_str)
+            )),
             Some(status) if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) => {
                 Self::refused(text)
             }

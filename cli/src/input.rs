@@ -35,6 +35,27 @@ pub fn is_stdin(path: &Path) -> bool {
     path == Path::new("-")
 }
 
+/// The local check of an Office import file read in `encoding` (as
+/// [`office_source`] reads it): a file in Windows-1252 is checked as the
+/// UTF-8 it is sent as; one that mixes encodings is refused where.
+pub fn check_office(
+    path: &Path,
+    encoding: Encoding,
+) -> Result<Result<roster::office::CsvSummary, roster::office::CsvError>, Failure> {
+    let small =
+        std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= DETECTED_WHOLE);
+    if encoding == Encoding::Utf8 || !small {
+        return Ok(roster::office::check_csv_file(path));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|error| Failure::usage(format!("{}: {error}", path.display())))?;
+    match roster::decode(&bytes, encoding) {
+        Ok((_, Encoding::Utf8)) => Ok(roster::office::check_csv_file(path)),
+        Ok((text, _)) => Ok(roster::office::check_csv(&text[..])),
+        Err(error) => Err(Failure::refused(format!("{}:{error}", path.display()))),
+    }
+}
+
 /// An Office import file: the file at `path`, or standard input for `-`,
 /// read in `encoding`. Auto reads a file whole to tell: valid UTF-8 is sent
 /// as it is, bytes with no UTF-8 sequence are Windows-1252 (said on
@@ -76,10 +97,8 @@ pub fn office_source(path: &Path, encoding: Encoding) -> Result<CsvSource, Failu
                 }
                 Ok(_) => Ok(CsvSource::path(path)),
                 Err(error) => Err(Failure::refused(format!(
-                    "{}:{}:{}: {error}\nnothing was sent",
-                    path.display(),
-                    error.line,
-                    error.column
+                    "{}:{error}\nnothing was sent",
+                    path.display()
                 ))),
             }
         }

@@ -11,11 +11,15 @@ mod docutools;
 mod errors_csv;
 mod exit;
 mod input;
+mod man;
 mod office;
 mod profile;
+mod profile_setup;
+mod requests;
 mod spec;
 mod sync_plan;
 mod ui;
+mod user_locations;
 mod users;
 
 // The build's own generation and report, for `roster spec diff`.
@@ -35,7 +39,7 @@ use ui::Context;
 /// (`LUCCA_HOST`, `LUCCA_API_KEY`, `DOCUTOOLS_HOST`, `DOCUTOOLS_TOKEN`…),
 /// never from a flag's value.
 #[derive(Debug, Parser)]
-#[command(name = "roster", version)]
+#[command(name = "roster", version, next_help_heading = "Global options", after_help = EXAMPLES)]
 struct Cli {
     /// JSON on standard output instead of text: `--format jsonl`.
     #[arg(long, global = true, conflicts_with = "format")]
@@ -75,9 +79,9 @@ struct Cli {
     #[arg(long, global = true, value_parser = humantime::parse_duration)]
     timeout: Option<std::time::Duration>,
 
-    /// Each request's span on standard error (operation, method, path
-    /// template, status, attempt, duration; never a secret or a query);
-    /// `-vv` shows more of what `roster` does.
+    /// One line a request on standard error (method, path, status,
+    /// milliseconds, attempt; never a secret or a query); `-vv` shows more
+    /// of what `roster` does.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
@@ -95,9 +99,13 @@ enum Command {
     /// Docutools: import users from a CSV export.
     #[command(subcommand)]
     Docutools(docutools::DocutoolsCommand),
-    /// The profiles (tenants) of the config file: names, hosts and where
-    /// their secrets live, never a secret.
-    Profiles,
+    /// The profiles (tenants) of the config file: list them (names, hosts
+    /// and where their secrets live, never a secret), add one, choose the
+    /// default, check their keys.
+    Profiles {
+        #[command(subcommand)]
+        command: Option<profile_setup::ProfilesCommand>,
+    },
     /// Specs: what a new version of a vendor's spec breaks.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -132,6 +140,16 @@ enum SpecCommand {
     },
 }
 
+/// The examples `roster --help` ends with.
+const EXAMPLES: &str = "Examples:
+  roster profiles add acme --lucca-host acme.ilucca.net    # once: the key is asked for and checked
+  roster office import week.csv                             # simulate, show the analysis
+  roster office import week.csv --create                    # then create, after asking
+  roster users sync hr-export.csv --key employeeNumber      # plan only
+  roster docutools import users.csv --map Email=Email       # preview, ask, import once
+
+Exit status: 0 done, 1 refused, 2 usage, 3 outcome unknown, 4 transient, 130 interrupted (`roster man`).";
+
 /// `--version`: the command's, and the versions of the vendored specs it
 /// was built from.
 fn version() -> String {
@@ -149,6 +167,25 @@ fn definition() -> clap::Command {
     Cli::command().version(version())
 }
 
+/// `roster serve --help` (or `roster help serve`): the local servers take
+/// none of the tenant's options, so their help shows only their own (clap
+/// would list the global ones in every command's help).
+fn serve_help(args: &[std::ffi::OsString]) -> Option<String> {
+    let at = args.iter().position(|arg| arg == "serve")?;
+    let asked = args[at + 1..]
+        .iter()
+        .any(|arg| arg == "--help" || arg == "-h")
+        || (at >= 1 && args[at - 1] == "help");
+    if !asked {
+        return None;
+    }
+    let mut serve = Cli::command()
+        .find_subcommand("serve")?
+        .clone()
+        .bin_name("roster serve");
+    Some(serve.render_long_help().to_string())
+}
+
 /// Whether `command` writes one table, which `--format csv` writes as CSV.
 fn has_one_table(command: &Command) -> bool {
     use office::OfficeCommand as Office;
@@ -158,30 +195,41 @@ fn has_one_table(command: &Command) -> bool {
         Command::Office(
             Office::WorkLocations | Office::UserLocations { .. } | Office::Journal { .. }
         ) | Command::Users(Users::List { .. })
-            | Command::Profiles
+            | Command::Profiles {
+                command: None | Some(profile_setup::ProfilesCommand::List)
+            }
     ) || matches!(command, Command::Users(Users::Sync(args)) if !args.apply)
 }
 
-/// Each request's span on standard error, for `-v` (`-vv`: every event of
-/// `roster` at debug level).
-fn show_requests(verbose: u8) {
+/// What standard error shows of the requests: with `-v`, one plain line a
+/// request; on a terminal (unless `--quiet`), a line when an answer is slow;
+/// with `-vv`, also every event of `roster` at debug level.
+fn show_requests(verbose: u8, quiet: bool) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::prelude::*;
-    let targets = match verbose {
-        0 => return,
-        1 => Targets::new().with_target("roster::transport", LevelFilter::INFO),
-        _ => Targets::new().with_target("roster", LevelFilter::DEBUG),
-    };
-    let lines = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_span_events(FmtSpan::CLOSE)
-        .with_filter(targets);
-    let _ = tracing_subscriber::registry().with(lines).try_init();
+    let slow = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if verbose == 0 && !slow {
+        return;
+    }
+    let requests = requests::Lines::new(verbose > 0, slow)
+        .with_filter(Targets::new().with_target("roster::transport", LevelFilter::INFO));
+    let events = (verbose > 1).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_filter(Targets::new().with_target("roster", LevelFilter::DEBUG))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(requests)
+        .with(events)
+        .try_init();
 }
 
 fn main() -> ExitCode {
+    if let Some(help) = serve_help(&std::env::args_os().collect::<Vec<_>>()) {
+        ui::emit(help.trim_end());
+        return ExitCode::SUCCESS;
+    }
     let parsed = definition()
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -196,15 +244,20 @@ fn main() -> ExitCode {
             };
         }
     };
-    show_requests(cli.verbose);
+    show_requests(cli.verbose, cli.quiet);
     match cli.command {
         Command::Completions { shell } => {
-            let mut definition = definition();
+            // The profiles' names, as they are when the script is made
+            // (`source <(roster completions bash)` makes it anew).
+            let names = profile::names();
+            let mut definition = definition().mut_arg("profile", |arg| {
+                arg.value_parser(clap::builder::PossibleValuesParser::new(names))
+            });
             clap_complete::generate(shell, &mut definition, "roster", &mut std::io::stdout());
             return ExitCode::SUCCESS;
         }
         Command::Man => {
-            return match clap_mangen::Man::new(definition()).render(&mut std::io::stdout()) {
+            return match man::render(definition(), &mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     ui::emit_err(format_args!(
@@ -226,7 +279,14 @@ fn main() -> ExitCode {
         ));
         return ExitCode::from(exit::USAGE);
     }
-    let profile = match profile::selected(cli.profile.clone()) {
+    // A host given by a flag, an env file or the environment means that
+    // tenant, not the default profile.
+    let elsewhere = cli.host.is_some()
+        || cli.env_file.is_some()
+        || ["LUCCA_HOST", "DOCUTOOLS_HOST"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
+    let profile = match profile::selected(cli.profile.clone(), elsewhere) {
         Ok(profile) => profile,
         Err(failure) => {
             ui::emit_err(format_args!("roster: {}", failure.message));
@@ -263,7 +323,10 @@ fn main() -> ExitCode {
             Command::Users(command) => users::run(command, &context).await,
             Command::Docutools(command) => docutools::run(command, &context).await,
             Command::Api(args) => api::run(args, &context).await,
-            Command::Profiles => profile::list(&context),
+            Command::Profiles { command } => {
+                let command = command.unwrap_or(profile_setup::ProfilesCommand::List);
+                profile_setup::run(command, &context).await
+            }
             Command::Spec(SpecCommand::Diff { old, new, api }) => {
                 spec::diff(old, new, api, &context)
             }

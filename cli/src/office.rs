@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use roster::office::{
     self, CheckedImport, CsvError, CsvSource, ExistingLocations, ImportError, ImportJournal,
     ImportMode, JournalEntry, JournalError, JournalState, Resolution, SimulatedImport, UploadError,
-    WaitError, WaitFailure, WaitOptions, check_csv_file, types,
+    WaitError, WaitFailure, WaitOptions, types,
 };
 use serde_json::{Value, json};
 
@@ -18,13 +18,23 @@ use crate::ui::{Context, Tone};
 #[derive(Debug, Subcommand)]
 pub(crate) enum OfficeCommand {
     /// Checks import files: every problem with its line, column and field.
+    #[command(
+        after_help = "Examples:\n  roster office check week.csv\n  roster office check exports/*.csv --format json"
+    )]
     Check {
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The files' encoding: `auto` (UTF-8, or Windows-1252 when a file
+        /// has no UTF-8 sequence), `utf-8` or `windows-1252`.
+        #[arg(long, default_value = "auto", value_parser = crate::input::parse_encoding)]
+        encoding: roster::Encoding,
     },
     /// Simulates an import (and, with `--create`, creates it if the
     /// simulation is clean), waits for the outcome and shows it.
+    #[command(
+        after_help = "Examples:\n  roster office import week.csv                   # simulate, show the analysis\n  roster office import week.csv --create --yes    # create (never twice: the journal)\n  roster office import export.csv --encoding windows-1252 --errors-csv\n  generate-rows | roster office import - --create"
+    )]
     Import {
         /// The file (`-`: standard input, read once to its end).
         file: PathBuf,
@@ -72,6 +82,9 @@ pub(crate) enum OfficeCommand {
     /// and last rows, as user locations created since the claim) and
     /// resolves as it reads; a run's claim is never resolved while its
     /// lease runs.
+    #[command(
+        after_help = "Examples:\n  roster office journal                          # the entries, with their SHA-256\n  roster office resolve 3f2a…                     # read Lucca, resolve as it shows\n  roster office resolve 3f2a… --applied           # you know it was"
+    )]
     Resolve {
         /// The file's SHA-256, as the refusal printed it.
         sha256: String,
@@ -106,19 +119,22 @@ pub(crate) enum OfficeCommand {
     /// Lists the account's work locations.
     WorkLocations,
     /// Lists user locations, optionally of some days only.
+    #[command(
+        after_help = "Examples:\n  roster office user-locations --from 2026/12/07 --to 2026/12/11\n  roster office user-locations --format csv > locations.csv"
+    )]
     UserLocations {
-        /// The first day (YYYY-MM-DD).
-        #[arg(long)]
+        /// The first day (YYYY-MM-DD, or YYYY/MM/DD as import files write it).
+        #[arg(long, value_parser = crate::user_locations::parse_day)]
         from: Option<NaiveDate>,
-        /// The last day (YYYY-MM-DD).
-        #[arg(long)]
+        /// The last day (YYYY-MM-DD or YYYY/MM/DD).
+        #[arg(long, value_parser = crate::user_locations::parse_day)]
         to: Option<NaiveDate>,
     },
 }
 
 pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        OfficeCommand::Check { files } => check(&files, context),
+        OfficeCommand::Check { files, encoding } => check(&files, encoding, context),
         OfficeCommand::Import {
             file,
             encoding,
@@ -168,16 +184,18 @@ pub(crate) async fn run(command: OfficeCommand, context: &Context) -> Result<(),
         OfficeCommand::Status { summary_id } => status(summary_id, context).await,
         OfficeCommand::Journal { journal } => list_journal(journal, context).await,
         OfficeCommand::WorkLocations => work_locations(context).await,
-        OfficeCommand::UserLocations { from, to } => user_locations(from, to, context).await,
+        OfficeCommand::UserLocations { from, to } => {
+            crate::user_locations::list(from, to, context).await
+        }
     }
 }
 
-fn check(files: &[PathBuf], context: &Context) -> Result<(), Failure> {
+fn check(files: &[PathBuf], encoding: roster::Encoding, context: &Context) -> Result<(), Failure> {
     let mut total = 0;
     let mut report = Vec::new();
     for file in files {
         let shown = file.display().to_string();
-        let (rows, problems, warnings) = match check_csv_file(file) {
+        let (rows, problems, warnings) = match crate::input::check_office(file, encoding)? {
             Ok(summary) => (Some(summary.rows), Vec::new(), summary.warnings),
             Err(CsvError::Io { source, .. }) => {
                 return Err(Failure::usage(format!("cannot read {shown}: {source}")));
@@ -1235,7 +1253,10 @@ fn import_failure(error: ImportError) -> Failure {
     match &error {
         ImportError::Rows(_) | ImportError::Csv(_) => {
             // The command line's words for the library's reading.
-            let text = text.replace("`CsvSource::windows_1252`", "`--encoding windows-1252`");
+            let text = text.replace(
+                "read it as Windows-1252",
+                "read it as Windows-1252 (`--encoding windows-1252`)",
+            );
             Failure::refused(format!("{text}\ncheck it with `roster office check`"))
         }
         ImportError::Repeated { earlier } => match earlier.state {
@@ -1311,48 +1332,5 @@ async fn work_locations(context: &Context) -> Result<(), Failure> {
                     .map_or_else(String::new, |active| active.to_string()),
             ]
         })
-        .await
-}
-
-async fn user_locations(
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    context: &Context,
-) -> Result<(), Failure> {
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        return Err(Failure::usage(format!("--from {from} is after --to {to}")));
-    }
-    let (office, _) = client(context)?;
-    // The listing has no date filter: the days are kept here.
-    let locations = office
-        .all_user_locations()
-        .stream()
-        .map_err(|error| Failure::from_http(&error, chain(&error)))
-        .try_filter(move |location| {
-            let kept = from.is_none_or(|from| location.date >= from)
-                && to.is_none_or(|to| location.date <= to);
-            std::future::ready(kept)
-        });
-    context
-        .listing(
-            &["id", "user", "date", "position", "work location", "status"],
-            locations,
-            |location| {
-                vec![
-                    location.id.to_string(),
-                    location.owner_id.to_string(),
-                    location.date.to_string(),
-                    location.position.to_string(),
-                    location.work_location_id.to_string(),
-                    location
-                        .status
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                ]
-            },
-        )
         .await
 }

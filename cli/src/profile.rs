@@ -16,8 +16,13 @@
 //! docutools_token_env = "ACME_DOCUTOOLS_TOKEN"
 //! ```
 //!
-//! `--profile NAME` or `ROSTER_PROFILE` selects one. As ssh does, a config
-//! file or secret file that others may read is refused.
+//! `--profile NAME` or `ROSTER_PROFILE` selects one; else the file's
+//! `default_profile = "acme"` (`roster profiles use acme`), unless a flag,
+//! an env file or the environment gives the host. As ssh does, a secret file
+//! that others may read is refused, and so is a config file that others may
+//! write; one that others may only read is used with a warning (it holds no
+//! secret). `roster profiles add` writes both 0600, `roster profiles check`
+//! tries each key on its host (`profile_setup.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +41,8 @@ pub(crate) const PROFILE_VAR: &str = "ROSTER_PROFILE";
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    /// The profile used when nothing else names one (`roster profiles use`).
+    default_profile: Option<String>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -168,43 +175,76 @@ pub(crate) fn config_path() -> Option<PathBuf> {
     }
 }
 
-/// Every profile of the config file (none when there is no file).
-fn profiles() -> Result<(Option<PathBuf>, BTreeMap<String, Profile>), Failure> {
+/// Every profile of the config file (none when there is no file), and its
+/// default profile.
+fn profiles() -> Result<(Option<PathBuf>, File), Failure> {
     let Some(path) = config_path() else {
-        return Ok((None, BTreeMap::new()));
+        return Ok((None, File::default()));
     };
     if !path.exists() {
-        return Ok((Some(path), BTreeMap::new()));
+        return Ok((Some(path), File::default()));
     }
-    private(&path, "config file")?;
+    shareable(&path)?;
     let text = std::fs::read_to_string(&path)
         .map_err(|error| Failure::usage(format!("cannot read {}: {error}", path.display())))?;
     // toml's own message quotes the line, which may hold a secret written
     // where a file's path belongs: say only where, and what.
-    let file: File = toml::from_str(&text).map_err(|error| {
-        let line = error
-            .span()
-            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-        let place = line.map_or_else(String::new, |line| format!(" line {line}:"));
-        Failure::usage(format!(
-            "{}:{place} {}",
-            path.display(),
-            error.message().trim_end()
-        ))
-    })?;
-    Ok((Some(path), file.profiles))
+    let file: File = toml::from_str(&text)
+        .map_err(|error| toml_failure(&path, &text, error.span(), error.message()))?;
+    Ok((Some(path), file))
 }
 
-/// The profile `--profile` or `ROSTER_PROFILE` names, if any.
-pub(crate) fn selected(flag: Option<String>) -> Result<Option<(String, Profile)>, Failure> {
-    let Some(name) = flag.or_else(|| {
+/// A mistake in a TOML file, as `file:line:column: what` (toml's own
+/// message quotes the line, which may hold a secret: never shown).
+pub(crate) fn toml_failure(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+) -> Failure {
+    let (line, column) = span.map_or((1, 1), |span| {
+        let before = &text[..span.start.min(text.len())];
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        (
+            before.matches('\n').count() + 1,
+            before[line_start..].chars().count() + 1,
+        )
+    });
+    Failure::usage(format!(
+        "{}:{line}:{column}: {}",
+        path.display(),
+        message.trim_end()
+    ))
+}
+
+/// The names of the config file's profiles (for completions); none when it
+/// cannot be read.
+pub(crate) fn names() -> Vec<String> {
+    profiles()
+        .map(|(_, file)| file.profiles.into_keys().collect())
+        .unwrap_or_default()
+}
+
+/// The profile `--profile` or `ROSTER_PROFILE` names, if any; else the
+/// config file's `default_profile`, unless `elsewhere` (the host is given
+/// by a flag, an env file or the environment: that tenant is meant).
+pub(crate) fn selected(
+    flag: Option<String>,
+    elsewhere: bool,
+) -> Result<Option<(String, Profile)>, Failure> {
+    let named = flag.or_else(|| {
         std::env::var(PROFILE_VAR)
             .ok()
             .filter(|name| !name.is_empty())
+    });
+    let (path, file) = profiles()?;
+    let Some(name) = named.or(match elsewhere {
+        true => None,
+        false => file.default_profile,
     }) else {
         return Ok(None);
     };
-    let (path, mut profiles) = profiles()?;
+    let mut profiles = file.profiles;
     match profiles.remove(&name) {
         Some(profile) => Ok(Some((name, profile))),
         None => {
@@ -232,19 +272,21 @@ pub(crate) fn selected(flag: Option<String>) -> Result<Option<(String, Profile)>
 /// `roster profiles`: each profile's name, hosts and where its secrets
 /// live, never a secret.
 pub(crate) fn list(context: &crate::ui::Context) -> Result<(), Failure> {
-    let (path, profiles) = profiles()?;
+    let (path, file) = profiles()?;
+    let (default, profiles) = (file.default_profile, file.profiles);
     if context.json && context.format != crate::ui::Format::Csv {
         let listed: Vec<serde_json::Value> = profiles
             .iter()
             .map(|(name, profile)| {
                 serde_json::json!({
                     "name": name,
-                    "lucca_host": profile.lucca_host,
-                    "lucca_api_key_file": profile.lucca_api_key_file,
-                    "lucca_api_key_env": profile.lucca_api_key_env,
-                    "docutools_host": profile.docutools_host,
-                    "docutools_token_file": profile.docutools_token_file,
-                    "docutools_token_env": profile.docutools_token_env,
+                    "default": default.as_deref() == Some(name.as_str()),
+                    "luccaHost": profile.lucca_host,
+                    "luccaApiKeyFile": profile.lucca_api_key_file,
+                    "luccaApiKeyEnv": profile.lucca_api_key_env,
+                    "docutoolsHost": profile.docutools_host,
+                    "docutoolsTokenFile": profile.docutools_token_file,
+                    "docutoolsTokenEnv": profile.docutools_token_env,
                     "rate": profile.rate,
                 })
             })
@@ -264,7 +306,10 @@ pub(crate) fn list(context: &crate::ui::Context) -> Result<(), Failure> {
         (
             crate::ui::Tone::Plain,
             vec![
-                name.clone(),
+                match default.as_deref() == Some(name.as_str()) {
+                    true => format!("{name} (default)"),
+                    false => name.clone(),
+                },
                 profile.lucca_host.clone().unwrap_or_default(),
                 profile.docutools_host.clone().unwrap_or_default(),
                 profile.secrets_shown(),
@@ -278,11 +323,40 @@ pub(crate) fn list(context: &crate::ui::Context) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Refuses a file that others than its owner may read or write, or that
-/// another user owns (as ssh refuses them).
+/// The config file holds no secret (only hosts, and where the secrets
+/// live): one that others may read is used, with a warning; one that others
+/// may write, or another user's, is refused (it says where secrets go).
 #[cfg(unix)]
-pub(crate) fn private(path: &Path, what: &str) -> Result<(), Failure> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+fn shareable(path: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map(|metadata| metadata.permissions().mode() & 0o777)
+        .unwrap_or(0o600);
+    if mode & 0o022 != 0 {
+        return private(path, "config file");
+    }
+    if mode & 0o044 != 0 {
+        owned(path, "config file")?;
+        crate::ui::emit_err(format_args!(
+            "roster: warning: {} can be read by others (mode {mode:03o}); it holds no secret, but `chmod 600 {}` keeps your tenants to you",
+            path.display(),
+            path.display()
+        ));
+        return Ok(());
+    }
+    private(path, "config file")
+}
+
+/// No permission bits to check.
+#[cfg(not(unix))]
+fn shareable(_path: &Path) -> Result<(), Failure> {
+    Ok(())
+}
+
+/// Refuses a file that another user owns.
+#[cfg(unix)]
+fn owned(path: &Path, what: &str) -> Result<(), Failure> {
+    use std::os::unix::fs::MetadataExt;
     let metadata = std::fs::metadata(path).map_err(|error| {
         Failure::usage(format!(
             "cannot read the {what} {}: {error}",
@@ -298,7 +372,25 @@ pub(crate) fn private(path: &Path, what: &str) -> Result<(), Failure> {
             metadata.uid()
         )));
     }
-    let mode = metadata.permissions().mode() & 0o777;
+    Ok(())
+}
+
+/// Refuses a file that others than its owner may read or write, or that
+/// another user owns (as ssh refuses them).
+#[cfg(unix)]
+pub(crate) fn private(path: &Path, what: &str) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    owned(path, what)?;
+    let mode = std::fs::metadata(path)
+        .map_err(|error| {
+            Failure::usage(format!(
+                "cannot read the {what} {}: {error}",
+                path.display()
+            ))
+        })?
+        .permissions()
+        .mode()
+        & 0o777;
     if mode & 0o077 != 0 {
         return Err(Failure::usage(format!(
             "the {what} {} can be read or written by others (mode {mode:03o}): \

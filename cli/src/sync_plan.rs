@@ -153,7 +153,7 @@ pub(crate) fn show(plan: &SyncPlan, source: &str, apply: bool, context: &Context
     }
     for refused in &plan.refused {
         context.say(format!(
-            "{}:{}, column {} ({}): {:?}: {}",
+            "{}:{}:{}: {}: {:?}: {}",
             source, refused.line, refused.column, refused.field, refused.value, refused.problem
         ));
     }

@@ -16,6 +16,9 @@ use crate::ui::Context;
 #[derive(Debug, Subcommand)]
 pub(crate) enum UsersCommand {
     /// Lists users (active employees unless `--former`).
+    #[command(
+        after_help = "Examples:\n  roster users list --login-like dup\n  roster users list --fields id,login,jobTitle,department --format csv"
+    )]
     List {
         /// Only this login.
         #[arg(long)]
@@ -43,6 +46,9 @@ pub(crate) enum UsersCommand {
     /// Plans the sync of Lucca's users with an HR export: reads Lucca in
     /// bulk, shows what differs and what applying costs; with `--apply`,
     /// sends only the differences.
+    #[command(
+        after_help = "Examples:\n  roster users sync hr.csv                                  # the plan, nothing sent\n  roster users sync hr.csv --key employeeNumber --plan-out plan.json\n  roster users sync hr.csv --apply                          # the plan, then asks\n  roster users sync hr.csv --create-missing --defaults defaults.txt --apply --yes\n  roster users apply plan.json --yes                        # a saved plan, as it was"
+    )]
     Sync(SyncArgs),
     /// Applies a plan saved by `users sync --plan-out`, as it is: it is
     /// shown, then asked for; a user changed in Lucca since it was planned
@@ -196,10 +202,13 @@ fn client(context: &Context) -> Result<directory::Client, Failure> {
 }
 
 /// The exit code of a Directory error.
-fn failure(error: &DirectoryError) -> Failure {
+pub(crate) fn failure(error: &DirectoryError) -> Failure {
     let text = chain(error);
     match error {
         DirectoryError::Http(http) => Failure::from_http(http, text),
+        DirectoryError::PartialRefused { .. } => {
+            Failure::refused(format!("{text}\nsend whole bodies: --mode complete"))
+        }
         _ => Failure::refused(text),
     }
 }
@@ -219,6 +228,7 @@ async fn list(query: UserQuery, fields: Vec<String>, context: &Context) -> Resul
             .map(str::to_owned)
             .to_vec()
     } else {
+        known_fields(&fields)?;
         fields
     };
     let selection = shown
@@ -246,6 +256,39 @@ async fn list(query: UserQuery, fields: Vec<String>, context: &Context) -> Resul
             shown.iter().map(|name| cell(picked.get(name))).collect()
         })
         .await
+}
+
+/// Refuses a `--fields` name that is not a property of a user (the spec's
+/// `User`), with the nearest one. The tenant's own `e_*` and
+/// `userAxisValues_*` fields are not in the spec, and pass.
+fn known_fields(fields: &[String]) -> Result<(), Failure> {
+    let schema = schemars::schema_for!(roster::directory::types::User);
+    let known: Vec<&str> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|properties| properties.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    for field in fields {
+        let root = field.split(['.', '[']).next().unwrap_or_default();
+        if known.contains(&root) || root.starts_with("e_") || root.starts_with("userAxisValues_") {
+            continue;
+        }
+        let nearest = known
+            .iter()
+            .map(|name| (strsim::jaro_winkler(root, name), *name))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        return Err(Failure::usage(match nearest {
+            Some((_, name)) => {
+                format!("--fields: `{root}` is not a user field; did you mean `{name}`?")
+            }
+            None => format!(
+                "--fields: `{root}` is not a user field (fields: {})",
+                known.join(", ")
+            ),
+        }));
+    }
+    Ok(())
 }
 
 fn mode(mode: Mode) -> UpdateMode {

@@ -101,8 +101,9 @@ pub enum DirectoryError {
     /// marks required: this tenant wants whole bodies
     /// ([`UpdateMode::Complete`]). Nothing was changed.
     #[error(
-        "the partial update of user {user} was refused; it lacks the required {missing:?}: \
-         this tenant wants whole bodies (UpdateMode::Complete)"
+        "the partial update of user {user} was refused; it lacks the required {}: \
+         this tenant wants whole bodies (the complete mode)",
+        missing.join(", ")
     )]
     PartialRefused {
         /// The user.

@@ -31,7 +31,7 @@ pub enum UsersCsvError {
     File(#[from] FileError),
     /// A file declared UTF-8 is not; nothing was sent.
     #[error(
-        "the file is not valid UTF-8 at line {line}, byte {offset}; give CsvEncoding::Windows1252 or CsvEncoding::Detect if it is a spreadsheet export"
+        "{line}: not valid UTF-8 (byte {offset} of the file); a spreadsheet export may be Windows-1252: read it as such"
     )]
     NotUtf8 {
         /// The line of the first invalid byte, 1 for the first.
@@ -41,7 +41,7 @@ pub enum UsersCsvError {
     },
     /// One record (with the header) is larger than the upload limit by
     /// itself: the file cannot be split under it.
-    #[error("the record at line {line} is {size} bytes with the header; the limit is {limit}")]
+    #[error("{line}: the record is {size} bytes with the header; the limit is {limit}")]
     RecordTooLarge {
         /// Its first line.
         line: u64,
@@ -51,7 +51,7 @@ pub enum UsersCsvError {
         limit: usize,
     },
     /// The file is not CSV that can be read.
-    #[error("the file cannot be read as CSV at line {line}: {reason}")]
+    #[error("{line}: not CSV: {reason}")]
     Unreadable {
         /// Where.
         line: u64,
@@ -64,7 +64,7 @@ pub enum UsersCsvError {
     /// The file holds a control character (NUL and the like), which no
     /// user field can carry; nothing was sent.
     #[error(
-        "line {line}, character {column}: the control character U+{code:04X} cannot be imported; nothing was sent"
+        "{line}:{column}: the control character U+{code:04X} cannot be imported; nothing was sent"
     )]
     ControlCharacter {
         /// Its line, 1 for the first.

@@ -31,14 +31,17 @@ pub struct CsvProblem {
 
 impl fmt::Display for CsvProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}", self.line)?;
+        // `LINE:COLUMN: FIELD: message`, the form editors and CI read once a
+        // file's name is put before it.
+        write!(f, "{}", self.line)?;
         if let Some(column) = self.column {
-            write!(f, ", column {column}")?;
+            write!(f, ":{column}")?;
         }
+        f.write_str(": ")?;
         if let Some(field) = &self.field {
-            write!(f, " ({field})")?;
+            write!(f, "{field}: ")?;
         }
-        write!(f, ": {}", self.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -138,8 +141,12 @@ impl fmt::Display for Listing<'_> {
             .map_or("the import file".into(), |path| path.display().to_string());
         let total = problems.len() as u64 + omitted;
         write!(f, "{name} has {total} problem(s):")?;
+        // Each as `file:line:column: …` when the file is known.
+        let prefix = file
+            .as_deref()
+            .map_or(String::new(), |path| format!("{}:", path.display()));
         for problem in problems {
-            write!(f, "\n  {problem}")?;
+            write!(f, "\n  {prefix}{problem}")?;
         }
         if *omitted > 0 {
             write!(f, "\n  … and {omitted} more")?;
@@ -669,7 +676,7 @@ fn read_csv(
     }
     if let Some((line, windows_1252)) = problems.not_utf8 {
         let guess = if windows_1252 {
-            "; it looks like Windows-1252: save it as UTF-8, or read it as Windows-1252 (`CsvSource::windows_1252`)"
+            "; it looks like Windows-1252: save it as UTF-8, or read it as Windows-1252"
         } else {
             ""
         };

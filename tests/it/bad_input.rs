@@ -53,18 +53,18 @@ macro_rules! bad_input {
 
 bad_input! {
     // Import files: line, column, field.
-    csv_comma_separated: csv_problem(&["login,workLocationName,date,position"]) => "line 1: cells are separated by `,`";
+    csv_comma_separated: csv_problem(&["login,workLocationName,date,position"]) => "1: cells are separated by `,`";
     csv_tab_separated: csv_problem(&["login\tdate"]) => "separated by tab";
-    csv_missing_column: csv_problem(&["login;workLocationName;date"]) => "line 1 (position): the required column";
+    csv_missing_column: csv_problem(&["login;workLocationName;date"]) => "1: position: the required column";
     csv_misspelled_column: csv_problem(&["login;workLocationName;date;positon"]) => "did you mean `position`";
-    csv_duplicate_column: csv_problem(&["login;login;workLocationName;date;position"]) => "line 1, column 2 (login): this column appears twice";
-    csv_bad_date: csv_problem(&[HEADER, "a;P;;2025/02/30;FullDay;;false"]) => "line 2, column 4 (date)";
-    csv_date_with_time: csv_problem(&[HEADER, "a;P;;2025-09-18T00:00;FullDay;;false"]) => "line 2, column 4 (date)";
-    csv_unknown_position: csv_problem(&[HEADER, "a;P;;2025/09/18;Morning;;false"]) => "line 2, column 5 (position): `Morning`";
-    csv_empty_login: csv_problem(&[HEADER, ";P;;2025/09/18;FullDay;;false"]) => "line 2, column 1 (login): is empty";
-    csv_bad_boolean: csv_problem(&[HEADER, "a;P;;2025/09/18;FullDay;;1"]) => "line 2, column 7 (isDeletion): `1`";
-    csv_extra_cell: csv_problem(&[HEADER, "a;P;;2025/09/18;FullDay;;false;x"]) => "line 2: 8 cell(s), the header has 7";
-    csv_unclosed_quote: csv_problem(&[HEADER, "a;\"P;;2025/09/18;FullDay;;false"]) => "line 2";
+    csv_duplicate_column: csv_problem(&["login;login;workLocationName;date;position"]) => "1:2: login: this column appears twice";
+    csv_bad_date: csv_problem(&[HEADER, "a;P;;2025/02/30;FullDay;;false"]) => "2:4: date: ";
+    csv_date_with_time: csv_problem(&[HEADER, "a;P;;2025-09-18T00:00;FullDay;;false"]) => "2:4: date: ";
+    csv_unknown_position: csv_problem(&[HEADER, "a;P;;2025/09/18;Morning;;false"]) => "2:5: position: `Morning`";
+    csv_empty_login: csv_problem(&[HEADER, ";P;;2025/09/18;FullDay;;false"]) => "2:1: login: is empty";
+    csv_bad_boolean: csv_problem(&[HEADER, "a;P;;2025/09/18;FullDay;;1"]) => "2:7: isDeletion: `1`";
+    csv_extra_cell: csv_problem(&[HEADER, "a;P;;2025/09/18;FullDay;;false;x"]) => "2: 8 cell(s), the header has 7";
+    csv_unclosed_quote: csv_problem(&[HEADER, "a;\"P;;2025/09/18;FullDay;;false"]) => "2: ";
     csv_invalid_utf_8: failure(check_csv(
                 [
                     csv_file(&[HEADER]),
@@ -72,7 +72,7 @@ bad_input! {
                 ]
                 .concat()
                 .as_slice(),
-            )) => "line 2: the file is not UTF-8";
+            )) => "2: the file is not UTF-8";
     csv_empty_file: failure(check_csv(&b""[..])) => "the file is empty";
     // Typed rows.
     row_blank_login: failure(rows_to_csv([&UserLocationRow::new(
@@ -137,7 +137,7 @@ bad_input! {
     encoding_not_utf_8: failure(UsersCsv::from_bytes(
                 b"Email\r\nZo\xEB\r\n",
                 CsvEncoding::Utf8,
-            )) => "not valid UTF-8 at line 2, byte 9";
+            )) => "2: not valid UTF-8 (byte 9 of the file)";
     delimiter_not_ascii: failure(
                 UsersCsv::from_bytes(b"a", CsvEncoding::Utf8)
                     .unwrap()
@@ -150,11 +150,11 @@ bad_input! {
                 )
                 .unwrap()
                 .split(50),
-            ) => "the record at line 2 is";
+            ) => "2: the record is";
     // Control characters, located; long values quoted short.
-    csv_nul_in_a_cell: csv_problem(&[HEADER, "jdu\u{0}pont;Paris;;2025/09/18;FullDay;;false"]) => "line 2, column 1 (login): holds the control character U+0000 at character 4";
+    csv_nul_in_a_cell: csv_problem(&[HEADER, "jdu\u{0}pont;Paris;;2025/09/18;FullDay;;false"]) => "2:1: login: holds the control character U+0000 at character 4";
     row_nul_in_a_comment: failure(rows_to_csv(&[UserLocationRow::new("jdupont", "Paris", day(), Position::FullDay).comment("a\u{1}b")])) => "row 1: `comment` holds the control character U+0001 at character 2";
-    users_file_nul: failure(UsersCsv::from_bytes(b"Email\r\na@b.example\r\nc\x00@d.example\r\n", CsvEncoding::Utf8)) => "line 3, character 2: the control character U+0000";
+    users_file_nul: failure(UsersCsv::from_bytes(b"Email\r\na@b.example\r\nc\x00@d.example\r\n", CsvEncoding::Utf8)) => "3:2: the control character U+0000";
     csv_long_column_quoted_short: {
         let summary = check_csv(csv_file(&[&format!("{HEADER};{}", "x".repeat(100_000))]).as_slice()).unwrap();
         summary.warnings[0].message.clone()

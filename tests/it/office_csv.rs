@@ -414,7 +414,7 @@ fn all_problems_of_a_file_come_back_at_once() {
         "{text}"
     );
     assert!(
-        text.contains("line 3, column 5 (position): `Noon` is not a position"),
+        text.contains("\n  3:5: position: `Noon` is not a position"),
         "{text}"
     );
 }

@@ -316,7 +316,7 @@ async fn an_empty_cell_clears_and_a_column_no_document_names_is_refused_before_a
     );
     assert_eq!(
         error.to_string(),
-        "line 1, column 2: `jobTitel` is no field of a Lucca user (did you mean `jobTitle`?)"
+        "1:2: `jobTitel` is no field of a Lucca user (did you mean `jobTitle`?)"
     );
     let lucca = LocalLucca::start().await.unwrap();
     let directory: directory::Client = lucca.config().with_rate_limit(None).client().unwrap();

@@ -215,9 +215,9 @@ impl DesiredUsers {
     ) -> Result<Self, SyncError> {
         let file = file.map(Path::to_owned);
         let (bytes, encoding) =
-            crate::decode(bytes, encoding).map_err(|source| SyncError::Encoding {
+            crate::decode(bytes, encoding).map_err(|error| SyncError::Encoding {
                 file: file.clone(),
-                source,
+                error,
             })?;
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let first_line = body.split(|byte| *byte == b'\n').next().unwrap_or_default();

@@ -38,12 +38,18 @@ pub use plan::{
 
 use super::error::DirectoryError;
 
-/// Where a place in the export is: `employees.csv:3` or `record 3`.
+/// Where a place in the export is: `employees.csv:3` (or `3`, read from
+/// no file).
 fn place(file: Option<&PathBuf>, line: u64) -> String {
     match file {
         Some(file) => format!("{}:{line}", file.display()),
-        None => format!("line {line}"),
+        None => line.to_string(),
     }
+}
+
+/// Where a cell of the export is: `employees.csv:3:2` (or `3:2`).
+fn place_at(file: Option<&PathBuf>, line: u64, column: usize) -> String {
+    format!("{}:{column}", place(file, line))
 }
 
 /// A sync could not be planned or applied.
@@ -77,18 +83,20 @@ pub enum SyncError {
     },
     /// The export is not text in the encoding asked (or mixes UTF-8 with
     /// other bytes): where. Nothing was read from Lucca.
-    #[error("{}: not readable as text", place(file.as_ref(), source.line))]
+    #[error(
+        "{}{error}",
+        file.as_ref().map(|file| format!("{}:", file.display())).unwrap_or_default()
+    )]
     Encoding {
         /// The file, if read from one.
         file: Option<PathBuf>,
-        /// Where, and what.
-        #[source]
-        source: crate::EncodingError,
+        /// Where (line, column), and what.
+        error: crate::EncodingError,
     },
     /// A column no document names: nothing was read from Lucca.
     #[error(
-        "{}, column {column}: `{}` is no field of a Lucca user{}",
-        place(file.as_ref(), 1),
+        "{}: `{}` is no field of a Lucca user{}",
+        place_at(file.as_ref(), 1, *column),
         crate::error::excerpt(name),
         hint.as_ref().map(|hint| format!(" (did you mean `{hint}`?)")).unwrap_or_default()
     )]
