@@ -115,12 +115,13 @@ impl<C: Credentials> Config<C> {
     }
 
     /// Sets how long one call may take in all, its retries, their delays and
-    /// its wait for the rate limit included (as smithy's operation timeout):
-    /// a `Retry-After` that would pass it is handed back as the `429` or
-    /// `503` it came with, not slept; a rate-limit wait that would pass it
-    /// is [`HttpError::DeadlinePassed`](crate::HttpError::DeadlinePassed),
-    /// and nothing is sent. An attempt that leaves is given at least 5 s to
-    /// come back, even at the deadline. None by default.
+    /// its wait for the rate limit included (as smithy's operation timeout),
+    /// kept as given: a `Retry-After` that would pass it is handed back as
+    /// the `429` or `503` it came with, not slept; a rate-limit wait that
+    /// would pass it, or less than 250 ms left for an attempt, is
+    /// [`HttpError::DeadlinePassed`](crate::HttpError::DeadlinePassed), and
+    /// nothing is sent. None by default. (A waiter's own deadline, unlike
+    /// this one, gives its last poll at least 5 s.)
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Result<Self, ConfigError> {
         if timeout.is_zero() {
             return Err(ConfigError::ZeroTimeout { which: "operation" });

@@ -32,6 +32,9 @@ use crate::token::TokenSource;
 /// deadline.
 const MIN_ATTEMPT: Duration = Duration::from_secs(5);
 
+/// The least time left of an operation timeout for an attempt to be sent.
+const MIN_SEND: Duration = Duration::from_millis(250);
+
 /// What every request of a client goes through (the value the generated
 /// clients hold). Made by [`Config::client`](crate::Config::client).
 #[derive(Debug, Clone)]
@@ -458,6 +461,7 @@ impl Transport {
         &self,
         request: &mut reqwest::Request,
         deadline: Option<Instant>,
+        floor: Duration,
     ) -> Result<Option<reqwest::header::HeaderValue>, Unsent> {
         if let Some(limiter) = &self.limiter {
             match deadline {
@@ -468,9 +472,21 @@ impl Transport {
             }
             .map_err(|error| Unsent::Budget(Arc::new(error)))?;
         }
-        self.authorize(request)
+        let used = self
+            .authorize(request)
             .await
-            .map_err(|error| Unsent::Auth(Arc::new(error)))
+            .map_err(|error| Unsent::Auth(Arc::new(error)))?;
+        // An attempt kept to an operation timeout is not sent with almost
+        // nothing left of it: it could only time out, and a creation that
+        // times out is an outcome unknown for bytes that never left.
+        if floor.is_zero()
+            && deadline.is_some_and(|deadline| {
+                deadline.saturating_duration_since(Instant::now()) < MIN_SEND
+            })
+        {
+            return Err(Unsent::Deadline);
+        }
+        Ok(used)
     }
 
     async fn attempts(
@@ -484,7 +500,7 @@ impl Transport {
         let backoff = call.options.retries.unwrap_or(self.retries);
         let (deadline, floor) = self.deadline(call.options);
         let mut used = self
-            .gate(&mut request, deadline)
+            .gate(&mut request, deadline, floor)
             .await
             .map_err(Failure::Unsent)?;
         let may_resend =
@@ -505,11 +521,9 @@ impl Transport {
                 // The waiter's deadline gives an attempt a few seconds: a
                 // request given none would never leave (its last poll is
                 // made at its deadline). An operation timeout is kept.
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() && floor.is_zero() {
-                    return Err(Failure::Unsent(Unsent::Deadline));
-                }
-                let left = left.max(floor);
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(floor);
                 let timeout = request.timeout_mut();
                 *timeout = Some(timeout.map_or(left, |own| own.min(left)));
             }
@@ -589,7 +603,7 @@ impl Transport {
                 }
                 Next::Done => {}
             }
-            used = match self.gate(&mut request_again, deadline).await {
+            used = match self.gate(&mut request_again, deadline, floor).await {
                 Ok(used) => used,
                 Err(unsent) => {
                     return Err(Failure::UnsentAgain {

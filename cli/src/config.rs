@@ -29,6 +29,8 @@ pub(crate) struct Sources {
     pub rate: Option<roster::RateLimit>,
     /// `--timeout`: the longest a request may take, retries included.
     pub timeout: Option<std::time::Duration>,
+    /// `--connect-timeout`: the longest opening a connection may take.
+    pub connect_timeout: Option<std::time::Duration>,
     /// The profile selected, by name.
     pub profile: Option<(String, crate::profile::Profile)>,
     /// The Redis store, once looked up.
@@ -90,6 +92,13 @@ impl Sources {
             secret,
             file,
         })
+    }
+
+    /// A variable as a profile's `_env` secret is looked up: the env file,
+    /// then the environment.
+    pub fn lookup(&self) -> Result<impl Fn(&str) -> Option<String>, Failure> {
+        let vars = self.vars()?;
+        Ok(move |name: &str| vars.get(name))
     }
 
     /// Lucca's configuration (`LUCCA_HOST`, `LUCCA_API_KEY`), its rate
@@ -226,11 +235,16 @@ impl Sources {
                 }
                 _ => match (&self.env_file, vars.file.contains_key(secret)) {
                     (Some(path), true) => format!("{secret} in {}", path.display()),
-                    _ => format!("{secret} in the environment"),
+                    _ if vars.get(secret).is_some() => format!("{secret} in the environment"),
+                    _ => "the credentials of the env file or the environment".to_owned(),
                 },
             };
             crate::exit::note_key_origin(origin, config.base_url().as_str());
         }
+        let config = match self.connect_timeout {
+            Some(timeout) => config.and_then(|config| config.with_connect_timeout(timeout)),
+            None => config,
+        };
         Ok(match self.timeout {
             Some(timeout) => config.and_then(|config| config.with_operation_timeout(timeout)),
             None => config,

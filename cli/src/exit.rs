@@ -17,8 +17,9 @@ pub const INTERRUPTED: u8 = 130;
 /// a process: one secret in use.)
 static KEY_ORIGIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-/// Notes where the secret in use came from (`the profile acme's file
-/// /…/acme.lucca-key`) and its host.
+/// Notes where the secret in use came from (`the profile acme's lucca api
+/// key`, `the key file /…/key`, `LUCCA_API_KEY in the environment`) and its
+/// host.
 pub fn note_key_origin(origin: String, host: &str) {
     let _ = KEY_ORIGIN.set(format!("{origin}, for {host}"));
 }

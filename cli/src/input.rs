@@ -35,6 +35,14 @@ pub fn is_stdin(path: &Path) -> bool {
     path == Path::new("-")
 }
 
+/// Standard input, read once to its end.
+fn stdin_bytes() -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+        .map_err(|error| Failure::usage(format!("-: {error}")))?;
+    Ok(bytes)
+}
+
 /// The local check of an Office import file read in `encoding` (as
 /// [`office_source`] reads it): a file in Windows-1252 is checked as the
 /// UTF-8 it is sent as; one that mixes encodings is refused where.
@@ -42,6 +50,17 @@ pub fn check_office(
     path: &Path,
     encoding: Encoding,
 ) -> Result<Result<roster::office::CsvSummary, roster::office::CsvError>, Failure> {
+    if is_stdin(path) {
+        // As `office_source` reads it: UTF-8 unless Windows-1252 is given.
+        let encoding = match encoding {
+            Encoding::Windows1252 => Encoding::Windows1252,
+            _ => Encoding::Utf8,
+        };
+        return match roster::decode(&stdin_bytes()?, encoding) {
+            Ok((text, _)) => Ok(roster::office::check_csv(&text[..])),
+            Err(error) => Err(Failure::refused(format!("-:{error}"))),
+        };
+    }
     let small =
         std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= DETECTED_WHOLE);
     if encoding == Encoding::Utf8 || !small {
@@ -64,12 +83,7 @@ pub fn check_office(
 pub fn office_source(path: &Path, encoding: Encoding) -> Result<CsvSource, Failure> {
     let read_whole = |path: &Path| -> Result<Vec<u8>, Failure> {
         match is_stdin(path) {
-            true => {
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-                    .map_err(|error| Failure::usage(format!("-: {error}")))?;
-                Ok(bytes)
-            }
+            true => stdin_bytes(),
             false => std::fs::read(path)
                 .map_err(|error| Failure::usage(format!("{}: {error}", path.display()))),
         }

@@ -78,6 +78,10 @@ struct Cli {
     /// the rate limit included (`30s`, `2m`).
     #[arg(long, global = true, value_parser = humantime::parse_duration)]
     timeout: Option<std::time::Duration>,
+    /// The longest opening a connection may take (`3s`; 10 s by default):
+    /// past it, nothing was sent and the host is to be checked.
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    connect_timeout: Option<std::time::Duration>,
 
     /// One line a request on standard error (method, path, status,
     /// milliseconds, attempt; never a secret or a query); `-vv` shows more
@@ -110,9 +114,15 @@ enum Command {
     #[command(subcommand)]
     Spec(SpecCommand),
     /// The local servers of `roster-emulator`, same flags and output.
+    #[command(
+        after_help = "Examples:\n  roster serve --env-file local.env            # then: roster --env-file local.env office work-locations\n  roster serve --seed-users 1000 --rate-limit 50/60s --fault create=drop-after"
+    )]
     Serve(roster_emulator::ServeOptions),
     /// A request to an endpoint the specs do not cover (departments, legal
     /// entities…), like `gh api`: same credentials, rate limit and retries.
+    #[command(
+        after_help = "Examples:\n  roster api /organization/structure/api/departments\n  roster api \"/organization/structure/api/establishments?limit=99\""
+    )]
     Api(api::ApiArgs),
     /// A completion script for your shell, on standard output
     /// (`source <(roster completions bash)`).
@@ -128,6 +138,9 @@ enum Command {
 enum SpecCommand {
     /// The breaking-change report between two versions of a spec: one line
     /// a change, `breaking:` or `additive:`; exit 1 if any is breaking.
+    #[command(
+        after_help = "Examples:\n  roster spec diff openapi/lucca-office.yaml new/lucca-office.yaml"
+    )]
     Diff {
         /// The version your code is written against.
         old: PathBuf,
@@ -171,11 +184,37 @@ fn definition() -> clap::Command {
 /// none of the tenant's options, so their help shows only their own (clap
 /// would list the global ones in every command's help).
 fn serve_help(args: &[std::ffi::OsString]) -> Option<String> {
-    let at = args.iter().position(|arg| arg == "serve")?;
-    let asked = args[at + 1..]
+    // The command is the first word that is neither an option nor the
+    // value of a global option that takes one.
+    const VALUED: [&str; 8] = [
+        "--format",
+        "--profile",
+        "--host",
+        "--api-key-file",
+        "--env-file",
+        "--rate",
+        "--timeout",
+        "--connect-timeout",
+    ];
+    let mut words = args
         .iter()
-        .any(|arg| arg == "--help" || arg == "-h")
-        || (at >= 1 && args[at - 1] == "help");
+        .skip(1)
+        .map(|arg| arg.to_str().unwrap_or_default());
+    let mut command = None;
+    while let Some(word) = words.next() {
+        if VALUED.contains(&word) {
+            words.next();
+        } else if !word.starts_with('-') {
+            command = Some(word);
+            break;
+        }
+    }
+    let rest: Vec<&str> = words.collect();
+    let asked = match command? {
+        "serve" => rest.iter().any(|word| *word == "--help" || *word == "-h"),
+        "help" => rest.first() == Some(&"serve"),
+        _ => false,
+    };
     if !asked {
         return None;
     }
@@ -302,6 +341,7 @@ fn main() -> ExitCode {
             env_file: cli.env_file,
             rate: cli.rate,
             timeout: cli.timeout,
+            connect_timeout: cli.connect_timeout,
             profile,
             store: std::sync::OnceLock::new(),
         },
@@ -355,6 +395,22 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         super::definition().debug_assert();
+    }
+
+    /// `serve`'s own help only for the command `serve` (or `help serve`),
+    /// not for a word `serve` elsewhere.
+    #[test]
+    fn serve_help_is_for_the_serve_command_only() {
+        let asked = |line: &str| {
+            let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
+            super::serve_help(&args).is_some()
+        };
+        assert!(asked("roster serve --help"));
+        assert!(asked("roster -v --profile acme serve -h"));
+        assert!(asked("roster help serve"));
+        assert!(!asked("roster serve --port 0"));
+        assert!(!asked("roster office import serve --help"));
+        assert!(!asked("roster --profile serve users list -h"));
     }
 
     /// The tenant's `--profile` and the local servers' `--server-profile`

@@ -105,18 +105,25 @@ pub(crate) enum OfficeCommand {
     },
     /// Shows an import's progress, then its results (a creation) or its
     /// analysis (a simulation), waiting for it to finish.
+    #[command(
+        after_help = "Examples:\n  roster office status 3aea8eb4-41fa-4360-ab41-5fdde1ffd8ce"
+    )]
     Status {
         /// The import's `summaryId`.
         summary_id: uuid::Uuid,
     },
     /// Lists the import journal: each creation's file, SHA-256, tenant,
     /// state, `summaryId` and when.
+    #[command(
+        after_help = "Examples:\n  roster office journal\n  roster office journal --format csv > journal.csv"
+    )]
     Journal {
         /// The journal (default as for `import`).
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
     },
     /// Lists the account's work locations.
+    #[command(after_help = "Examples:\n  roster office work-locations --format json")]
     WorkLocations,
     /// Lists user locations, optionally of some days only.
     #[command(

@@ -129,6 +129,18 @@ impl Profile {
             return secret_file(path).map(Some);
         }
         if let Some(variable) = variable {
+            let named = !variable.is_empty()
+                && !variable.starts_with(|c: char| c.is_ascii_digit())
+                && variable
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !named {
+                // Not quoted: a secret written where its variable's name
+                // belongs must not be echoed.
+                return Err(Failure::usage(
+                    "the profile's secret variable is not a variable's name (letters, digits, `_`)",
+                ));
+            }
             return lookup(variable).map(Some).ok_or_else(|| {
                 Failure::usage(format!(
                     "the profile's secret variable {variable} is not set"
@@ -203,7 +215,7 @@ pub(crate) fn toml_failure(
     message: &str,
 ) -> Failure {
     let (line, column) = span.map_or((1, 1), |span| {
-        let before = &text[..span.start.min(text.len())];
+        let before = text.get(..span.start).unwrap_or(text);
         let line_start = before.rfind('\n').map_or(0, |at| at + 1);
         (
             before.matches('\n').count() + 1,
@@ -238,13 +250,21 @@ pub(crate) fn selected(
             .filter(|name| !name.is_empty())
     });
     let (path, file) = profiles()?;
-    let Some(name) = named.or(match elsewhere {
-        true => None,
-        false => file.default_profile,
-    }) else {
-        return Ok(None);
-    };
     let mut profiles = file.profiles;
+    let name = match (named, file.default_profile) {
+        (Some(name), _) => name,
+        (None, Some(_)) if elsewhere => return Ok(None),
+        (None, Some(default)) if !profiles.contains_key(&default) => {
+            // A default naming no profile must not stop every command (nor
+            // the `profiles use` that mends it).
+            crate::ui::emit_err(format_args!(
+                "roster: warning: the default profile {default:?} is not in the config file: none is used (`roster profiles use NAME`)"
+            ));
+            return Ok(None);
+        }
+        (None, Some(default)) => default,
+        (None, None) => return Ok(None),
+    };
     match profiles.remove(&name) {
         Some(profile) => Ok(Some((name, profile))),
         None => {

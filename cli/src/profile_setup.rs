@@ -23,6 +23,7 @@ pub(crate) enum ProfilesCommand {
     /// Makes NAME the profile used when neither `--profile`,
     /// `ROSTER_PROFILE` nor a host (flag, env file, environment) says
     /// otherwise.
+    #[command(after_help = "Examples:\n  roster profiles use acme")]
     Use {
         /// The profile.
         name: String,
@@ -31,10 +32,14 @@ pub(crate) enum ProfilesCommand {
     /// one read. Without `--lucca-key-file` or `--lucca-key-env`, the key is
     /// read from standard input and kept in `NAME.lucca-key` beside the
     /// config file, mode 0600.
+    #[command(
+        after_help = "Examples:\n  roster profiles add acme --lucca-host acme.ilucca.net             # the key is asked for\n  roster profiles add acme-test --lucca-host acme.ilucca-test.net --lucca-key-env ACME_TEST_KEY --rate 20/min"
+    )]
     Add(AddArgs),
     /// Checks each profile's Lucca key (or NAME's) with one read on its
     /// host: accepted, refused, or the host does not answer. Exit 1 when
     /// one is not accepted.
+    #[command(after_help = "Examples:\n  roster profiles check\n  roster profiles check acme")]
     Check {
         /// One profile (else every one).
         name: Option<String>,
@@ -165,18 +170,69 @@ fn use_profile(name: &str, context: &Context) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads Lucca's key from standard input (asked for on a terminal).
-fn key_from_stdin(host: &str) -> Result<String, Failure> {
-    if std::io::stdin().is_terminal() {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "Lucca API key for {host} (then Enter): ");
-        let _ = err.flush();
+/// The terminal's echo turned off while a secret is typed, and on again
+/// when dropped.
+struct Hidden {
+    #[cfg(unix)]
+    before: libc::termios,
+}
+
+impl Hidden {
+    /// Turns the echo of standard input's terminal off; `None` when it
+    /// cannot (then the key is shown as it is typed).
+    #[cfg(unix)]
+    fn typing() -> Option<Self> {
+        // SAFETY: termios is plain data; tcgetattr fills it for fd 0 or fails.
+        let mut before: libc::termios = unsafe { std::mem::zeroed() };
+        if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut before) } != 0 {
+            return None;
+        }
+        let mut hidden = before;
+        hidden.c_lflag &= !libc::ECHO;
+        // SAFETY: a termios read from the same descriptor, echo cleared.
+        match unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &hidden) } {
+            0 => Some(Self { before }),
+            _ => None,
+        }
     }
+
+    /// No terminal settings to change.
+    #[cfg(not(unix))]
+    fn typing() -> Option<Self> {
+        None
+    }
+}
+
+impl Drop for Hidden {
+    fn drop(&mut self) {
+        // SAFETY: the settings read before, put back.
+        #[cfg(unix)]
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.before);
+        }
+    }
+}
+
+/// Reads Lucca's key from standard input (asked for on a terminal, where
+/// it is not shown as it is typed).
+fn key_from_stdin(host: &str) -> Result<String, Failure> {
+    let hidden = match std::io::stdin().is_terminal() {
+        true => {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "Lucca API key for {host} (not shown; then Enter): ");
+            let _ = err.flush();
+            Hidden::typing()
+        }
+        false => None,
+    };
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|error| Failure::usage(format!("-: {error}")))?;
+    if hidden.is_some() {
+        crate::ui::emit_err("");
+    }
     let key = line.trim().to_owned();
     match key.is_empty() {
         true => Err(Failure::usage(
@@ -190,12 +246,20 @@ async fn add(args: AddArgs, context: &Context) -> Result<(), Failure> {
     valid_name(&args.name)?;
     let path = config_file()?;
     let mut document = document(&path)?;
+    let absolute = |path: &Option<PathBuf>| -> Result<Option<PathBuf>, Failure> {
+        path.as_deref()
+            .map(|path| {
+                std::path::absolute(path)
+                    .map_err(|error| Failure::usage(format!("{}: {error}", path.display())))
+            })
+            .transpose()
+    };
     let mut profile = Profile {
         lucca_host: args.lucca_host.clone(),
-        lucca_api_key_file: args.lucca_key_file.clone(),
+        lucca_api_key_file: absolute(&args.lucca_key_file)?,
         lucca_api_key_env: args.lucca_key_env.clone(),
         docutools_host: args.docutools_host.clone(),
-        docutools_token_file: args.docutools_token_file.clone(),
+        docutools_token_file: absolute(&args.docutools_token_file)?,
         docutools_token_env: args.docutools_token_env.clone(),
         rate: args.rate.map(|rate| rate.to_string()),
     };
@@ -212,7 +276,7 @@ async fn add(args: AddArgs, context: &Context) -> Result<(), Failure> {
     // The key read from standard input is written only once it is checked.
     let mut new_key = None;
     if let Some(host) = &profile.lucca_host {
-        let key = match profile.secret(Secret::LuccaKey, |name| std::env::var(name).ok())? {
+        let key = match profile.secret(Secret::LuccaKey, context.sources.lookup()?)? {
             Some(key) => key,
             None => {
                 let key = key_from_stdin(host)?;
@@ -239,10 +303,19 @@ async fn add(args: AddArgs, context: &Context) -> Result<(), Failure> {
         write_private(&key_path, format!("{key}\n").as_bytes())?;
         profile.lucca_api_key_file = Some(key_path);
     }
-    if !document.contains_table("profiles") {
-        let mut profiles = toml_edit::Table::new();
-        profiles.set_implicit(true);
-        document["profiles"] = toml_edit::Item::Table(profiles);
+    match document.get("profiles") {
+        None => {
+            let mut profiles = toml_edit::Table::new();
+            profiles.set_implicit(true);
+            document["profiles"] = toml_edit::Item::Table(profiles);
+        }
+        Some(toml_edit::Item::Table(_)) => {}
+        Some(_) => {
+            return Err(Failure::usage(format!(
+                "{}: `profiles` is not a table of tables: write each as `[profiles.NAME]`, then add again",
+                path.display()
+            )));
+        }
     }
     let mut table = toml_edit::Table::new();
     let text = |value: &Option<String>| value.as_deref().map(toml_edit::value);
@@ -312,6 +385,10 @@ impl Checked {
 /// One read of one user's id with `key` on `host`.
 async fn try_lucca(host: &str, key: String, context: &Context) -> Checked {
     let config = LuccaConfig::new(host, LuccaApiKey::new(key)).and_then(|config| {
+        let config = match context.sources.connect_timeout {
+            Some(timeout) => config.with_connect_timeout(timeout)?,
+            None => config,
+        };
         match context.sources.timeout {
             Some(timeout) => config
                 .with_timeout(timeout)
@@ -382,6 +459,8 @@ async fn check(name: Option<String>, context: &Context) -> Result<(), Failure> {
             let sources = crate::config::Sources {
                 profile: Some((name.clone(), profile.clone())),
                 timeout: context.sources.timeout,
+                connect_timeout: context.sources.connect_timeout,
+                env_file: context.sources.env_file.clone(),
                 ..Default::default()
             };
             let checked = match sources.lucca() {
@@ -396,14 +475,13 @@ async fn check(name: Option<String>, context: &Context) -> Result<(), Failure> {
         if profile.names(Secret::DocutoolsToken) {
             // Docutools documents no read to try a token with: only that
             // the profile gives one.
-            let checked =
-                match profile.secret(Secret::DocutoolsToken, |name| std::env::var(name).ok()) {
-                    Ok(Some(_)) => Checked::Untried(
-                        "not checked: Docutools documents no read to try a token with",
-                    ),
-                    Ok(None) => Checked::Failed("no token named".to_owned()),
-                    Err(failure) => Checked::Failed(failure.message),
-                };
+            let checked = match profile.secret(Secret::DocutoolsToken, context.sources.lookup()?) {
+                Ok(Some(_)) => {
+                    Checked::Untried("not checked: Docutools documents no read to try a token with")
+                }
+                Ok(None) => Checked::Failed("no token named".to_owned()),
+                Err(failure) => Checked::Failed(failure.message),
+            };
             row("docutools", profile.docutools_host.clone(), checked);
         }
     }

@@ -97,19 +97,29 @@ fn watch(in_flight: &Mutex<HashMap<Id, Request>>) {
         let Ok(mut requests) = in_flight.lock() else {
             return;
         };
+        let mut lines = Vec::new();
         for request in requests.values_mut() {
-            let Some(sent) = request.sent else { continue };
+            // An attempt that has its answer waits for no answer (a retry's
+            // pause, a 429's).
+            let Some(sent) = request.sent.filter(|_| request.status.is_none()) else {
+                continue;
+            };
             if request.said_slow || sent.elapsed() < SLOW {
                 continue;
             }
             request.said_slow = true;
-            let _ = writeln!(
-                std::io::stderr(),
+            lines.push(format!(
                 "roster: still waiting for the answer to {} {} ({} s; Ctrl-C stops, --timeout bounds the wait)",
                 request.method,
                 request.path,
                 sent.elapsed().as_secs()
-            );
+            ));
+        }
+        // Written once the lock is let go: a terminal that blocks must not
+        // hold the requests' spans.
+        drop(requests);
+        for line in lines {
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `roster office user-locations`: the tenant's user locations with the
 //! people's logins and the work locations' names, not only their ids. The
-//! names cost one read of the work locations, and one Directory read per
-//! hundred new owners (their ids in one filter).
+//! names cost one read of the work locations, and one Directory read for
+//! each hundred locations that bring owners not seen yet (their ids, each
+//! once, in one filter).
 
 use std::collections::HashMap;
 
@@ -14,7 +15,8 @@ use serde::Serialize;
 use crate::exit::{Failure, chain};
 use crate::ui::Context;
 
-/// How many owners' ids one Directory read asks for (a URL stays short).
+/// How many locations' owners one Directory read asks for, at most (a URL
+/// stays short).
 const IDS_A_READ: usize = 100;
 
 /// A user location with the names of its owner and work location.
@@ -78,7 +80,7 @@ pub async fn list(
         .try_chunks(IDS_A_READ)
         .map_err(|error| error.1)
         .and_then(move |chunk| {
-            let unknown: Vec<i64> = chunk
+            let unknown: std::collections::BTreeSet<i64> = chunk
                 .iter()
                 .map(|location| location.owner_id)
                 .filter(|id| !logins.borrow().contains_key(id))
@@ -134,7 +136,7 @@ pub async fn list(
 /// no ids). Users the Directory does not show are left out.
 async fn read_logins(
     directory: &directory::Client,
-    ids: Vec<i64>,
+    ids: std::collections::BTreeSet<i64>,
 ) -> Result<HashMap<i64, String>, Failure> {
     if ids.is_empty() {
         return Ok(HashMap::new());

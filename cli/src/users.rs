@@ -53,6 +53,9 @@ pub(crate) enum UsersCommand {
     /// Applies a plan saved by `users sync --plan-out`, as it is: it is
     /// shown, then asked for; a user changed in Lucca since it was planned
     /// is refused, not overwritten.
+    #[command(
+        after_help = "Examples:\n  roster users sync hr.csv --plan-out plan.json     # review plan.json, then:\n  roster users apply plan.json --yes"
+    )]
     Apply(ApplyArgs),
 }
 

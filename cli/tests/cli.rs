@@ -52,8 +52,10 @@ async fn run_fed(
         .args(args)
         .env_remove("NO_COLOR")
         // A data directory of its own: the default import journal is never
-        // shared between runs unless a test passes `--journal`.
-        .env("XDG_DATA_HOME", fresh_dir("data"));
+        // shared between runs unless a test passes `--journal`. And a config
+        // directory of its own: a developer's profiles are never used.
+        .env("XDG_DATA_HOME", fresh_dir("data"))
+        .env("XDG_CONFIG_HOME", fresh_dir("config-home"));
     for (name, _) in std::env::vars() {
         if name.starts_with("LUCCA_")
             || name.starts_with("DOCUTOOLS_")
@@ -196,6 +198,28 @@ async fn check_lists_every_located_problem_and_exits_1_or_0() {
     assert_eq!(report["problems"], 3);
     assert_eq!(report["files"][0]["problems"][0]["field"], "date");
     assert_eq!(report["files"][0]["problems"][0]["line"], 2);
+
+    // Standard input, and a Windows-1252 file checked as the UTF-8 it is
+    // sent as (`--encoding auto`).
+    let piped = run_fed(
+        &[],
+        &[],
+        &["office", "check", "-"],
+        Some(&std::fs::read_to_string(GOOD).unwrap()),
+    )
+    .await;
+    assert_eq!(piped.status.code(), Some(0), "{}", text(&piped.stderr));
+    let latin = fresh_dir("check").join("latin.csv");
+    std::fs::write(
+        &latin,
+        b"login;workLocationName;date;position;comment\r\njdupont;Paris;2025/09/18;FullDay;R\xE9union\r\n",
+    )
+    .unwrap();
+    let latin = latin.display().to_string();
+    let auto = roster(None, &["office", "check", &latin]).await;
+    assert_eq!(auto.status.code(), Some(0), "{}", text(&auto.stdout));
+    let strict = roster(None, &["office", "check", &latin, "--encoding", "utf-8"]).await;
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));
 }
 
 #[tokio::test]
@@ -1049,6 +1073,7 @@ async fn on_terminal(lucca: &LocalLucca, args: &str, input: &str, no_color: bool
         // The default journal of a data directory of its own: a port reused
         // within 24 hours must not find an earlier run's import.
         .env("XDG_DATA_HOME", fresh_dir("tty"))
+        .env("XDG_CONFIG_HOME", fresh_dir("tty-config"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped());
     if no_color {
@@ -2293,23 +2318,52 @@ async fn exit_codes_follow_the_cause() {
     assert!(stderr.contains("no import 0b7d2f1e"), "{stderr}");
 
     // A host that refuses the connection: nothing sent, check the host.
+    let at_host = async |host: String, args: &[&str]| {
+        let env = [
+            ("LUCCA_HOST", host),
+            ("LUCCA_API_KEY", "local-key".to_owned()),
+        ];
+        run(&env, &[], args).await
+    };
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let unreachable = run(
-        &[
-            ("LUCCA_HOST", format!("http://127.0.0.1:{closed}")),
-            ("LUCCA_API_KEY", "local-key".to_owned()),
-        ],
-        &[],
-        &["office", "work-locations", "--timeout", "5s"],
+    // So does a host whose name does not resolve.
+    for host in [
+        format!("http://127.0.0.1:{closed}"),
+        "https://roster-nowhere.invalid".to_owned(),
+    ] {
+        let unreachable = at_host(host, &["office", "work-locations", "--timeout", "5s"]).await;
+        let stderr = text(&unreachable.stderr);
+        assert_eq!(unreachable.status.code(), Some(4), "{stderr}");
+        assert!(stderr.contains("check the host"), "{stderr}");
+    }
+    // And a host that never takes the connection (its queue is full):
+    // `--connect-timeout` bounds each try, not the default 10 s.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let full = socket.local_addr().unwrap();
+    let listener = socket.listen(0).unwrap();
+    let _queued = std::net::TcpStream::connect(full).unwrap();
+    let started = std::time::Instant::now();
+    let silent = at_host(
+        format!("http://{full}"),
+        &["office", "work-locations", "--connect-timeout", "1s"],
     )
     .await;
-    let stderr = text(&unreachable.stderr);
-    assert_eq!(unreachable.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("check the host"), "{stderr}");
+    let stderr = text(&silent.stderr);
+    assert_eq!(silent.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("nothing was sent: check the host"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(9),
+        "{stderr}"
+    );
+    drop(listener);
     // A read with no answer in time changed nothing, and says so.
     lucca.faults().inject(
         Route::Lists,
