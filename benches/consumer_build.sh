@@ -94,21 +94,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 EOF
 
-# One build: prints "wall cpu" in seconds; a failed build stops the script.
+# One build, in this shell (a failed build stops the script): its "wall
+# cpu" in seconds, in $work/figures.
 measure() {
   local dir=$1 TIMEFORMAT='%R %U %S'
   { time (cd "$dir" && cargo build --quiet --offline 2>/dev/null || cargo build --quiet) ; } 2>"$work/times" \
     || { cat "$work/times" >&2; echo "the build of $dir failed" >&2; exit 1; }
-  tail -1 "$work/times" | awk '{ printf "%.1f %.1f\n", $1, $2 + $3 }'
+  tail -1 "$work/times" | awk '{ printf "%.1f %.1f\n", $1, $2 + $3 }' >"$work/figures"
 }
 
 for project in with-roster bare; do
   (cd "$work/$project" && { cargo generate-lockfile --offline --quiet 2>/dev/null || cargo generate-lockfile --quiet; })
 done
-read -r roster_wall roster_cpu < <(measure "$work/with-roster")
-read -r bare_wall bare_cpu < <(measure "$work/bare")
-touch "$work/with-roster/src/main.rs"; read -r roster_re _ < <(measure "$work/with-roster")
-touch "$work/bare/src/main.rs"; read -r bare_re _ < <(measure "$work/bare")
+measure "$work/with-roster"; read -r roster_wall roster_cpu <"$work/figures"
+measure "$work/bare"; read -r bare_wall bare_cpu <"$work/figures"
+touch "$work/with-roster/src/main.rs"; measure "$work/with-roster"; read -r roster_re _ <"$work/figures"
+touch "$work/bare/src/main.rs"; measure "$work/bare"; read -r bare_re _ <"$work/figures"
 units() { find "$1/target/debug/.fingerprint" -mindepth 1 -maxdepth 1 | wc -l; }
 
 echo "TLS: $tls; $(nproc) cores"

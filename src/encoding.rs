@@ -112,24 +112,7 @@ pub(crate) fn windows_1252(bytes: &[u8]) -> String {
 
 /// Whether `bytes` hold a valid multi-byte UTF-8 sequence anywhere.
 fn has_utf8_sequence(bytes: &[u8]) -> bool {
-    let mut rest = bytes;
-    while let Some(at) = rest.iter().position(|byte| *byte >= 0x80) {
-        let candidate = &rest[at..];
-        let length = match candidate[0] {
-            0xC2..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF4 => 4,
-            _ => 1,
-        };
-        if length > 1
-            && candidate.len() >= length
-            && std::str::from_utf8(&candidate[..length]).is_ok()
-        {
-            return true;
-        }
-        rest = &candidate[1..];
-    }
-    false
+    bytes.utf8_chunks().any(|chunk| !chunk.valid().is_ascii())
 }
 
 #[cfg(test)]

@@ -164,11 +164,15 @@ impl ErrorBody {
     /// The server's message, when the body is JSON that carries one
     /// (`Message`, `message`, `error_description`, `error`).
     pub fn message(&self) -> Option<String> {
-        let json = self.json()?;
-        ["Message", "message", "error_description", "error"]
-            .into_iter()
-            .find_map(|key| json.get(key)?.as_str().map(str::to_owned))
+        message_in(&self.json()?)
     }
+}
+
+/// The message an error answer's JSON carries, if any.
+fn message_in(json: &serde_json::Value) -> Option<String> {
+    ["Message", "message", "error_description", "error"]
+        .into_iter()
+        .find_map(|key| json.get(key)?.as_str().map(str::to_owned))
 }
 
 impl fmt::Debug for ErrorBody {
@@ -185,7 +189,9 @@ impl fmt::Display for ErrorBody {
     /// without a message) and its size; the bytes stay in
     /// [`bytes`](Self::bytes) and `Debug`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(message) = self.message() {
+        // Parsed once: a body may be as large as the answer's bound.
+        let json = self.json();
+        if let Some(message) = json.as_ref().and_then(message_in) {
             return f.write_str(&excerpt(message.trim()));
         }
         let text = body_excerpt(&self.0);
@@ -194,7 +200,7 @@ impl fmt::Display for ErrorBody {
             f.write_str("no body")
         } else if text.starts_with('<') {
             write!(f, "an HTML page of {size} bytes (a proxy's?)")
-        } else if self.json().is_some() {
+        } else if json.is_some() {
             write!(f, "a JSON body of {size} bytes with no message")
         } else {
             f.write_str(&excerpt(&text))
@@ -379,6 +385,21 @@ impl HttpError {
                 | Self::DeadlinePassed { .. }
                 | Self::NotSent { .. }
         )
+    }
+
+    /// Whether the request surely changed nothing: never sent, or refused
+    /// with a client error other than a timeout (a `408` may come after the
+    /// server began; a `429` comes before it does anything). What a journal
+    /// forgets a claim on.
+    #[cfg_attr(
+        not(any(feature = "directory", feature = "docutools")),
+        allow(dead_code)
+    )]
+    pub(crate) fn surely_not_applied(&self) -> bool {
+        self.not_sent()
+            || self
+                .status()
+                .is_some_and(|status| status.is_client_error() && status.as_u16() != 408)
     }
 
     /// What the retry decision sees of this error, if anything came of the

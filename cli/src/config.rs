@@ -33,8 +33,13 @@ pub(crate) struct Sources {
     pub connect_timeout: Option<std::time::Duration>,
     /// The profile selected, by name.
     pub profile: Option<(String, crate::profile::Profile)>,
+    /// The config file, read once.
+    pub profiles: crate::profile::Profiles,
     /// The Redis store, once looked up.
     pub store: std::sync::OnceLock<Option<roster::shared::RedisStore>>,
+    /// Where the secret in use came from and the host it goes to, once a
+    /// configuration is read (`the profile acme's lucca api key, for …`).
+    pub key_origin: std::sync::OnceLock<String>,
 }
 
 /// A file's text without the BOM some editors write.
@@ -239,16 +244,23 @@ impl Sources {
                     _ => "the credentials of the env file or the environment".to_owned(),
                 },
             };
-            crate::exit::note_key_origin(origin, config.base_url().as_str());
+            let _ = self
+                .key_origin
+                .set(format!("{origin}, for {}", config.base_url().as_str()));
         }
+        Ok(config.and_then(|config| self.timed(config)))
+    }
+
+    /// `config` with `--connect-timeout` and `--timeout`, when given.
+    pub fn timed<C: Credentials>(&self, config: Config<C>) -> Result<Config<C>, ConfigError> {
         let config = match self.connect_timeout {
-            Some(timeout) => config.and_then(|config| config.with_connect_timeout(timeout)),
+            Some(timeout) => config.with_connect_timeout(timeout)?,
             None => config,
         };
-        Ok(match self.timeout {
-            Some(timeout) => config.and_then(|config| config.with_operation_timeout(timeout)),
-            None => config,
-        })
+        match self.timeout {
+            Some(timeout) => config.with_operation_timeout(timeout),
+            None => Ok(config),
+        }
     }
 }
 

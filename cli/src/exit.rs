@@ -12,18 +12,6 @@ pub const TRANSIENT: u8 = 4;
 /// Interrupted (Ctrl-C, SIGINT): 128 + 2, as shells report it.
 pub const INTERRUPTED: u8 = 130;
 
-/// Where the run's secret came from and the host it goes to, once a
-/// configuration is read: a refused key's message names them. (One command
-/// a process: one secret in use.)
-static KEY_ORIGIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Notes where the secret in use came from (`the profile acme's lucca api
-/// key`, `the key file /…/key`, `LUCCA_API_KEY in the environment`) and its
-/// host.
-pub fn note_key_origin(origin: String, host: &str) {
-    let _ = KEY_ORIGIN.set(format!("{origin}, for {host}"));
-}
-
 /// Why a command failed: its exit code and a message for a person.
 #[derive(Debug)]
 pub struct Failure {
@@ -31,42 +19,38 @@ pub struct Failure {
     pub code: u8,
     /// What happened, and what to do next.
     pub message: String,
+    /// The host refused the key (401, 403): the message is to say where the
+    /// key came from, which the configuration knows.
+    pub key_refused: bool,
 }
 
 impl Failure {
-    pub fn refused(message: impl Into<String>) -> Self {
+    fn new(code: u8, message: impl Into<String>) -> Self {
         Self {
-            code: REFUSED,
+            code,
             message: message.into(),
+            key_refused: false,
         }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(REFUSED, message)
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            code: USAGE,
-            message: message.into(),
-        }
+        Self::new(USAGE, message)
     }
 
     pub fn unknown(message: impl Into<String>) -> Self {
-        Self {
-            code: UNKNOWN,
-            message: message.into(),
-        }
+        Self::new(UNKNOWN, message)
     }
 
     pub fn transient(message: impl Into<String>) -> Self {
-        Self {
-            code: TRANSIENT,
-            message: message.into(),
-        }
+        Self::new(TRANSIENT, message)
     }
 
     pub fn interrupted(message: impl Into<String>) -> Self {
-        Self {
-            code: INTERRUPTED,
-            message: message.into(),
-        }
+        Self::new(INTERRUPTED, message)
     }
 }
 
@@ -98,10 +82,10 @@ impl Failure {
             ));
         }
         match http.status() {
-            Some(status) if matches!(status.as_u16(), 401 | 403) => Self::refused(format!(
-                "{text}\nthe key is refused: {}; `roster profiles check` tries each profile's",
-                KEY_ORIGIN.get().map_or("check it", String::as_str)
-            )),
+            Some(status) if matches!(status.as_u16(), 401 | 403) => Self {
+                key_refused: true,
+                ..Self::refused(text)
+            },
             Some(status) if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) => {
                 Self::refused(text)
             }

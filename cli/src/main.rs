@@ -186,23 +186,19 @@ fn definition() -> clap::Command {
 fn serve_help(args: &[std::ffi::OsString]) -> Option<String> {
     // The command is the first word that is neither an option nor the
     // value of a global option that takes one.
-    const VALUED: [&str; 8] = [
-        "--format",
-        "--profile",
-        "--host",
-        "--api-key-file",
-        "--env-file",
-        "--rate",
-        "--timeout",
-        "--connect-timeout",
-    ];
+    let definition = Cli::command();
+    let valued: Vec<String> = definition
+        .get_arguments()
+        .filter(|arg| arg.is_global_set() && arg.get_action().takes_values())
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .collect();
     let mut words = args
         .iter()
         .skip(1)
         .map(|arg| arg.to_str().unwrap_or_default());
     let mut command = None;
     while let Some(word) = words.next() {
-        if VALUED.contains(&word) {
+        if valued.iter().any(|flag| flag == word) {
             words.next();
         } else if !word.starts_with('-') {
             command = Some(word);
@@ -218,7 +214,7 @@ fn serve_help(args: &[std::ffi::OsString]) -> Option<String> {
     if !asked {
         return None;
     }
-    let mut serve = Cli::command()
+    let mut serve = definition
         .find_subcommand("serve")?
         .clone()
         .bin_name("roster serve");
@@ -288,7 +284,9 @@ fn main() -> ExitCode {
         Command::Completions { shell } => {
             // The profiles' names, as they are when the script is made
             // (`source <(roster completions bash)` makes it anew).
-            let names = profile::names();
+            let names = profile::Profiles::load()
+                .map(|profiles| profiles.names())
+                .unwrap_or_default();
             let mut definition = definition().mut_arg("profile", |arg| {
                 arg.value_parser(clap::builder::PossibleValuesParser::new(names))
             });
@@ -325,7 +323,11 @@ fn main() -> ExitCode {
         || ["LUCCA_HOST", "DOCUTOOLS_HOST"]
             .iter()
             .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
-    let profile = match profile::selected(cli.profile.clone(), elsewhere) {
+    let selected = profile::Profiles::load().and_then(|profiles| {
+        let profile = profiles.selected(cli.profile.clone(), elsewhere)?;
+        Ok((profiles, profile))
+    });
+    let (profiles, profile) = match selected {
         Ok(profile) => profile,
         Err(failure) => {
             ui::emit_err(format_args!("roster: {}", failure.message));
@@ -343,7 +345,9 @@ fn main() -> ExitCode {
             timeout: cli.timeout,
             connect_timeout: cli.connect_timeout,
             profile,
+            profiles,
             store: std::sync::OnceLock::new(),
+            key_origin: std::sync::OnceLock::new(),
         },
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -384,6 +388,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             ui::emit_err(format_args!("roster: {}", failure.message));
+            if failure.key_refused {
+                let origin = context.sources.key_origin.get();
+                ui::emit_err(format_args!(
+                    "the key is refused: {}; `roster profiles check` tries each profile's",
+                    origin.map_or("check it", String::as_str)
+                ));
+            }
             ExitCode::from(failure.code)
         }
     }

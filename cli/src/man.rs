@@ -59,14 +59,18 @@ A profile's Lucca API key, when \fBroster profiles add\fR read it (mode 0600; a 
 The import journal: each file created, per tenant, so that the same file is never created twice.
 "#;
 
-/// Writes the page for `command` to `out`: clap's page, with the sections
-/// above before its VERSION section (at the end when it has none).
+/// Writes the page for `command` to `out`: clap's sections (roster has
+/// options, commands, examples and a version), then the ones above, then
+/// the version.
 pub fn render(command: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut page = Vec::new();
-    Man::new(command).render(&mut page)?;
-    let page = String::from_utf8_lossy(&page);
-    let at = page.find(".SH VERSION").unwrap_or(page.len());
-    out.write_all(page[..at].as_bytes())?;
+    let man = Man::new(command);
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    man.render_subcommands_section(out)?;
+    man.render_extra_section(out)?;
     out.write_all(SECTIONS.as_bytes())?;
-    out.write_all(page[at..].as_bytes())
+    man.render_version_section(out)
 }

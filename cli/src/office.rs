@@ -27,7 +27,7 @@ pub(crate) enum OfficeCommand {
         files: Vec<PathBuf>,
         /// The files' encoding: `auto` (UTF-8, or Windows-1252 when a file
         /// has no UTF-8 sequence), `utf-8` or `windows-1252`.
-        #[arg(long, default_value = "auto", value_parser = crate::input::parse_encoding)]
+        #[arg(long, default_value = "auto")]
         encoding: roster::Encoding,
     },
     /// Simulates an import (and, with `--create`, creates it if the
@@ -40,7 +40,7 @@ pub(crate) enum OfficeCommand {
         file: PathBuf,
         /// The file's encoding: `auto` (UTF-8, or Windows-1252 when it has no
         /// UTF-8 sequence: French Excel's CSV), `utf-8` or `windows-1252`.
-        #[arg(long, default_value = "auto", value_parser = crate::input::parse_encoding)]
+        #[arg(long, default_value = "auto")]
         encoding: roster::Encoding,
         /// Creates the user locations (cannot be undone).
         #[arg(long)]
@@ -210,7 +210,7 @@ fn check(files: &[PathBuf], encoding: roster::Encoding, context: &Context) -> Re
             Err(error) => (None, error.problems().to_vec(), Vec::new()),
         };
         for problem in &problems {
-            context.say(format!("{shown}:{problem}"));
+            context.say(crate::input::in_cli_words(&format!("{shown}:{problem}")));
         }
         for warning in &warnings {
             context.say(format!("{shown}: warning: {warning}"));
@@ -1258,14 +1258,10 @@ fn write_errors(
 fn import_failure(error: ImportError) -> Failure {
     let text = chain(&error);
     match &error {
-        ImportError::Rows(_) | ImportError::Csv(_) => {
-            // The command line's words for the library's reading.
-            let text = text.replace(
-                "read it as Windows-1252",
-                "read it as Windows-1252 (`--encoding windows-1252`)",
-            );
-            Failure::refused(format!("{text}\ncheck it with `roster office check`"))
-        }
+        ImportError::Rows(_) | ImportError::Csv(_) => Failure::refused(format!(
+            "{}\ncheck it with `roster office check`",
+            crate::input::in_cli_words(&text)
+        )),
         ImportError::Repeated { earlier } => match earlier.state {
             JournalState::Sending if earlier.is_held() => Failure::transient(format!(
                 "{text}\nnothing was sent: a run holds this file's creation; run again once it has finished (if that run died, its lease runs out by itself: then run `roster office resolve {}`: it reads Lucca Office for the file's rows)",

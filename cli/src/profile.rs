@@ -187,23 +187,150 @@ pub(crate) fn config_path() -> Option<PathBuf> {
     }
 }
 
-/// Every profile of the config file (none when there is no file), and its
-/// default profile.
-fn profiles() -> Result<(Option<PathBuf>, File), Failure> {
-    let Some(path) = config_path() else {
-        return Ok((None, File::default()));
-    };
-    if !path.exists() {
-        return Ok((Some(path), File::default()));
+/// The config file, read once a run: where it is, its profiles and its
+/// default profile (none when there is no file).
+#[derive(Debug, Default)]
+pub(crate) struct Profiles {
+    path: Option<PathBuf>,
+    file: File,
+}
+
+impl Profiles {
+    /// Reads the config file (its permissions checked first).
+    pub(crate) fn load() -> Result<Self, Failure> {
+        let Some(path) = config_path() else {
+            return Ok(Self::default());
+        };
+        if !path.exists() {
+            return Ok(Self {
+                path: Some(path),
+                file: File::default(),
+            });
+        }
+        shareable(&path)?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|error| Failure::usage(format!("cannot read {}: {error}", path.display())))?;
+        // toml's own message quotes the line, which may hold a secret written
+        // where a file's path belongs: say only where, and what.
+        let file: File = toml::from_str(&text)
+            .map_err(|error| toml_failure(&path, &text, error.span(), error.message()))?;
+        Ok(Self {
+            path: Some(path),
+            file,
+        })
     }
-    shareable(&path)?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|error| Failure::usage(format!("cannot read {}: {error}", path.display())))?;
-    // toml's own message quotes the line, which may hold a secret written
-    // where a file's path belongs: say only where, and what.
-    let file: File = toml::from_str(&text)
-        .map_err(|error| toml_failure(&path, &text, error.span(), error.message()))?;
-    Ok((Some(path), file))
+
+    /// The profiles' names.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.file.profiles.keys().cloned().collect()
+    }
+
+    /// The profile `--profile` or `ROSTER_PROFILE` names, if any; else the
+    /// config file's `default_profile`, unless `elsewhere` (the host is
+    /// given by a flag, an env file or the environment: that tenant is
+    /// meant).
+    pub(crate) fn selected(
+        &self,
+        flag: Option<String>,
+        elsewhere: bool,
+    ) -> Result<Option<(String, Profile)>, Failure> {
+        let named = flag.or_else(|| {
+            std::env::var(PROFILE_VAR)
+                .ok()
+                .filter(|name| !name.is_empty())
+        });
+        let (path, profiles) = (&self.path, &self.file.profiles);
+        let name = match (named, self.file.default_profile.clone()) {
+            (Some(name), _) => name,
+            (None, Some(_)) if elsewhere => return Ok(None),
+            (None, Some(default)) if !profiles.contains_key(&default) => {
+                // A default naming no profile must not stop every command (nor
+                // the `profiles use` that mends it).
+                crate::ui::emit_err(format_args!(
+                    "roster: warning: the default profile {default:?} is not in the config file: none is used (`roster profiles use NAME`)"
+                ));
+                return Ok(None);
+            }
+            (None, Some(default)) => default,
+            (None, None) => return Ok(None),
+        };
+        match profiles.get(&name) {
+            Some(profile) => Ok(Some((name, profile.clone()))),
+            None => {
+                let known: Vec<&String> = profiles.keys().collect();
+                let place = path.as_ref().map_or_else(
+                    || "no config file".to_owned(),
+                    |path| path.display().to_string(),
+                );
+                Err(Failure::usage(format!(
+                    "no profile {name:?} in {place} (profiles: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known
+                            .iter()
+                            .map(|name| name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                )))
+            }
+        }
+    }
+
+    /// `roster profiles`: each profile's name, hosts and where its secrets
+    /// live, never a secret.
+    pub(crate) fn list(&self, context: &crate::ui::Context) -> Result<(), Failure> {
+        let (path, default, profiles) =
+            (&self.path, &self.file.default_profile, &self.file.profiles);
+        if context.json && context.format != crate::ui::Format::Csv {
+            let listed: Vec<serde_json::Value> = profiles
+                .iter()
+                .map(|(name, profile)| {
+                    serde_json::json!({
+                        "name": name,
+                        "default": default.as_deref() == Some(name.as_str()),
+                        "luccaHost": profile.lucca_host,
+                        "luccaApiKeyFile": profile.lucca_api_key_file,
+                        "luccaApiKeyEnv": profile.lucca_api_key_env,
+                        "docutoolsHost": profile.docutools_host,
+                        "docutoolsTokenFile": profile.docutools_token_file,
+                        "docutoolsTokenEnv": profile.docutools_token_env,
+                        "rate": profile.rate,
+                    })
+                })
+                .collect();
+            context.document(&serde_json::Value::Array(listed));
+            return Ok(());
+        }
+        if profiles.is_empty() {
+            let place = path.as_ref().map_or_else(
+                || "no config directory".to_owned(),
+                |path| path.display().to_string(),
+            );
+            context.say(format!("no profiles ({place})"));
+            return Ok(());
+        }
+        let rows = profiles.iter().map(|(name, profile)| {
+            (
+                crate::ui::Tone::Plain,
+                vec![
+                    match default.as_deref() == Some(name.as_str()) {
+                        true => format!("{name} (default)"),
+                        false => name.clone(),
+                    },
+                    profile.lucca_host.clone().unwrap_or_default(),
+                    profile.docutools_host.clone().unwrap_or_default(),
+                    profile.secrets_shown(),
+                ],
+            )
+        });
+        context.table(
+            &["profile", "lucca host", "docutools host", "secrets"],
+            rows,
+        );
+        Ok(())
+    }
 }
 
 /// A mistake in a TOML file, as `file:line:column: what` (toml's own
@@ -229,142 +356,25 @@ pub(crate) fn toml_failure(
     ))
 }
 
-/// The names of the config file's profiles (for completions); none when it
-/// cannot be read.
-pub(crate) fn names() -> Vec<String> {
-    profiles()
-        .map(|(_, file)| file.profiles.into_keys().collect())
-        .unwrap_or_default()
-}
-
-/// The profile `--profile` or `ROSTER_PROFILE` names, if any; else the
-/// config file's `default_profile`, unless `elsewhere` (the host is given
-/// by a flag, an env file or the environment: that tenant is meant).
-pub(crate) fn selected(
-    flag: Option<String>,
-    elsewhere: bool,
-) -> Result<Option<(String, Profile)>, Failure> {
-    let named = flag.or_else(|| {
-        std::env::var(PROFILE_VAR)
-            .ok()
-            .filter(|name| !name.is_empty())
-    });
-    let (path, file) = profiles()?;
-    let mut profiles = file.profiles;
-    let name = match (named, file.default_profile) {
-        (Some(name), _) => name,
-        (None, Some(_)) if elsewhere => return Ok(None),
-        (None, Some(default)) if !profiles.contains_key(&default) => {
-            // A default naming no profile must not stop every command (nor
-            // the `profiles use` that mends it).
-            crate::ui::emit_err(format_args!(
-                "roster: warning: the default profile {default:?} is not in the config file: none is used (`roster profiles use NAME`)"
-            ));
-            return Ok(None);
-        }
-        (None, Some(default)) => default,
-        (None, None) => return Ok(None),
-    };
-    match profiles.remove(&name) {
-        Some(profile) => Ok(Some((name, profile))),
-        None => {
-            let known: Vec<&String> = profiles.keys().collect();
-            let place = path.map_or_else(
-                || "no config file".to_owned(),
-                |path| path.display().to_string(),
-            );
-            Err(Failure::usage(format!(
-                "no profile {name:?} in {place} (profiles: {})",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known
-                        .iter()
-                        .map(|name| name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            )))
-        }
-    }
-}
-
-/// `roster profiles`: each profile's name, hosts and where its secrets
-/// live, never a secret.
-pub(crate) fn list(context: &crate::ui::Context) -> Result<(), Failure> {
-    let (path, file) = profiles()?;
-    let (default, profiles) = (file.default_profile, file.profiles);
-    if context.json && context.format != crate::ui::Format::Csv {
-        let listed: Vec<serde_json::Value> = profiles
-            .iter()
-            .map(|(name, profile)| {
-                serde_json::json!({
-                    "name": name,
-                    "default": default.as_deref() == Some(name.as_str()),
-                    "luccaHost": profile.lucca_host,
-                    "luccaApiKeyFile": profile.lucca_api_key_file,
-                    "luccaApiKeyEnv": profile.lucca_api_key_env,
-                    "docutoolsHost": profile.docutools_host,
-                    "docutoolsTokenFile": profile.docutools_token_file,
-                    "docutoolsTokenEnv": profile.docutools_token_env,
-                    "rate": profile.rate,
-                })
-            })
-            .collect();
-        context.document(&serde_json::Value::Array(listed));
-        return Ok(());
-    }
-    if profiles.is_empty() {
-        let place = path.map_or_else(
-            || "no config directory".to_owned(),
-            |path| path.display().to_string(),
-        );
-        context.say(format!("no profiles ({place})"));
-        return Ok(());
-    }
-    let rows = profiles.iter().map(|(name, profile)| {
-        (
-            crate::ui::Tone::Plain,
-            vec![
-                match default.as_deref() == Some(name.as_str()) {
-                    true => format!("{name} (default)"),
-                    false => name.clone(),
-                },
-                profile.lucca_host.clone().unwrap_or_default(),
-                profile.docutools_host.clone().unwrap_or_default(),
-                profile.secrets_shown(),
-            ],
-        )
-    });
-    context.table(
-        &["profile", "lucca host", "docutools host", "secrets"],
-        rows,
-    );
-    Ok(())
-}
-
 /// The config file holds no secret (only hosts, and where the secrets
 /// live): one that others may read is used, with a warning; one that others
 /// may write, or another user's, is refused (it says where secrets go).
 #[cfg(unix)]
 fn shareable(path: &Path) -> Result<(), Failure> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map(|metadata| metadata.permissions().mode() & 0o777)
-        .unwrap_or(0o600);
-    if mode & 0o022 != 0 {
-        return private(path, "config file");
+    let what = "config file";
+    let mode = owned_mode(path, what)?;
+    // Writable or executable by others: refused as a secret file is.
+    if mode & 0o033 != 0 {
+        return Err(exposed(path, what, mode));
     }
     if mode & 0o044 != 0 {
-        owned(path, "config file")?;
         crate::ui::emit_err(format_args!(
             "roster: warning: {} can be read by others (mode {mode:03o}); it holds no secret, but `chmod 600 {}` keeps your tenants to you",
             path.display(),
             path.display()
         ));
-        return Ok(());
     }
-    private(path, "config file")
+    Ok(())
 }
 
 /// No permission bits to check.
@@ -373,10 +383,11 @@ fn shareable(_path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Refuses a file that another user owns.
+/// A file's permission bits, once it is known to be its reader's (or
+/// root's): another user's file is refused.
 #[cfg(unix)]
-fn owned(path: &Path, what: &str) -> Result<(), Failure> {
-    use std::os::unix::fs::MetadataExt;
+fn owned_mode(path: &Path, what: &str) -> Result<u32, Failure> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let metadata = std::fs::metadata(path).map_err(|error| {
         Failure::usage(format!(
             "cannot read the {what} {}: {error}",
@@ -392,34 +403,28 @@ fn owned(path: &Path, what: &str) -> Result<(), Failure> {
             metadata.uid()
         )));
     }
-    Ok(())
+    Ok(metadata.permissions().mode() & 0o777)
+}
+
+/// The refusal of a file others may read or write.
+#[cfg(unix)]
+fn exposed(path: &Path, what: &str, mode: u32) -> Failure {
+    Failure::usage(format!(
+        "the {what} {} can be read or written by others (mode {mode:03o}): \
+         it may hold or point to a secret; `chmod 600 {}`",
+        path.display(),
+        path.display()
+    ))
 }
 
 /// Refuses a file that others than its owner may read or write, or that
 /// another user owns (as ssh refuses them).
 #[cfg(unix)]
 pub(crate) fn private(path: &Path, what: &str) -> Result<(), Failure> {
-    use std::os::unix::fs::PermissionsExt;
-    owned(path, what)?;
-    let mode = std::fs::metadata(path)
-        .map_err(|error| {
-            Failure::usage(format!(
-                "cannot read the {what} {}: {error}",
-                path.display()
-            ))
-        })?
-        .permissions()
-        .mode()
-        & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(Failure::usage(format!(
-            "the {what} {} can be read or written by others (mode {mode:03o}): \
-             it may hold or point to a secret; `chmod 600 {}`",
-            path.display(),
-            path.display()
-        )));
+    match owned_mode(path, what)? {
+        mode if mode & 0o077 != 0 => Err(exposed(path, what, mode)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// No permission bits to check.

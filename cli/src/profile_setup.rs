@@ -79,7 +79,7 @@ pub(crate) struct AddArgs {
 
 pub(crate) async fn run(command: ProfilesCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        ProfilesCommand::List => crate::profile::list(context),
+        ProfilesCommand::List => context.sources.profiles.list(context),
         ProfilesCommand::Use { name } => use_profile(&name, context),
         ProfilesCommand::Add(args) => add(args, context).await,
         ProfilesCommand::Check { name } => check(name, context).await,
@@ -108,30 +108,17 @@ fn document(path: &Path) -> Result<toml_edit::DocumentMut, Failure> {
     })
 }
 
-/// Writes `contents` to `path` with mode 0600, whole or not at all (a file
-/// beside it, renamed over it), its directory made 0700 if missing.
+/// [`write_private`](crate::input::write_private), its directory made 0700
+/// if missing.
 fn write_private(path: &Path, contents: &[u8]) -> Result<(), Failure> {
-    let failed = |error: std::io::Error| Failure::usage(format!("{}: {error}", path.display()));
-    let dir = path.parent().unwrap_or(Path::new("."));
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(failed)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(".roster-")
-        .tempfile_in(dir)
-        .map_err(failed)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o600))
-            .map_err(failed)?;
-    }
-    file.write_all(contents).map_err(failed)?;
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(path).map_err(|error| failed(error.error))?;
-    Ok(())
+    builder
+        .create(path.parent().unwrap_or(Path::new(".")))
+        .map_err(|error| Failure::usage(format!("{}: {error}", path.display())))?;
+    crate::input::write_private(path, contents)
 }
 
 /// Refuses a name a profile cannot have.
@@ -384,18 +371,8 @@ impl Checked {
 
 /// One read of one user's id with `key` on `host`.
 async fn try_lucca(host: &str, key: String, context: &Context) -> Checked {
-    let config = LuccaConfig::new(host, LuccaApiKey::new(key)).and_then(|config| {
-        let config = match context.sources.connect_timeout {
-            Some(timeout) => config.with_connect_timeout(timeout)?,
-            None => config,
-        };
-        match context.sources.timeout {
-            Some(timeout) => config
-                .with_timeout(timeout)
-                .and_then(|config| config.with_operation_timeout(timeout)),
-            None => Ok(config),
-        }
-    });
+    let config = LuccaConfig::new(host, LuccaApiKey::new(key))
+        .and_then(|config| context.sources.timed(config));
     let directory: directory::Client = match config.and_then(|config| config.client()) {
         Ok(client) => client,
         Err(error) => return Checked::Failed(chain(&error)),
@@ -426,17 +403,18 @@ async fn read_one(directory: &directory::Client) -> Checked {
 async fn check(name: Option<String>, context: &Context) -> Result<(), Failure> {
     let names = match name {
         Some(name) => vec![name],
-        None => crate::profile::names(),
+        None => context.sources.profiles.names(),
     };
     if names.is_empty() {
         return Err(Failure::usage(
             "no profiles to check (`roster profiles add NAME` writes one)",
         ));
     }
+    let lookup = context.sources.lookup()?;
     let mut rows = Vec::new();
     let mut all_work = true;
     for name in names {
-        let Some((name, profile)) = crate::profile::selected(Some(name), false)? else {
+        let Some((name, profile)) = context.sources.profiles.selected(Some(name), false)? else {
             continue;
         };
         let mut row = |api: &str, host: Option<String>, checked: Checked| {
@@ -475,7 +453,7 @@ async fn check(name: Option<String>, context: &Context) -> Result<(), Failure> {
         if profile.names(Secret::DocutoolsToken) {
             // Docutools documents no read to try a token with: only that
             // the profile gives one.
-            let checked = match profile.secret(Secret::DocutoolsToken, context.sources.lookup()?) {
+            let checked = match profile.secret(Secret::DocutoolsToken, &lookup) {
                 Ok(Some(_)) => {
                     Checked::Untried("not checked: Docutools documents no read to try a token with")
                 }

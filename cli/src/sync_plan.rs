@@ -39,14 +39,7 @@ fn shown(value: &Value) -> String {
 pub(crate) fn save(plan: &SyncPlan, path: &Path) -> Result<(), Failure> {
     let bytes = serde_json::to_vec_pretty(plan)
         .map_err(|error| Failure::usage(format!("the plan: {error}")))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options
-        .open(path)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, &bytes));
-    written.map_err(|error| Failure::usage(format!("{}: {error}", path.display())))
+    crate::input::write_private(path, &bytes)
 }
 
 /// Reads a plan saved by [`save`].
@@ -199,16 +192,15 @@ pub(crate) async fn apply(
     // idempotent: sending it again is safe).
     let mut unanswered = 0;
     let mut stopped = false;
-    let to_create = if plan.create_missing {
-        plan.creations.len()
-    } else {
-        0
+    let refused = plan.refused.len() + plan.duplicates.len();
+    let (to_create, not_created) = match plan.create_missing {
+        true => (plan.creations.len(), 0),
+        false => (0, plan.creations.len()),
     };
     if apply && (!plan.is_empty() || to_create > 0) {
-        let partial = plan.refused.len() + plan.duplicates.len();
-        if partial > 0 && !allow_partial {
+        if refused > 0 && !allow_partial {
             return Err(Failure::refused(format!(
-                "not applied: the plan of {source} has {partial} refused row(s) or value(s) (see above); fix them, or add --allow-partial to apply the rest"
+                "not applied: the plan of {source} has {refused} refused row(s) or value(s) (see above); fix them, or add --allow-partial to apply the rest"
             )));
         }
         // Consent after the preview: the plan above is what is applied.
@@ -351,12 +343,6 @@ pub(crate) async fn apply(
         );
     }
     context.document(&document);
-    let refused = plan.refused.len() + plan.duplicates.len();
-    let not_created = if plan.create_missing {
-        0
-    } else {
-        plan.creations.len()
-    };
     if stopped {
         return Err(Failure::interrupted(
             "interrupted: stopped sending; the table above says what was written and what was not sent (run the same command again to go on: it plans afresh)",

@@ -91,7 +91,7 @@ pub(crate) struct SyncArgs {
     /// What the export's rows are matched by: `login`, `employeeNumber`
     /// (the HR system's matricule) or `mail`; `manager` cells name
     /// managers by it too.
-    #[arg(long, default_value = "login", value_parser = parse_key)]
+    #[arg(long, default_value = "login")]
     key: Key,
     /// With --apply, also creates the new hires (employees of the export
     /// no Lucca user has the key of) the plan lists; else they are only
@@ -105,7 +105,7 @@ pub(crate) struct SyncArgs {
     defaults: Option<PathBuf>,
     /// The export's encoding: `auto` (UTF-8, or Windows-1252 when it has no
     /// UTF-8 sequence: French Excel's CSV), `utf-8` or `windows-1252`.
-    #[arg(long, default_value = "auto", value_parser = crate::input::parse_encoding)]
+    #[arg(long, default_value = "auto")]
     encoding: roster::Encoding,
     /// With --apply, goes on without asking (no terminal to ask on:
     /// --yes is required).
@@ -131,7 +131,7 @@ fn read_defaults(path: &Path) -> Result<Vec<(String, String)>, Failure> {
     let bytes = crate::input::read_small(path, 1 << 20, "a defaults file")?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Failure::usage(format!("{}: not UTF-8", path.display())))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = crate::config::without_bom(&text);
     let mut defaults = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -148,11 +148,6 @@ fn read_defaults(path: &Path) -> Result<Vec<(String, String)>, Failure> {
         defaults.push((name.trim().to_owned(), value.trim().to_owned()));
     }
     Ok(defaults)
-}
-
-/// `--key`.
-fn parse_key(text: &str) -> Result<Key, String> {
-    text.parse()
 }
 
 /// `--mode`.
@@ -338,10 +333,7 @@ async fn sync(args: SyncArgs, context: &Context) -> Result<(), Failure> {
     .map_err(|error| sync_failure(&error))?
     .with_key(key);
     if encoding == roster::Encoding::Auto && desired.encoding() == roster::Encoding::Windows1252 {
-        eprintln!(
-            "roster: {} has no UTF-8 sequence: read as Windows-1252 (--encoding utf-8 to refuse it)",
-            path.display()
-        );
+        crate::input::note_windows_1252(path);
     }
     let directory = client(context)?;
     let mut planning = directory.plan_sync(desired).mode(mode(mode_flag));
@@ -380,7 +372,7 @@ async fn sync(args: SyncArgs, context: &Context) -> Result<(), Failure> {
 async fn apply_saved(args: ApplyArgs, context: &Context) -> Result<(), Failure> {
     let plan = crate::sync_plan::load(&args.plan)?;
     let directory = client(context)?;
-    let source = plan_source(&args.plan);
+    let source = args.plan.display().to_string();
     crate::sync_plan::show(&plan, &source, true, context);
     let options = crate::sync_plan::Apply {
         apply: true,
@@ -389,9 +381,4 @@ async fn apply_saved(args: ApplyArgs, context: &Context) -> Result<(), Failure> 
         unchanged_since_plan: true,
     };
     crate::sync_plan::apply(&directory, &plan, &source, options, context).await
-}
-
-/// How a saved plan's places are named: the plan file.
-fn plan_source(path: &Path) -> String {
-    path.display().to_string()
 }

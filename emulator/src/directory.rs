@@ -17,7 +17,8 @@ use crate::lucca::Shared;
 use crate::respond::{Rejection, error};
 use crate::shape::{Api, canonical, object};
 
-type Query_ = std::collections::HashMap<String, String>;
+/// A query string, by name.
+pub(crate) type Query_ = std::collections::HashMap<String, String>;
 
 /// The record the server keeps for an employee.
 pub(crate) fn record(employee: &Employee) -> Map<String, Value> {
@@ -99,13 +100,50 @@ fn field<'a>(record: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     })
 }
 
-fn answer(knobs: &Knobs, value: Value) -> Response {
+/// A Directory answer, shaped as the knobs say.
+pub(crate) fn answer(knobs: &Knobs, value: Value) -> Response {
     Json(knobs.shape(Api::Directory, value)).into_response()
 }
 
-/// A Directory answer, shaped as the knobs say.
-pub(crate) fn answer_of(knobs: &Knobs, value: Value) -> Response {
-    answer(knobs, value)
+/// A user's body as the reference page reads it: every required field
+/// when `whole`, then each field's own rule. The refusal's message.
+pub(crate) fn check_body(body: &Map<String, Value>, whole: bool) -> Result<(), String> {
+    let missing: Vec<String> = REQUIRED_IN_PUT
+        .iter()
+        .filter(|name| whole && !body.contains_key(**name))
+        .map(|name| format!("`{name}`"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "required fields are missing: {}",
+            missing.join(", ")
+        ));
+    }
+    body.iter()
+        .find_map(|(key, value)| check_field(key, value).err())
+        .map_or(Ok(()), Err)
+}
+
+/// Whether a user other than the one at `except` has `login`.
+pub(crate) fn login_taken(store: &Store, login: &str, except: Option<usize>) -> bool {
+    store.people.iter().enumerate().any(|(other, person)| {
+        Some(other) != except && person.get("login").and_then(Value::as_str) == Some(login)
+    })
+}
+
+/// A record just written: its `name` from its names, its `modifiedAt` now.
+pub(crate) fn stamp(person: &mut Map<String, Value>) {
+    let name = |key: &str| {
+        person
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let full = format!("{} {}", name("firstName"), name("lastName"));
+    person.insert("name".into(), json!(full));
+    let now = canonical(chrono::Utc::now().naive_utc());
+    person.insert("modifiedAt".into(), json!(now));
 }
 
 /// A parsed `fields` selection: names, each with its own sub-selection.
@@ -599,23 +637,7 @@ pub(crate) async fn update(
         .iter()
         .map(|(key, value)| (documented_key(key, &knobs), value.clone()))
         .collect();
-    if knobs.put_bodies == PutBodies::Whole {
-        let missing: Vec<_> = REQUIRED_IN_PUT
-            .iter()
-            .filter(|name| !changes.contains_key(**name))
-            .collect();
-        if !missing.is_empty() {
-            let names: Vec<String> = missing.iter().map(|name| format!("`{name}`")).collect();
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("required fields are missing: {}", names.join(", ")),
-            );
-        }
-    }
-    if let Some(problem) = changes
-        .iter()
-        .find_map(|(key, value)| check_field(key, value).err())
-    {
+    if let Err(problem) = check_body(&changes, knobs.put_bodies == PutBodies::Whole) {
         return error(StatusCode::BAD_REQUEST, &problem);
     }
     let selection = match selection_of(&query) {
@@ -626,16 +648,13 @@ pub(crate) async fn update(
     let Some(index) = find(&store, &id) else {
         return error(StatusCode::NOT_FOUND, &format!("no user {id}"));
     };
-    if let Some(login) = changes.get("login").and_then(Value::as_str) {
-        let taken = store.people.iter().enumerate().any(|(other, person)| {
-            other != index && person.get("login").and_then(Value::as_str) == Some(login)
-        });
-        if taken {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("the login `{login}` is already used"),
-            );
-        }
+    if let Some(login) = changes.get("login").and_then(Value::as_str)
+        && login_taken(&store, login, Some(index))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("the login `{login}` is already used"),
+        );
     }
     let user_id = store.people[index]
         .get("id")
@@ -646,18 +665,6 @@ pub(crate) async fn update(
     for (key, value) in changes {
         person.insert(key, value);
     }
-    let first = person
-        .get("firstName")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let last = person
-        .get("lastName")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    person.insert("name".into(), json!(format!("{first} {last}")));
-    let now = canonical(chrono::Utc::now().naive_utc());
-    person.insert("modifiedAt".into(), json!(now));
+    stamp(person);
     answer(&knobs, json!({ "data": select(person, &selection) }))
 }

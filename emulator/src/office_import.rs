@@ -139,11 +139,7 @@ pub(crate) async fn import(
         let verdicts = rows
             .iter()
             .enumerate()
-            .map(|(index, row)| {
-                let mut verdict = judge(row, &store, &logins, &days, override_existing);
-                verdict.index = index;
-                verdict
-            })
+            .map(|(index, row)| judge(index, row, &store, &logins, &days, override_existing))
             .collect();
         drop(days);
         let sha256 = {
@@ -211,9 +207,10 @@ pub(crate) async fn import(
     answer
 }
 
-/// Judges one row against the account as it is now.
+/// Judges the row at `index` (from 0) against the account as it is now.
 /// `logins`: each employee's position in `store.employees`.
 fn judge(
+    index: usize,
     row: &ReceivedRow,
     store: &Store,
     logins: &HashMap<&str, usize>,
@@ -224,7 +221,7 @@ fn judge(
         .get(row.login.as_str())
         .map(|index| store.employees[*index].clone());
     let mut verdict = Verdict {
-        index: 0,
+        index,
         row: row.clone(),
         employee: employee.clone(),
         error: None,
@@ -344,7 +341,8 @@ fn apply(
             )
         })
         .collect();
-    for (index, verdict) in job.verdicts.iter().enumerate() {
+    for verdict in &job.verdicts {
+        let index = verdict.index;
         match &verdict.effect {
             None => {}
             Some(Effect::Delete { owner_id, date }) => {

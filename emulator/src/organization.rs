@@ -243,37 +243,43 @@ pub(crate) async fn legal_units(
 /// 404, unless the tenant is played as before then, where it answers the
 /// departments in the v3 envelope (`id`, `name`, `url`).
 pub(crate) async fn v3_departments(State(shared): State<Arc<Shared>>) -> Response {
-    if !shared.knobs().v3_organization {
-        return retired("/api/v3/departments");
-    }
-    let items: Vec<Value> = shared
-        .lock()
-        .organization
-        .departments
-        .iter()
-        .map(|department| {
-            json!({
-                "id": department.id,
-                "name": department.name,
-                "url": format!("http://localhost/api/v3/departments/{}", department.id),
+    v3_listed(&shared, "/api/v3/departments", |organization| {
+        organization
+            .departments
+            .iter()
+            .map(|department| {
+                json!({
+                    "id": department.id,
+                    "name": department.name,
+                    "url": format!("http://localhost/api/v3/departments/{}", department.id),
+                })
             })
-        })
-        .collect();
-    Json(json!({ "data": { "items": items } })).into_response()
+            .collect()
+    })
 }
 
 /// `GET /api/v3/legalentities`, retired with the departments.
 pub(crate) async fn v3_legal_entities(State(shared): State<Arc<Shared>>) -> Response {
+    v3_listed(&shared, "/api/v3/legalentities", |organization| {
+        organization
+            .establishments
+            .iter()
+            .map(|place| json!({ "id": place.id, "name": place.name }))
+            .collect()
+    })
+}
+
+/// A retired v3 route: 404, or (the tenant played as before September
+/// 2026) its items in the v3 envelope.
+fn v3_listed(
+    shared: &Shared,
+    route: &str,
+    items: impl FnOnce(&Organization) -> Vec<Value>,
+) -> Response {
     if !shared.knobs().v3_organization {
-        return retired("/api/v3/legalentities");
+        return retired(route);
     }
-    let items: Vec<Value> = shared
-        .lock()
-        .organization
-        .establishments
-        .iter()
-        .map(|place| json!({ "id": place.id, "name": place.name }))
-        .collect();
+    let items = items(&shared.lock().organization);
     Json(json!({ "data": { "items": items } })).into_response()
 }
 

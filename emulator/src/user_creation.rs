@@ -14,17 +14,14 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use crate::data::Employee;
-use crate::directory::{REQUIRED_IN_PUT, answer_of, check_field, record};
+use crate::directory::{answer, check_body, login_taken, record, stamp};
 use crate::lucca::Shared;
 use crate::respond::error;
-use crate::shape::canonical;
-
-type Query_ = std::collections::HashMap<String, String>;
 
 /// `POST /api/v3/users`.
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
-    Query(query): Query<Query_>,
+    Query(query): Query<crate::directory::Query_>,
     body: axum::body::Bytes,
 ) -> Response {
     let contract = match query.get("contract").map(String::as_str) {
@@ -40,21 +37,7 @@ pub(crate) async fn create(
     let Ok(Value::Object(sent)) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "the body must be a JSON object");
     };
-    let missing: Vec<String> = REQUIRED_IN_PUT
-        .iter()
-        .filter(|name| !sent.contains_key(**name))
-        .map(|name| format!("`{name}`"))
-        .collect();
-    if !missing.is_empty() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            &format!("required fields are missing: {}", missing.join(", ")),
-        );
-    }
-    if let Some(problem) = sent
-        .iter()
-        .find_map(|(key, value)| check_field(key, value).err())
-    {
+    if let Err(problem) = check_body(&sent, true) {
         return error(StatusCode::BAD_REQUEST, &problem);
     }
     let text = |name: &str| sent.get(name).and_then(Value::as_str).unwrap_or_default();
@@ -62,13 +45,13 @@ pub(crate) async fn create(
     let entity = sent.get("legalEntityId").and_then(Value::as_i64);
     let knobs = shared.knobs();
     let mut store = shared.lock();
+    if login_taken(&store, login, None) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("the login `{login}` is already used"),
+        );
+    }
     for person in &store.people {
-        if person.get("login").and_then(Value::as_str) == Some(login) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("the login `{login}` is already used"),
-            );
-        }
         let same_entity = person.get("legalEntityId").and_then(Value::as_i64) == entity;
         if !number.is_empty()
             && same_entity
@@ -93,14 +76,7 @@ pub(crate) async fn create(
     for (key, value) in &sent {
         person.insert(key.clone(), value.clone());
     }
-    person.insert(
-        "name".into(),
-        json!(format!("{} {}", text("firstName"), text("lastName"))),
-    );
-    person.insert(
-        "modifiedAt".into(),
-        json!(canonical(chrono::Utc::now().naive_utc())),
-    );
+    stamp(&mut person);
     if !contract {
         person.insert("userWorkCycles".into(), json!([]));
     }
@@ -109,5 +85,5 @@ pub(crate) async fn create(
     store.people_index.insert(id, at);
     store.people.push(person.clone());
     store.employees.push(employee);
-    answer_of(&knobs, json!({ "data": person }))
+    answer(&knobs, json!({ "data": person }))
 }

@@ -94,6 +94,11 @@ pub(crate) fn complete_body(
     body
 }
 
+/// A user's login, as read.
+pub(crate) fn login_of(user: &Map<String, Value>) -> Option<&str> {
+    user.get(keys::LOGIN).and_then(Value::as_str)
+}
+
 /// A user's `modifiedAt` as read (text, whatever its JSON type).
 pub(crate) fn modified_at(user: &Map<String, Value>) -> Option<String> {
     user.get(keys::MODIFIED_AT)

@@ -8,11 +8,10 @@
 use serde_json::{Map, Value};
 
 use super::Client;
+use super::complete::login_of;
 use super::envelope::parse_enveloped;
 use super::error::DirectoryError;
-use super::keys;
 use super::update::Applied;
-use crate::error::HttpError;
 
 impl Client {
     /// `POST /api/v3/users?contract=true` with `body` (checked by the plan:
@@ -22,11 +21,7 @@ impl Client {
         &self,
         body: Map<String, Value>,
     ) -> Result<Applied, DirectoryError> {
-        let login = body
-            .get(keys::LOGIN)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let login = login_of(&body).unwrap_or_default().to_owned();
         let sent = self
             .post_user()
             .contract(true)
@@ -40,7 +35,7 @@ impl Client {
                 Err(error) => error,
             },
             // Refused, or never sent: nothing was created.
-            Err(error) if surely_not_created(&error) => return Err(error.into()),
+            Err(error) if error.surely_not_applied() => return Err(error.into()),
             Err(error) => error,
         };
         tracing::warn!(%error, login, "a creation's answer was lost: reading the login back");
@@ -58,14 +53,4 @@ impl Client {
             Err(_) => Err(error.into()),
         }
     }
-}
-
-/// Whether a failed creation surely created nobody: never sent, or refused
-/// with a client error other than a timeout (a `408` may come after Lucca
-/// began; a `429` comes before it does anything).
-pub(crate) fn surely_not_created(error: &HttpError) -> bool {
-    error.not_sent()
-        || error
-            .status()
-            .is_some_and(|status| status.is_client_error() && status.as_u16() != 408)
 }

@@ -126,6 +126,9 @@ pub(crate) struct Sending {
     pub(crate) retries: Option<Backoff>,
     /// The properties the answer should hold.
     pub(crate) fields: Fields,
+    /// A partial update from a read baseline is refused, as a complete one
+    /// is, when the user changed since (a saved plan applied later).
+    pub(crate) unchanged_since_read: bool,
 }
 
 /// What the complete mode completes a patch from, and checks.
@@ -184,6 +187,12 @@ impl Client {
             _ => Map::new(),
         };
         let body = match (sending.mode, baseline) {
+            (UpdateMode::Partial, Baseline::Read { current, planned })
+                if sending.unchanged_since_read =>
+            {
+                unchanged(id, planned, current.and_then(modified_at))?;
+                changes
+            }
             (UpdateMode::Partial, _) => changes,
             (UpdateMode::Complete, Baseline::ReadNow) => {
                 let current = self.read_raw(id, &read_selection()).await?;

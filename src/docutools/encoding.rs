@@ -34,16 +34,17 @@ pub(crate) fn to_utf8(
         CsvEncoding::Windows1252 => Ok((windows_1252(bytes), CsvEncoding::Windows1252)),
         // One rule with every export: valid UTF-8, or no UTF-8 sequence at
         // all (Windows-1252); a mix is refused with where.
-        CsvEncoding::Detect => match crate::decode(bytes, crate::Encoding::Auto)? {
-            (text, crate::Encoding::Windows1252) => Ok((
-                String::from_utf8_lossy(&text).into_owned(),
-                CsvEncoding::Windows1252,
-            )),
-            (text, _) => Ok((
-                String::from_utf8_lossy(&text).into_owned(),
-                CsvEncoding::Utf8,
-            )),
-        },
+        CsvEncoding::Detect => {
+            let (text, found) = crate::decode(bytes, crate::Encoding::Auto)?;
+            let found = match found {
+                crate::Encoding::Windows1252 => CsvEncoding::Windows1252,
+                _ => CsvEncoding::Utf8,
+            };
+            // The decoded bytes are UTF-8: checked once, copied at most once.
+            let text = String::from_utf8(text.into_owned())
+                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+            Ok((text, found))
+        }
     }
 }
 

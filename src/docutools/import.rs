@@ -406,10 +406,7 @@ impl<'a> ImportUsersCsvRequest<'a> {
             return self.send().await;
         };
         use sha2::Digest;
-        let sha256: String = sha2::Sha256::digest(self.csv.text())
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        let sha256 = crate::journal::hex(&sha2::Sha256::digest(self.csv.text()));
         let key = format!("{}{sha256}", crate::journal::DOCUTOOLS_IMPORT);
         let tenant = self.client.baseurl().to_owned();
         let claim = journal
@@ -418,30 +415,19 @@ impl<'a> ImportUsersCsvRequest<'a> {
             .map_err(|earlier| DocutoolsError::Repeated {
                 earlier: Box::new(earlier),
             })?;
-        let result = journal.holding(&tenant, &key, &claim, self.send()).await;
-        let state = match &result {
-            Ok(_)
-            | Err(DocutoolsError::AppliedUnread { .. } | DocutoolsError::PartlyImported(_)) => {
-                Some((crate::journal::JournalState::Done, None))
-            }
-            // Refused, or never sent: nobody was imported.
-            Err(DocutoolsError::Import { source, .. })
-                if source.not_sent()
-                    || source.status().is_some_and(|status| {
-                        status.is_client_error() && status.as_u16() != 408
-                    }) =>
-            {
-                None
-            }
-            Err(DocutoolsError::Import { .. }) => {
-                Some((crate::journal::JournalState::Unknown, None))
-            }
-            Err(_) => None,
-        };
-        if let Err(error) = journal.record(&tenant, &key, &claim, state).await {
-            tracing::warn!(%error, "the journal did not record a users import's outcome");
-        }
-        result
+        let imports = self.send();
+        journal
+            .settle(&tenant, &key, &claim, imports, |result| match result {
+                Ok(_)
+                | Err(DocutoolsError::AppliedUnread { .. } | DocutoolsError::PartlyImported(_)) => {
+                    Some(crate::journal::JournalState::Done)
+                }
+                // Refused, or never sent: nobody was imported.
+                Err(DocutoolsError::Import { source, .. }) if source.surely_not_applied() => None,
+                Err(DocutoolsError::Import { .. }) => Some(crate::journal::JournalState::Unknown),
+                Err(_) => None,
+            })
+            .await
     }
 
     async fn send(self) -> Result<Vec<types::User>, DocutoolsError> {

@@ -200,6 +200,12 @@ pub(crate) const USER_CREATION: &str = "user-creation:";
 /// file as uploaded (UTF-8).
 pub(crate) const DOCUTOOLS_IMPORT: &str = "docutools-import:";
 
+/// A digest in lower-case hex: how the journal writes a file's SHA-256.
+#[cfg_attr(not(any(feature = "office", feature = "docutools")), allow(dead_code))]
+pub(crate) fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 impl fmt::Display for JournalEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (what, to) = match (
@@ -584,6 +590,29 @@ impl ImportJournal {
         self.store
             .renew(tenant_of(tenant), sha256.to_owned(), claim.clone())
             .await
+    }
+
+    /// Runs a claimed creation (`work`) under its lease, then records its
+    /// outcome as `state_of` reads it (see [`record`](Self::record)); a
+    /// journal that cannot record is logged, the outcome is the caller's.
+    #[cfg_attr(
+        not(any(feature = "directory", feature = "docutools")),
+        allow(dead_code)
+    )]
+    pub(crate) async fn settle<T, E>(
+        &self,
+        tenant: &str,
+        key: &str,
+        claim: &Claim,
+        work: impl std::future::Future<Output = Result<T, E>>,
+        state_of: impl FnOnce(&Result<T, E>) -> Option<JournalState>,
+    ) -> Result<T, E> {
+        let result = self.holding(tenant, key, claim, work).await;
+        let state = state_of(&result).map(|state| (state, None));
+        if let Err(error) = self.record(tenant, key, claim, state).await {
+            tracing::warn!(%error, "the journal did not record an outcome");
+        }
+        result
     }
 
     /// Moves a claimed creation on. `None`: it surely did not leave, so the

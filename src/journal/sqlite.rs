@@ -102,21 +102,12 @@ impl SqliteJournal {
     pub(super) fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
         let connection = self.connection.lock();
         let listed = connection
-            .prepare(
-                "SELECT tenant, sha256, state, summary_id, at, file, owner, lease_until
-                 FROM office_imports ORDER BY at DESC",
-            )
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM office_imports ORDER BY at DESC"
+            ))
             .and_then(|mut statement| {
                 statement
-                    .query_map([], |row| {
-                        let (tenant, sha256, state, at): (String, String, String, String) =
-                            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(4)?);
-                        let mut entry =
-                            JournalEntry::read(&tenant, &sha256, &state, row.get(3)?, &at)
-                                .held_by(row.get(6)?, until(row.get(7)?));
-                        entry.file = row.get(5)?;
-                        Ok(entry)
-                    })?
+                    .query_map([], entry_of)?
                     .collect::<rusqlite::Result<Vec<_>>>()
             });
         listed.map_err(|source| self.failed(source))
@@ -300,21 +291,26 @@ fn read(
 ) -> rusqlite::Result<Option<JournalEntry>> {
     connection
         .query_row(
-            "SELECT state, summary_id, at, owner, lease_until, file FROM office_imports
-             WHERE tenant = ?1 AND sha256 = ?2",
+            &format!("SELECT {COLUMNS} FROM office_imports WHERE tenant = ?1 AND sha256 = ?2"),
             params![tenant, sha256],
-            |row| {
-                let state: String = row.get(0)?;
-                let at: String = row.get(2)?;
-                let entry = JournalEntry::read(tenant, sha256, &state, row.get(1)?, &at)
-                    .held_by(row.get(3)?, until(row.get(4)?));
-                Ok(JournalEntry {
-                    file: row.get(5)?,
-                    ..entry
-                })
-            },
+            entry_of,
         )
         .optional()
+}
+
+/// The columns an entry is read from, in [`entry_of`]'s order.
+const COLUMNS: &str = "tenant, sha256, state, summary_id, at, file, owner, lease_until";
+
+/// An entry from a row of [`COLUMNS`].
+fn entry_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<JournalEntry> {
+    let (tenant, sha256, state, at): (String, String, String, String) =
+        (row.get(0)?, row.get(1)?, row.get(2)?, row.get(4)?);
+    let entry = JournalEntry::read(&tenant, &sha256, &state, row.get(3)?, &at)
+        .held_by(row.get(6)?, until(row.get(7)?));
+    Ok(JournalEntry {
+        file: row.get(5)?,
+        ..entry
+    })
 }
 
 impl super::ImportJournal {

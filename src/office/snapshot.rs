@@ -11,6 +11,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::journal::hex;
+
 use super::csv_check::{CsvError, CsvSummary, check_csv};
 use super::csv_format::{BOM, DELIMITER};
 use super::csv_write::UserLocationCsvWriter;
@@ -170,10 +172,6 @@ impl Write for Spool {
             None => Ok(()),
         }
     }
-}
-
-fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 impl Snapshot {

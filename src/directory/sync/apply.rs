@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::Value;
 
 use super::super::Client;
-use super::super::complete::{UpdateMode, modified_at};
-use super::super::create::surely_not_created;
+use super::super::complete::{UpdateMode, login_of};
 use super::super::error::DirectoryError;
 use super::super::pager::{Pager, Record};
 use super::super::update::Applied;
@@ -104,17 +103,17 @@ impl<'a> ApplySyncRequest<'a> {
                 client: client.baseurl().to_owned(),
             });
         }
-        let fresh = match plan.mode {
-            _ if unchanged_since_plan && !plan.changes.is_empty() => {
-                read_fresh(client, &plan.changes).await?
-            }
-            UpdateMode::Complete => read_fresh(client, &plan.changes).await?,
-            _ => HashMap::new(),
+        // What each write is checked against (and, complete, completed
+        // from): no read when there is no change.
+        let fresh = match unchanged_since_plan || plan.mode == UpdateMode::Complete {
+            true => read_fresh(client, &plan.changes).await?,
+            false => HashMap::new(),
         };
         let (fresh, sending) = (
             &fresh,
             &Sending {
                 mode: plan.mode,
+                unchanged_since_read: unchanged_since_plan,
                 ..Sending::default()
             },
         );
@@ -130,20 +129,6 @@ impl<'a> ApplySyncRequest<'a> {
                 current: fresh.get(&change.id),
                 planned: change.modified_at.clone(),
             };
-            if unchanged_since_plan && plan.mode == UpdateMode::Partial {
-                let now = fresh.get(&change.id).and_then(modified_at);
-                if now.is_none() || now != change.modified_at {
-                    return UpdateOutcome {
-                        user: UserRef::Login(change.login.clone()),
-                        id: Some(change.id),
-                        result: Err(DirectoryError::ConcurrentChange {
-                            user: change.id,
-                            read: change.modified_at.clone(),
-                            now,
-                        }),
-                    };
-                }
-            }
             let sent = client
                 .send_patch(change.id, &change.patch(), sending, baseline)
                 .await;
@@ -188,25 +173,16 @@ async fn claimed(
         login: creation.login.clone(),
         entry: Box::new(entry),
     })?;
-    let result = journal
-        .holding(
-            tenant,
-            &key,
-            &claim,
-            client.create_user_body(creation.body.clone()),
-        )
-        .await;
-    let state = match &result {
-        Ok(_) => Some((JournalState::Done, None)),
-        // Known not created: the claim is forgotten.
-        Err(DirectoryError::NotCreated { .. }) => None,
-        Err(DirectoryError::Http(error)) if surely_not_created(error) => None,
-        Err(_) => Some((JournalState::Unknown, None)),
-    };
-    if let Err(error) = journal.record(tenant, &key, &claim, state).await {
-        tracing::warn!(%error, "the journal did not record a creation's outcome");
-    }
-    result
+    let creating = client.create_user_body(creation.body.clone());
+    journal
+        .settle(tenant, &key, &claim, creating, |result| match result {
+            Ok(_) => Some(JournalState::Done),
+            // Known not created: the claim is forgotten.
+            Err(DirectoryError::NotCreated { .. }) => None,
+            Err(DirectoryError::Http(error)) if error.surely_not_applied() => None,
+            Err(_) => Some(JournalState::Unknown),
+        })
+        .await
 }
 
 /// Creates the new hires: their logins read first (one created since the
@@ -223,9 +199,7 @@ async fn create(
     let mut existing = HashMap::new();
     while let Some(page) = pager.next_page().await? {
         for record in page {
-            let login = record
-                .get(super::super::keys::LOGIN)
-                .and_then(Value::as_str);
+            let login = login_of(&record);
             let id = record.get(super::super::keys::ID).and_then(Value::as_i64);
             if let (Some(login), Some(id)) = (login, id) {
                 existing.insert(login.to_owned(), id);

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::super::complete::required_fields;
+use super::super::complete::{login_of, missing_required};
 use super::column::Column;
 use super::desired::Wanted;
 use super::key::Key;
@@ -87,9 +87,7 @@ pub(super) fn creation(
             ),
         }
     }
-    let missing: Vec<&str> = required_fields()
-        .filter(|name| !body.contains_key(*name))
-        .collect();
+    let missing = missing_required(&body);
     if !missing.is_empty() {
         refuse(
             refused,
@@ -102,11 +100,7 @@ pub(super) fn creation(
             ),
         );
     }
-    let login = body
-        .get(super::super::keys::LOGIN)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let login = login_of(&body).unwrap_or_default().to_owned();
     if login.contains(',') {
         refuse(
             refused,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::super::Client;
-use super::super::complete::{UpdateMode, modified_at, read, required_fields};
+use super::super::complete::{UpdateMode, login_of, modified_at, read, required_fields};
 use super::super::fields::Fields;
 use super::super::keys;
 use super::super::pager::{Pager, Record};
@@ -322,13 +322,13 @@ impl PlanSyncRequest<'_> {
             end_missing,
         } = self;
         let key = desired.key;
-        if desired.key_column.is_none() {
+        let Some(key_column) = desired.key_column else {
             return Err(SyncError::NoKeyColumn {
                 file: desired.source.clone(),
                 key,
                 columns: desired.columns().map(str::to_owned).collect(),
             });
-        }
+        };
         let mut refused = Vec::new();
         let mut lines: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for row in &desired.rows {
@@ -345,7 +345,7 @@ impl PlanSyncRequest<'_> {
                 refused.push(RefusedValue {
                     key: row.key.clone(),
                     line: row.line,
-                    column: desired.key_column.unwrap_or(1),
+                    column: key_column,
                     field: key.field().into(),
                     value: row.key.clone(),
                     problem,
@@ -374,15 +374,10 @@ impl PlanSyncRequest<'_> {
         // The end date says who is active: those the export does not list
         // are said.
         fields = fields.with(keys::DT_CONTRACT_END);
-        let mut names = BTreeSet::from([
-            keys::ID.to_owned(),
-            keys::LOGIN.to_owned(),
-            keys::DT_CONTRACT_END.to_owned(),
-        ]);
         for name in std::iter::once(key.field())
             .chain(desired.columns.iter().map(|(_, column, _)| column.key()))
         {
-            if names.insert(name.to_owned()) {
+            if !fields.contains(name) {
                 fields = fields.with(name);
             }
         }
@@ -458,7 +453,6 @@ impl PlanSyncRequest<'_> {
                 Column::Establishment => by_name(&establishments, cell),
                 column => column.wanted(cell, current),
             };
-        let key_column = desired.key_column.unwrap_or(1);
         let mut changes = Vec::new();
         let mut creations = Vec::new();
         let mut duplicates = Vec::new();
@@ -516,11 +510,7 @@ impl PlanSyncRequest<'_> {
                 continue;
             }
             changes.push(UserChange {
-                login: record
-                    .get(keys::LOGIN)
-                    .and_then(Value::as_str)
-                    .unwrap_or(&row.key)
-                    .to_owned(),
+                login: login_of(record).unwrap_or(&row.key).to_owned(),
                 id: id_of(record),
                 line: row.line,
                 modified_at: modified_at(record),
@@ -548,11 +538,7 @@ impl PlanSyncRequest<'_> {
                 }
                 let absent = Absent {
                     id: id_of(record),
-                    login: record
-                        .get(keys::LOGIN)
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
+                    login: login_of(record).unwrap_or_default().to_owned(),
                     key: value,
                 };
                 if let (Some(day), Some(_)) = (end_missing, &absent.key) {
